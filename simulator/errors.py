@@ -1,0 +1,62 @@
+"""Every error lendsim raises on purpose derives from :class:`LendsimError`.
+
+    LendsimError
+     ├── ContractError        a contract file cannot be loaded (file, JSON pointer, reason)
+     ├── ClockError           virtual time asked to do something impossible (go backwards, …)
+     ├── CalendarError        a calendar question it cannot answer (a year without holiday data, …)
+     ├── JournalError         the journal cannot be opened or queried as asked
+     └── ConfigError          an option or setting has a bad value
+
+Messages say what happened, show the offending value with ``!r`` and give the fix.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CalendarError",
+    "ClockError",
+    "ConfigError",
+    "ContractError",
+    "JournalError",
+    "LendsimError",
+]
+
+
+class LendsimError(Exception):
+    """Root of every error raised by lendsim on purpose."""
+
+
+class ContractError(LendsimError):
+    """A contract file cannot be loaded or indexed.
+
+    ``file`` is the contract's path, ``pointer`` the JSON pointer of the offending node ("" for the
+    whole document), ``line`` the 1-based line when known.
+    """
+
+    def __init__(self, reason: str, *, file: str = "", pointer: str = "", line: int | None = None) -> None:
+        self.reason = reason
+        self.file = file
+        self.pointer = pointer
+        self.line = line
+        where = file or "<contract>"
+        if line is not None:
+            where += f":{line}"
+        if pointer:
+            where += f" at {pointer}"
+        super().__init__(f"{where}: {reason}")
+
+
+class ClockError(LendsimError, ValueError):
+    """Virtual time cannot do what was asked (e.g. move backwards)."""
+
+
+class CalendarError(LendsimError, LookupError):
+    """The calendar cannot answer (e.g. no holiday data for the year asked)."""
+
+
+class JournalError(LendsimError):
+    """The journal cannot be opened or queried as asked."""
+
+
+class ConfigError(LendsimError, ValueError):
+    """An option or setting has a bad value."""
