@@ -5,7 +5,8 @@
      ├── ClockError           virtual time asked to do something impossible (go backwards, …)
      ├── CalendarError        a calendar question it cannot answer (a year without holiday data, …)
      ├── JournalError         the journal cannot be opened or queried as asked
-     └── ConfigError          an option or setting has a bad value
+     ├── ConfigError          an option or setting has a bad value
+     └── DriftError           a built-in behaviour answered outside its contract (strict mode)
 
 Messages say what happened, show the offending value with ``!r`` and give the fix.
 """
@@ -17,6 +18,7 @@ __all__ = [
     "ClockError",
     "ConfigError",
     "ContractError",
+    "DriftError",
     "JournalError",
     "LendsimError",
 ]
@@ -59,4 +61,16 @@ class JournalError(LendsimError):
 
 
 class ConfigError(LendsimError, ValueError):
-    """An option or setting has a bad value."""
+    """An option or setting has a bad value. ``field`` names it (e.g. "outage.status") when known."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DriftError(LendsimError):
+    """A built-in behaviour answered with a status, field or header its contract does not declare.
+
+    Raised only when the simulator runs with ``strict=True`` (the test suite does); otherwise the drift
+    is recorded in the journal as a ``drift`` entry.
+    """

@@ -1,0 +1,18 @@
+"""The OpenAPI layer: load contracts, index their operations, validate requests and responses."""
+
+from simulator.openapi._contract import Contract, load_contract, load_contracts
+from simulator.openapi._lint import Finding, lint_contract
+from simulator.openapi._operations import FieldError, MediaSpec, Operation, OperationIndex, ResponseSpec
+
+__all__ = [
+    "Contract",
+    "FieldError",
+    "Finding",
+    "MediaSpec",
+    "Operation",
+    "OperationIndex",
+    "ResponseSpec",
+    "lint_contract",
+    "load_contract",
+    "load_contracts",
+]

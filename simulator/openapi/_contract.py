@@ -1,0 +1,234 @@
+"""Load an OpenAPI contract: YAML or JSON → checked → dereferenced → indexed operations.
+
+``load_contract(path) → Contract``. Every problem is a :class:`ContractError` with the file, the JSON
+pointer of the offending node and its line, never a traceback from a parser.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+
+from simulator._yaml import YamlDocument, YamlError, load_yaml
+from simulator.errors import ContractError
+from simulator.openapi._operations import Operation, OperationIndex, build_operation
+
+__all__ = ["Contract", "load_contract", "load_contracts"]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Contract:
+    """One partner's OpenAPI document, with its operations indexed and their validators compiled."""
+
+    name: str
+    path: Path | None
+    document: Mapping[str, Any]  # as written (with $refs), served at /{partner}/openapi.json
+    operations: OperationIndex
+    webhooks: Mapping[str, Operation] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return str(self.document.get("info", {}).get("title", self.name))
+
+    def __iter__(self) -> Iterator[Operation]:
+        return iter(self.operations)
+
+    def operation(self, operation_id: str) -> Operation:
+        """The operation (or webhook) named ``operation_id``; ContractError with the closest names if none."""
+        found = self.operations.by_id.get(operation_id) or self.webhooks.get(operation_id)
+        if found is not None:
+            return found
+        from difflib import get_close_matches
+
+        known = [*self.operations.by_id, *self.webhooks]
+        close = get_close_matches(operation_id, known, n=3)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else f" Known: {', '.join(known)}."
+        raise ContractError(f"no operation {operation_id!r} in contract {self.name!r}.{hint}", file=str(self.path or ""))
+
+
+def _pointer(parts: tuple[str | int, ...]) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _error(reason: str, file: str, source: YamlDocument | None, parts: tuple[str | int, ...]) -> ContractError:
+    line = None
+    if source is not None:
+        pos = source.position(parts)
+        line = pos[0] if pos else None
+    return ContractError(reason, file=file, pointer=_pointer(parts), line=line)
+
+
+def _resolve_local(document: Any, ref: str) -> bool:
+    node = document
+    for raw in ref[2:].split("/") if ref != "#" else []:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
+
+
+def _check_refs(node: Any, root: Any, file: str, source: YamlDocument | None, parts: tuple[str | int, ...]) -> None:
+    """Every local ``$ref`` must point at something: name the broken one and where it is."""
+    if isinstance(node, Mapping):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#") and not _resolve_local(root, ref):
+            from difflib import get_close_matches
+
+            section, _, name = ref.rpartition("/")
+            siblings: list[str] = []
+            if _resolve_local(root, section):
+                holder: Any = root
+                for raw in section[2:].split("/"):
+                    holder = holder[raw.replace("~1", "/").replace("~0", "~")]
+                siblings = [str(k) for k in holder] if isinstance(holder, Mapping) else []
+            close = get_close_matches(name, siblings, n=1)
+            hint = f"; did you mean {section}/{close[0]!r}?" if close else ""
+            raise _error(f"$ref {ref!r} points at nothing{hint}", file, source, (*parts, "$ref"))
+        for key, value in node.items():
+            _check_refs(value, root, file, source, (*parts, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _check_refs(value, root, file, source, (*parts, index))
+
+
+def _normalise_keys(node: Any) -> Any:
+    """YAML reads ``200:`` as an int; OpenAPI means the string "200"."""
+    if isinstance(node, dict):
+        return {str(k) if isinstance(k, int) else k: _normalise_keys(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_normalise_keys(v) for v in node]
+    return node
+
+
+def _upgrade_30(node: Any) -> Any:
+    """OpenAPI 3.0 schemas → JSON Schema 2020-12: ``nullable`` and boolean exclusive bounds."""
+    if isinstance(node, dict):
+        out = {k: _upgrade_30(v) for k, v in node.items()}
+        if out.pop("nullable", False) is True and "type" in out:
+            types = out["type"] if isinstance(out["type"], list) else [out["type"]]
+            out["type"] = [*types, "null"]
+        for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+            if isinstance(out.get(bound), bool):
+                if out.pop(bound) and limit in out:
+                    out[bound] = out.pop(limit)
+        return out
+    if isinstance(node, list):
+        return [_upgrade_30(v) for v in node]
+    return node
+
+
+def _read(path: Path) -> tuple[Any, YamlDocument | None]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContractError("no such file; check the path", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContractError(f"cannot read the file: {exc}", file=str(path)) from None
+    if path.suffix == ".json":
+        try:
+            return json.loads(text), None
+        except json.JSONDecodeError as exc:
+            raise ContractError(f"invalid JSON: {exc.msg}", file=str(path), line=exc.lineno) from None
+    try:
+        source = load_yaml(text)
+    except YamlError as exc:
+        raise ContractError(f"invalid YAML: {exc.reason}", file=str(path), line=exc.line) from None
+    return source.data, source
+
+
+def _name_from(path: Path) -> str:
+    return re.sub(r"[^a-z0-9_]+", "_", path.stem.lower()).strip("_") or "partner"
+
+
+def load_contract(path: str | Path, *, name: str | None = None, document: Any = None) -> Contract:
+    """Load, check and index one contract file (or an already parsed ``document``)."""
+    file_path = Path(path)
+    file = str(file_path)
+    source: YamlDocument | None = None
+    from_file = document is None
+    if document is None:
+        document, source = _read(file_path)
+    if not isinstance(document, Mapping):
+        raise ContractError(
+            f"an OpenAPI document is a mapping with 'openapi', 'info' and 'paths'; got {type(document).__name__}",
+            file=file,
+        )
+    version = document.get("openapi")
+    if not isinstance(version, str) or not re.fullmatch(r"3\.[01]\.\d+", version):
+        raise _error(
+            f"'openapi' must be a 3.0.x or 3.1.x version string, got {version!r}; write e.g. openapi: 3.1.0",
+            file, source, ("openapi",),
+        )
+    paths = document.get("paths", {})
+    if not isinstance(paths, Mapping):
+        raise _error(f"'paths' must be a mapping of path templates, got {type(paths).__name__}", file, source, ("paths",))
+    raw = _normalise_keys(dict(document))
+    _check_refs(raw, raw, file, source, ())
+    try:
+        resolved = jsonschema_rs.dereference(raw, offline=True)
+    except (ValueError, jsonschema_rs.ReferencingError) as exc:
+        raise ContractError(f"cannot resolve references: {exc}", file=file) from None
+    if version.startswith("3.0"):
+        resolved = _upgrade_30(resolved)
+    components = raw.get("components", {})
+    partner = name or _name_from(file_path)
+
+    operations: list[Operation] = []
+    resolved_paths = resolved.get("paths", {})
+    for template in raw.get("paths", {}):  # document order: dereferencing sorts keys
+        item = resolved_paths[template]
+        if not isinstance(item, Mapping):
+            raise _error(f"path item {template!r} must be a mapping", file, source, ("paths", template))
+        if not template.startswith("/"):
+            raise _error(f"path {template!r} must start with '/'", file, source, ("paths", template))
+        shared = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            if method in item:
+                where = ("paths", template, method)
+                try:
+                    operations.append(build_operation(partner, method, template, item[method], shared, components))
+                except ContractError as exc:
+                    raise _error(exc.reason, file, source, (*where, *(p for p in exc.pointer.strip("/").split("/") if p))) from None
+    webhooks: dict[str, Operation] = {}
+    resolved_hooks = resolved.get("webhooks", {})
+    for hook_name in raw.get("webhooks", {}):
+        item = resolved_hooks[hook_name]
+        for method in HTTP_METHODS:
+            if isinstance(item, Mapping) and method in item:
+                try:
+                    hook = build_operation(partner, method, f"/{hook_name}", item[method], (), components)
+                except ContractError as exc:
+                    raise _error(exc.reason, file, source, ("webhooks", hook_name, method)) from None
+                webhooks[hook.operation_id] = hook
+    try:
+        index = OperationIndex(operations)
+    except ContractError as exc:
+        raise ContractError(exc.reason, file=file) from None
+    return Contract(name=partner, path=file_path if from_file else None, document=raw,
+                    operations=index, webhooks=webhooks)
+
+
+def load_contracts(directory: str | Path) -> dict[str, Contract]:
+    """Every ``*.yaml``/``*.yml``/``*.json`` contract in ``directory``, keyed by partner name (the file stem)."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise ContractError("not a directory of contracts; give the folder holding bank.yaml, sms.yaml, …",
+                            file=str(folder))
+    contracts: dict[str, Contract] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".yaml", ".yml", ".json") and path.is_file():
+            contract = load_contract(path)
+            contracts[contract.name] = contract
+    return contracts

@@ -1,0 +1,416 @@
+"""Operations of a contract: matched by method + path or by operationId, validators compiled once.
+
+The hot path (``OperationIndex.match`` then ``Operation.validate_request``) does a dict lookup or a few
+regex matches and one compiled jsonschema-rs call per request part; nothing is interpreted per request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from typing import Any
+from urllib.parse import parse_qsl
+
+import jsonschema_rs
+
+from simulator.errors import ContractError
+
+__all__ = ["FieldError", "MediaSpec", "Operation", "OperationIndex", "ResponseSpec", "build_operation"]
+
+_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One way a request or response breaks its contract: where, which rule, and in words."""
+
+    field: str  # "body.repayList[0].paidPrincipal", "query.limit", "path.loanOuterNo", "header.x-token"
+    rule: str  # the JSON Schema keyword broken: "required", "pattern", "type", …
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"field": self.field, "rule": self.rule, "message": self.message}
+
+
+class _Validator:
+    """A compiled validator that reports FieldErrors rooted at a location ("body", "query", …)."""
+
+    __slots__ = ("_root", "_validator")
+
+    def __init__(self, schema: Mapping[str, Any], root: str, components: Mapping[str, Any]) -> None:
+        # Circular $refs survive dereferencing; embedding the components lets them resolve.
+        full = {"$schema": _DIALECT, **schema}
+        if components:
+            full["components"] = components
+        try:
+            self._validator = jsonschema_rs.validator_for(full, validate_formats=True)
+        except (ValueError, jsonschema_rs.ReferencingError) as exc:
+            raise ContractError(f"invalid schema: {exc}") from None
+        self._root = root
+
+    def errors(self, instance: Any) -> list[FieldError]:
+        if self._validator.is_valid(instance):
+            return []
+        found = []
+        for error in self._validator.iter_errors(instance):
+            found.append(_field_error(self._root, error))
+        return found
+
+
+def _location(root: str, parts: Sequence[str | int]) -> str:
+    out = root
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _field_error(root: str, error: jsonschema_rs.ValidationError) -> FieldError:
+    kind = error.kind
+    rule = kind.name
+    parts = list(error.instance_path)
+    details = kind.as_dict()
+    if rule == "required":
+        parts.append(str(details.get("property", "")).strip('"'))
+        message = "is required"
+    elif rule == "additionalProperties":
+        unexpected = details.get("unexpected") or []
+        if unexpected:
+            parts.append(str(unexpected[0]))
+        message = "is not a field of this request; remove it or check its spelling"
+    else:
+        message = error.message
+    return FieldError(_location(root, parts), rule, message)
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSpec:
+    """One content type of a request body or response: its schema, examples and compiled validator."""
+
+    content_type: str
+    schema: Mapping[str, Any] | None
+    examples: tuple[Any, ...]
+    validator: _Validator | None
+
+    def errors(self, instance: Any) -> list[FieldError]:
+        return self.validator.errors(instance) if self.validator is not None else []
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSpec:
+    status: str  # "200", "4XX", "default"
+    description: str
+    content: Mapping[str, MediaSpec]
+    headers: frozenset[str]  # lower-case names declared
+
+    def media(self, content_type: str | None) -> MediaSpec | None:
+        if not self.content:
+            return None
+        if content_type is not None:
+            base = content_type.split(";", 1)[0].strip().lower()
+            if base in self.content:
+                return self.content[base]
+        return next(iter(self.content.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class _Param:
+    name: str
+    location: str
+    required: bool
+    kind: str  # "string", "integer", "number", "boolean", "array"
+    item_kind: str
+
+
+@dataclass(eq=False, slots=True)
+class Operation:
+    """One operation of a contract (or one webhook it sends)."""
+
+    partner: str
+    operation_id: str
+    method: str  # upper case
+    path: str  # template, e.g. "/loans/{loanOuterNo}"
+    summary: str
+    description: str
+    tags: tuple[str, ...]
+    params: tuple[_Param, ...]
+    body_required: bool
+    body: Mapping[str, MediaSpec]  # content type → spec; empty when the operation takes no body
+    responses: Mapping[str, ResponseSpec]
+    _validators: dict[str, _Validator] = field(default_factory=dict)
+
+    @property
+    def success(self) -> ResponseSpec | None:
+        """The first declared 2xx response: what a mock answers by default."""
+        for status in sorted(self.responses):
+            if status.startswith("2"):
+                return self.responses[status]
+        return None
+
+    def response(self, status: int) -> ResponseSpec | None:
+        """The response spec that covers ``status`` (exact, then ``4XX``, then ``default``)."""
+        text = str(status)
+        return self.responses.get(text) or self.responses.get(f"{text[0]}XX") or self.responses.get("default")
+
+    def body_media(self, content_type: str | None) -> MediaSpec | None:
+        """The request media spec for ``content_type``; None if the operation does not accept it."""
+        if not self.body:
+            return None
+        base = (content_type or "").split(";", 1)[0].strip().lower()
+        if base in self.body:
+            return self.body[base]
+        if base.endswith("+json") and "application/json" in self.body:
+            return self.body["application/json"]
+        for declared, spec in self.body.items():
+            if declared in ("*/*", "application/*") or (declared.endswith("/*") and base.startswith(declared[:-1])):
+                return spec
+        return None
+
+    def validate_params(self, path_params: Mapping[str, str], query: str, headers: Mapping[str, str]) -> tuple[
+        dict[str, Any], list[FieldError]
+    ]:
+        """Coerce and check path, query and header parameters. Returns (values by name, errors)."""
+        values: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        if "path" in self._validators or path_params:
+            coerced = {p.name: _coerce(path_params.get(p.name), p) for p in self.params if p.location == "path"}
+            values.update(coerced)
+            if "path" in self._validators:
+                errors.extend(self._validators["path"].errors(coerced))
+        pairs = parse_qsl(query, keep_blank_values=True) if query else []
+        if pairs or "query" in self._validators:
+            declared = {p.name: p for p in self.params if p.location == "query"}
+            raw: dict[str, list[str]] = {}
+            for key, value in pairs:
+                raw.setdefault(key, []).append(value)
+            query_values: dict[str, Any] = {}
+            for key, items in raw.items():
+                param = declared.get(key)
+                if param is None:
+                    close = get_close_matches(key, list(declared), n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else (
+                        f"; this operation takes {', '.join(map(repr, declared))}" if declared
+                        else "; this operation takes no query parameters")
+                    errors.append(FieldError(f"query.{key}", "additionalProperties", f"unknown query parameter{hint}"))
+                    continue
+                query_values[key] = _coerce(items, param)
+            values.update(query_values)
+            if "query" in self._validators:
+                errors.extend(self._validators["query"].errors(query_values))
+        if "header" in self._validators:
+            header_values = {p.name: _coerce(headers.get(p.name.lower()), p)
+                             for p in self.params if p.location == "header" and p.name.lower() in headers}
+            errors.extend(self._validators["header"].errors(header_values))
+            values.update(header_values)
+        return values, errors
+
+    def decode_body(self, body: bytes, content_type: str | None) -> tuple[Any, list[FieldError], int]:
+        """Parse and check the request body. Returns (value, errors, status for the errors: 400/415)."""
+        if not self.body:
+            return None, [], 400
+        if not body:
+            if self.body_required:
+                return None, [FieldError("body", "required", "a request body is required")], 400
+            return None, [], 400
+        media = self.body_media(content_type)
+        if media is None:
+            accepted = ", ".join(self.body)
+            return None, [FieldError("header.content-type", "contentType",
+                                     f"content type {content_type!r} is not accepted; send {accepted}")], 415
+        if not _is_json(media.content_type):
+            return body.decode("utf-8", "replace"), [], 400
+        try:
+            value = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "the body is not UTF-8"
+            return None, [FieldError("body", "json", f"malformed JSON{where}: {reason}")], 400
+        return value, media.errors(value), 400
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+_INT = re.compile(r"-?\d+")
+_NUM = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def _coerce_one(value: str, kind: str) -> Any:
+    if kind == "integer" and _INT.fullmatch(value):
+        return int(value)
+    if kind == "number" and _NUM.fullmatch(value):
+        number = float(value)
+        return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+    if kind == "boolean" and value in ("true", "false"):
+        return value == "true"
+    return value
+
+
+def _coerce(raw: str | list[str] | None, param: _Param) -> Any:
+    if raw is None:
+        return None
+    if param.kind == "array":
+        items = raw if isinstance(raw, list) else raw.split(",")
+        return [_coerce_one(item, param.item_kind) for item in items]
+    value = raw[-1] if isinstance(raw, list) else raw
+    return _coerce_one(value, param.kind)
+
+
+def _schema_kind(schema: Mapping[str, Any]) -> str:
+    kind = schema.get("type", "string")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "string")
+    return str(kind)
+
+
+def _examples(media: Mapping[str, Any]) -> tuple[Any, ...]:
+    found: list[Any] = []
+    if "example" in media:
+        found.append(media["example"])
+    for example in (media.get("examples") or {}).values():
+        if isinstance(example, Mapping) and "value" in example:
+            found.append(example["value"])
+    schema = media.get("schema")
+    if not found and isinstance(schema, Mapping):
+        if "examples" in schema and isinstance(schema["examples"], list):
+            found.extend(schema["examples"])
+        elif "example" in schema:
+            found.append(schema["example"])
+    return tuple(found)
+
+
+def _media(content: Mapping[str, Any], root: str, components: Mapping[str, Any]) -> dict[str, MediaSpec]:
+    specs = {}
+    for content_type, media in content.items():
+        media = media or {}
+        schema = media.get("schema")
+        validator = _Validator(schema, root, components) if isinstance(schema, Mapping) and schema else None
+        specs[content_type.lower()] = MediaSpec(content_type.lower(), schema, _examples(media), validator)
+    return specs
+
+
+def build_operation(
+    partner: str,
+    method: str,
+    path: str,
+    spec: Mapping[str, Any],
+    shared_params: Iterable[Mapping[str, Any]],
+    components: Mapping[str, Any],
+) -> Operation:
+    """Build one operation from its (dereferenced) OpenAPI object, compiling its validators."""
+    if not isinstance(spec, Mapping):
+        raise ContractError(f"{method.upper()} {path} must be an operation object (a mapping)")
+    operation_id = spec.get("operationId") or re.sub(r"\W+", "_", f"{method}_{path}").strip("_")
+    merged: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for param in [*shared_params, *spec.get("parameters", [])]:
+        if not isinstance(param, Mapping) or "name" not in param or "in" not in param:
+            raise ContractError(f"a parameter of {operation_id!r} lacks 'name' or 'in': {param!r}", pointer="/parameters")
+        merged[(param["in"], param["name"])] = param
+    params: list[_Param] = []
+    schemas: dict[str, dict[str, Any]] = {}
+    for (location, name), param in merged.items():
+        if location == "cookie":
+            continue
+        schema = param.get("schema") or {}
+        kind = _schema_kind(schema)
+        item_kind = _schema_kind(schema.get("items") or {}) if kind == "array" else kind
+        required = bool(param.get("required", location == "path"))
+        params.append(_Param(name, location, required, kind, item_kind))
+        group = schemas.setdefault(location, {"type": "object", "properties": {}, "required": []})
+        group["properties"][name] = schema
+        if required:
+            group["required"].append(name)
+    for name in re.findall(r"{([^}]+)}", path):
+        if ("path", name) not in merged:
+            raise ContractError(f"path parameter {name!r} of {path!r} is not declared in 'parameters'",
+                                pointer="/parameters")
+    validators = {location: _Validator(schema, location, components) for location, schema in schemas.items()}
+
+    body_spec = spec.get("requestBody") or {}
+    body = _media(body_spec.get("content") or {}, "body", components)
+    responses: dict[str, ResponseSpec] = {}
+    for status, response in (spec.get("responses") or {}).items():
+        status = str(status)
+        response = response or {}
+        responses[status] = ResponseSpec(
+            status=status,
+            description=str(response.get("description", "")),
+            content=_media(response.get("content") or {}, "response", components),
+            headers=frozenset(h.lower() for h in (response.get("headers") or {})),
+        )
+    return Operation(
+        partner=partner,
+        operation_id=str(operation_id),
+        method=method.upper(),
+        path=path,
+        summary=str(spec.get("summary", "")),
+        description=str(spec.get("description", "")),
+        tags=tuple(spec.get("tags", ())),
+        params=tuple(params),
+        body_required=bool(body_spec.get("required", False)),
+        body=body,
+        responses=responses,
+        _validators=validators,
+    )
+
+
+class OperationIndex:
+    """Operations by operationId and by (method, path): literal paths in a dict, templates as regexes."""
+
+    __slots__ = ("_literal", "_operations", "_templated", "by_id")
+
+    def __init__(self, operations: Iterable[Operation]) -> None:
+        self._operations = list(operations)
+        self.by_id: dict[str, Operation] = {}
+        self._literal: dict[tuple[str, str], Operation] = {}
+        templated: list[tuple[int, re.Pattern[str], list[str], Operation]] = []
+        for operation in self._operations:
+            if operation.operation_id in self.by_id:
+                raise ContractError(f"operationId {operation.operation_id!r} is used twice; operationIds must be unique")
+            self.by_id[operation.operation_id] = operation
+            names = re.findall(r"{([^}]+)}", operation.path)
+            if not names:
+                self._literal[(operation.method, operation.path)] = operation
+                continue
+            pattern = "^" + re.sub(r"\\{[^}]+\\}", "([^/]+)", re.escape(operation.path)) + "$"
+            literal_segments = sum(1 for s in operation.path.split("/") if s and "{" not in s)
+            templated.append((literal_segments, re.compile(pattern), names, operation))
+        templated.sort(key=lambda t: -t[0])
+        self._templated = templated
+
+    def __iter__(self) -> Iterator[Operation]:
+        return iter(self._operations)
+
+    def __len__(self) -> int:
+        return len(self._operations)
+
+    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        found = self._literal.get((method, path))
+        if found is not None:
+            return found, {}
+        for _, regex, names, operation in self._templated:
+            if operation.method != method:
+                continue
+            hit = regex.match(path)
+            if hit is not None:
+                from urllib.parse import unquote
+
+                return operation, {name: unquote(value) for name, value in zip(names, hit.groups(), strict=True)}
+        return None
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """Methods that some operation serves at ``path`` (for a 405's Allow header)."""
+        methods = {m for (m, p) in self._literal if p == path}
+        methods.update(op.method for _, regex, _, op in self._templated if regex.match(path))
+        return sorted(methods)
+
+    def closest(self, method: str, path: str) -> Operation | None:
+        """The operation whose path looks most like ``path`` (for "did you mean" on a 404)."""
+        if not self._operations:
+            return None
+        candidates = {f"{op.method} {op.path}": op for op in self._operations}
+        close = get_close_matches(f"{method} {path}", list(candidates), n=1, cutoff=0.0)
+        return candidates[close[0]] if close else None
