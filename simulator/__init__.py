@@ -1,1 +1,59 @@
-"""lendsim."""
+"""lendsim: a funding bank, a credit bureau and an SMS gateway from OpenAPI contracts, on a virtual clock.
+
+The curated public API lives here; ``tests/test_public_api.py`` fails when it drifts.
+"""
+
+__version__ = "0.1.0"
+
+from simulator.clock import Calendar, ScheduledEvent, Span, VirtualClock, parse_duration, parse_span
+from simulator.core import Behaviour, Call, Fault, Reply, Request, Response, Simulator, problem
+from simulator.errors import (
+    CalendarError,
+    ClockError,
+    ConfigError,
+    ContractError,
+    DriftError,
+    JournalError,
+    LendsimError,
+)
+from simulator.journal import Entry, Journal, Page
+from simulator.openapi import Contract, Violation, Operation, lint_contract, load_contract, load_contracts
+
+__all__ = [
+    # The simulator and the messages it speaks
+    "Behaviour",
+    "Call",
+    "Fault",
+    "Reply",
+    "Request",
+    "Response",
+    "Simulator",
+    "problem",
+    # Virtual time
+    "Calendar",
+    "ScheduledEvent",
+    "Span",
+    "VirtualClock",
+    "parse_duration",
+    "parse_span",
+    # The journal
+    "Entry",
+    "Journal",
+    "Page",
+    # Contracts
+    "Contract",
+    "Violation",
+    "Operation",
+    "lint_contract",
+    "load_contract",
+    "load_contracts",
+    # Errors
+    "CalendarError",
+    "ClockError",
+    "ConfigError",
+    "ContractError",
+    "DriftError",
+    "JournalError",
+    "LendsimError",
+    "__version__",
+]

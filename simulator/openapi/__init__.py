@@ -2,11 +2,11 @@
 
 from simulator.openapi._contract import Contract, load_contract, load_contracts
 from simulator.openapi._lint import Finding, lint_contract
-from simulator.openapi._operations import FieldError, MediaSpec, Operation, OperationIndex, ResponseSpec
+from simulator.openapi._operations import Violation, MediaSpec, Operation, OperationIndex, ResponseSpec
 
 __all__ = [
     "Contract",
-    "FieldError",
+    "Violation",
     "Finding",
     "MediaSpec",
     "Operation",

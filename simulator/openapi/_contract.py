@@ -152,8 +152,29 @@ def _name_from(path: Path) -> str:
     return re.sub(r"[^a-z0-9_]+", "_", path.stem.lower()).strip("_") or "partner"
 
 
+_CACHE: dict[tuple[str, int, int, str | None], Contract] = {}
+
+
 def load_contract(path: str | Path, *, name: str | None = None, document: Any = None) -> Contract:
-    """Load, check and index one contract file (or an already parsed ``document``)."""
+    """Load, check and index one contract file (or an already parsed ``document``).
+
+    A contract is immutable, so a file loaded once is reused until it changes on disk.
+    """
+    if document is None:
+        try:
+            stat = Path(path).stat()
+        except OSError:
+            stat = None
+        if stat is not None:
+            key = (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size, name)
+            cached = _CACHE.get(key)
+            if cached is None:
+                cached = _CACHE[key] = _load_contract(path, name=name, document=None)
+            return cached
+    return _load_contract(path, name=name, document=document)
+
+
+def _load_contract(path: str | Path, *, name: str | None, document: Any) -> Contract:
     file_path = Path(path)
     file = str(file_path)
     source: YamlDocument | None = None

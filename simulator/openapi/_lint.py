@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
-from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-
 from simulator._yaml import YamlDocument, YamlError, load_yaml
 from simulator.errors import ContractError
 from simulator.openapi._contract import load_contract
@@ -86,6 +84,8 @@ def lint_contract(path: str | Path) -> list[Finding]:
         return [Finding(file, 1, 1, "", f"a contract is a mapping ('openapi', 'info', 'paths'); this file holds a "
                                         f"{type(document).__name__}")]
     version = str(document.get("openapi", ""))
+    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator  # ~1 s to import
+
     validator_cls = OpenAPIV30SpecValidator if version.startswith("3.0") else OpenAPIV31SpecValidator
     findings: list[Finding] = []
     try:

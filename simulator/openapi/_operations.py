@@ -18,13 +18,13 @@ import jsonschema_rs
 
 from simulator.errors import ContractError
 
-__all__ = ["FieldError", "MediaSpec", "Operation", "OperationIndex", "ResponseSpec", "build_operation"]
+__all__ = ["Violation", "MediaSpec", "Operation", "OperationIndex", "ResponseSpec", "build_operation"]
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 @dataclass(frozen=True, slots=True)
-class FieldError:
+class Violation:
     """One way a request or response breaks its contract: where, which rule, and in words."""
 
     field: str  # "body.repayList[0].paidPrincipal", "query.limit", "path.loanOuterNo", "header.x-token"
@@ -36,14 +36,14 @@ class FieldError:
 
 
 class _Validator:
-    """A compiled validator that reports FieldErrors rooted at a location ("body", "query", …)."""
+    """A compiled validator that reports Violations rooted at a location ("body", "query", …)."""
 
     __slots__ = ("_root", "_validator")
 
     def __init__(self, schema: Mapping[str, Any], root: str, components: Mapping[str, Any]) -> None:
-        # Circular $refs survive dereferencing; embedding the components lets them resolve.
         full = {"$schema": _DIALECT, **schema}
-        if components:
+        if components and '"$ref"' in json.dumps(schema):
+            # Circular $refs survive dereferencing; embedding the components lets them resolve.
             full["components"] = components
         try:
             self._validator = jsonschema_rs.validator_for(full, validate_formats=True)
@@ -51,7 +51,7 @@ class _Validator:
             raise ContractError(f"invalid schema: {exc}") from None
         self._root = root
 
-    def errors(self, instance: Any) -> list[FieldError]:
+    def errors(self, instance: Any) -> list[Violation]:
         if self._validator.is_valid(instance):
             return []
         found = []
@@ -67,7 +67,7 @@ def _location(root: str, parts: Sequence[str | int]) -> str:
     return out
 
 
-def _field_error(root: str, error: jsonschema_rs.ValidationError) -> FieldError:
+def _field_error(root: str, error: jsonschema_rs.ValidationError) -> Violation:
     kind = error.kind
     rule = kind.name
     parts = list(error.instance_path)
@@ -79,10 +79,15 @@ def _field_error(root: str, error: jsonschema_rs.ValidationError) -> FieldError:
         unexpected = details.get("unexpected") or []
         if unexpected:
             parts.append(str(unexpected[0]))
-        message = "is not a field of this request; remove it or check its spelling"
+        message = f"is not a field of this {'response' if root == 'response' else 'request'}; remove it or check its spelling"
+    elif rule == "enum" and isinstance(error.instance, str):
+        options = [str(option) for option in details.get("options") or []]
+        close = get_close_matches(error.instance, options, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(map(repr, options[:12]))}"
+        message = f"{error.instance!r} is not an allowed value; {hint}"
     else:
         message = error.message
-    return FieldError(_location(root, parts), rule, message)
+    return Violation(_location(root, parts), rule, message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +99,7 @@ class MediaSpec:
     examples: tuple[Any, ...]
     validator: _Validator | None
 
-    def errors(self, instance: Any) -> list[FieldError]:
+    def errors(self, instance: Any) -> list[Violation]:
         return self.validator.errors(instance) if self.validator is not None else []
 
 
@@ -169,11 +174,11 @@ class Operation:
         return None
 
     def validate_params(self, path_params: Mapping[str, str], query: str, headers: Mapping[str, str]) -> tuple[
-        dict[str, Any], list[FieldError]
+        dict[str, Any], list[Violation]
     ]:
         """Coerce and check path, query and header parameters. Returns (values by name, errors)."""
         values: dict[str, Any] = {}
-        errors: list[FieldError] = []
+        errors: list[Violation] = []
         if "path" in self._validators or path_params:
             coerced = {p.name: _coerce(path_params.get(p.name), p) for p in self.params if p.location == "path"}
             values.update(coerced)
@@ -193,7 +198,7 @@ class Operation:
                     hint = f"; did you mean {close[0]!r}?" if close else (
                         f"; this operation takes {', '.join(map(repr, declared))}" if declared
                         else "; this operation takes no query parameters")
-                    errors.append(FieldError(f"query.{key}", "additionalProperties", f"unknown query parameter{hint}"))
+                    errors.append(Violation(f"query.{key}", "additionalProperties", f"unknown query parameter{hint}"))
                     continue
                 query_values[key] = _coerce(items, param)
             values.update(query_values)
@@ -206,18 +211,18 @@ class Operation:
             values.update(header_values)
         return values, errors
 
-    def decode_body(self, body: bytes, content_type: str | None) -> tuple[Any, list[FieldError], int]:
+    def decode_body(self, body: bytes, content_type: str | None) -> tuple[Any, list[Violation], int]:
         """Parse and check the request body. Returns (value, errors, status for the errors: 400/415)."""
         if not self.body:
             return None, [], 400
         if not body:
             if self.body_required:
-                return None, [FieldError("body", "required", "a request body is required")], 400
+                return None, [Violation("body", "required", "a request body is required")], 400
             return None, [], 400
         media = self.body_media(content_type)
         if media is None:
             accepted = ", ".join(self.body)
-            return None, [FieldError("header.content-type", "contentType",
+            return None, [Violation("header.content-type", "contentType",
                                      f"content type {content_type!r} is not accepted; send {accepted}")], 415
         if not _is_json(media.content_type):
             return body.decode("utf-8", "replace"), [], 400
@@ -226,7 +231,7 @@ class Operation:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "the body is not UTF-8"
-            return None, [FieldError("body", "json", f"malformed JSON{where}: {reason}")], 400
+            return None, [Violation("body", "json", f"malformed JSON{where}: {reason}")], 400
         return value, media.errors(value), 400
 
 

@@ -1,0 +1,40 @@
+"""The ``lendsim`` command. Exit codes: 0 fine, 1 a check failed, 2 bad input (a usage or file error)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from simulator import __version__
+from simulator.cli._contracts import contracts_command
+from simulator.cli._lint import lint_command
+from simulator.cli._serve import serve_command
+from simulator.errors import LendsimError
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="lendsim")
+def cli() -> None:
+    """Lending-partner integration simulator and contract-test harness.
+
+    Plays the funding bank, the credit bureau and the SMS gateway a lending platform integrates with,
+    from OpenAPI contracts, on a virtual clock.
+    """
+
+
+cli.add_command(serve_command)
+cli.add_command(contracts_command)
+cli.add_command(lint_command)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: our own errors become one readable line and exit code 2, never a traceback."""
+    try:
+        return cli.main(args=argv, prog_name="lendsim", standalone_mode=True)
+    except LendsimError as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(2)

@@ -1,0 +1,113 @@
+"""The messages the core speaks: a raw request in, a response out, and between them a decoded call.
+
+Adapters (the ASGI app, the respx routes) turn their own request objects into :class:`Request` and
+:class:`Response` back into theirs; behaviours only ever see a :class:`Call` and return a :class:`Reply`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simulator.openapi import Violation, Operation
+
+__all__ = [
+    "PROBLEM_JSON",
+    "Call",
+    "Reply",
+    "Request",
+    "Response",
+    "TransportFault",
+    "dumps",
+    "problem",
+]
+
+PROBLEM_JSON = "application/problem+json"
+
+#: How a fault ends the exchange below HTTP: the adapters turn these into a closed connection
+#: (server) or the matching httpx exception (in-process).
+TransportFault = str  # "connection_refused" | "connection_reset" | "timeout"
+
+
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as every body the simulator sends is written."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(slots=True)
+class Request:
+    """An HTTP request as an adapter received it. Header names are lower case."""
+
+    method: str
+    path: str  # full path, e.g. "/bank/repayments"
+    query: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    body_too_large: bool = False  # the adapter stopped reading past the size limit
+
+
+@dataclass(slots=True)
+class Response:
+    """What the core answers. ``transport_fault`` set means: no HTTP answer reaches the client."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    delay: timedelta = timedelta(0)  # injected latency before the answer is delivered
+    transport_fault: TransportFault | None = None
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A request that matched an operation and passed its contract: what a behaviour receives."""
+
+    operation: Operation
+    params: Mapping[str, Any]  # path, query and header parameters, coerced to their schema types
+    body: Any  # decoded JSON (or None)
+    headers: Mapping[str, str]
+    now: datetime  # virtual time of the call
+
+
+@dataclass(slots=True)
+class Reply:
+    """A behaviour's answer: status and JSON body, plus the ids that tie it to a borrower or loan."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    borrower: str | None = None
+    loan: str | None = None
+    serial: str | None = None
+    sms_out_id: str | None = None
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str = "",
+    *,
+    errors: Sequence[Violation] = (),
+    operation: str | None = None,
+    **extra: Any,
+) -> Reply:
+    """An RFC 9457 problem reply; ``type`` is a stable slug of the title for clients to branch on."""
+    body: dict[str, Any] = {
+        "type": "https://lendsim.dev/problems/" + "-".join(title.lower().split()),
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    body["operation"] = operation
+    if errors:
+        body["errors"] = [error.to_json() for error in errors]
+    body.update(extra)
+    return Reply(status, body, content_type=PROBLEM_JSON)

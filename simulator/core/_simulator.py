@@ -1,0 +1,417 @@
+"""The simulator: contracts, virtual clock, journal, faults and behaviours behind one dispatch function.
+
+``Simulator.handle(Request) → Response`` is the only way in. The ASGI app and the respx routes are thin
+adapters over it, so a behaviour exists once. Every partner request and response is journaled, bad input
+included; the control API (``/_sim``) journals only what it changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from simulator._resources import bundled_contracts_dir
+from simulator.clock import Calendar, VirtualClock
+from simulator.core._faults import Fault, Faults, parse_fault
+from simulator.core._messages import PROBLEM_JSON, Call, Reply, Request, Response, dumps, problem
+from simulator.core._mock import GenericMock
+from simulator.errors import ConfigError, ContractError, DriftError
+from simulator.journal import Journal
+from simulator.openapi import Contract, Violation, Operation, load_contract, load_contracts
+
+__all__ = ["CONTROL", "DEFAULT_START", "MAX_BODY", "VIRTUAL_TIME_HEADER", "Behaviour", "Simulator"]
+
+#: Partner name of the control API; it is served under ``/_sim``.
+CONTROL = "_sim"
+#: The contract a platform under test implements: loaded for drivers, never served as a mock.
+PLATFORM = "platform"
+VIRTUAL_TIME_HEADER = "x-lendsim-virtual-time"
+MAX_BODY = 1024 * 1024
+DEFAULT_START = datetime(2019, 5, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+Behaviour = Callable[[Call], Reply]
+
+# Request fields that tie a message to a borrower, a loan, a business serial or an SMS.
+_CORRELATION_FIELDS = {
+    "borrowerId": "borrower",
+    "loanOuterNo": "loan",
+    "repayOuterNo": "serial",
+    "OutId": "sms_out_id",
+    "out_id": "sms_out_id",
+}
+# Headers worth keeping in the journal; the rest (and any credential) stay out of it.
+_JOURNALED_HEADERS = ("content-type", "content-length", "user-agent", "x-request-id", "idempotency-key")
+
+
+class Simulator:
+    """A funding bank, a credit bureau and an SMS gateway (or any contracts given) on one virtual clock."""
+
+    def __init__(
+        self,
+        *,
+        contracts: str | Path | Mapping[str, Contract] | None = None,
+        extra_contracts: Iterable[str | Path] = (),
+        start: datetime = DEFAULT_START,
+        seed: int = 0,
+        calendar: Calendar | None = None,
+        journal: Journal | str | Path | None = None,
+        wall_clock: Callable[[], float] | None = None,
+        control_token: str | None = None,
+        max_body: int = MAX_BODY,
+        strict: bool = False,
+    ) -> None:
+        loaded = dict(contracts) if isinstance(contracts, Mapping) else load_contracts(
+            contracts if contracts is not None else bundled_contracts_dir()
+        )
+        for path in extra_contracts:
+            contract = load_contract(path)
+            loaded[contract.name] = contract
+        control = loaded.pop("control", None) or loaded.pop(CONTROL, None)
+        control_path = control.path if control is not None and control.path else bundled_contracts_dir() / "control.yaml"
+        self.platform = loaded.pop(PLATFORM, None)
+        self.contracts: dict[str, Contract] = loaded
+        self.control = _control_contract(Path(control_path), self.points)
+        self.seed = seed
+        self.clock = VirtualClock(start, calendar)
+        self.journal = journal if isinstance(journal, Journal) else Journal(
+            journal if journal is not None else ":memory:", wall_clock=wall_clock
+        )
+        self.faults = Faults(seed)
+        self.control_token = control_token
+        self.max_body = max_body
+        self.strict = strict
+        self.clock_mode = "manual"  # the serve adapter sets "realtime" when it maps wall time
+        self.speed = 1.0
+        self._start = start
+        self._mock = GenericMock(seed)
+        self._serial = 0
+        self.behaviours: dict[tuple[str, str], Behaviour] = {}
+        from simulator.core._control import control_behaviours
+
+        for operation_id, behaviour in control_behaviours(self).items():
+            self.behaviours[(CONTROL, operation_id)] = behaviour
+
+    # -- the Python API -------------------------------------------------------------------------
+
+    @property
+    def points(self) -> frozenset[str]:
+        """Every named injection point: ``partner.operationId`` for each served operation."""
+        return frozenset(
+            f"{name}.{operation.operation_id}" for name, contract in self.contracts.items() for operation in contract
+        )
+
+    def add_fault(self, spec: Mapping[str, Any]) -> Fault:
+        """Add a fault written in the scenario vocabulary, e.g. ``{"at": "bank.repayApply", "outage": {"status": 503}}``."""
+        fault = parse_fault(spec, fault_id=self.faults.next_id(), points=self.points,
+                            tz=self.clock.calendar.tz, now=self.clock.now())
+        self.faults.add(fault)
+        self.journal.append("fault", self.clock.now(), partner=fault.at.split(".")[0], operation="faultAdded",
+                            data=fault.to_json())
+        return fault
+
+    def remove_fault(self, fault_id: str) -> Fault:
+        fault = self.faults.remove(fault_id)
+        self.journal.append("fault", self.clock.now(), partner=fault.at.split(".")[0], operation="faultRemoved",
+                            data=fault.to_json())
+        return fault
+
+    def advance(self, *, to: datetime | None = None, by: timedelta | None = None) -> int:
+        """Move virtual time forward, running every event that falls due. Returns how many ran."""
+        if (to is None) == (by is None):
+            raise ConfigError("give exactly one of to= (an instant) or by= (a duration)")
+        before = self.clock.now()
+        ran = self.clock.advance_to(to) if to is not None else self.clock.advance_by(by or timedelta(0))
+        self.journal.append("event", self.clock.now(), partner=CONTROL, operation="clockAdvanced",
+                            data={"from": before.isoformat(), "to": self.clock.now().isoformat(), "eventsRun": ran})
+        return ran
+
+    def reset(self, *, start: datetime | None = None, seed: int | None = None) -> None:
+        """Back to an empty world: clock at ``start``, journal and faults cleared, seed optionally changed."""
+        if seed is not None:
+            self.seed = seed
+            self._mock.reseed(seed)
+        self._start = start or self._start
+        self.clock.reset(self._start)
+        self.journal.clear()
+        self.faults.clear(seed=self.seed)
+        self._serial = 0
+
+    def clock_json(self) -> dict[str, Any]:
+        upcoming = self.clock.next_event_time()
+        return {
+            "now": self.clock.now().isoformat(),
+            "timezone": self.clock.calendar.name,
+            "mode": self.clock_mode,
+            "speed": self.speed,
+            "pendingEvents": self.clock.pending,
+            "nextEventAt": upcoming.isoformat() if upcoming is not None else None,
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "clock": self.clock_json(),
+            "seed": self.seed,
+            "partners": {name: {"operations": len(c.operations), "state": {}} for name, c in self.contracts.items()},
+            "faults": [fault.to_json() for fault in self.faults],
+            "journal": {"entries": len(self.journal)},
+        }
+
+    # -- dispatch -------------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        """Answer one HTTP request addressed to ``/{partner}/…`` or ``/_sim/…``."""
+        partner, _, rest = request.path.lstrip("/").partition("/")
+        path = "/" + rest
+        if partner == CONTROL:
+            return self._handle_control(request, path)
+        contract = self.contracts.get(partner)
+        if contract is None:
+            if request.path in ("", "/") and request.method == "GET":
+                return self._respond(Reply(200, self._index()))
+            return self._respond(self._unknown_partner(request, partner))
+        if path == "/openapi.json" and request.method == "GET":
+            return self._respond(Reply(200, contract.document))
+
+        now = self.clock.now()
+        self._serial += 1
+        correlation = f"r{self._serial}"
+        matched = contract.operations.match(request.method, path)
+        operation = matched[0] if matched else None
+        op_id = operation.operation_id if operation else None
+        params: Mapping[str, Any] = {}
+        body: Any = None
+        reply: Reply | None = None
+        faults: list[Fault] = []
+
+        if matched is None:
+            reply = self._no_operation(contract, request.method, path)
+        elif request.body_too_large:
+            reply = problem(413, "Payload Too Large", f"the body exceeds {self.max_body:,} bytes; send less",
+                            operation=op_id)
+        else:
+            assert operation is not None
+            faults = self.faults.active(f"{partner}.{op_id}", now) if len(self.faults) else []
+            reply, params, body = self._decode(operation, matched[1], request)
+
+        ids = _correlate(params, body)
+        self.journal.append(
+            "request", now, partner=partner, operation=op_id, correlation=correlation, **ids,
+            data=_request_data(request, body),
+        )
+        transport_fault: str | None = None
+        delay = timedelta(0)
+        for fault in faults:
+            if fault.action == "outage":
+                if fault.error is not None:
+                    transport_fault = fault.error
+                else:
+                    reply = problem(fault.status or 503, "Service Unavailable",
+                                    f"{partner} is down (fault {fault.id} at {fault.at})", operation=op_id)
+            elif fault.action == "drop":
+                transport_fault = "timeout"
+        if reply is None and transport_fault is None:
+            assert operation is not None
+            call = Call(operation, params, body, request.headers, now)
+            times = max((f.times for f in faults if f.action == "duplicate"), default=1)
+            for _ in range(times):
+                reply = self._run(operation, call)
+            for fault in faults:
+                if fault.action == "timeout_after_commit":
+                    transport_fault = "timeout"
+                elif fault.action == "latency" and fault.delay is not None:
+                    delay = max(delay, fault.delay)
+        if reply is None:  # lost before any answer was made
+            self.journal.append("response", now, partner=partner, operation=op_id, correlation=correlation, **ids,
+                                data={"transportFault": transport_fault})
+            return Response(0, {}, b"", transport_fault=transport_fault)
+        if operation is not None:
+            self._check_drift(operation, reply, partner, correlation)
+        for key, value in (("borrower", reply.borrower), ("loan", reply.loan), ("serial", reply.serial),
+                           ("sms_out_id", reply.sms_out_id)):
+            if value is not None:
+                ids[key] = value
+        self.journal.append(
+            "response", now, partner=partner, operation=op_id, correlation=correlation, status=reply.status, **ids,
+            data={"body": reply.body, **({"transportFault": transport_fault} if transport_fault else {}),
+                  **({"delay": delay.total_seconds()} if delay else {})},
+        )
+        response = self._respond(reply)
+        response.delay = delay
+        response.transport_fault = transport_fault
+        return response
+
+    def _handle_control(self, request: Request, path: str) -> Response:
+        if self.control_token is not None:
+            supplied = request.headers.get("authorization", "")
+            if supplied != f"Bearer {self.control_token}":
+                return self._respond(problem(
+                    401, "Unauthorized",
+                    "the control API needs 'Authorization: Bearer <token>'; the token was printed when the "
+                    "server started (or set it with --control-token)",
+                ), extra_headers={"www-authenticate": 'Bearer realm="lendsim"'})
+        if request.body_too_large:
+            return self._respond(problem(413, "Payload Too Large", f"the body exceeds {self.max_body:,} bytes"))
+        if path == "/openapi.json" and request.method == "GET":
+            return self._respond(Reply(200, self.control.document))
+        matched = self.control.operations.match(request.method, path)
+        if matched is None:
+            return self._respond(self._no_operation(self.control, request.method, path))
+        operation, path_params = matched
+        reply, params, body = self._decode(operation, path_params, request)
+        if reply is None:
+            reply = self._run(operation, Call(operation, params, body, request.headers, self.clock.now()))
+            self._check_drift(operation, reply, CONTROL, None)
+        return self._respond(reply)
+
+    def _decode(self, operation: Operation, path_params: Mapping[str, str], request: Request) -> tuple[
+        Reply | None, Mapping[str, Any], Any
+    ]:
+        params, errors = operation.validate_params(path_params, request.query, request.headers)
+        body, body_errors, status = operation.decode_body(request.body, request.headers.get("content-type"))
+        if body_errors and status == 415:
+            return problem(415, "Unsupported Media Type", body_errors[0].message, errors=body_errors,
+                           operation=operation.operation_id), params, None
+        errors.extend(body_errors)
+        if errors:
+            return _invalid(operation, errors), params, body
+        return None, params, body
+
+    def _run(self, operation: Operation, call: Call) -> Reply:
+        behaviour = self.behaviours.get((operation.partner, operation.operation_id), self._mock)
+        try:
+            return behaviour(call)
+        except Exception as exc:
+            if self.strict:
+                raise
+            # A bug in a behaviour: journal it in full, answer without a traceback.
+            self.journal.append("event", call.now, partner=operation.partner, operation="internalError",
+                                data={"operation": operation.operation_id, "error": repr(exc),
+                                      "traceback": traceback.format_exc()})
+            return problem(500, "Internal Simulator Error",
+                           f"the simulator failed on {operation.operation_id}; the journal has the details "
+                           "(kind=event, operation=internalError). Please report it.",
+                           operation=operation.operation_id)
+
+    def _check_drift(self, operation: Operation, reply: Reply, partner: str, correlation: str | None) -> None:
+        spec = operation.response(reply.status)
+        errors: list[Violation]
+        if spec is None:
+            errors = [Violation("status", "declared", f"status {reply.status} is not declared by the contract")]
+        else:
+            media = spec.media(reply.content_type)
+            errors = media.errors(reply.body) if media is not None and reply.body is not None else []
+            undeclared = [h for h in reply.headers if h.lower() not in spec.headers]
+            errors.extend(Violation(f"header.{h}", "declared", "header not declared by the contract")
+                          for h in undeclared)
+        if not errors:
+            return
+        detail = [error.to_json() for error in errors]
+        if self.strict:
+            raise DriftError(f"{partner}.{operation.operation_id} answered {reply.status} outside its contract: {detail}")
+        self.journal.append("drift", self.clock.now(), partner=partner, operation=operation.operation_id,
+                            correlation=correlation, status=reply.status, data={"errors": detail})
+
+    def _respond(self, reply: Reply, *, extra_headers: Mapping[str, str] | None = None) -> Response:
+        headers = {VIRTUAL_TIME_HEADER: self.clock.now().isoformat()}
+        body = b""
+        if reply.body is not None:
+            body = dumps(reply.body)
+            headers["content-type"] = reply.content_type
+        headers.update(reply.headers)
+        if extra_headers:
+            headers.update(extra_headers)
+        return Response(reply.status, headers, body)
+
+    # -- not found, not allowed --------------------------------------------------------------------
+
+    def _index(self) -> dict[str, Any]:
+        return {
+            "service": "lendsim",
+            "partners": {name: {"title": c.title, "openapi": f"/{name}/openapi.json"} for name, c in self.contracts.items()},
+            "control": f"/{CONTROL}",
+        }
+
+    def _unknown_partner(self, request: Request, partner: str) -> Reply:
+        from difflib import get_close_matches
+
+        names = [*self.contracts, CONTROL]
+        close = get_close_matches(partner, names, n=1)
+        hint = f"/{close[0]}/…" if close else ", ".join(f"/{n}" for n in names)
+        reply = problem(404, "Not Found", f"no partner is served at /{partner}; this server serves {', '.join('/' + n for n in names)}",
+                        suggestion=hint)
+        self.journal.append("request", self.clock.now(), data=_request_data(request, None))
+        self.journal.append("response", self.clock.now(), status=404, data={"body": reply.body})
+        return reply
+
+    def _no_operation(self, contract: Contract, method: str, path: str) -> Reply:
+        allowed = contract.operations.allowed_methods(path)
+        prefix = "" if contract.name == CONTROL else f"/{contract.name}"
+        if allowed:
+            reply = problem(405, "Method Not Allowed", f"{method} is not served at {prefix}{path}; use {', '.join(allowed)}")
+            reply.headers["allow"] = ", ".join(allowed)
+            return reply
+        closest = contract.operations.closest(method, path)
+        suggestion = f"{closest.method} {prefix}{closest.path} ({closest.operation_id})" if closest else ""
+        detail = f"no operation of {contract.name!r} matches {method} {prefix}{path}"
+        if suggestion:
+            detail += f"; did you mean {suggestion}?"
+        return problem(404, "Not Found", detail, **({"suggestion": suggestion} if suggestion else {}))
+
+
+_CONTROL_CACHE: dict[tuple[Path, frozenset[str]], Contract] = {}
+
+
+def _control_contract(path: Path, points: frozenset[str]) -> Contract:
+    """The control contract with ``FaultPoint`` narrowed to this simulator's injection points.
+
+    So the served /_sim/openapi.json tells clients (and schemathesis) which points exist, and an unknown
+    point is rejected by validation like any other enum value, with a did-you-mean.
+    """
+    key = (path, points)
+    if key not in _CONTROL_CACHE:
+        document = copy.deepcopy(dict(load_contract(path, name=CONTROL).document))
+        schemas = document.get("components", {}).get("schemas", {})
+        if "FaultPoint" in schemas and points:
+            schemas["FaultPoint"] = {**schemas["FaultPoint"], "enum": sorted(points)}
+        _CONTROL_CACHE[key] = load_contract(path, name=CONTROL, document=document)
+    return _CONTROL_CACHE[key]
+
+
+def _invalid(operation: Operation, errors: list[Violation]) -> Reply:
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return problem(400, "Bad Request", f"{first.field}: {first.message} [{first.rule}]{more}", errors=errors,
+                   operation=operation.operation_id)
+
+
+def _correlate(params: Mapping[str, Any], body: Any) -> dict[str, Any]:
+    ids: dict[str, Any] = {}
+    for source in (params, body):
+        if isinstance(source, Mapping):
+            for field, column in _CORRELATION_FIELDS.items():
+                value = source.get(field)
+                if isinstance(value, str) and column not in ids:
+                    ids[column] = value
+    return ids
+
+
+def _request_data(request: Request, body: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"method": request.method, "path": request.path}
+    if request.query:
+        data["query"] = request.query
+    headers = {k: v for k, v in request.headers.items() if k in _JOURNALED_HEADERS}
+    if headers:
+        data["headers"] = headers
+    if body is not None:
+        data["body"] = body
+    elif request.body:
+        data["bodyText"] = request.body[:4096].decode("utf-8", "replace")
+    if request.body_too_large:
+        data["bodyTooLarge"] = True
+    return data
+

@@ -1,0 +1,130 @@
+"""The ASGI adapter: HTTP in, :meth:`Simulator.handle`, HTTP out. No behaviour lives here.
+
+A raw ASGI callable rather than a framework: the request is read once (bounded), handed to the core, and
+the core's response written back. Transport faults become what a client would see on the wire: a
+connection that closes mid-answer (reset/refused) or an answer that never comes (timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from simulator.core import Request, Simulator
+
+__all__ = ["ASGIApp", "TransportFaultError", "create_app"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+#: How long (wall seconds) a "timeout" fault keeps a connection open with no answer at most.
+TIMEOUT_HOLD = 60.0
+
+
+class TransportFaultError(ConnectionError):
+    """Raised inside the server to make it drop the connection, as a transport fault asks."""
+
+
+class ASGIApp:
+    """Serve a :class:`Simulator` over ASGI. ``tick`` (if given) runs before each request and periodically."""
+
+    def __init__(self, sim: Simulator, *, tick: Callable[[], None] | None = None, tick_interval: float = 0.05) -> None:
+        self.sim = sim
+        self.tick = tick
+        self.tick_interval = tick_interval
+        self._ticker: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if self.tick is not None:
+                    self._ticker = asyncio.create_task(self._tick_forever())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._ticker is not None:
+                    self._ticker.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._ticker
+                self.sim.journal.flush()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _tick_forever(self) -> None:
+        assert self.tick is not None
+        while True:
+            await asyncio.sleep(self.tick_interval)
+            self.tick()
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        limit = self.sim.max_body
+        too_large = False
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            too_large = True
+            body = b""
+        else:
+            chunks: list[bytes] = []
+            size = 0
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    too_large = True
+                    chunks = []
+                    break
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+            body = b"".join(chunks)
+        if self.tick is not None:
+            self.tick()
+        request = Request(
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+            body_too_large=too_large,
+        )
+        response = self.sim.handle(request)
+        if response.delay:
+            await asyncio.sleep(response.delay.total_seconds() / (self.sim.speed if self.sim.clock_mode == "realtime" else 1))
+        if response.transport_fault == "timeout":
+            # The client waits for an answer that never comes; hold until it gives up.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_until_disconnect(receive), TIMEOUT_HOLD)
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            raise TransportFaultError("timeout fault: the answer is lost")
+        if response.transport_fault is not None:
+            # Start an answer and break it off: the client sees the connection closed under it.
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            raise TransportFaultError(f"{response.transport_fault} fault: connection dropped")
+        raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+        raw_headers.append((b"content-length", str(len(response.body)).encode()))
+        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": response.body})
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def create_app(sim: Simulator, *, tick: Callable[[], None] | None = None) -> ASGIApp:
+    """The ASGI application serving ``sim``: ``/{partner}/…``, ``/{partner}/openapi.json`` and ``/_sim/…``."""
+    return ASGIApp(sim, tick=tick)

@@ -1,0 +1,70 @@
+"""schemathesis against the ASGI app in-process: every operation of every served contract conforms.
+
+Positive and negative data (negative data must be rejected with a 4xx), documented statuses only,
+response schemas and headers as declared, never a 5xx. Stateful runs follow the OpenAPI links.
+The longer fuzz is a separate command (docs/contract-testing.md); this keeps the default suite quick.
+"""
+
+from __future__ import annotations
+
+import hypothesis
+import pytest
+import schemathesis
+
+from simulator.core import Simulator
+from simulator.http import create_app
+
+PARTNERS = ("bank", "bureau", "sms")
+SETTINGS = hypothesis.settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+
+# One simulator per contract: the control API's fuzzing adds faults that would otherwise break the partners.
+schemas = {
+    partner: schemathesis.openapi.from_asgi(f"/{partner}/openapi.json", create_app(Simulator(seed=11)))
+    for partner in (*PARTNERS, "_sim")
+}
+
+
+@pytest.mark.parametrize("partner", [*PARTNERS, "_sim"])
+def test_every_operation_has_a_generated_case(partner: str) -> None:
+    operations = [op.ok() for op in schemas[partner].get_all_operations()]
+
+    assert operations, f"{partner} has no operations"
+
+
+@schemas["bank"].parametrize()
+@SETTINGS
+def test_bank_conforms(case: schemathesis.Case) -> None:
+    case.call_and_validate()
+
+
+@schemas["bureau"].parametrize()
+@SETTINGS
+def test_bureau_conforms(case: schemathesis.Case) -> None:
+    case.call_and_validate()
+
+
+@schemas["sms"].parametrize()
+@SETTINGS
+def test_sms_conforms(case: schemathesis.Case) -> None:
+    case.call_and_validate()
+
+
+@schemas["_sim"].parametrize()
+@SETTINGS
+def test_control_api_conforms(case: schemathesis.Case) -> None:
+    case.call_and_validate()
+
+
+@pytest.mark.parametrize("partner", PARTNERS)
+def test_stateful_links_conform(partner: str) -> None:
+    machine = schemas[partner].as_state_machine()
+    machine.TestCase.settings = hypothesis.settings(
+        SETTINGS, max_examples=15, stateful_step_count=6
+    )
+    machine.TestCase().runTest()

@@ -1,0 +1,116 @@
+"""The control API under /_sim: clock, journal, state, reset, faults — and its token."""
+
+from __future__ import annotations
+
+from simulator.core import Simulator
+from tests.core.helpers import REPAYMENT, call
+
+
+def test_health_answers(sim: Simulator) -> None:
+    assert call(sim, "GET", "/_sim/health").json()["status"] == "ok"
+
+
+def test_the_clock_reads_and_advances_by_a_duration(sim: Simulator) -> None:
+    assert call(sim, "GET", "/_sim/clock").json()["now"] == "2019-05-01T00:00:00+08:00"
+
+    response = call(sim, "POST", "/_sim/clock/advance", {"by": "P1DT6H"})
+
+    assert response.status == 200
+    assert response.json()["clock"]["now"] == "2019-05-02T06:00:00+08:00"
+
+
+def test_the_clock_advances_to_an_instant_and_runs_due_events(sim: Simulator) -> None:
+    ran: list[str] = []
+    sim.clock.schedule(sim.clock.now().replace(hour=2), lambda: ran.append("overdue batch"), name="batch")
+
+    response = call(sim, "POST", "/_sim/clock/advance", {"to": "2019-05-01T03:00:00+08:00"})
+
+    assert response.json()["eventsRun"] == 1 and ran == ["overdue batch"]
+
+
+def test_advancing_into_the_past_is_a_409_that_says_the_current_time(sim: Simulator) -> None:
+    call(sim, "POST", "/_sim/clock/advance", {"by": "P1D"})
+
+    response = call(sim, "POST", "/_sim/clock/advance", {"to": "2019-05-01T00:00:00+08:00"})
+
+    assert response.status == 409
+    assert response.json()["now"] == "2019-05-02T00:00:00+08:00"
+
+
+def test_the_journal_is_queried_by_correlation_ids_and_paginated(sim: Simulator) -> None:
+    for n in range(3):
+        call(sim, "POST", "/bank/repayments", {**REPAYMENT, "repayOuterNo": f"RP-{n}"})
+
+    by_serial = call(sim, "GET", "/_sim/journal", query="serial=RP-1").json()
+    first = call(sim, "GET", "/_sim/journal", query="kind=request&limit=2").json()
+    rest = call(sim, "GET", "/_sim/journal", query=f"kind=request&limit=2&after={first['next']}").json()
+
+    assert [e["kind"] for e in by_serial["items"]] == ["request", "response"]
+    assert [e["serial"] for e in first["items"] + rest["items"]] == ["RP-0", "RP-1", "RP-2"]
+    assert rest["next"] is None
+
+
+def test_a_bad_journal_query_names_the_parameter(sim: Simulator) -> None:
+    response = call(sim, "GET", "/_sim/journal", query="limit=0")
+
+    assert response.status == 400
+    assert response.json()["errors"][0]["field"] == "query.limit"
+
+
+def test_faults_are_listed_added_and_removed(sim: Simulator) -> None:
+    added = call(sim, "POST", "/_sim/faults", {"at": "bank.repayApply", "outage": {"status": 503}})
+    listed = call(sim, "GET", "/_sim/faults").json()["items"]
+    down = call(sim, "POST", "/bank/repayments", REPAYMENT).status
+    removed = call(sim, "DELETE", f"/_sim/faults/{added.json()['id']}")
+
+    assert added.status == 201 and listed == [added.json()]
+    assert (down, removed.status) == (503, 204)
+    assert call(sim, "POST", "/bank/repayments", REPAYMENT).status == 200
+
+
+def test_adding_a_fault_at_an_unknown_point_is_a_400_naming_the_field(sim: Simulator) -> None:
+    response = call(sim, "POST", "/_sim/faults", {"at": "bank.repayAply", "drop": {}})
+
+    assert response.status == 400
+    assert response.json()["errors"][0]["field"] == "body.at"
+    assert "did you mean 'bank.repayApply'" in response.json()["detail"]
+
+
+def test_removing_an_unknown_fault_is_a_404(sim: Simulator) -> None:
+    assert call(sim, "DELETE", "/_sim/faults/f99").status == 404
+
+
+def test_reset_clears_the_world(sim: Simulator) -> None:
+    call(sim, "POST", "/bank/repayments", REPAYMENT)
+    call(sim, "POST", "/_sim/faults", {"at": "bank.repayApply", "drop": {}})
+
+    response = call(sim, "POST", "/_sim/reset", {"start": "2019-06-01T00:00:00+08:00", "seed": 3})
+
+    assert response.json()["clock"]["now"] == "2019-06-01T00:00:00+08:00"
+    assert len(sim.journal) == 0 and len(sim.faults) == 0 and sim.seed == 3
+
+
+def test_the_state_snapshot_shows_clock_partners_faults_and_journal_size(sim: Simulator) -> None:
+    call(sim, "POST", "/bank/repayments", REPAYMENT)
+
+    state = call(sim, "GET", "/_sim/state").json()
+
+    assert set(state["partners"]) == {"bank", "bureau", "sms"}
+    assert state["journal"]["entries"] == 2
+
+
+def test_with_a_token_the_control_api_needs_it() -> None:
+    sim = Simulator(control_token="s3cret")
+
+    refused = call(sim, "GET", "/_sim/clock")
+    allowed = call(sim, "GET", "/_sim/clock", headers={"authorization": "Bearer s3cret"})
+
+    assert refused.status == 401 and "Bearer" in refused.headers["www-authenticate"]
+    assert allowed.status == 200
+
+
+def test_control_calls_are_validated_against_the_control_contract(sim: Simulator) -> None:
+    response = call(sim, "POST", "/_sim/clock/advance", {"by": "tomorrow"})
+
+    assert response.status == 400
+    assert response.json()["errors"][0]["field"].startswith("body")
