@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulator.openapi import Violation, Operation
+    from simulator.openapi import Operation, Violation
 
 __all__ = [
     "PROBLEM_JSON",
@@ -100,7 +100,7 @@ def problem(
 ) -> Reply:
     """An RFC 9457 problem reply; ``type`` is a stable slug of the title for clients to branch on."""
     body: dict[str, Any] = {
-        "type": "https://lendsim.dev/problems/" + "-".join(title.lower().split()),
+        "type": "urn:lendsim:problem:" + "-".join(title.lower().split()),
         "title": title,
         "status": status,
     }

@@ -58,13 +58,14 @@ def test_sms_conforms(case: schemathesis.Case) -> None:
 @schemas["_sim"].parametrize()
 @SETTINGS
 def test_control_api_conforms(case: schemathesis.Case) -> None:
-    case.call_and_validate()
+    # A fault window whose `until` is not after its `from` fits the schema (JSON Schema cannot compare two
+    # fields) but is refused with a 400 naming `until`: the one cross-field rule, so that check is off there.
+    excluded = [schemathesis.checks.positive_data_acceptance] if case.operation.label == "POST /faults" else []
+    case.call_and_validate(excluded_checks=excluded)
 
 
 @pytest.mark.parametrize("partner", PARTNERS)
 def test_stateful_links_conform(partner: str) -> None:
     machine = schemas[partner].as_state_machine()
-    machine.TestCase.settings = hypothesis.settings(
-        SETTINGS, max_examples=15, stateful_step_count=6
-    )
+    machine.TestCase.settings = hypothesis.settings(SETTINGS, max_examples=15, stateful_step_count=6)
     machine.TestCase().runTest()
