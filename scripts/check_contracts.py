@@ -47,9 +47,7 @@ CONTRACTS = {
 }
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 CAMEL = re.compile(r"^[a-z][a-zA-Z0-9]*$")
-RUNTIME_EXPRESSION = re.compile(
-    r"^\$(url|method|statusCode|request\.(path|query|header|body)|response\.(header|body))"
-)
+RUNTIME_EXPRESSION = re.compile(r"^\$(url|method|statusCode|request\.(path|query|header|body)|response\.(header|body))")
 VT_HEADER = "X-Lendsim-Virtual-Time"
 VT_REF = "#/components/headers/VirtualTime"
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -481,12 +479,9 @@ class Contract:
                 self.check_response(resp, ptr + pointer("responses", status), str(status), op_id)
             # parameters
             all_params = [
-                (pointer(section, pname, "parameters", i), p)
-                for i, p in enumerate(item.get("parameters") or [])
+                (pointer(section, pname, "parameters", i), p) for i, p in enumerate(item.get("parameters") or [])
             ]
-            all_params += [
-                (ptr + pointer("parameters", i), p) for i, p in enumerate(op.get("parameters") or [])
-            ]
+            all_params += [(ptr + pointer("parameters", i), p) for i, p in enumerate(op.get("parameters") or [])]
             path_names = set(re.findall(r"{([^}]+)}", pname)) if section == "paths" else set()
             declared_path = set()
             for pptr, param in all_params:
@@ -692,10 +687,7 @@ def check_shared_receivers(contracts: dict[str, Contract]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if argv:
-        paths = [Path(a).resolve() for a in argv]
-    else:
-        paths = [ROOT / "contracts" / f"{name}.yaml" for name in CONTRACTS]
+    paths = [Path(a).resolve() for a in argv] if argv else [ROOT / "contracts" / f"{name}.yaml" for name in CONTRACTS]
     contracts: dict[str, Contract] = {}
     problems: list[str] = []
     for path in paths:

@@ -66,7 +66,10 @@ def main() -> int:
             show("The platform forwards a repayment: POST /bank/repayments", ok)
             bad = client.post("/bank/repayments", json={**repayment, "repayAmount": 1050})
             show("The same with the amount as a number instead of an exact decimal string", bad)
-            show("One virtual day passes: POST /_sim/clock/advance", client.post("/_sim/clock/advance", json={"by": "P1D"}))
+            show(
+                "One virtual day passes: POST /_sim/clock/advance",
+                client.post("/_sim/clock/advance", json={"by": "P1D"}),
+            )
             journal = client.get("/_sim/journal", params={"limit": 50}).json()
             print("\nWhat the journal recorded (GET /_sim/journal):")
             for entry in journal["items"]:
@@ -81,8 +84,10 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print("\nDone: the simulator validated both requests, answered the good one, rejected the bad one with a "
-          "problem naming the field, and journaled everything on the virtual clock.")
+    print(
+        "\nDone: the simulator validated both requests, answered the good one, rejected the bad one with a "
+        "problem naming the field, and journaled everything on the virtual clock."
+    )
     return 0
 
 
