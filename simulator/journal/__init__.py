@@ -1,0 +1,12 @@
+"""The journal: the single record of what happened in a run.
+
+Oracles, reports and the control API read it, never private state; it is partitionable by borrower and
+is the merge point of sharded runs (:meth:`Journal.merge`).
+"""
+
+from __future__ import annotations
+
+from simulator.journal._entry import KINDS, Entry, Page
+from simulator.journal._journal import BATCH, MAX_LIMIT, Filters, Journal
+
+__all__ = ["BATCH", "KINDS", "MAX_LIMIT", "Entry", "Filters", "Journal", "Page"]

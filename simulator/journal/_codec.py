@@ -1,0 +1,110 @@
+"""How an entry's values are stored: virtual times as integers, payloads as compact JSON.
+
+Virtual time is stored as integer microseconds since the epoch (UTC), so ordering and filtering are
+numeric, plus the UTC offset in microseconds, so an entry comes back with the offset it was appended
+with. Payloads are stored as compact JSON text (``separators=(",", ":")``, ``ensure_ascii=False``,
+no NaN or Infinity). Everything here is on the append path: it is written for speed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import reprlib
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from simulator.errors import JournalError
+
+__all__ = ["encode_data", "from_us", "to_us", "unserialisable"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_us(moment: datetime) -> int:
+    """Microseconds since 1970-01-01T00:00Z of an aware datetime (the caller checked it is aware).
+
+    ``Journal.append`` inlines the same arithmetic (and the same for the offset).
+    """
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+# The epoch seen from each UTC offset met so far: adding a timedelta to it gives a datetime with that
+# offset. A handful of offsets in practice, so the cache stays tiny.
+_EPOCH_AT: dict[int, datetime] = {}
+
+
+def from_us(us: int, off_us: int) -> datetime:
+    """The aware datetime stored as ``(us, off_us)``, with a fixed-offset timezone of ``off_us``."""
+    base = _EPOCH_AT.get(off_us)
+    if base is None:
+        tz = UTC if off_us == 0 else timezone(timedelta(microseconds=off_us))
+        base = _EPOCH_AT[off_us] = _EPOCH.astimezone(tz)
+    return base + timedelta(microseconds=us)
+
+
+def _default(value: object) -> object:
+    # Mappings that are not dicts (MappingProxyType, httpx.Headers, …) are JSON objects too.
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# One encoder built once: json.dumps with options builds a new one on every call.
+encode_data: Callable[[Any], str] = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, check_circular=False, separators=(",", ":"), default=_default
+).encode
+"""Compact JSON text of a payload; raises TypeError/ValueError/RecursionError like ``json.dumps``."""
+
+_repr = reprlib.Repr()
+_repr.maxstring = 60
+_repr.maxother = 60
+
+
+def unserialisable(data: Mapping[str, Any], exc: BaseException) -> JournalError:
+    """The error for a payload ``json`` refused, naming the key path of the first bad value."""
+    try:
+        found = _find_bad(data, "data", set())
+    except RecursionError:
+        return JournalError("data is nested too deeply to store as JSON; flatten it to fewer than ~900 levels")
+    if found is None:  # pragma: no cover - _find_bad mirrors what the encoder accepts
+        return JournalError(f"data cannot be stored as JSON ({exc}); pass dicts, lists, str, int, float, bool, None")
+    return JournalError(found)
+
+
+def _find_bad(value: object, path: str, seen: set[int]) -> str | None:
+    if value is None or isinstance(value, str | int):  # bool is an int
+        return None
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return None
+        return f"{path} is {value!r}, which JSON cannot represent; store None or a string such as 'NaN' instead"
+    if isinstance(value, Mapping | list | tuple):
+        if id(value) in seen:
+            return f"{path} refers back to a container that holds it (a circular reference); pass a tree"
+        seen.add(id(value))
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if not (key is None or isinstance(key, str | int | float)):
+                    return (
+                        f"{path} has the key {_repr.repr(key)} of type {type(key).__name__}; "
+                        "JSON object keys must be strings: convert the key with str()"
+                    )
+                found = _find_bad(item, f"{path}[{key!r}]", seen)
+                if found is not None:
+                    return found
+        else:
+            for index, item in enumerate(value):
+                found = _find_bad(item, f"{path}[{index}]", seen)
+                if found is not None:
+                    return found
+        seen.discard(id(value))
+        return None
+    hint = "value.isoformat()" if hasattr(value, "isoformat") else "str(value)"
+    return (
+        f"{path} is {_repr.repr(value)} of type {type(value).__name__}, which is not JSON-serialisable; "
+        f"convert it before appending (e.g. {hint}); "
+        "the journal stores dicts, lists, str, int, float, bool and None"
+    )

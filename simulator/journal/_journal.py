@@ -1,0 +1,808 @@
+"""The journal: the single record of what happened in a run, kept in SQLite.
+
+Every request, response, delivery, event, fault and drift goes in as an :class:`Entry`; oracles, reports
+and the control API read them back with :meth:`Journal.query`, :meth:`Journal.iter` and friends. Sharded
+runs write one journal per shard and meet in :meth:`Journal.merge`.
+
+Appends are on the hot path (two per HTTP request), so they are buffered in memory and written in
+batches of :data:`BATCH` rows, one transaction each; any read writes the buffer first, so reads always
+see every append. :meth:`Journal.flush` writes and commits on demand (a process reading the file from
+outside sees committed rows only). An index on a column is built the first time a filter needs it
+(one bulk ``CREATE INDEX``), so a run that is only read back in full never pays for index upkeep.
+The journal never reads the wall clock: ``wall_clock`` is injected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import heapq
+import json
+import math
+import os
+import sqlite3
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Final, Self, TypedDict, Unpack
+
+from simulator.errors import JournalError
+from simulator.journal._codec import encode_data, from_us, to_us, unserialisable
+from simulator.journal._entry import KINDS, Entry, Page, make_entry
+
+__all__ = ["BATCH", "MAX_LIMIT", "Filters", "Journal"]
+
+MAX_LIMIT: Final = 10_000
+"""The largest page :meth:`Journal.query` returns."""
+BATCH: Final = 1024
+"""Appends buffered in memory before they are written to SQLite and committed."""
+_CHUNK: Final = 512  # rows fetched per round trip while streaming
+
+_APPLICATION_ID: Final = 0x4C534A4E  # "LSJN" in the SQLite header: this file is a lendsim journal
+_SCHEMA_VERSION: Final = 1  # PRAGMA user_version
+
+_SCHEMA: Final = """
+CREATE TABLE entries (
+    seq          INTEGER PRIMARY KEY,  -- 1, 2, 3 … in append order
+    kind         TEXT    NOT NULL,
+    vt_us        INTEGER NOT NULL,     -- virtual time: microseconds since 1970-01-01T00:00Z
+    vt_offset_us INTEGER NOT NULL,     -- the UTC offset it was given with, in microseconds
+    wall_time    REAL,                 -- epoch seconds from the injected wall clock
+    partner      TEXT,
+    operation    TEXT,
+    borrower     TEXT,
+    loan         TEXT,
+    serial       TEXT,
+    sms_out_id   TEXT,
+    status       INTEGER,
+    correlation  TEXT,
+    data         TEXT                  -- the payload as a JSON object; NULL when empty
+);
+"""
+
+# The index each filter can use, built the first time a read needs it (one bulk CREATE INDEX costs a
+# fraction of keeping it up to date row by row). Partial where many rows lack the value. Every index
+# ends with the rowid (seq), so `column = ? AND seq > ? ORDER BY seq` reads it in order.
+_INDEXES: Final = {
+    "kind": "CREATE INDEX IF NOT EXISTS entries_kind ON entries (kind)",
+    "vt_us": "CREATE INDEX IF NOT EXISTS entries_vt_us ON entries (vt_us)",
+    **{
+        column: f"CREATE INDEX IF NOT EXISTS entries_{column} ON entries ({column}) WHERE {column} IS NOT NULL"
+        for column in ("operation", "borrower", "loan", "serial", "sms_out_id", "correlation")
+    },
+}
+
+_COLUMNS: Final = (
+    "seq, kind, vt_us, vt_offset_us, wall_time, partner, operation, borrower, loan, serial, sms_out_id, "
+    "status, correlation, data"
+)
+# Binding None costs sqlite3 an adapter lookup (~0.6 µs each on a slow machine), so absent values are
+# bound as '' / -1 / NaN and stored as NULL: NULLIF for text and status, SQLite itself for NaN.
+_INSERT: Final = (
+    f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), "
+    "NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, -1), NULLIF(?, ''), NULLIF(?, ''))"
+)
+_NAN: Final = math.nan
+
+_Row = tuple[Any, ...]
+
+
+class Filters(TypedDict, total=False):
+    """What :meth:`Journal.query`, :meth:`~Journal.iter`, :meth:`~Journal.count` and :meth:`~Journal.last`
+    filter on; every filter given must match (AND).
+
+    ``kind`` is one kind or several (any of them); ``since``/``until`` bound the virtual time
+    (``since <= t < until``); ``after`` keeps entries with ``seq > after`` (a page's ``next``).
+    """
+
+    kind: str | Iterable[str] | None
+    partner: str | None
+    operation: str | None
+    borrower: str | None
+    loan: str | None
+    serial: str | None
+    sms_out_id: str | None
+    status: int | None
+    correlation: str | None
+    since: datetime | None
+    until: datetime | None
+    after: int
+
+
+# Filters a page can be driven by through an index, most selective first: SQLite has no statistics to
+# choose by, so only the first one present uses its index and the others are written `+column`, which
+# keeps the planner off a less selective index (kind, operation) when a borrower or a serial is given.
+_BY_ID: Final = ("correlation", "serial", "sms_out_id", "loan", "borrower")
+_FILTER_NAMES: Final = (
+    "kind",
+    "partner",
+    "operation",
+    "borrower",
+    "loan",
+    "serial",
+    "sms_out_id",
+    "status",
+    "correlation",
+    "since",
+    "until",
+    "after",
+)
+_KIND_SET: Final = frozenset(KINDS)
+_TEXT_FIELDS: Final = ("partner", "operation", "borrower", "loan", "serial", "sms_out_id", "correlation")
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class _Query:
+    """A compiled filter: the WHERE clause, its parameters and the index that should drive it."""
+
+    __slots__ = ("index", "params", "where")
+
+    def __init__(self, where: str, params: tuple[Any, ...], index: str | None) -> None:
+        self.where = where
+        self.params = params
+        self.index = index
+
+
+_EVERYTHING: Final = _Query("1", (), None)
+
+
+class Journal:
+    """The record of a run: append entries as things happen, query them afterwards.
+
+    ``Journal()`` lives in memory; ``Journal(path)`` keeps its rows in an SQLite file, so memory stays
+    flat over long runs, and reopening the file continues its sequence. ``wall_clock`` (e.g.
+    ``time.time``) stamps each entry's ``wall_time``; without one it is ``None``.
+
+    One thread at a time may use a journal, and it may be created in one thread and used in another
+    (calls are serialised by a lock). Close it, or use it as a context manager, so the last appends
+    are written; one that is garbage-collected or still open at interpreter exit is closed then.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str] = ":memory:", *, wall_clock: Callable[[], float] | None = None
+    ) -> None:
+        if wall_clock is not None and not callable(wall_clock):
+            raise JournalError(
+                f"wall_clock={wall_clock!r} is not callable; pass a function returning epoch seconds, "
+                "e.g. time.time, or None"
+            )
+        try:
+            name = os.fspath(path)
+        except TypeError:
+            raise JournalError(f"path={path!r} is not a file path; pass a str or pathlib.Path, or ':memory:'") from None
+        self._path: str = name
+        self._wall_clock = wall_clock
+        self._lock = threading.Lock()
+        self._pending: list[_Row] = []
+        self._closed = False
+        self._generation = 0  # bumped by clear(), so iterations under way notice
+        # The last virtual time appended and its stored form: the clock often hands out the same object.
+        self._last_vt: tuple[datetime | None, int, int] = (None, 0, 0)
+        self._conn, self._next, self._indexes = _open(name)
+        self._finalizer = weakref.finalize(self, _close, self._conn, self._pending, name)
+
+    # -- writing --------------------------------------------------------------------------------------
+
+    def append(
+        self,
+        kind: str,
+        virtual_time: datetime,
+        *,
+        partner: str | None = None,
+        operation: str | None = None,
+        borrower: str | None = None,
+        loan: str | None = None,
+        serial: str | None = None,
+        sms_out_id: str | None = None,
+        status: int | None = None,
+        correlation: str | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> Entry:
+        """Record one thing that happened and return it as an :class:`Entry` with its ``seq``.
+
+        The returned entry holds ``virtual_time`` and ``data`` as given (not copies); the journal keeps
+        the JSON of ``data``, so what a read returns is its JSON round trip. Text fields are strings or
+        ``None``; an empty string is recorded as ``None`` (no such id).
+        """
+        if not _is_kind(kind):
+            raise _bad_kind(kind, "append")
+        last_vt = self._last_vt
+        if virtual_time is last_vt[0]:
+            vt_us, off_us = last_vt[1], last_vt[2]
+        else:
+            if not isinstance(virtual_time, datetime):
+                raise JournalError(
+                    f"virtual_time={virtual_time!r} is not a datetime; pass the virtual clock's now(), "
+                    "a timezone-aware datetime"
+                )
+            offset = virtual_time.utcoffset()
+            if offset is None:
+                raise _naive("virtual_time", virtual_time)
+            delta = virtual_time - _EPOCH  # to_us(), inlined: this is the hot path
+            vt_us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+            off_us = (offset.days * 86_400 + offset.seconds) * 1_000_000 + offset.microseconds
+            self._last_vt = (virtual_time, vt_us, off_us)
+        for value in (partner, operation, borrower, loan, serial, sms_out_id, correlation):
+            if value is not None and (not value or not isinstance(value, str)):
+                partner, operation, borrower, loan, serial, sms_out_id, correlation = _text_fields(
+                    partner, operation, borrower, loan, serial, sms_out_id, correlation
+                )
+                break
+        if status is None:
+            status_bind = -1
+        elif type(status) is int and 0 <= status <= 999:
+            status_bind = status
+        else:
+            status = status_bind = _check_status(status)
+        if data is None:
+            data = {}
+            text = ""
+        elif type(data) is dict:
+            text = _encode(data) if data else ""
+        elif isinstance(data, Mapping):
+            text = _encode(dict(data)) if data else ""
+        else:
+            raise JournalError(
+                f"data={data!r} is a {type(data).__name__}, not a mapping; pass a dict (a JSON object), "
+                "e.g. data={'body': ...}"
+            )
+        clock = self._wall_clock
+        with self._lock:
+            if self._closed:
+                raise _closed_error(self._path)
+            if clock is None:
+                wall = None
+                wall_bind = _NAN  # stored as NULL
+            else:
+                wall = clock()  # read under the lock, so wall times follow seq
+                if type(wall) is not float:
+                    wall = _check_wall(wall)
+                wall_bind = wall
+            seq = self._next
+            self._next = seq + 1
+            pending = self._pending
+            pending.append(
+                (
+                    seq,
+                    kind,
+                    vt_us,
+                    off_us,
+                    wall_bind,
+                    partner or "",
+                    operation or "",
+                    borrower or "",
+                    loan or "",
+                    serial or "",
+                    sms_out_id or "",
+                    status_bind,
+                    correlation or "",
+                    text,
+                )
+            )
+            if len(pending) >= BATCH:
+                _write(self._conn, pending, self._path)
+        return make_entry(
+            seq,
+            kind,
+            virtual_time,
+            wall,
+            partner,
+            operation,
+            borrower,
+            loan,
+            serial,
+            sms_out_id,
+            status,
+            correlation,
+            data,
+        )
+
+    def flush(self) -> None:
+        """Write and commit the buffered appends, so other connections (and processes) see them."""
+        with self._lock:
+            self._check_open()
+            _write(self._conn, self._pending, self._path)
+
+    def clear(self) -> None:
+        """Remove every entry; the next append gets ``seq`` 1 again.
+
+        Iterations under way stop with a :class:`JournalError` at their next chunk.
+        """
+        with self._lock:
+            self._check_open()
+            self._pending.clear()
+            try:
+                self._conn.execute("DELETE FROM entries")
+            except sqlite3.Error as exc:
+                raise JournalError(f"cannot clear the journal {self._path!r} ({exc})") from None
+            self._next = 1
+            self._generation += 1
+
+    def close(self) -> None:
+        """Write the buffered appends and close the journal. Closing twice is harmless."""
+        with self._lock:
+            self._closed = True
+            self._finalizer()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """The SQLite file the journal lives in, or ``":memory:"``."""
+        return self._path
+
+    def query(self, *, limit: int = 100, **filters: Unpack[Filters]) -> Page:
+        """At most ``limit`` (1..:data:`MAX_LIMIT`) entries matching ``filters``, in ``seq`` order.
+
+        Page through everything with ``after=page.next`` until ``next`` is ``None``.
+        """
+        if type(limit) is not int or not 1 <= limit <= MAX_LIMIT:
+            raise JournalError(
+                f"limit={limit!r} is out of range; pass an int from 1 to {MAX_LIMIT} and page with after=page.next"
+            )
+        query = _compile(filters)
+        rows = self._fetch(
+            f"SELECT {_COLUMNS} FROM entries WHERE {query.where} ORDER BY seq LIMIT ?",
+            (*query.params, limit + 1),
+            query.index,
+        )
+        items = [_entry(row) for row in rows[:limit]]
+        return Page(items, items[-1].seq if len(rows) > limit else None)
+
+    def iter(self, **filters: Unpack[Filters]) -> Iterator[Entry]:
+        """Every entry matching ``filters``, in ``seq`` order, read a few hundred rows at a time.
+
+        Entries appended after the iteration started are not included.
+        """
+        after = filters.pop("after", None)
+        return self._stream(_compile(filters), 0 if after is None else _check_after(after))
+
+    def __iter__(self) -> Iterator[Entry]:
+        """Every entry, in ``seq`` order, read a few hundred rows at a time."""
+        return self._stream(_EVERYTHING, 0)
+
+    def count(self, **filters: Unpack[Filters]) -> int:
+        """How many entries match ``filters``."""
+        if not filters:
+            return len(self)
+        query = _compile(filters)
+        rows = self._fetch(f"SELECT count(*) FROM entries WHERE {query.where}", query.params, query.index)
+        return int(rows[0][0])
+
+    def __len__(self) -> int:
+        return self._snapshot(None)[0]  # seq is dense: 1..n
+
+    def last(self, **filters: Unpack[Filters]) -> Entry | None:
+        """The latest (highest ``seq``) entry matching ``filters``, or ``None``."""
+        query = _compile(filters)
+        rows = self._fetch(
+            f"SELECT {_COLUMNS} FROM entries WHERE {query.where} ORDER BY seq DESC LIMIT 1",
+            query.params,
+            query.index,
+        )
+        return _entry(rows[0]) if rows else None
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"{self._next - 1} entries"
+        return f"<Journal {self._path!r} {state}>"
+
+    # -- merging --------------------------------------------------------------------------------------
+
+    @classmethod
+    def merge(cls, journals: Iterable[Journal], path: str | os.PathLike[str] = ":memory:") -> Journal:
+        """One journal holding the entries of ``journals`` (the shards of a run), renumbered from 1.
+
+        Entries are ordered by virtual time, then by the shard's position in ``journals``, then by their
+        ``seq`` in the shard. The shards are streamed, not loaded, and stay open and unchanged.
+        """
+        sources = list(journals)
+        for index, source in enumerate(sources):
+            if not isinstance(source, Journal):
+                raise JournalError(
+                    f"journals[{index}]={source!r} is not a Journal; open each shard's file with Journal(path)"
+                )
+        target = cls(path)
+        try:
+            if target._next > 1:
+                raise JournalError(
+                    f"cannot merge into {target.path!r}: it already holds {target._next - 1} entries; "
+                    "pass the path of a new file"
+                )
+            streams = [source._rows_by_time(shard) for shard, source in enumerate(sources)]
+            with target._lock:
+                pending = target._pending
+                for _, _, _, row in heapq.merge(*streams):
+                    pending.append(_bindable(target._next, row))
+                    target._next += 1
+                    if len(pending) >= BATCH:
+                        _write(target._conn, pending, target._path)
+                _write(target._conn, pending, target._path)
+        except BaseException:
+            target.close()
+            raise
+        return target
+
+    # -- internals ------------------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise _closed_error(self._path)
+
+    def _ready(self, index: str | None) -> None:
+        """Before a read, under the lock: write the buffer and build the index the read wants."""
+        self._check_open()
+        _write(self._conn, self._pending, self._path)
+        if index is not None and index not in self._indexes:
+            self._indexes.add(index)  # tried once: a journal opened read-only is scanned instead
+            with contextlib.suppress(sqlite3.OperationalError):
+                self._conn.execute(_INDEXES[index])
+
+    def _fetch(self, sql: str, params: tuple[Any, ...], index: str | None) -> list[_Row]:
+        with self._lock:
+            self._ready(index)
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise JournalError(f"cannot read the journal {self._path!r} ({exc})") from None
+
+    def _snapshot(self, index: str | None) -> tuple[int, int]:
+        """The last ``seq`` stored and the generation now, to bound an iteration.
+
+        Read from the file rather than from ``_next``, so a journal opened to watch a file that another
+        process is writing sees the latest committed entries.
+        """
+        with self._lock:
+            self._ready(index)
+            try:
+                last = self._conn.execute("SELECT max(seq) FROM entries").fetchone()[0]
+            except sqlite3.Error as exc:
+                raise JournalError(f"cannot read the journal {self._path!r} ({exc})") from None
+            return last or 0, self._generation
+
+    def _chunk(self, sql: str, params: tuple[Any, ...], generation: int) -> list[_Row]:
+        with self._lock:
+            self._check_open()
+            if self._generation != generation:
+                raise JournalError(
+                    f"the journal {self._path!r} was cleared while being iterated; start the iteration again"
+                )
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise JournalError(f"cannot read the journal {self._path!r} ({exc})") from None
+
+    def _stream(self, query: _Query, after: int) -> Iterator[Entry]:
+        sql = f"SELECT {_COLUMNS} FROM entries WHERE seq > ? AND seq <= ? AND {query.where} ORDER BY seq LIMIT ?"
+        upper, generation = self._snapshot(query.index)
+        cursor = after
+        while cursor < upper:
+            rows = self._chunk(sql, (cursor, upper, *query.params, _CHUNK), generation)
+            for row in rows:
+                yield _entry(row)
+            if len(rows) < _CHUNK:
+                return
+            cursor = rows[-1][0]
+
+    def _rows_by_time(self, shard: int) -> Iterator[tuple[int, int, int, _Row]]:
+        """Stored rows ordered by (virtual time, seq), keyed for heapq.merge by (vt_us, shard, seq)."""
+        sql = f"SELECT {_COLUMNS} FROM entries WHERE seq <= ? AND (vt_us, seq) > (?, ?) ORDER BY vt_us, seq LIMIT ?"
+        upper, generation = self._snapshot("vt_us")
+        vt_cursor, seq_cursor = -(2**63), 0  # below any virtual time SQLite can hold
+        while True:
+            rows = self._chunk(sql, (upper, vt_cursor, seq_cursor, _CHUNK), generation)
+            for row in rows:
+                yield row[2], shard, row[0], row
+            if len(rows) < _CHUNK:
+                return
+            seq_cursor, vt_cursor = rows[-1][0], rows[-1][2]
+
+
+# -- opening, writing, closing --------------------------------------------------------------------------
+
+
+def _open(path: str) -> tuple[sqlite3.Connection, int, set[str]]:
+    """Connect to ``path``: the connection, the next ``seq`` and the indexes already built."""
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise JournalError(
+            f"cannot open the journal file {path!r} ({exc}); check that its folder exists and is writable"
+        ) from None
+    try:
+        _prepare(conn, path)
+        last = conn.execute("SELECT max(seq) FROM entries").fetchone()[0]
+        names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries'")
+        indexes = {name.removeprefix("entries_") for (name,) in names} & _INDEXES.keys()
+    except sqlite3.Error as exc:
+        conn.close()
+        raise JournalError(f"cannot read the journal {path!r} ({exc})") from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn, (last or 0) + 1, indexes
+
+
+def _prepare(conn: sqlite3.Connection, path: str) -> None:
+    """Check that ``path`` is a lendsim journal (or create one in a new, empty file) and tune it."""
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise JournalError(
+            f"{path!r} is not a lendsim journal ({exc}); pass the path of a journal or of a new file"
+        ) from None
+    if app_id == 0 and objects == 0:
+        try:
+            conn.executescript(
+                f"BEGIN; {_SCHEMA} PRAGMA application_id = {_APPLICATION_ID}; "
+                f"PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
+            )
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot create a journal in {path!r} ({exc}); check that it is writable") from None
+    elif app_id != _APPLICATION_ID:
+        raise JournalError(
+            f"{path!r} is an SQLite database but not a lendsim journal (application_id {app_id:#x}, "
+            f"{objects} schema objects); pass the path of a journal or of a new file"
+        )
+    elif version > _SCHEMA_VERSION:
+        raise JournalError(
+            f"{path!r} is a lendsim journal of schema version {version}, newer than this lendsim reads "
+            f"({_SCHEMA_VERSION}); upgrade lendsim to open it"
+        )
+    if path not in (":memory:", ""):
+        try:
+            # WAL: readers in other processes do not block the writer. NORMAL: no fsync per commit (the
+            # journal is a simulation record; a power cut may lose the last commits, never corrupt it).
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of pages: index upkeep stays in memory
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot set up the journal file {path!r} ({exc}); check that it is writable") from None
+
+
+def _write(conn: sqlite3.Connection, pending: list[_Row], path: str) -> None:
+    """Insert the buffered rows in one transaction and empty the buffer."""
+    if not pending:
+        return
+    try:
+        conn.execute("BEGIN")
+        try:
+            conn.executemany(_INSERT, pending)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    except sqlite3.IntegrityError as exc:
+        raise JournalError(
+            f"cannot write to the journal {path!r} ({exc}): another Journal or process appended to the same "
+            "file; give each writer its own file and combine them with Journal.merge"
+        ) from None
+    except sqlite3.Error as exc:
+        raise JournalError(f"cannot write to the journal {path!r} ({exc})") from None
+    pending.clear()
+
+
+def _close(conn: sqlite3.Connection, pending: list[_Row], path: str) -> None:
+    try:
+        _write(conn, pending, path)
+    finally:
+        conn.close()
+
+
+# -- rows and entries -----------------------------------------------------------------------------------
+
+
+def _bindable(seq: int, row: _Row) -> _Row:
+    """A stored row, renumbered, in the form ``_INSERT`` binds (no None)."""
+    _, kind, vt_us, off_us, wall, *text, status, correlation, data = row
+    return (
+        seq,
+        kind,
+        vt_us,
+        off_us,
+        _NAN if wall is None else wall,
+        *(value or "" for value in text),
+        -1 if status is None else status,
+        correlation or "",
+        data or "",
+    )
+
+
+def _entry(row: _Row) -> Entry:
+    seq, kind, vt_us, off_us, wall, partner, operation, borrower, loan, serial, sms, status, corr, data = row
+    return make_entry(
+        seq,
+        kind,
+        from_us(vt_us, off_us),
+        wall,
+        partner,
+        operation,
+        borrower,
+        loan,
+        serial,
+        sms,
+        status,
+        corr,
+        {} if data is None else _decode(data),
+    )
+
+
+def _decode(text: str) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+def _encode(data: dict[str, Any]) -> str:
+    try:
+        return encode_data(data)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise unserialisable(data, exc) from None
+
+
+# -- filters --------------------------------------------------------------------------------------------
+
+
+def _compile(filters: Mapping[str, Any]) -> _Query:
+    """The WHERE clause, parameters and driving index for ``filters``, checked."""
+    unknown = [name for name in filters if name not in _FILTER_NAMES]
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, _FILTER_NAMES, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise JournalError(f"unknown filter {name!r}; {hint}the journal filters on: {', '.join(_FILTER_NAMES)}")
+    terms: list[str] = []
+    params: list[Any] = []
+    index: str | None = None  # the first (most selective) filter present drives the query
+
+    def column(name: str) -> str:
+        nonlocal index
+        if index is None:
+            index = name
+            return name
+        return "+" + name
+
+    for name in _BY_ID:
+        value = filters.get(name)
+        if value is not None:
+            terms.append(f"{column(name)} = ?")
+            params.append(_check_text(name, value))
+    since, until = filters.get("since"), filters.get("until")
+    if since is not None or until is not None:
+        vt = column("vt_us")
+        low = high = None
+        if since is not None:
+            low = to_us(_check_aware("since", since))
+            terms.append(f"{vt} >= ?")
+            params.append(low)
+        if until is not None:
+            high = to_us(_check_aware("until", until))
+            terms.append(f"{vt} < ?")
+            params.append(high)
+        if low is not None and high is not None and low > high:
+            raise JournalError(
+                f"since={since!r} is after until={until!r}; swap them (the window is since <= virtual_time < until)"
+            )
+    operation = filters.get("operation")
+    if operation is not None:
+        terms.append(f"{column('operation')} = ?")
+        params.append(_check_text("operation", operation))
+    kind = filters.get("kind")
+    if kind is not None:
+        kinds = _check_kinds(kind)
+        if not kinds:
+            terms.append("0")
+        elif len(kinds) == 1:
+            terms.append(f"{column('kind')} = ?")
+            params.append(kinds[0])
+        else:
+            # Not through the kind index: it returns the kinds one after the other, so every page would
+            # sort all the remaining matches; a scan in seq order stops as soon as the page is full.
+            terms.append("+kind IN (" + ", ".join("?" * len(kinds)) + ")")
+            params.extend(kinds)
+    partner = filters.get("partner")
+    if partner is not None:
+        terms.append("partner = ?")
+        params.append(_check_text("partner", partner))
+    status = filters.get("status")
+    if status is not None:
+        terms.append("status = ?")
+        params.append(_check_status(status))
+    after = filters.get("after")
+    if after is not None:
+        terms.append("seq > ?")
+        params.append(_check_after(after))
+    return _Query(" AND ".join(terms) or "1", tuple(params), index)
+
+
+def _check_text(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise JournalError(f"{name}={value!r} is not a str; pass the {name} as a string, or None for any")
+    return value
+
+
+def _check_aware(name: str, value: object) -> datetime:
+    if not isinstance(value, datetime):
+        raise JournalError(f"{name}={value!r} is not a datetime; pass a timezone-aware datetime, or None")
+    if value.utcoffset() is None:
+        raise _naive(name, value)
+    return value
+
+
+def _check_after(after: object) -> int:
+    if type(after) is not int or after < 0:
+        raise JournalError(f"after={after!r} is not a seq; pass 0 (the start) or a page's next")
+    return after
+
+
+def _check_kinds(kind: object) -> list[str]:
+    kinds = [kind] if isinstance(kind, str) else kind
+    if not isinstance(kinds, Iterable):
+        raise JournalError(f"kind={kind!r} is not a kind; pass one of {', '.join(KINDS)} or a list of them")
+    result = list(kinds)
+    for one in result:
+        if not _is_kind(one):
+            raise _bad_kind(one, "filter")
+    return result
+
+
+def _is_kind(kind: object) -> bool:
+    try:
+        return kind in _KIND_SET
+    except TypeError:  # unhashable
+        return False
+
+
+def _check_status(status: object) -> int:
+    if isinstance(status, int) and not isinstance(status, bool) and 0 <= status <= 999:
+        return int(status)  # also an IntEnum such as http.HTTPStatus
+    raise JournalError(f"status={status!r} is not an HTTP status; pass an int such as 200 or 503, or None")
+
+
+def _check_wall(value: object) -> float:
+    if type(value) is int:
+        return float(value)
+    raise JournalError(
+        f"the wall clock returned {value!r}, not epoch seconds; inject a clock such as time.time that returns a float"
+    )
+
+
+# -- messages -------------------------------------------------------------------------------------------
+
+
+def _bad_kind(kind: object, action: str) -> JournalError:
+    close = difflib.get_close_matches(kind, KINDS, n=1) if isinstance(kind, str) else []
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    verb = "append" if action == "append" else "filter on"
+    return JournalError(f"unknown journal kind {kind!r}; {hint}{verb} one of: {', '.join(KINDS)}")
+
+
+def _naive(name: str, value: datetime) -> JournalError:
+    return JournalError(
+        f"{name}={value.isoformat()!r} is naive (no UTC offset); pass a timezone-aware datetime, "
+        "e.g. with tzinfo=ZoneInfo('Asia/Shanghai'), or the virtual clock's now()"
+    )
+
+
+def _text_fields(*values: object) -> tuple[str | None, ...]:
+    """The text fields with '' as None, or the error for the first one that is not a str."""
+    texts: list[str | None] = []
+    for name, value in zip(_TEXT_FIELDS, values, strict=True):
+        if value is not None and not isinstance(value, str):
+            raise JournalError(f"{name}={value!r} is a {type(value).__name__}, not a str; pass str({name}) or None")
+        texts.append(value or None)
+    return tuple(texts)
+
+
+def _closed_error(path: str) -> JournalError:
+    return JournalError(f"the journal {path!r} is closed; open it again with Journal({path!r})")
