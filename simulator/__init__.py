@@ -17,7 +17,7 @@ from simulator.errors import (
     LendsimError,
 )
 from simulator.journal import Entry, Journal, Page
-from simulator.openapi import Contract, Violation, Operation, lint_contract, load_contract, load_contracts
+from simulator.openapi import Contract, Operation, Violation, lint_contract, load_contract, load_contracts
 
 __all__ = [
     # The simulator and the messages it speaks

@@ -37,7 +37,9 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
                 key: Any = key_node.value
             else:
                 raise yaml.constructor.ConstructorError(
-                    "while reading a mapping", node.start_mark, "a key must be a plain value, not a list or mapping",
+                    "while reading a mapping",
+                    node.start_mark,
+                    "a key must be a plain value, not a list or mapping",
                     key_node.start_mark,
                 )
             mapping[key] = self.construct_object(value_node, deep=deep)

@@ -22,27 +22,50 @@ def _parse_start(ctx: click.Context, param: click.Parameter, value: str | None) 
     try:
         start = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO-8601 instant; write e.g. 2019-05-10T00:00:00+08:00") from None
+        raise click.BadParameter(
+            f"{value!r} is not an ISO-8601 instant; write e.g. 2019-05-10T00:00:00+08:00"
+        ) from None
     return start if start.tzinfo is not None else start.replace(tzinfo=DEFAULT_START.tzinfo)
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to bind. Anything beyond loopback requires a control token (generated if not given).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind. Anything beyond loopback requires a control token (generated if not given).",
+)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @contracts_dir_option
 @contract_option
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for generated responses and random faults.")
 @click.option("--start", callback=_parse_start, help="Virtual start instant (ISO-8601; Asia/Shanghai if no offset).")
-@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Map real time onto virtual time at this factor (e.g. 3600: one virtual hour per second). "
-                   "Without it virtual time moves only through POST /_sim/clock/advance.")
-@click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="SQLite file for the journal (default: in memory).")
-@click.option("--control-token", envvar="LENDSIM_CONTROL_TOKEN", default=None,
-              help="Bearer token required on /_sim (env LENDSIM_CONTROL_TOKEN).")
-@click.option("--log-level", default="warning", show_default=True,
-              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Map real time onto virtual time at this factor (e.g. 3600: one virtual hour per second). "
+    "Without it virtual time moves only through POST /_sim/clock/advance.",
+)
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite file for the journal (default: in memory).",
+)
+@click.option(
+    "--control-token",
+    envvar="LENDSIM_CONTROL_TOKEN",
+    default=None,
+    help="Bearer token required on /_sim (env LENDSIM_CONTROL_TOKEN).",
+)
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
 def serve_command(
     host: str,
     port: int,
@@ -59,7 +82,9 @@ def serve_command(
     control API under /_sim and each contract at /{partner}/openapi.json."""
     if not is_loopback(host) and not control_token:
         control_token = secrets.token_urlsafe(24)
-        click.echo(f"Listening beyond loopback: the control API needs 'Authorization: Bearer {control_token}'", err=True)
+        click.echo(
+            f"Listening beyond loopback: the control API needs 'Authorization: Bearer {control_token}'", err=True
+        )
     sim = Simulator(
         contracts=load_partner_contracts(contracts_dir),
         extra_contracts=extra_contracts,
@@ -71,8 +96,12 @@ def serve_command(
     )
     base = f"http://{host}:{port}"
     for name, contract in sim.contracts.items():
-        click.echo(f"  {contract.title:<32} {base}/{name}   ({len(contract.operations)} operations, "
-                   f"contract at {base}/{name}/openapi.json)")
+        click.echo(
+            f"  {contract.title:<32} {base}/{name}   ({len(contract.operations)} operations, "
+            f"contract at {base}/{name}/openapi.json)"
+        )
     mode = f"real time x{speed:g}" if speed else "manual (POST /_sim/clock/advance)"
-    click.echo(f"  control API                      {base}/{CONTROL}   virtual time {sim.clock.now().isoformat()}, {mode}")
+    click.echo(
+        f"  control API                      {base}/{CONTROL}   virtual time {sim.clock.now().isoformat()}, {mode}"
+    )
     serve(sim, host=host, port=port, speed=speed, log_level=log_level)

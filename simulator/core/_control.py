@@ -48,19 +48,23 @@ def control_behaviours(sim: Simulator) -> dict[str, Callable[[Call], Reply]]:
             else:
                 ran = sim.advance(by=parse_duration(body["by"]))
         except ClockError as exc:
-            return problem(409, "Conflict", str(exc), operation=call.operation.operation_id,
-                           now=sim.clock.now().isoformat())
+            return problem(
+                409, "Conflict", str(exc), operation=call.operation.operation_id, now=sim.clock.now().isoformat()
+            )
         except ConfigError as exc:
             return problem(400, "Bad Request", str(exc), operation=call.operation.operation_id)
         return Reply(200, {"clock": sim.clock_json(), "eventsRun": ran})
 
     def query_journal(call: Call) -> Reply:
         filters: dict[str, Any] = {
-            keyword: call.params[name] for name, keyword in _JOURNAL_FILTERS.items() if call.params.get(name) is not None
+            keyword: call.params[name]
+            for name, keyword in _JOURNAL_FILTERS.items()
+            if call.params.get(name) is not None
         }
         try:
-            page = sim.journal.query(after=call.params.get("after") or 0, limit=call.params.get("limit") or 100,
-                                     **filters)
+            page = sim.journal.query(
+                after=call.params.get("after") or 0, limit=call.params.get("limit") or 100, **filters
+            )
         except JournalError as exc:
             return problem(400, "Bad Request", str(exc), operation=call.operation.operation_id)
         return Reply(200, {"items": [entry.to_json() for entry in page.items], "next": page.next})
@@ -84,8 +88,13 @@ def control_behaviours(sim: Simulator) -> dict[str, Callable[[Call], Reply]]:
             from simulator.openapi import Violation
 
             field = f"body.{exc.field}" if exc.field else "body"
-            return problem(400, "Bad Request", str(exc), operation=call.operation.operation_id,
-                           errors=[Violation(field, "fault", str(exc))])
+            return problem(
+                400,
+                "Bad Request",
+                str(exc),
+                operation=call.operation.operation_id,
+                errors=[Violation(field, "fault", str(exc))],
+            )
         return Reply(201, fault.to_json())
 
     def remove_fault(call: Call) -> Reply:

@@ -114,8 +114,9 @@ def parse_fault(
     fields: dict[str, Any] = {}
     if action == "outage":
         if ("status" in params) == ("error" in params):
-            raise _fail("outage", "give either 'status' (an HTTP status 400–599) or 'error' "
-                                  f"({' or '.join(TRANSPORT_ERRORS)})")
+            raise _fail(
+                "outage", f"give either 'status' (an HTTP status 400–599) or 'error' ({' or '.join(TRANSPORT_ERRORS)})"
+            )
         if "status" in params:
             status = params["status"]
             if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
@@ -145,8 +146,16 @@ def parse_fault(
     until = _instant(spec["until"], "until", tz) if "until" in spec else None
     if start is not None and until is not None and until <= start:
         raise _fail("until", f"{until.isoformat()} is not after from={start.isoformat()}; swap them")
-    return Fault(id=fault_id, at=at, action=action, start=start, until=until,
-                 probability=None if probability is None else float(probability), created_at=now, **fields)
+    return Fault(
+        id=fault_id,
+        at=at,
+        action=action,
+        start=start,
+        until=until,
+        probability=None if probability is None else float(probability),
+        created_at=now,
+        **fields,
+    )
 
 
 class Faults:
@@ -203,8 +212,6 @@ class Faults:
             return []
         hits = []
         for fault in candidates:
-            if fault.covers(now) and (
-                fault.probability is None or self._rngs[fault.id].random() < fault.probability
-            ):
+            if fault.covers(now) and (fault.probability is None or self._rngs[fault.id].random() < fault.probability):
                 hits.append(fault)
         return hits

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 from simulator._resources import bundled_contracts_dir
 from simulator.clock import Calendar, VirtualClock
 from simulator.core._faults import Fault, Faults, parse_fault
-from simulator.core._messages import PROBLEM_JSON, Call, Reply, Request, Response, dumps, problem
+from simulator.core._messages import Call, Reply, Request, Response, dumps, problem
 from simulator.core._mock import GenericMock
-from simulator.errors import ConfigError, ContractError, DriftError
+from simulator.errors import ConfigError, DriftError
 from simulator.journal import Journal
-from simulator.openapi import Contract, Violation, Operation, load_contract, load_contracts
+from simulator.openapi import Contract, Operation, Violation, load_contract, load_contracts
 
 __all__ = ["CONTROL", "DEFAULT_START", "MAX_BODY", "VIRTUAL_TIME_HEADER", "Behaviour", "Simulator"]
 
@@ -65,21 +65,27 @@ class Simulator:
         max_body: int = MAX_BODY,
         strict: bool = False,
     ) -> None:
-        loaded = dict(contracts) if isinstance(contracts, Mapping) else load_contracts(
-            contracts if contracts is not None else bundled_contracts_dir()
+        loaded = (
+            dict(contracts)
+            if isinstance(contracts, Mapping)
+            else load_contracts(contracts if contracts is not None else bundled_contracts_dir())
         )
         for path in extra_contracts:
             contract = load_contract(path)
             loaded[contract.name] = contract
         control = loaded.pop("control", None) or loaded.pop(CONTROL, None)
-        control_path = control.path if control is not None and control.path else bundled_contracts_dir() / "control.yaml"
+        control_path = (
+            control.path if control is not None and control.path else bundled_contracts_dir() / "control.yaml"
+        )
         self.platform = loaded.pop(PLATFORM, None)
         self.contracts: dict[str, Contract] = loaded
         self.control = _control_contract(Path(control_path), self.points)
         self.seed = seed
         self.clock = VirtualClock(start, calendar)
-        self.journal = journal if isinstance(journal, Journal) else Journal(
-            journal if journal is not None else ":memory:", wall_clock=wall_clock
+        self.journal = (
+            journal
+            if isinstance(journal, Journal)
+            else Journal(journal if journal is not None else ":memory:", wall_clock=wall_clock)
         )
         self.faults = Faults(seed)
         self.control_token = control_token
@@ -106,18 +112,21 @@ class Simulator:
         )
 
     def add_fault(self, spec: Mapping[str, Any]) -> Fault:
-        """Add a fault written in the scenario vocabulary, e.g. ``{"at": "bank.repayApply", "outage": {"status": 503}}``."""
-        fault = parse_fault(spec, fault_id=self.faults.next_id(), points=self.points,
-                            tz=self.clock.calendar.tz, now=self.clock.now())
+        """Add a fault in the scenario vocabulary: ``{"at": "bank.repayApply", "outage": {"status": 503}}``."""
+        fault = parse_fault(
+            spec, fault_id=self.faults.next_id(), points=self.points, tz=self.clock.calendar.tz, now=self.clock.now()
+        )
         self.faults.add(fault)
-        self.journal.append("fault", self.clock.now(), partner=fault.at.split(".")[0], operation="faultAdded",
-                            data=fault.to_json())
+        self.journal.append(
+            "fault", self.clock.now(), partner=fault.at.split(".")[0], operation="faultAdded", data=fault.to_json()
+        )
         return fault
 
     def remove_fault(self, fault_id: str) -> Fault:
         fault = self.faults.remove(fault_id)
-        self.journal.append("fault", self.clock.now(), partner=fault.at.split(".")[0], operation="faultRemoved",
-                            data=fault.to_json())
+        self.journal.append(
+            "fault", self.clock.now(), partner=fault.at.split(".")[0], operation="faultRemoved", data=fault.to_json()
+        )
         return fault
 
     def advance(self, *, to: datetime | None = None, by: timedelta | None = None) -> int:
@@ -126,8 +135,13 @@ class Simulator:
             raise ConfigError("give exactly one of to= (an instant) or by= (a duration)")
         before = self.clock.now()
         ran = self.clock.advance_to(to) if to is not None else self.clock.advance_by(by or timedelta(0))
-        self.journal.append("event", self.clock.now(), partner=CONTROL, operation="clockAdvanced",
-                            data={"from": before.isoformat(), "to": self.clock.now().isoformat(), "eventsRun": ran})
+        self.journal.append(
+            "event",
+            self.clock.now(),
+            partner=CONTROL,
+            operation="clockAdvanced",
+            data={"from": before.isoformat(), "to": self.clock.now().isoformat(), "eventsRun": ran},
+        )
         return ran
 
     def reset(self, *, start: datetime | None = None, seed: int | None = None) -> None:
@@ -191,8 +205,9 @@ class Simulator:
         if matched is None:
             reply = self._no_operation(contract, request.method, path)
         elif request.body_too_large:
-            reply = problem(413, "Payload Too Large", f"the body exceeds {self.max_body:,} bytes; send less",
-                            operation=op_id)
+            reply = problem(
+                413, "Payload Too Large", f"the body exceeds {self.max_body:,} bytes; send less", operation=op_id
+            )
         else:
             assert operation is not None
             faults = self.faults.active(f"{partner}.{op_id}", now) if len(self.faults) else []
@@ -200,7 +215,12 @@ class Simulator:
 
         ids = _correlate(params, body)
         self.journal.append(
-            "request", now, partner=partner, operation=op_id, correlation=correlation, **ids,
+            "request",
+            now,
+            partner=partner,
+            operation=op_id,
+            correlation=correlation,
+            **ids,
             data=_request_data(request, body),
         )
         transport_fault: str | None = None
@@ -210,8 +230,12 @@ class Simulator:
                 if fault.error is not None:
                     transport_fault = fault.error
                 else:
-                    reply = problem(fault.status or 503, "Service Unavailable",
-                                    f"{partner} is down (fault {fault.id} at {fault.at})", operation=op_id)
+                    reply = problem(
+                        fault.status or 503,
+                        "Service Unavailable",
+                        f"{partner} is down (fault {fault.id} at {fault.at})",
+                        operation=op_id,
+                    )
             elif fault.action == "drop":
                 transport_fault = "timeout"
         if reply is None and transport_fault is None:
@@ -226,19 +250,39 @@ class Simulator:
                 elif fault.action == "latency" and fault.delay is not None:
                     delay = max(delay, fault.delay)
         if reply is None:  # lost before any answer was made
-            self.journal.append("response", now, partner=partner, operation=op_id, correlation=correlation, **ids,
-                                data={"transportFault": transport_fault})
+            self.journal.append(
+                "response",
+                now,
+                partner=partner,
+                operation=op_id,
+                correlation=correlation,
+                **ids,
+                data={"transportFault": transport_fault},
+            )
             return Response(0, {}, b"", transport_fault=transport_fault)
         if operation is not None:
             self._check_drift(operation, reply, partner, correlation)
-        for key, value in (("borrower", reply.borrower), ("loan", reply.loan), ("serial", reply.serial),
-                           ("sms_out_id", reply.sms_out_id)):
+        for key, value in (
+            ("borrower", reply.borrower),
+            ("loan", reply.loan),
+            ("serial", reply.serial),
+            ("sms_out_id", reply.sms_out_id),
+        ):
             if value is not None:
                 ids[key] = value
         self.journal.append(
-            "response", now, partner=partner, operation=op_id, correlation=correlation, status=reply.status, **ids,
-            data={"body": reply.body, **({"transportFault": transport_fault} if transport_fault else {}),
-                  **({"delay": delay.total_seconds()} if delay else {})},
+            "response",
+            now,
+            partner=partner,
+            operation=op_id,
+            correlation=correlation,
+            status=reply.status,
+            **ids,
+            data={
+                "body": reply.body,
+                **({"transportFault": transport_fault} if transport_fault else {}),
+                **({"delay": delay.total_seconds()} if delay else {}),
+            },
         )
         response = self._respond(reply)
         response.delay = delay
@@ -249,11 +293,15 @@ class Simulator:
         if self.control_token is not None:
             supplied = request.headers.get("authorization", "")
             if supplied != f"Bearer {self.control_token}":
-                return self._respond(problem(
-                    401, "Unauthorized",
-                    "the control API needs 'Authorization: Bearer <token>'; the token was printed when the "
-                    "server started (or set it with --control-token)",
-                ), extra_headers={"www-authenticate": 'Bearer realm="lendsim"'})
+                return self._respond(
+                    problem(
+                        401,
+                        "Unauthorized",
+                        "the control API needs 'Authorization: Bearer <token>'; the token was printed when the "
+                        "server started (or set it with --control-token)",
+                    ),
+                    extra_headers={"www-authenticate": 'Bearer realm="lendsim"'},
+                )
         if request.body_too_large:
             return self._respond(problem(413, "Payload Too Large", f"the body exceeds {self.max_body:,} bytes"))
         if path == "/openapi.json" and request.method == "GET":
@@ -268,14 +316,23 @@ class Simulator:
             self._check_drift(operation, reply, CONTROL, None)
         return self._respond(reply)
 
-    def _decode(self, operation: Operation, path_params: Mapping[str, str], request: Request) -> tuple[
-        Reply | None, Mapping[str, Any], Any
-    ]:
+    def _decode(
+        self, operation: Operation, path_params: Mapping[str, str], request: Request
+    ) -> tuple[Reply | None, Mapping[str, Any], Any]:
         params, errors = operation.validate_params(path_params, request.query, request.headers)
         body, body_errors, status = operation.decode_body(request.body, request.headers.get("content-type"))
         if body_errors and status == 415:
-            return problem(415, "Unsupported Media Type", body_errors[0].message, errors=body_errors,
-                           operation=operation.operation_id), params, None
+            return (
+                problem(
+                    415,
+                    "Unsupported Media Type",
+                    body_errors[0].message,
+                    errors=body_errors,
+                    operation=operation.operation_id,
+                ),
+                params,
+                None,
+            )
         errors.extend(body_errors)
         if errors:
             return _invalid(operation, errors), params, body
@@ -289,13 +346,20 @@ class Simulator:
             if self.strict:
                 raise
             # A bug in a behaviour: journal it in full, answer without a traceback.
-            self.journal.append("event", call.now, partner=operation.partner, operation="internalError",
-                                data={"operation": operation.operation_id, "error": repr(exc),
-                                      "traceback": traceback.format_exc()})
-            return problem(500, "Internal Simulator Error",
-                           f"the simulator failed on {operation.operation_id}; the journal has the details "
-                           "(kind=event, operation=internalError). Please report it.",
-                           operation=operation.operation_id)
+            self.journal.append(
+                "event",
+                call.now,
+                partner=operation.partner,
+                operation="internalError",
+                data={"operation": operation.operation_id, "error": repr(exc), "traceback": traceback.format_exc()},
+            )
+            return problem(
+                500,
+                "Internal Simulator Error",
+                f"the simulator failed on {operation.operation_id}; the journal has the details "
+                "(kind=event, operation=internalError). Please report it.",
+                operation=operation.operation_id,
+            )
 
     def _check_drift(self, operation: Operation, reply: Reply, partner: str, correlation: str | None) -> None:
         spec = operation.response(reply.status)
@@ -306,15 +370,25 @@ class Simulator:
             media = spec.media(reply.content_type)
             errors = media.errors(reply.body) if media is not None and reply.body is not None else []
             undeclared = [h for h in reply.headers if h.lower() not in spec.headers]
-            errors.extend(Violation(f"header.{h}", "declared", "header not declared by the contract")
-                          for h in undeclared)
+            errors.extend(
+                Violation(f"header.{h}", "declared", "header not declared by the contract") for h in undeclared
+            )
         if not errors:
             return
         detail = [error.to_json() for error in errors]
         if self.strict:
-            raise DriftError(f"{partner}.{operation.operation_id} answered {reply.status} outside its contract: {detail}")
-        self.journal.append("drift", self.clock.now(), partner=partner, operation=operation.operation_id,
-                            correlation=correlation, status=reply.status, data={"errors": detail})
+            raise DriftError(
+                f"{partner}.{operation.operation_id} answered {reply.status} outside its contract: {detail}"
+            )
+        self.journal.append(
+            "drift",
+            self.clock.now(),
+            partner=partner,
+            operation=operation.operation_id,
+            correlation=correlation,
+            status=reply.status,
+            data={"errors": detail},
+        )
 
     def _respond(self, reply: Reply, *, extra_headers: Mapping[str, str] | None = None) -> Response:
         headers = {VIRTUAL_TIME_HEADER: self.clock.now().isoformat()}
@@ -332,7 +406,9 @@ class Simulator:
     def _index(self) -> dict[str, Any]:
         return {
             "service": "lendsim",
-            "partners": {name: {"title": c.title, "openapi": f"/{name}/openapi.json"} for name, c in self.contracts.items()},
+            "partners": {
+                name: {"title": c.title, "openapi": f"/{name}/openapi.json"} for name, c in self.contracts.items()
+            },
             "control": f"/{CONTROL}",
         }
 
@@ -342,8 +418,12 @@ class Simulator:
         names = [*self.contracts, CONTROL]
         close = get_close_matches(partner, names, n=1)
         hint = f"/{close[0]}/…" if close else ", ".join(f"/{n}" for n in names)
-        reply = problem(404, "Not Found", f"no partner is served at /{partner}; this server serves {', '.join('/' + n for n in names)}",
-                        suggestion=hint)
+        reply = problem(
+            404,
+            "Not Found",
+            f"no partner is served at /{partner}; this server serves {', '.join('/' + n for n in names)}",
+            suggestion=hint,
+        )
         self.journal.append("request", self.clock.now(), data=_request_data(request, None))
         self.journal.append("response", self.clock.now(), status=404, data={"body": reply.body})
         return reply
@@ -352,7 +432,9 @@ class Simulator:
         allowed = contract.operations.allowed_methods(path)
         prefix = "" if contract.name == CONTROL else f"/{contract.name}"
         if allowed:
-            reply = problem(405, "Method Not Allowed", f"{method} is not served at {prefix}{path}; use {', '.join(allowed)}")
+            reply = problem(
+                405, "Method Not Allowed", f"{method} is not served at {prefix}{path}; use {', '.join(allowed)}"
+            )
             reply.headers["allow"] = ", ".join(allowed)
             return reply
         closest = contract.operations.closest(method, path)
@@ -360,7 +442,10 @@ class Simulator:
         detail = f"no operation of {contract.name!r} matches {method} {prefix}{path}"
         if suggestion:
             detail += f"; did you mean {suggestion}?"
-        return problem(404, "Not Found", detail, **({"suggestion": suggestion} if suggestion else {}))
+        reply = problem(404, "Not Found", detail)
+        if suggestion:
+            reply.body["suggestion"] = suggestion
+        return reply
 
 
 _CONTROL_CACHE: dict[tuple[Path, frozenset[str]], Contract] = {}
@@ -385,8 +470,13 @@ def _control_contract(path: Path, points: frozenset[str]) -> Contract:
 def _invalid(operation: Operation, errors: list[Violation]) -> Reply:
     first = errors[0]
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return problem(400, "Bad Request", f"{first.field}: {first.message} [{first.rule}]{more}", errors=errors,
-                   operation=operation.operation_id)
+    return problem(
+        400,
+        "Bad Request",
+        f"{first.field}: {first.message} [{first.rule}]{more}",
+        errors=errors,
+        operation=operation.operation_id,
+    )
 
 
 def _correlate(params: Mapping[str, Any], body: Any) -> dict[str, Any]:
@@ -414,4 +504,3 @@ def _request_data(request: Request, body: Any) -> dict[str, Any]:
     if request.body_too_large:
         data["bodyTooLarge"] = True
     return data
-

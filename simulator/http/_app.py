@@ -103,7 +103,9 @@ class ASGIApp:
         )
         response = self.sim.handle(request)
         if response.delay:
-            await asyncio.sleep(response.delay.total_seconds() / (self.sim.speed if self.sim.clock_mode == "realtime" else 1))
+            await asyncio.sleep(
+                response.delay.total_seconds() / (self.sim.speed if self.sim.clock_mode == "realtime" else 1)
+            )
         if response.transport_fault == "timeout":
             # The client waits for an answer that never comes; hold until it gives up.
             with contextlib.suppress(TimeoutError):

@@ -65,6 +65,7 @@ def serve(
     driver = RealtimeDriver(sim, speed) if speed else None
     app = create_app(sim, tick=driver.sync if driver else None)
     logging.getLogger("uvicorn.error").addFilter(_DropTransportFaults())
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on",
-                            server_header=False)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on", server_header=False
+    )
     uvicorn.Server(config).run()

@@ -2,16 +2,16 @@
 
 from simulator.openapi._contract import Contract, load_contract, load_contracts
 from simulator.openapi._lint import Finding, lint_contract
-from simulator.openapi._operations import Violation, MediaSpec, Operation, OperationIndex, ResponseSpec
+from simulator.openapi._operations import MediaSpec, Operation, OperationIndex, ResponseSpec, Violation
 
 __all__ = [
     "Contract",
-    "Violation",
     "Finding",
     "MediaSpec",
     "Operation",
     "OperationIndex",
     "ResponseSpec",
+    "Violation",
     "lint_contract",
     "load_contract",
     "load_contracts",

@@ -51,7 +51,9 @@ class Contract:
         known = [*self.operations.by_id, *self.webhooks]
         close = get_close_matches(operation_id, known, n=3)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else f" Known: {', '.join(known)}."
-        raise ContractError(f"no operation {operation_id!r} in contract {self.name!r}.{hint}", file=str(self.path or ""))
+        raise ContractError(
+            f"no operation {operation_id!r} in contract {self.name!r}.{hint}", file=str(self.path or "")
+        )
 
 
 def _pointer(parts: tuple[str | int, ...]) -> str:
@@ -120,9 +122,8 @@ def _upgrade_30(node: Any) -> Any:
             types = out["type"] if isinstance(out["type"], list) else [out["type"]]
             out["type"] = [*types, "null"]
         for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-            if isinstance(out.get(bound), bool):
-                if out.pop(bound) and limit in out:
-                    out[bound] = out.pop(limit)
+            if isinstance(out.get(bound), bool) and out.pop(bound) and limit in out:
+                out[bound] = out.pop(limit)
         return out
     if isinstance(node, list):
         return [_upgrade_30(v) for v in node]
@@ -190,11 +191,15 @@ def _load_contract(path: str | Path, *, name: str | None, document: Any) -> Cont
     if not isinstance(version, str) or not re.fullmatch(r"3\.[01]\.\d+", version):
         raise _error(
             f"'openapi' must be a 3.0.x or 3.1.x version string, got {version!r}; write e.g. openapi: 3.1.0",
-            file, source, ("openapi",),
+            file,
+            source,
+            ("openapi",),
         )
     paths = document.get("paths", {})
     if not isinstance(paths, Mapping):
-        raise _error(f"'paths' must be a mapping of path templates, got {type(paths).__name__}", file, source, ("paths",))
+        raise _error(
+            f"'paths' must be a mapping of path templates, got {type(paths).__name__}", file, source, ("paths",)
+        )
     raw = _normalise_keys(dict(document))
     _check_refs(raw, raw, file, source, ())
     try:
@@ -221,7 +226,9 @@ def _load_contract(path: str | Path, *, name: str | None, document: Any) -> Cont
                 try:
                     operations.append(build_operation(partner, method, template, item[method], shared, components))
                 except ContractError as exc:
-                    raise _error(exc.reason, file, source, (*where, *(p for p in exc.pointer.strip("/").split("/") if p))) from None
+                    raise _error(
+                        exc.reason, file, source, (*where, *(p for p in exc.pointer.strip("/").split("/") if p))
+                    ) from None
     webhooks: dict[str, Operation] = {}
     resolved_hooks = resolved.get("webhooks", {})
     for hook_name in raw.get("webhooks", {}):
@@ -237,16 +244,18 @@ def _load_contract(path: str | Path, *, name: str | None, document: Any) -> Cont
         index = OperationIndex(operations)
     except ContractError as exc:
         raise ContractError(exc.reason, file=file) from None
-    return Contract(name=partner, path=file_path if from_file else None, document=raw,
-                    operations=index, webhooks=webhooks)
+    return Contract(
+        name=partner, path=file_path if from_file else None, document=raw, operations=index, webhooks=webhooks
+    )
 
 
 def load_contracts(directory: str | Path) -> dict[str, Contract]:
     """Every ``*.yaml``/``*.yml``/``*.json`` contract in ``directory``, keyed by partner name (the file stem)."""
     folder = Path(directory)
     if not folder.is_dir():
-        raise ContractError("not a directory of contracts; give the folder holding bank.yaml, sms.yaml, …",
-                            file=str(folder))
+        raise ContractError(
+            "not a directory of contracts; give the folder holding bank.yaml, sms.yaml, …", file=str(folder)
+        )
     contracts: dict[str, Contract] = {}
     for path in sorted(folder.iterdir()):
         if path.suffix in (".yaml", ".yml", ".json") and path.is_file():

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
+
 from simulator._yaml import YamlDocument, YamlError, load_yaml
 from simulator.errors import ContractError
 from simulator.openapi._contract import load_contract
@@ -48,7 +49,9 @@ def _finding(file: str, source: YamlDocument | None, parts: tuple[str | int, ...
     return Finding(file, pos[0] if pos else None, pos[1] if pos else None, _dotted(parts), message)
 
 
-def _examples(node: Any, parts: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Mapping[str, Any], Any]]:
+def _examples(
+    node: Any, parts: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], Mapping[str, Any], Any]]:
     """(path of the example, schema, example value) for every media type that has both."""
     if isinstance(node, Mapping):
         schema = node.get("schema")
@@ -79,10 +82,19 @@ def lint_contract(path: str | Path) -> list[Finding]:
         return [Finding(file, exc.line, exc.column, "", f"invalid YAML: {exc.reason}")]
     document = source.data
     if document is None:
-        return [Finding(file, 1, 1, "", "the file is empty; a contract starts with 'openapi: 3.1.0', 'info' and 'paths'")]
+        return [
+            Finding(file, 1, 1, "", "the file is empty; a contract starts with 'openapi: 3.1.0', 'info' and 'paths'")
+        ]
     if not isinstance(document, Mapping):
-        return [Finding(file, 1, 1, "", f"a contract is a mapping ('openapi', 'info', 'paths'); this file holds a "
-                                        f"{type(document).__name__}")]
+        return [
+            Finding(
+                file,
+                1,
+                1,
+                "",
+                f"a contract is a mapping ('openapi', 'info', 'paths'); this file holds a {type(document).__name__}",
+            )
+        ]
     version = str(document.get("openapi", ""))
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator  # ~1 s to import
 
@@ -103,16 +115,23 @@ def lint_contract(path: str | Path) -> list[Finding]:
     except ContractError as exc:
         parts = tuple(p.replace("~1", "/").replace("~0", "~") for p in exc.pointer.strip("/").split("/") if p)
         pos = source.position(parts) if parts else None
-        return [Finding(file, exc.line or (pos[0] if pos else None), pos[1] if pos else None, _dotted(parts), exc.reason)]
+        return [
+            Finding(file, exc.line or (pos[0] if pos else None), pos[1] if pos else None, _dotted(parts), exc.reason)
+        ]
     components = contract.document.get("components", {})
     for parts, schema, value in _examples(contract.document, ()):
         full = {"$schema": _DIALECT, **schema, "components": components}
         validator = jsonschema_rs.validator_for(full, validate_formats=True)
         for error in validator.iter_errors(value):
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path)
-            findings.append(_finding(file, source, parts,
-                                     f"example{where} does not match its schema: {error.message}; fix the example "
-                                     "or the schema"))
+            findings.append(
+                _finding(
+                    file,
+                    source,
+                    parts,
+                    f"example{where} does not match its schema: {error.message}; fix the example or the schema",
+                )
+            )
     return findings
 
 

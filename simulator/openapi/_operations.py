@@ -18,7 +18,7 @@ import jsonschema_rs
 
 from simulator.errors import ContractError
 
-__all__ = ["Violation", "MediaSpec", "Operation", "OperationIndex", "ResponseSpec", "build_operation"]
+__all__ = ["MediaSpec", "Operation", "OperationIndex", "ResponseSpec", "Violation", "build_operation"]
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -79,7 +79,9 @@ def _field_error(root: str, error: jsonschema_rs.ValidationError) -> Violation:
         unexpected = details.get("unexpected") or []
         if unexpected:
             parts.append(str(unexpected[0]))
-        message = f"is not a field of this {'response' if root == 'response' else 'request'}; remove it or check its spelling"
+        message = (
+            f"is not a field of this {'response' if root == 'response' else 'request'}; remove it or check its spelling"
+        )
     elif rule == "enum" and isinstance(error.instance, str):
         options = [str(option) for option in details.get("options") or []]
         close = get_close_matches(error.instance, options, n=1)
@@ -173,9 +175,9 @@ class Operation:
                 return spec
         return None
 
-    def validate_params(self, path_params: Mapping[str, str], query: str, headers: Mapping[str, str]) -> tuple[
-        dict[str, Any], list[Violation]
-    ]:
+    def validate_params(
+        self, path_params: Mapping[str, str], query: str, headers: Mapping[str, str]
+    ) -> tuple[dict[str, Any], list[Violation]]:
         """Coerce and check path, query and header parameters. Returns (values by name, errors)."""
         values: dict[str, Any] = {}
         errors: list[Violation] = []
@@ -195,9 +197,15 @@ class Operation:
                 param = declared.get(key)
                 if param is None:
                     close = get_close_matches(key, list(declared), n=1)
-                    hint = f"; did you mean {close[0]!r}?" if close else (
-                        f"; this operation takes {', '.join(map(repr, declared))}" if declared
-                        else "; this operation takes no query parameters")
+                    hint = (
+                        f"; did you mean {close[0]!r}?"
+                        if close
+                        else (
+                            f"; this operation takes {', '.join(map(repr, declared))}"
+                            if declared
+                            else "; this operation takes no query parameters"
+                        )
+                    )
                     errors.append(Violation(f"query.{key}", "additionalProperties", f"unknown query parameter{hint}"))
                     continue
                 query_values[key] = _coerce(items, param)
@@ -205,8 +213,11 @@ class Operation:
             if "query" in self._validators:
                 errors.extend(self._validators["query"].errors(query_values))
         if "header" in self._validators:
-            header_values = {p.name: _coerce(headers.get(p.name.lower()), p)
-                             for p in self.params if p.location == "header" and p.name.lower() in headers}
+            header_values = {
+                p.name: _coerce(headers.get(p.name.lower()), p)
+                for p in self.params
+                if p.location == "header" and p.name.lower() in headers
+            }
             errors.extend(self._validators["header"].errors(header_values))
             values.update(header_values)
         return values, errors
@@ -222,8 +233,17 @@ class Operation:
         media = self.body_media(content_type)
         if media is None:
             accepted = ", ".join(self.body)
-            return None, [Violation("header.content-type", "contentType",
-                                     f"content type {content_type!r} is not accepted; send {accepted}")], 415
+            return (
+                None,
+                [
+                    Violation(
+                        "header.content-type",
+                        "contentType",
+                        f"content type {content_type!r} is not accepted; send {accepted}",
+                    )
+                ],
+                415,
+            )
         if not _is_json(media.content_type):
             return body.decode("utf-8", "replace"), [], 400
         try:
@@ -312,7 +332,9 @@ def build_operation(
     merged: dict[tuple[str, str], Mapping[str, Any]] = {}
     for param in [*shared_params, *spec.get("parameters", [])]:
         if not isinstance(param, Mapping) or "name" not in param or "in" not in param:
-            raise ContractError(f"a parameter of {operation_id!r} lacks 'name' or 'in': {param!r}", pointer="/parameters")
+            raise ContractError(
+                f"a parameter of {operation_id!r} lacks 'name' or 'in': {param!r}", pointer="/parameters"
+            )
         merged[(param["in"], param["name"])] = param
     params: list[_Param] = []
     schemas: dict[str, dict[str, Any]] = {}
@@ -330,8 +352,9 @@ def build_operation(
             group["required"].append(name)
     for name in re.findall(r"{([^}]+)}", path):
         if ("path", name) not in merged:
-            raise ContractError(f"path parameter {name!r} of {path!r} is not declared in 'parameters'",
-                                pointer="/parameters")
+            raise ContractError(
+                f"path parameter {name!r} of {path!r} is not declared in 'parameters'", pointer="/parameters"
+            )
     validators = {location: _Validator(schema, location, components) for location, schema in schemas.items()}
 
     body_spec = spec.get("requestBody") or {}
@@ -374,7 +397,9 @@ class OperationIndex:
         templated: list[tuple[int, re.Pattern[str], list[str], Operation]] = []
         for operation in self._operations:
             if operation.operation_id in self.by_id:
-                raise ContractError(f"operationId {operation.operation_id!r} is used twice; operationIds must be unique")
+                raise ContractError(
+                    f"operationId {operation.operation_id!r} is used twice; operationIds must be unique"
+                )
             self.by_id[operation.operation_id] = operation
             names = re.findall(r"{([^}]+)}", operation.path)
             if not names:

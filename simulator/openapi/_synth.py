@@ -980,9 +980,7 @@ class Synthesizer:
         addl = schema.get("additionalProperties", True)
         closed = addl is False or schema.get("unevaluatedProperties", True) is False
         try:
-            pattern_props = [
-                (p, re.compile(p), s) for p, s in (schema.get("patternProperties") or {}).items()
-            ]
+            pattern_props = [(p, re.compile(p), s) for p, s in (schema.get("patternProperties") or {}).items()]
         except re.error as exc:
             raise SynthesisError(f"a patternProperties key is not a usable regex: {exc}") from exc
         min_p = int(schema.get("minProperties", 0))
@@ -1028,9 +1026,7 @@ class Synthesizer:
 
         extra_value = self._node(addl if isinstance(addl, Mapping) else True, None)
         names_node = self._node(schema["propertyNames"], None) if "propertyNames" in schema else None
-        map_like = not props and (
-            bool(pattern_props) or (not closed and isinstance(addl, Mapping) and bool(addl))
-        )
+        map_like = not props and (bool(pattern_props) or (not closed and isinstance(addl, Mapping) and bool(addl)))
         can_extra = bool(pattern_props) or not closed
         rng = self._rng
         rnd = rng.random
@@ -1366,9 +1362,7 @@ class Synthesizer:
     def _place_tables(self) -> tuple[tuple[str, ...], ...] | None:
         """Faker's province/city/district/street tables when it has them (zh_CN): fast addresses."""
         for provider in self._faker.get_providers():
-            tables = [
-                getattr(provider, t, None) for t in ("provinces", "cities", "districts", "street_suffixes")
-            ]
+            tables = [getattr(provider, t, None) for t in ("provinces", "cities", "districts", "street_suffixes")]
             if all(isinstance(t, Sequence) and t and not isinstance(t, str) for t in tables):
                 return tuple(tuple(str(x) for x in t) for t in tables)  # type: ignore[union-attr]
         return None

@@ -44,8 +44,11 @@ def test_lint_passes_the_built_in_contracts() -> None:
 
 def test_lint_reports_file_line_and_reason_and_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "partner.yaml"
-    bad.write_text("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths:\n  /x:\n    get:\n      responses: {}\n"
-                   "      operationId: 5\n", encoding="utf-8")
+    bad.write_text(
+        "openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths:\n  /x:\n    get:\n      responses: {}\n"
+        "      operationId: 5\n",
+        encoding="utf-8",
+    )
 
     code, output = run("lint", str(bad))
 
@@ -58,7 +61,8 @@ def test_lint_reports_an_example_that_breaks_its_schema(tmp_path: Path) -> None:
     bad = tmp_path / "partner.yaml"
     bad.write_text(
         "openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths:\n  /x:\n    get:\n      operationId: x\n"
-        "      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n"
+        "      responses:\n        '200':\n          description: ok\n          content:\n"
+        "            application/json:\n"
         "              schema: {type: object, properties: {amount: {type: string}}}\n"
         "              example: {amount: 12}\n",
         encoding="utf-8",

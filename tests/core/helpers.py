@@ -8,8 +8,16 @@ from typing import Any
 from simulator.core import Request, Response, Simulator
 
 
-def call(sim: Simulator, method: str, path: str, body: Any = None, *, query: str = "",
-         headers: dict[str, str] | None = None, raw: bytes | None = None) -> Response:
+def call(
+    sim: Simulator,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
+) -> Response:
     all_headers = {"content-type": "application/json"} if (body is not None or raw is not None) else {}
     all_headers.update(headers or {})
     payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")

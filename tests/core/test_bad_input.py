@@ -54,8 +54,9 @@ def test_money_as_a_number_is_a_wrong_type(sim: Simulator) -> None:
 
 
 def test_a_body_over_one_mebibyte_is_a_413(sim: Simulator) -> None:
-    response = sim.handle(Request("POST", "/bank/repayments", "", {"content-type": "application/json"}, b"",
-                                  body_too_large=True))
+    response = sim.handle(
+        Request("POST", "/bank/repayments", "", {"content-type": "application/json"}, b"", body_too_large=True)
+    )
 
     assert response.status == 413
     assert f"{MAX_BODY:,}" in response.json()["detail"]

@@ -44,9 +44,18 @@ def test_a_behaviour_registered_for_an_operation_replaces_the_mock(sim: Simulato
 
     def repay(c: Call) -> Reply:
         seen.append(c)
-        return Reply(200, {**REPAYMENT, "repayStatus": "SUCCESS", "respCode": "0000", "respMsg": "ok",
-                           "acceptedAt": c.now.isoformat(), "postedAt": None,
-                           **{k: REPAYMENT[k] for k in ("repayOuterNo", "loanOuterNo", "repayAmount")}})
+        return Reply(
+            200,
+            {
+                **REPAYMENT,
+                "repayStatus": "SUCCESS",
+                "respCode": "0000",
+                "respMsg": "ok",
+                "acceptedAt": c.now.isoformat(),
+                "postedAt": None,
+                **{k: REPAYMENT[k] for k in ("repayOuterNo", "loanOuterNo", "repayAmount")},
+            },
+        )
 
     sim.behaviours[("bank", "repayApply")] = lambda c: _only_result_fields(repay(c))
 
@@ -57,8 +66,16 @@ def test_a_behaviour_registered_for_an_operation_replaces_the_mock(sim: Simulato
 
 
 def _only_result_fields(reply: Reply) -> Reply:
-    keep = ("repayOuterNo", "loanOuterNo", "repayAmount", "repayStatus", "respCode", "respMsg", "acceptedAt",
-            "postedAt")
+    keep = (
+        "repayOuterNo",
+        "loanOuterNo",
+        "repayAmount",
+        "repayStatus",
+        "respCode",
+        "respMsg",
+        "acceptedAt",
+        "postedAt",
+    )
     reply.body = {k: reply.body[k] for k in keep}
     return reply
 
@@ -66,7 +83,7 @@ def _only_result_fields(reply: Reply) -> Reply:
 def test_an_answer_outside_the_contract_is_drift(sim: Simulator) -> None:
     sim.behaviours[("bank", "repayApply")] = lambda c: Reply(200, {"surprise": True})
 
-    with pytest.raises(DriftError, match="bank.repayApply answered 200 outside its contract"):
+    with pytest.raises(DriftError, match=r"bank\.repayApply answered 200 outside its contract"):
         call(sim, "POST", "/bank/repayments", REPAYMENT)
 
 

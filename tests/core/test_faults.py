@@ -38,8 +38,14 @@ def test_a_connection_error_outage_is_a_transport_fault(sim: Simulator) -> None:
 
 
 def test_a_fault_applies_only_inside_its_window(sim: Simulator) -> None:
-    sim.add_fault({"at": "bank.repayApply", "outage": {"status": 503},
-                   "from": "2019-05-10T20:00:00+08:00", "until": datetime(2019, 5, 14, 18, tzinfo=SHANGHAI)})
+    sim.add_fault(
+        {
+            "at": "bank.repayApply",
+            "outage": {"status": 503},
+            "from": "2019-05-10T20:00:00+08:00",
+            "until": datetime(2019, 5, 14, 18, tzinfo=SHANGHAI),
+        }
+    )
 
     before = call(sim, "POST", "/bank/repayments", REPAYMENT).status
     sim.advance(to=datetime(2019, 5, 10, 20, tzinfo=SHANGHAI))
@@ -133,10 +139,19 @@ def test_removing_a_fault_restores_service(sim: Simulator) -> None:
         ({"at": "bank.repayApply", "drop": {}, "probabilty": 0.5}, "did you mean 'probability'"),
         ({"at": "bank.repayApply", "drop": {}, "probability": 1.5}, "between 0 and 1"),
         ({"at": "bank.repayApply", "latency": {"delay": "soon"}}, "latency.delay"),
-        ({"at": "bank.repayApply", "drop": {}, "from": "2019-05-02T00:00:00+08:00",
-          "until": "2019-05-01T00:00:00+08:00"}, "is not after from="),
+        (
+            {
+                "at": "bank.repayApply",
+                "drop": {},
+                "from": "2019-05-02T00:00:00+08:00",
+                "until": "2019-05-01T00:00:00+08:00",
+            },
+            "is not after from=",
+        ),
     ],
 )
-def test_a_bad_fault_is_rejected_with_the_field_and_the_fix(sim: Simulator, spec: dict[str, object], message: str) -> None:
+def test_a_bad_fault_is_rejected_with_the_field_and_the_fix(
+    sim: Simulator, spec: dict[str, object], message: str
+) -> None:
     with pytest.raises(ConfigError, match=message):
         sim.add_fault(spec)

@@ -23,8 +23,11 @@ def test_a_repayment_round_trips_over_http_and_is_journaled(live_server: LiveSer
 
 
 def test_a_body_over_the_limit_is_refused_with_413_without_reading_it_all(live_server: LiveServer) -> None:
-    response = httpx.post(f"{live_server.url}/bank/repayments", content=b"x" * (MAX_BODY + 1),
-                          headers={"content-type": "application/json"})
+    response = httpx.post(
+        f"{live_server.url}/bank/repayments",
+        content=b"x" * (MAX_BODY + 1),
+        headers={"content-type": "application/json"},
+    )
 
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
@@ -35,8 +38,9 @@ def test_a_chunked_body_over_the_limit_is_refused_too(live_server: LiveServer) -
         for _ in range(20):
             yield b"x" * 65536
 
-    response = httpx.post(f"{live_server.url}/bank/repayments", content=chunks(),
-                          headers={"content-type": "application/json"})
+    response = httpx.post(
+        f"{live_server.url}/bank/repayments", content=chunks(), headers={"content-type": "application/json"}
+    )
 
     assert response.status_code == 413
 

@@ -144,16 +144,12 @@ def string_schemas(draw: st.DrawFn) -> dict[str, Any]:
     return schema
 
 
-JSON_SCALARS = st.one_of(
-    st.integers(-1000, 1000), st.text(max_size=6), st.booleans(), st.none(), st.floats(-1e6, 1e6)
-)
+JSON_SCALARS = st.one_of(st.integers(-1000, 1000), st.text(max_size=6), st.booleans(), st.none(), st.floats(-1e6, 1e6))
 
 
 @st.composite
 def scalar_schemas(draw: st.DrawFn) -> dict[str, Any]:
-    kind = draw(
-        st.sampled_from(["int", "num", "str", "bool", "null", "enum", "const", "examples", "nullable"])
-    )
+    kind = draw(st.sampled_from(["int", "num", "str", "bool", "null", "enum", "const", "examples", "nullable"]))
     if kind == "int":
         return draw(integer_schemas())
     if kind == "num":
@@ -247,13 +243,9 @@ def schemas(depth: int = 2) -> st.SearchStrategy[Any]:
     return st.one_of(scalar_schemas(), object_schemas(sub), array_schemas(sub), combinator_schemas(sub))
 
 
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
-)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(schema=schemas(), seed=st.integers(0, 2**32), name=st.sampled_from([None, *PROPERTY_NAMES]))
-def test_any_schema_built_from_the_supported_keywords_gets_a_valid_value(
-    schema: Any, seed: int, name: str
-) -> None:
+def test_any_schema_built_from_the_supported_keywords_gets_a_valid_value(schema: Any, seed: int, name: str) -> None:
     SYNTH.reseed(seed)
 
     value = SYNTH.value(schema, name=name)
@@ -278,9 +270,7 @@ def _deref(node: Any, doc: Mapping[str, Any]) -> Any:
 
 def _without_examples(node: Any) -> Any:
     if isinstance(node, dict):
-        return {
-            k: _without_examples(v) for k, v in node.items() if k not in ("examples", "example", "default")
-        }
+        return {k: _without_examples(v) for k, v in node.items() if k not in ("examples", "example", "default")}
     if isinstance(node, list):
         return [_without_examples(v) for v in node]
     return node
@@ -548,9 +538,7 @@ def test_a_phone_is_an_eleven_digit_mainland_mobile(synth: Synthesizer, name: st
 
 
 @pytest.mark.parametrize("name", ["certNo", "IDNum", "idCardNo", "cert_no"])
-def test_an_id_number_has_a_valid_gb11643_check_digit_and_an_adult_birth_date(
-    synth: Synthesizer, name: str
-) -> None:
+def test_an_id_number_has_a_valid_gb11643_check_digit_and_an_adult_birth_date(synth: Synthesizer, name: str) -> None:
     schema = {"type": "string", "pattern": "^[0-9]{17}[0-9X]$", "minLength": 18, "maxLength": 18}
 
     for value in many(synth, schema, 60, name=name):

@@ -1,8 +1,6 @@
-"""Request validation: every kind of bad input becomes FieldErrors naming the field and the rule."""
+"""Request validation: every kind of bad input becomes Violations naming the field and the rule."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -54,7 +52,9 @@ def body_errors(operation: Operation, body: bytes, content_type: str = "applicat
 
 
 def test_a_valid_body_decodes_with_no_errors(operation: Operation) -> None:
-    value, errors, _ = operation.decode_body(b'{"amount": "10.00", "lines": [{"installmentNo": 1}]}', "application/json")
+    value, errors, _ = operation.decode_body(
+        b'{"amount": "10.00", "lines": [{"installmentNo": 1}]}', "application/json"
+    )
 
     assert errors == []
     assert value == {"amount": "10.00", "lines": [{"installmentNo": 1}]}
@@ -83,7 +83,9 @@ def test_an_unknown_field_names_the_field(operation: Operation) -> None:
 
 
 def test_a_wrong_type_deep_in_the_body_names_the_path(operation: Operation) -> None:
-    assert body_errors(operation, b'{"amount": "1.00", "lines": [{"installmentNo": "one"}]}') == [("body.lines[0].installmentNo", "type")]
+    assert body_errors(operation, b'{"amount": "1.00", "lines": [{"installmentNo": "one"}]}') == [
+        ("body.lines[0].installmentNo", "type")
+    ]
 
 
 def test_money_as_a_float_breaks_the_pattern_rule(operation: Operation) -> None:
