@@ -238,7 +238,8 @@ class Simulator:
                     )
             elif fault.action == "drop":
                 transport_fault = "timeout"
-        if reply is None and transport_fault is None:
+        behaviour_answered = reply is None and transport_fault is None
+        if behaviour_answered:
             assert operation is not None
             call = Call(operation, params, body, request.headers, now)
             times = max((f.times for f in faults if f.action == "duplicate"), default=1)
@@ -260,8 +261,6 @@ class Simulator:
                 data={"transportFault": transport_fault},
             )
             return Response(0, {}, b"", transport_fault=transport_fault)
-        if operation is not None:
-            self._check_drift(operation, reply, partner, correlation)
         for key, value in (
             ("borrower", reply.borrower),
             ("loan", reply.loan),
@@ -284,6 +283,9 @@ class Simulator:
                 **({"delay": delay.total_seconds()} if delay else {}),
             },
         )
+        if behaviour_answered and operation is not None:
+            # The core's own problems (validation, faults, 404/405/413) are not the contract's to declare.
+            self._check_drift(operation, reply, partner, correlation)
         response = self._respond(reply)
         response.delay = delay
         response.transport_fault = transport_fault

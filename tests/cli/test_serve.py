@@ -1,0 +1,121 @@
+"""`lendsim serve` as a user runs it: a real process on a loopback port, checked by schemathesis' own CLI."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Served:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.output = ""  # what the server printed, once it has stopped
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[Served]:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "lendsim"), "serve", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    served = Served(f"http://127.0.0.1:{port}")
+    url = served.url
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                httpx.get(f"{url}/", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "lendsim serve did not start"
+                time.sleep(0.1)
+        yield served
+    finally:
+        process.terminate()
+        served.output = process.communicate(timeout=10)[0]
+
+
+def test_serve_binds_loopback_and_schemathesis_cli_finds_no_failure() -> None:
+    with serving() as served:
+        url = served.url
+        result = subprocess.run(
+            [
+                str(BIN / "schemathesis"),
+                "run",
+                str(ROOT / "contracts" / "bank.yaml"),
+                "--url",
+                f"{url}/bank",
+                "--max-examples",
+                "8",
+                "--seed",
+                "1",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "No issues found" in result.stdout
+
+
+def test_beyond_loopback_the_control_api_needs_the_printed_token() -> None:
+    with serving("--host", "0.0.0.0") as served:
+        refused = httpx.get(f"{served.url}/_sim/clock")
+        partner = httpx.get(f"{served.url}/bank/openapi.json")
+
+    token = re.search(r"Bearer (\S+)'", served.output)
+    assert token is not None, served.output
+    assert refused.status_code == 401
+    assert partner.status_code == 200
+
+
+def test_a_team_serves_its_own_partner_contract(tmp_path: Path) -> None:
+    contract = tmp_path / "acme-pay.yaml"
+    contract.write_text(
+        "openapi: 3.1.0\ninfo: {title: Acme Pay, version: '1'}\npaths:\n  /charges:\n    post:\n"
+        "      operationId: createCharge\n      requestBody:\n        required: true\n        content:\n"
+        "          application/json:\n            schema: {type: object, required: [amount],"
+        " properties: {amount: {type: string}}, additionalProperties: false}\n"
+        "      responses:\n        '201':\n          description: created\n          content:\n"
+        "            application/json:\n              schema: {type: object, required: [id],"
+        " properties: {id: {type: string, pattern: '^ch_[a-z0-9]{8}$'}}}\n",
+        encoding="utf-8",
+    )
+
+    with serving("--contract", str(contract)) as served:
+        url = served.url
+        created = httpx.post(f"{url}/acme_pay/charges", json={"amount": "9.99"})
+        refused = httpx.post(f"{url}/acme_pay/charges", json={"amount": 9.99})
+        journal = httpx.get(f"{url}/_sim/journal", params={"partner": "acme_pay"}).json()
+
+    assert created.status_code == 201 and re.fullmatch(r"ch_[a-z0-9]{8}", created.json()["id"])
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "body.amount"
+    assert [(e["kind"], e["status"]) for e in journal["items"]] == [
+        ("request", None),
+        ("response", 201),
+        ("request", None),
+        ("response", 400),
+    ]
