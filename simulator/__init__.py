@@ -3,10 +3,9 @@
 The curated public API lives here; ``tests/test_public_api.py`` fails when it drifts.
 """
 
-__version__ = "0.1.0"
-
+from simulator._version import __version__
 from simulator.clock import Calendar, ScheduledEvent, Span, VirtualClock, parse_duration, parse_span
-from simulator.core import Behaviour, Call, Fault, Reply, Request, Response, Simulator, problem
+from simulator.core import Behaviour, Call, Fault, Reply, Request, Response, problem
 from simulator.errors import (
     CalendarError,
     ClockError,
@@ -18,6 +17,7 @@ from simulator.errors import (
 )
 from simulator.journal import Entry, Journal, Page
 from simulator.openapi import Contract, Operation, Violation, lint_contract, load_contract, load_contracts
+from simulator.world import Simulator
 
 __all__ = [
     # The simulator and the messages it speaks

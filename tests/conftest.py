@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from simulator.core import Simulator
+from simulator import Simulator
 
 
 @pytest.fixture

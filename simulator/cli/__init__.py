@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from simulator import __version__
+from simulator._version import __version__
 from simulator.cli._contracts import contracts_command
 from simulator.cli._lint import lint_command
 from simulator.cli._serve import serve_command

@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from simulator.cli._options import contract_option, contracts_dir_option, load_partner_contracts
-from simulator.core import CONTROL, DEFAULT_START, Simulator
+from simulator.core import CONTROL, DEFAULT_START
 from simulator.http import is_loopback, serve
+from simulator.world import Simulator
 
 __all__ = ["serve_command"]
 

@@ -1,8 +1,17 @@
 """The simulator core: one dispatch function over contracts, clock, journal, faults and behaviours."""
 
+from simulator.core._engine import (
+    CONTROL,
+    DEFAULT_START,
+    MAX_BODY,
+    SOURCE_HEADER,
+    VIRTUAL_TIME_HEADER,
+    Behaviour,
+    Engine,
+)
 from simulator.core._faults import ACTIONS, Fault, Faults, parse_fault
 from simulator.core._messages import PROBLEM_JSON, Call, Reply, Request, Response, problem
-from simulator.core._simulator import CONTROL, DEFAULT_START, MAX_BODY, VIRTUAL_TIME_HEADER, Behaviour, Simulator
+from simulator.core._world import Deliverer, DeliveryResult, Model
 
 __all__ = [
     "ACTIONS",
@@ -10,15 +19,19 @@ __all__ = [
     "DEFAULT_START",
     "MAX_BODY",
     "PROBLEM_JSON",
+    "SOURCE_HEADER",
     "VIRTUAL_TIME_HEADER",
     "Behaviour",
     "Call",
+    "Deliverer",
+    "DeliveryResult",
+    "Engine",
     "Fault",
     "Faults",
+    "Model",
     "Reply",
     "Request",
     "Response",
-    "Simulator",
     "parse_fault",
     "problem",
 ]

@@ -1,7 +1,7 @@
 """The control API's behaviours (contracts/control.yaml, served under ``/_sim``).
 
 They are ordinary behaviours bound by operationId, so the control API is validated against its contract
-like any partner. They only call the Simulator's Python API: the two ways in stay equal.
+like any partner. They only call the Engine's Python API: the two ways in stay equal.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from simulator import __version__
+from simulator._version import __version__
 from simulator.clock import parse_duration
 from simulator.core._messages import Call, Reply, problem
 from simulator.errors import ClockError, ConfigError, JournalError
 
 if TYPE_CHECKING:
-    from simulator.core._simulator import Simulator
+    from simulator.core._engine import Engine
 
 __all__ = ["control_behaviours"]
 
@@ -33,7 +33,7 @@ _JOURNAL_FILTERS = {
 }
 
 
-def control_behaviours(sim: Simulator) -> dict[str, Callable[[Call], Reply]]:
+def control_behaviours(sim: Engine) -> dict[str, Callable[[Call], Reply]]:
     def health(call: Call) -> Reply:
         return Reply(200, {"status": "ok", "version": __version__})
 

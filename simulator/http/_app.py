@@ -1,4 +1,4 @@
-"""The ASGI adapter: HTTP in, :meth:`Simulator.handle`, HTTP out. No behaviour lives here.
+"""The ASGI adapter: HTTP in, :meth:`Engine.handle`, HTTP out. No behaviour lives here.
 
 A raw ASGI callable rather than a framework: the request is read once (bounded), handed to the core, and
 the core's response written back. Transport faults become what a client would see on the wire: a
@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from simulator.core import Request, Simulator
+from simulator.core import Engine, Request
 
 __all__ = ["ASGIApp", "TransportFaultError", "create_app"]
 
@@ -30,9 +30,9 @@ class TransportFaultError(ConnectionError):
 
 
 class ASGIApp:
-    """Serve a :class:`Simulator` over ASGI. ``tick`` (if given) runs before each request and periodically."""
+    """Serve a :class:`Engine` over ASGI. ``tick`` (if given) runs before each request and periodically."""
 
-    def __init__(self, sim: Simulator, *, tick: Callable[[], None] | None = None, tick_interval: float = 0.05) -> None:
+    def __init__(self, sim: Engine, *, tick: Callable[[], None] | None = None, tick_interval: float = 0.05) -> None:
         self.sim = sim
         self.tick = tick
         self.tick_interval = tick_interval
@@ -127,6 +127,6 @@ async def _until_disconnect(receive: Receive) -> None:
         pass
 
 
-def create_app(sim: Simulator, *, tick: Callable[[], None] | None = None) -> ASGIApp:
+def create_app(sim: Engine, *, tick: Callable[[], None] | None = None) -> ASGIApp:
     """The ASGI application serving ``sim``: ``/{partner}/…``, ``/{partner}/openapi.json`` and ``/_sim/…``."""
     return ASGIApp(sim, tick=tick)

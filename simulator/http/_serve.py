@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import uvicorn
 
-from simulator.core import Simulator
+from simulator.core import Engine
 from simulator.http._app import TransportFaultError, create_app
 
 __all__ = ["RealtimeDriver", "is_loopback", "serve"]
@@ -19,7 +19,7 @@ __all__ = ["RealtimeDriver", "is_loopback", "serve"]
 class RealtimeDriver:
     """Virtual time = start + (wall elapsed × speed). ``sync()`` moves the clock there, running due events."""
 
-    def __init__(self, sim: Simulator, speed: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, sim: Engine, speed: float, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.sim = sim
         self.speed = speed
         self._monotonic = monotonic
@@ -54,7 +54,7 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(
-    sim: Simulator,
+    sim: Engine,
     *,
     host: str = "127.0.0.1",
     port: int = 8080,

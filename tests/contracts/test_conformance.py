@@ -11,7 +11,7 @@ import hypothesis
 import pytest
 import schemathesis
 
-from simulator.core import Simulator
+from simulator import Simulator
 from simulator.http import create_app
 
 PARTNERS = ("bank", "bureau", "sms")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from simulator.core import Request, Response, Simulator
+from simulator import Simulator
+from simulator.core import Request, Response
 
 
 def call(

@@ -5,7 +5,8 @@ Never a 500, never a traceback, and every such request is in the journal like an
 
 from __future__ import annotations
 
-from simulator.core import MAX_BODY, PROBLEM_JSON, Request, Simulator
+from simulator import Simulator
+from simulator.core import MAX_BODY, PROBLEM_JSON, Request
 from tests.core.helpers import REPAYMENT, call
 
 

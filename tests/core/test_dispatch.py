@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from simulator.core import VIRTUAL_TIME_HEADER, Call, Reply, Simulator
+from simulator import Simulator
+from simulator.core import VIRTUAL_TIME_HEADER, Call, Reply
 from simulator.errors import DriftError
 from tests.core.helpers import REPAYMENT, call
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from simulator.core import Simulator
+from simulator import Simulator
 from simulator.errors import ConfigError
 from tests.core.helpers import REPAYMENT, call
 

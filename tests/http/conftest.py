@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 import uvicorn
 
-from simulator.core import Simulator
+from simulator import Simulator
 from simulator.http import create_app
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.core import Simulator
+from simulator import Simulator
 from simulator.http import RealtimeDriver, is_loopback
 
 

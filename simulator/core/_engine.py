@@ -1,6 +1,6 @@
 """The simulator: contracts, virtual clock, journal, faults and behaviours behind one dispatch function.
 
-``Simulator.handle(Request) → Response`` is the only way in. The ASGI app and the respx routes are thin
+``Engine.handle(Request) → Response`` is the only way in. The ASGI app and the respx routes are thin
 adapters over it, so a behaviour exists once. Every partner request and response is journaled, bad input
 included; the control API (``/_sim``) journals only what it changes.
 """
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import copy
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from simulator._resources import bundled_contracts_dir
@@ -20,11 +21,12 @@ from simulator.clock import Calendar, VirtualClock
 from simulator.core._faults import Fault, Faults, parse_fault
 from simulator.core._messages import Call, Reply, Request, Response, dumps, problem
 from simulator.core._mock import GenericMock
+from simulator.core._world import Deliverer, DeliveryResult, Model
 from simulator.errors import ConfigError, DriftError
 from simulator.journal import Journal
 from simulator.openapi import Contract, Operation, Violation, load_contract, load_contracts
 
-__all__ = ["CONTROL", "DEFAULT_START", "MAX_BODY", "VIRTUAL_TIME_HEADER", "Behaviour", "Simulator"]
+__all__ = ["CONTROL", "DEFAULT_START", "MAX_BODY", "SOURCE_HEADER", "VIRTUAL_TIME_HEADER", "Behaviour", "Engine"]
 
 #: Partner name of the control API; it is served under ``/_sim``.
 CONTROL = "_sim"
@@ -45,11 +47,20 @@ _CORRELATION_FIELDS = {
     "out_id": "sms_out_id",
 }
 # Headers worth keeping in the journal; the rest (and any credential) stay out of it.
-_JOURNALED_HEADERS = ("content-type", "content-length", "user-agent", "x-request-id", "idempotency-key")
+_JOURNALED_HEADERS = (
+    "content-type",
+    "content-length",
+    "user-agent",
+    "x-request-id",
+    "idempotency-key",
+    "x-lendsim-source",
+)
+#: Header naming the partner that made an internal call (e.g. the bank sending an SMS through the gateway).
+SOURCE_HEADER = "x-lendsim-source"
 
 
-class Simulator:
-    """A funding bank, a credit bureau and an SMS gateway (or any contracts given) on one virtual clock."""
+class Engine:
+    """The dispatch engine: contracts, clock, journal, faults and behaviours on one virtual clock."""
 
     def __init__(
         self,
@@ -77,9 +88,13 @@ class Simulator:
         control_path = (
             control.path if control is not None and control.path else bundled_contracts_dir() / "control.yaml"
         )
-        self.platform = loaded.pop(PLATFORM, None)
+        platform = loaded.pop(PLATFORM, None)
+        #: What the platform under test implements: where deliveries (callbacks, receipts) go.
+        self.platform = platform or load_contract(bundled_contracts_dir() / "platform.yaml")
         self.contracts: dict[str, Contract] = loaded
-        self.control = _control_contract(Path(control_path), self.points)
+        self.models: dict[str, Model] = {}
+        self._control_path = Path(control_path)
+        self.control = _control_contract(self._control_path, self.points)
         self.seed = seed
         self.clock = VirtualClock(start, calendar)
         self.journal = (
@@ -97,6 +112,8 @@ class Simulator:
         self._mock = GenericMock(seed)
         self._serial = 0
         self.behaviours: dict[tuple[str, str], Behaviour] = {}
+        #: Sends deliveries to the platform's receivers; set by an adapter (HTTP or in-process).
+        self.deliverer: Deliverer | None = None
         from simulator.core._control import control_behaviours
 
         for operation_id, behaviour in control_behaviours(self).items():
@@ -104,12 +121,180 @@ class Simulator:
 
     # -- the Python API -------------------------------------------------------------------------
 
+    def install(self, model: Model) -> None:
+        """Bind a partner model's behaviours to its contract's operations (by operationId)."""
+        contract = self.contracts.get(model.partner)
+        if contract is None:
+            raise ConfigError(
+                f"cannot install a {model.partner!r} model: no such contract is loaded "
+                f"(loaded: {', '.join(self.contracts) or 'none'})"
+            )
+        for operation_id, behaviour in model.behaviours().items():
+            contract.operation(operation_id)  # ContractError with a did-you-mean if it does not exist
+            self.behaviours[(model.partner, operation_id)] = behaviour
+        self.models[model.partner] = model
+        self.control = _control_contract(self._control_path, self.points)
+
+    def event(
+        self,
+        partner: str,
+        name: str,
+        *,
+        borrower: str | None = None,
+        loan: str | None = None,
+        serial: str | None = None,
+        sms_out_id: str | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Journal something a model did on its own (a batch run, a posting, a file made available)."""
+        self.journal.append(
+            "event",
+            self.clock.now(),
+            partner=partner,
+            operation=name,
+            borrower=borrower,
+            loan=loan,
+            serial=serial,
+            sms_out_id=sms_out_id,
+            data=data,
+        )
+
+    def call(
+        self,
+        source: str,
+        partner: str,
+        operation_id: str,
+        body: Any = None,
+        *,
+        params: Mapping[str, str] | None = None,
+        query: str = "",
+    ) -> Response:
+        """One partner calling another (the bank sending an SMS, furnishing the bureau), through dispatch.
+
+        Faults at ``partner.operationId`` apply, the request is validated and journaled (with its source),
+        exactly as if it had come over the network.
+        """
+        operation = self.contracts[partner].operation(operation_id)
+        path = operation.path
+        for name, value in (params or {}).items():
+            path = path.replace("{" + name + "}", quote(str(value), safe=""))
+        headers = {SOURCE_HEADER: source}
+        payload = b""
+        if body is not None:
+            payload = dumps(body)
+            headers["content-type"] = "application/json"
+        return self.handle(Request(operation.method, f"/{partner}{path}", query, headers, payload))
+
+    def deliver(
+        self,
+        point: str,
+        body: Any,
+        *,
+        borrower: str | None = None,
+        loan: str | None = None,
+        serial: str | None = None,
+        sms_out_id: str | None = None,
+        retry: Sequence[timedelta] = (),
+        after: timedelta = timedelta(0),
+        on_result: Callable[[DeliveryResult], None] | None = None,
+    ) -> None:
+        """Send ``body`` to the platform's receiver for webhook ``point`` (``"bank.repayResultNotify"``).
+
+        The attempt runs on the clock ``after`` from now; a failed attempt is retried after each delay of
+        ``retry`` in turn, then given up. Faults at ``point`` apply to each attempt: ``drop`` loses it,
+        ``duplicate`` sends it N times, ``latency`` postpones it, ``outage`` fails it, ``timeout_after_commit``
+        delivers it but reports a timeout (so the sender retries). ``on_result`` hears the last attempt.
+        """
+        partner, _, hook = point.partition(".")
+        ids = {"borrower": borrower, "loan": loan, "serial": serial, "sms_out_id": sms_out_id}
+        delays = list(retry)
+
+        def attempt(number: int, postponed: bool = False) -> None:
+            faults = self.faults.active(point, self.clock.now()) if len(self.faults) else []
+            delay = max((f.delay for f in faults if f.action == "latency" and f.delay), default=None)
+            if delay is not None and not postponed:  # a delayed delivery: the same attempt, later
+                self.clock.schedule_in(delay, lambda: attempt(number, True), name=f"deliver {point}", borrower=borrower)
+                return
+            result = self._attempt(point, partner, hook, body, faults, number, ids)
+            if not result.ok and number < len(delays):
+                self.clock.schedule_in(
+                    delays[number], lambda: attempt(number + 1), name=f"retry {point}", borrower=borrower
+                )
+            elif on_result is not None:
+                on_result(result)
+
+        self.clock.schedule_in(after, lambda: attempt(0), name=f"deliver {point}", borrower=borrower)
+
+    def _attempt(
+        self,
+        point: str,
+        partner: str,
+        hook: str,
+        body: Any,
+        faults: list[Fault],
+        number: int,
+        ids: Mapping[str, str | None],
+    ) -> DeliveryResult:
+        result: DeliveryResult | None = None
+        times = 1
+        commit_then_timeout = False
+        for fault in faults:
+            if fault.action == "drop":
+                result = DeliveryResult(None, "dropped")
+            elif fault.action == "outage":
+                result = DeliveryResult(fault.status, fault.error)
+            elif fault.action == "duplicate":
+                times = max(times, fault.times)
+            elif fault.action == "timeout_after_commit":
+                commit_then_timeout = True
+        receiver = self.platform.webhooks.get(hook) or self.platform.operations.by_id.get(hook)
+        if result is None:
+            for _ in range(times):
+                if self.deliverer is None or receiver is None:
+                    result = DeliveryResult(None, "no_receiver")
+                else:
+                    headers = {VIRTUAL_TIME_HEADER: self.clock.now().isoformat(), SOURCE_HEADER: partner}
+                    result = self.deliverer(receiver, body, headers)
+                self.journal.append(
+                    "delivery",
+                    self.clock.now(),
+                    partner=partner,
+                    operation=hook,
+                    status=result.status,
+                    **ids,
+                    data={
+                        "attempt": number + 1,
+                        "point": point,
+                        "body": body,
+                        "error": result.error,
+                        "receiver": f"{receiver.method} {receiver.path}" if receiver else None,
+                    },
+                )
+            assert result is not None
+            if commit_then_timeout and result.ok:
+                result = DeliveryResult(None, "timeout")
+        else:
+            self.journal.append(
+                "delivery",
+                self.clock.now(),
+                partner=partner,
+                operation=hook,
+                status=result.status,
+                **ids,
+                data={"attempt": number + 1, "point": point, "body": body, "error": result.error, "receiver": None},
+            )
+        return result
+
     @property
     def points(self) -> frozenset[str]:
         """Every named injection point: ``partner.operationId`` for each served operation."""
-        return frozenset(
+        points = {
             f"{name}.{operation.operation_id}" for name, contract in self.contracts.items() for operation in contract
-        )
+        }
+        points.update(f"{name}.{hook}" for name, contract in self.contracts.items() for hook in contract.webhooks)
+        for model in self.models.values():
+            points.update(model.points)
+        return frozenset(points)
 
     def add_fault(self, spec: Mapping[str, Any]) -> Fault:
         """Add a fault in the scenario vocabulary: ``{"at": "bank.repayApply", "outage": {"status": 503}}``."""
@@ -154,6 +339,8 @@ class Simulator:
         self.journal.clear()
         self.faults.clear(seed=self.seed)
         self._serial = 0
+        for model in self.models.values():
+            model.reset()
 
     def clock_json(self) -> dict[str, Any]:
         upcoming = self.clock.next_event_time()
@@ -170,7 +357,13 @@ class Simulator:
         return {
             "clock": self.clock_json(),
             "seed": self.seed,
-            "partners": {name: {"operations": len(c.operations), "state": {}} for name, c in self.contracts.items()},
+            "partners": {
+                name: {
+                    "operations": len(c.operations),
+                    "state": self.models[name].snapshot() if name in self.models else {},
+                }
+                for name, c in self.contracts.items()
+            },
             "faults": [fault.to_json() for fault in self.faults],
             "journal": {"entries": len(self.journal)},
         }
@@ -357,7 +550,7 @@ class Simulator:
             )
             return problem(
                 500,
-                "Internal Simulator Error",
+                "Internal Engine Error",
                 f"the simulator failed on {operation.operation_id}; the journal has the details "
                 "(kind=event, operation=internalError). Please report it.",
                 operation=operation.operation_id,
