@@ -75,6 +75,7 @@ def serve_command(
     seed: int,
     start: datetime,
     speed: float | None,
+    platform_url: str | None,
     journal_path: Path | None,
     control_token: str | None,
     log_level: str,
@@ -105,4 +106,6 @@ def serve_command(
     click.echo(
         f"  control API                      {base}/{CONTROL}   virtual time {sim.clock.now().isoformat()}, {mode}"
     )
-    serve(sim, host=host, port=port, speed=speed, log_level=log_level)
+    if platform_url:
+        click.echo(f"  deliveries to the platform at      {platform_url}")
+    serve(sim, host=host, port=port, speed=speed, platform_url=platform_url, log_level=log_level)

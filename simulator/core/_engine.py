@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,9 @@ class Engine:
         self.behaviours: dict[tuple[str, str], Behaviour] = {}
         #: Sends deliveries to the platform's receivers; set by an adapter (HTTP or in-process).
         self.deliverer: Deliverer | None = None
+        #: How a background delivery's completion gets back into the engine's thread (the serve adapter
+        #: sets the event loop's ``call_soon_threadsafe``); in-process it runs at once.
+        self.run_soon: Callable[[Callable[[], None]], object] = lambda action: action()
         from simulator.core._control import control_behaviours
 
         for operation_id, behaviour in control_behaviours(self).items():
@@ -215,13 +219,16 @@ class Engine:
             if delay is not None and not postponed:  # a delayed delivery: the same attempt, later
                 self.clock.schedule_in(delay, lambda: attempt(number, True), name=f"deliver {point}", borrower=borrower)
                 return
-            result = self._attempt(point, partner, hook, body, faults, number, ids)
-            if not result.ok and number < len(delays):
-                self.clock.schedule_in(
-                    delays[number], lambda: attempt(number + 1), name=f"retry {point}", borrower=borrower
-                )
-            elif on_result is not None:
-                on_result(result)
+
+            def finished(result: DeliveryResult) -> None:
+                if not result.ok and number < len(delays):
+                    self.clock.schedule_in(
+                        delays[number], lambda: attempt(number + 1), name=f"retry {point}", borrower=borrower
+                    )
+                elif on_result is not None:
+                    on_result(result)
+
+            self._attempt(point, partner, hook, body, faults, number, ids, finished)
 
         self.clock.schedule_in(after, lambda: attempt(0), name=f"deliver {point}", borrower=borrower)
 
@@ -234,46 +241,20 @@ class Engine:
         faults: list[Fault],
         number: int,
         ids: Mapping[str, str | None],
-    ) -> DeliveryResult:
-        result: DeliveryResult | None = None
-        times = 1
-        commit_then_timeout = False
+        finished: Callable[[DeliveryResult], None],
+    ) -> None:
+        """One delivery attempt (N copies under a ``duplicate`` fault); the first copy's outcome decides retries."""
+        receiver = self.platform.webhooks.get(hook) or self.platform.operations.by_id.get(hook)
+        copies = max((f.times for f in faults if f.action == "duplicate"), default=1)
+        forced: DeliveryResult | None = None
         for fault in faults:
             if fault.action == "drop":
-                result = DeliveryResult(None, "dropped")
+                forced = DeliveryResult(None, "dropped")
             elif fault.action == "outage":
-                result = DeliveryResult(fault.status, fault.error)
-            elif fault.action == "duplicate":
-                times = max(times, fault.times)
-            elif fault.action == "timeout_after_commit":
-                commit_then_timeout = True
-        receiver = self.platform.webhooks.get(hook) or self.platform.operations.by_id.get(hook)
-        if result is None:
-            for _ in range(times):
-                if self.deliverer is None or receiver is None:
-                    result = DeliveryResult(None, "no_receiver")
-                else:
-                    headers = {VIRTUAL_TIME_HEADER: self.clock.now().isoformat(), SOURCE_HEADER: partner}
-                    result = self.deliverer(receiver, body, headers)
-                self.journal.append(
-                    "delivery",
-                    self.clock.now(),
-                    partner=partner,
-                    operation=hook,
-                    status=result.status,
-                    **ids,
-                    data={
-                        "attempt": number + 1,
-                        "point": point,
-                        "body": body,
-                        "error": result.error,
-                        "receiver": f"{receiver.method} {receiver.path}" if receiver else None,
-                    },
-                )
-            assert result is not None
-            if commit_then_timeout and result.ok:
-                result = DeliveryResult(None, "timeout")
-        else:
+                forced = DeliveryResult(fault.status, fault.error)
+        commit_then_timeout = any(f.action == "timeout_after_commit" for f in faults)
+
+        def record(result: DeliveryResult, first: bool) -> None:
             self.journal.append(
                 "delivery",
                 self.clock.now(),
@@ -281,9 +262,32 @@ class Engine:
                 operation=hook,
                 status=result.status,
                 **ids,
-                data={"attempt": number + 1, "point": point, "body": body, "error": result.error, "receiver": None},
+                data={
+                    "attempt": number + 1,
+                    "point": point,
+                    "body": body,
+                    "error": result.error,
+                    "receiver": f"{receiver.method} {receiver.path}" if receiver else None,
+                },
             )
-        return result
+            if first:
+                finished(DeliveryResult(None, "timeout") if commit_then_timeout and result.ok else result)
+
+        if forced is not None or self.deliverer is None or receiver is None:
+            record(forced or DeliveryResult(None, "no_receiver"), True)
+            return
+        headers = {VIRTUAL_TIME_HEADER: self.clock.now().isoformat(), SOURCE_HEADER: partner}
+        for copy_number in range(copies):
+            outcome = self.deliverer(receiver, body, headers)
+            first = copy_number == 0
+            if isinstance(outcome, DeliveryResult):
+                record(outcome, first)
+            else:  # an adapter sending in the background: finish in the engine's thread when it is done
+
+                def done(future: Future[DeliveryResult], first: bool = first) -> None:
+                    self.run_soon(lambda: record(_delivery_outcome(future), first))
+
+                outcome.add_done_callback(done)
 
     @property
     def points(self) -> frozenset[str]:
@@ -660,6 +664,13 @@ def _control_contract(path: Path, points: frozenset[str]) -> Contract:
             schemas["FaultPoint"] = {**schemas["FaultPoint"], "enum": sorted(points)}
         _CONTROL_CACHE[key] = load_contract(path, name=CONTROL, document=document)
     return _CONTROL_CACHE[key]
+
+
+def _delivery_outcome(future: Future[DeliveryResult]) -> DeliveryResult:
+    try:
+        return future.result()
+    except Exception as exc:  # the adapter failed to send: report it as a failed attempt, with the reason
+        return DeliveryResult(None, f"error: {exc!r}")
 
 
 def _invalid(operation: Operation, errors: list[Violation]) -> Reply:

@@ -10,6 +10,7 @@ journal what it did, and the clock to schedule its jobs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -35,8 +36,9 @@ class DeliveryResult:
 
 
 #: Sends one message to the platform's receiver operation (from contracts/platform.yaml) and reports how it
-#: went. Adapters provide it: over HTTP to a platform URL, or in-process to a handler.
-Deliverer = Callable[["Operation", Any, Mapping[str, str]], DeliveryResult]
+#: went: at once (a DeliveryResult, in-process) or later (a Future, e.g. an HTTP send on a worker thread, so
+#: the server never blocks on the platform). Adapters provide it.
+Deliverer = Callable[["Operation", Any, Mapping[str, str]], "DeliveryResult | Future[DeliveryResult]"]
 
 
 class Model(Protocol):

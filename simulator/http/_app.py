@@ -48,6 +48,8 @@ class ASGIApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                # Deliveries finished on worker threads come back through the event loop.
+                self.sim.run_soon = asyncio.get_running_loop().call_soon_threadsafe
                 if self.tick is not None:
                     self._ticker = asyncio.create_task(self._tick_forever())
                 await send({"type": "lifespan.startup.complete"})

@@ -12,6 +12,7 @@ import uvicorn
 
 from simulator.core import Engine
 from simulator.http._app import TransportFaultError, create_app
+from simulator.http._deliver import HttpDeliverer
 
 __all__ = ["RealtimeDriver", "is_loopback", "serve"]
 
@@ -59,13 +60,24 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
     speed: float | None = None,
+    platform_url: str | None = None,
     log_level: str = "warning",
 ) -> None:
-    """Serve ``sim`` until interrupted. Virtual time is manual unless ``speed`` maps wall time onto it."""
+    """Serve ``sim`` until interrupted. Virtual time is manual unless ``speed`` maps wall time onto it.
+
+    With ``platform_url``, callbacks, notices and SMS receipts are POSTed to the platform's receivers there.
+    """
+    deliverer = HttpDeliverer(platform_url) if platform_url else None
+    if deliverer is not None:
+        sim.deliverer = deliverer
     driver = RealtimeDriver(sim, speed) if speed else None
     app = create_app(sim, tick=driver.sync if driver else None)
     logging.getLogger("uvicorn.error").addFilter(_DropTransportFaults())
     config = uvicorn.Config(
         app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on", server_header=False
     )
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        if deliverer is not None:
+            deliverer.close()
