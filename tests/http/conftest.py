@@ -1,4 +1,4 @@
-"""A real uvicorn server on a free loopback port, in a thread, for tests of what goes over the wire."""
+"""Real uvicorn servers on free loopback ports, in threads, for tests of what goes over the wire."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import uvicorn
@@ -21,13 +23,13 @@ class LiveServer:
     url: str
 
 
-@pytest.fixture
-def live_server() -> Iterator[LiveServer]:
+@contextmanager
+def running(app: Any) -> Iterator[str]:
+    """Serve an ASGI app on a free 127.0.0.1 port for the duration; yields its base URL."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    sim = Simulator(seed=7, wall_clock=time.time)
-    config = uvicorn.Config(create_app(sim), host="127.0.0.1", port=port, log_level="critical", lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -36,6 +38,15 @@ def live_server() -> Iterator[LiveServer]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.01)
-    yield LiveServer(sim, f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server() -> Iterator[LiveServer]:
+    sim = Simulator(seed=7, wall_clock=time.time)
+    with running(create_app(sim)) as url:
+        yield LiveServer(sim, url)
