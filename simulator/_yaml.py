@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["MAX_NODES", "YamlDocument", "YamlError", "load_yaml"]
+__all__ = ["MAX_NODES", "Finding", "YamlDocument", "YamlError", "dotted", "load_yaml"]
 
 #: Upper bound on the number of nodes a document may expand to once aliases are followed.
 MAX_NODES = 200_000
@@ -45,8 +45,42 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:  # 2019-02-30: looks like a date, is none
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a real date ({exc})", node.start_mark
+            ) from None
+
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem in a file, positioned for an editor (``file:line:column: key.path: message``)."""
+
+    file: str
+    line: int | None
+    column: int | None
+    path: str  # key path, e.g. "faults[0].outage.status" or "paths./repayments.post"
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}:{self.column or 1}"
+        return f"{where}: {self.path + ': ' if self.path else ''}{self.message}"
+
+
+def dotted(parts: Sequence[str | int]) -> str:
+    """A key path for people: ``faults[0].outage.status``."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 @dataclass(frozen=True, slots=True)

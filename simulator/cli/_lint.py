@@ -1,4 +1,4 @@
-"""``lendsim lint``: check contract files (scenarios join when the scenario format lands)."""
+"""``lendsim lint``: check scenario and contract files, each problem with file, line, column and fix."""
 
 from __future__ import annotations
 
@@ -8,27 +8,45 @@ from pathlib import Path
 import click
 
 from simulator._resources import bundled_contracts_dir
+from simulator._yaml import Finding
 from simulator.openapi import lint_contract
+from simulator.scenario import lint_scenario
 
 __all__ = ["lint_command"]
+
+
+def _is_contract(path: Path) -> bool:
+    """OpenAPI documents say so in their first lines; everything else is read as a scenario."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return any(line.startswith(("openapi:", '{"openapi"', '"openapi"')) for line in head.splitlines())
+
+
+def lint_file(path: Path) -> list[Finding]:
+    if not path.is_file():
+        return [Finding(str(path), None, None, "", "no such file")]
+    return lint_contract(path) if _is_contract(path) else lint_scenario(path)
 
 
 @click.command("lint")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def lint_command(files: tuple[Path, ...]) -> None:
-    """Check contract files: YAML syntax, OpenAPI validity, references, examples against their schemas.
+    """Check scenario files (schema, meaning, fault points) and contract files (YAML, OpenAPI validity,
+    references, examples against their schemas).
 
     Each problem is printed as FILE:LINE:COLUMN: KEY PATH: what is wrong and the fix. Exit 2 on any
-    problem. Without FILES, checks the built-in contracts.
+    problem. Without FILES, checks scenarios/*.yaml and the built-in contracts.
     """
-    targets = list(files) or sorted(bundled_contracts_dir().glob("*.yaml"))
+    targets = list(files) or [
+        *sorted(Path("scenarios").glob("*.yaml")),
+        *sorted(bundled_contracts_dir().glob("*.yaml")),
+    ]
     problems = 0
     for path in targets:
-        if not path.exists():
-            click.echo(f"{path}: no such file", err=True)
-            problems += 1
-            continue
-        findings = lint_contract(path)
+        findings = lint_file(path)
         for finding in findings:
             click.echo(str(finding), err=True)
         problems += len(findings)

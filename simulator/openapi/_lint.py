@@ -8,13 +8,12 @@ validates against its own schema.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 
-from simulator._yaml import YamlDocument, YamlError, load_yaml
+from simulator._yaml import Finding, YamlDocument, YamlError, dotted, load_yaml
 from simulator.errors import ContractError
 from simulator.openapi._contract import load_contract
 
@@ -23,30 +22,9 @@ __all__ = ["Finding", "lint_contract"]
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem in a file, positioned for an editor (``file:line:column``)."""
-
-    file: str
-    line: int | None
-    column: int | None
-    path: str  # key path, e.g. "paths./repayments.post.responses.200"
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f":{self.line}:{self.column or 1}"
-        return f"{where}: {self.path + ': ' if self.path else ''}{self.message}"
-
-
-def _dotted(parts: tuple[str | int, ...]) -> str:
-    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in parts).replace(".[", "[")
-
-
 def _finding(file: str, source: YamlDocument | None, parts: tuple[str | int, ...], message: str) -> Finding:
     pos = source.position(parts) if source is not None else None
-    return Finding(file, pos[0] if pos else None, pos[1] if pos else None, _dotted(parts), message)
+    return Finding(file, pos[0] if pos else None, pos[1] if pos else None, dotted(parts), message)
 
 
 def _examples(
@@ -116,7 +94,7 @@ def lint_contract(path: str | Path) -> list[Finding]:
         parts = tuple(p.replace("~1", "/").replace("~0", "~") for p in exc.pointer.strip("/").split("/") if p)
         pos = source.position(parts) if parts else None
         return [
-            Finding(file, exc.line or (pos[0] if pos else None), pos[1] if pos else None, _dotted(parts), exc.reason)
+            Finding(file, exc.line or (pos[0] if pos else None), pos[1] if pos else None, dotted(parts), exc.reason)
         ]
     components = contract.document.get("components", {})
     for parts, schema, value in _examples(contract.document, ()):
