@@ -1,0 +1,93 @@
+"""The in-process adapters: what a platform's httpx clients see, sync and async, faults included."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from simulator import Simulator
+from simulator.testing import SimulatorTransport, UnroutedRequestError, base_url, mock_router
+from tests.core.helpers import REPAYMENT
+
+
+def test_a_sync_client_reaches_the_bank_through_the_transport(sim: Simulator) -> None:
+    with httpx.Client(base_url="http://bank.example", transport=SimulatorTransport(sim, "bank")) as client:
+        response = client.post("/repayments", json=REPAYMENT)
+
+    assert response.status_code == 200
+    assert sim.journal.last(kind="request").serial == "RP-0001"  # type: ignore[union-attr]
+
+
+def test_an_async_client_reaches_the_bank_through_the_transport(sim: Simulator) -> None:
+    async def send() -> httpx.Response:
+        async with httpx.AsyncClient(base_url=base_url("bank"), transport=SimulatorTransport(sim)) as client:
+            return await client.post("/repayments", json=REPAYMENT)
+
+    assert asyncio.run(send()).status_code == 200
+
+
+def test_validation_problems_arrive_as_http_statuses(sim: Simulator) -> None:
+    with httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(sim)) as client:
+        response = client.post("/repayments", json={**REPAYMENT, "repayAmount": 1})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "body.repayAmount"
+
+
+@pytest.mark.parametrize(
+    ("outage", "exception"),
+    [({"error": "connection_refused"}, httpx.ConnectError), ({"error": "connection_reset"}, httpx.RemoteProtocolError)],
+)
+def test_connection_faults_raise_the_real_httpx_exceptions(
+    sim: Simulator, outage: dict[str, str], exception: type[Exception]
+) -> None:
+    sim.add_fault({"at": "bank.repayApply", "outage": outage})
+
+    with httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(sim)) as client, pytest.raises(exception):
+        client.post("/repayments", json=REPAYMENT)
+
+
+def test_latency_beyond_the_read_timeout_is_a_read_timeout_without_sleeping(sim: Simulator) -> None:
+    sim.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT30S"}})
+
+    with httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(sim), timeout=3) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            client.post("/repayments", json=REPAYMENT)
+        sim.faults.clear()
+        assert client.post("/repayments", json=REPAYMENT).status_code == 200
+
+
+def test_timeout_after_commit_is_a_read_timeout_after_the_work_is_done(sim: Simulator) -> None:
+    sim.add_fault({"at": "bank.repayApply", "timeout_after_commit": {}})
+
+    with (
+        httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(sim)) as client,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        client.post("/repayments", json=REPAYMENT)
+
+    assert sim.journal.last(kind="response").data["transportFault"] == "timeout"  # type: ignore[union-attr]
+
+
+def test_respx_routes_a_client_created_anywhere_to_the_simulator(sim: Simulator) -> None:
+    with mock_router(sim):
+        sync_status = httpx.post(f"{base_url('bank')}/repayments", json=REPAYMENT).status_code
+
+        async def send() -> int:
+            async with httpx.AsyncClient() as client:
+                return (await client.get(f"{base_url('_sim')}/clock")).status_code
+
+        async_status = asyncio.run(send())
+
+    assert (sync_status, async_status) == (200, 200)
+
+
+def test_an_unrouted_host_fails_with_the_host_and_the_fix(sim: Simulator) -> None:
+    with mock_router(sim), pytest.raises(UnroutedRequestError) as caught:
+        httpx.get("https://api.realbank.example/v1/ping")
+
+    message = str(caught.value)
+    assert "'api.realbank.example'" in message
+    assert "lendsim.base_url('bank')" in message and "passthrough_hosts" in message
