@@ -49,6 +49,13 @@ def _parse_start(ctx: click.Context, param: click.Parameter, value: str | None) 
     "Without it virtual time moves only through POST /_sim/clock/advance.",
 )
 @click.option(
+    "--platform",
+    "platform_url",
+    default=None,
+    help="Base URL of the platform under test: callbacks, notices and SMS receipts are POSTed to its receivers "
+    "(paths from contracts/platform.yaml). Without it they are journaled as undeliverable.",
+)
+@click.option(
     "--journal",
     "journal_path",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -201,6 +201,7 @@ class Engine:
         retry: Sequence[timedelta] = (),
         after: timedelta = timedelta(0),
         on_result: Callable[[DeliveryResult], None] | None = None,
+        accept: Callable[[DeliveryResult], bool] | None = None,
     ) -> None:
         """Send ``body`` to the platform's receiver for webhook ``point`` (``"bank.repayResultNotify"``).
 
@@ -208,6 +209,7 @@ class Engine:
         ``retry`` in turn, then given up. Faults at ``point`` apply to each attempt: ``drop`` loses it,
         ``duplicate`` sends it N times, ``latency`` postpones it, ``outage`` fails it, ``timeout_after_commit``
         delivers it but reports a timeout (so the sender retries). ``on_result`` hears the last attempt.
+        ``accept`` says what counts as acknowledged (default: any 2xx), e.g. a receipt answered ``{"code": 0}``.
         """
         partner, _, hook = point.partition(".")
         ids = {"borrower": borrower, "loan": loan, "serial": serial, "sms_out_id": sms_out_id}
@@ -221,7 +223,8 @@ class Engine:
                 return
 
             def finished(result: DeliveryResult) -> None:
-                if not result.ok and number < len(delays):
+                acknowledged = accept(result) if accept is not None else result.ok
+                if not acknowledged and number < len(delays):
                     self.clock.schedule_in(
                         delays[number], lambda: attempt(number + 1), name=f"retry {point}", borrower=borrower
                     )

@@ -220,3 +220,18 @@ def test_events_are_journaled_with_their_ids(sim: Simulator) -> None:
 
     entry = sim.journal.last(kind="event")
     assert entry is not None and (entry.operation, entry.loan, entry.borrower) == ("overdueBatch", "LN1", "B1")
+
+
+def test_what_counts_as_acknowledged_can_be_stricter_than_a_2xx(sim: Simulator) -> None:
+    answers = iter([DeliveryResult(200, body={"code": 1}), DeliveryResult(200, body={"code": 0})])
+    sim.deliverer = lambda operation, body, headers: next(answers)
+
+    sim.deliver(
+        "sms.smsReport",
+        RECEIPT,
+        retry=[timedelta(minutes=1)] * 3,
+        accept=lambda result: result.ok and isinstance(result.body, dict) and result.body.get("code") == 0,
+    )
+    sim.advance(by=timedelta(minutes=10))
+
+    assert deliveries(sim) == [(200, None, 1), (200, None, 2)]
