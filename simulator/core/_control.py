@@ -14,6 +14,7 @@ from simulator._version import __version__
 from simulator.clock import parse_duration
 from simulator.core._messages import Call, Reply, problem
 from simulator.errors import ClockError, ConfigError, JournalError
+from simulator.masking import NAME_KEYS, mask_value
 
 if TYPE_CHECKING:
     from simulator.core._engine import Engine
@@ -67,7 +68,9 @@ def control_behaviours(sim: Engine) -> dict[str, Callable[[Call], Reply]]:
             )
         except JournalError as exc:
             return problem(400, "Bad Request", str(exc), operation=call.operation.operation_id)
-        return Reply(200, {"items": [entry.to_json() for entry in page.items], "next": page.next})
+        # The journal keeps what was sent (oracles judge it); what people read is masked.
+        items = [mask_value(entry.to_json(), name_keys=NAME_KEYS) for entry in page.items]
+        return Reply(200, {"items": items, "next": page.next})
 
     def get_state(call: Call) -> Reply:
         return Reply(200, sim.snapshot())

@@ -114,3 +114,20 @@ def test_control_calls_are_validated_against_the_control_contract(sim: Simulator
 
     assert response.status == 400
     assert response.json()["errors"][0]["field"].startswith("body")
+
+
+def test_the_journal_is_served_masked_but_kept_whole(sim: Simulator) -> None:
+    call(
+        sim,
+        "POST",
+        "/bank/repayments",
+        {
+            **REPAYMENT,
+            "cardInfo": {"bankCardNo": "6214830012345678", "certNo": "110101199003071234", "cardPhone": "13812341234"},
+        },
+    )
+
+    served = call(sim, "GET", "/_sim/journal", query="kind=request").json()["items"][0]["data"]["body"]["cardInfo"]
+
+    assert served == {"bankCardNo": "6214********5678", "certNo": "1101**********1234", "cardPhone": "138****1234"}
+    assert sim.journal.last(kind="request").data["body"]["cardInfo"]["certNo"] == "110101199003071234"  # type: ignore[union-attr]
