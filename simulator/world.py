@@ -1,10 +1,16 @@
-"""``Simulator``: the engine with the built-in partners installed — what users, the CLI and tests start from."""
+"""``Simulator``: the engine with the built-in partners installed and wired — where users, the CLI and tests start."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from simulator._resources import bundled_contracts_dir
 from simulator.core import Engine
+from simulator.openapi import load_contract
+from simulator.partners.bank import BankConfig, BankModel
+from simulator.partners.bureau import BureauConfig, BureauModel, Dispute
+from simulator.partners.sms import SmsConfig, SmsGateway
+from simulator.population import Population
 
 __all__ = ["Simulator"]
 
@@ -13,9 +19,56 @@ class Simulator(Engine):
     """A funding bank, a credit bureau and an SMS gateway, from OpenAPI contracts, on one virtual clock.
 
     Takes the :class:`~simulator.core.Engine` keyword arguments (contracts, start, seed, calendar, journal,
-    strict, …). Partners whose contract is loaded get their built-in behaviour; any other operation is
-    answered as a mock from its contract.
+    strict, …) and each partner's configuration. A partner whose contract is loaded (and offers the
+    operations its model serves) gets its built-in behaviour; any other operation is answered as a mock from
+    its contract. With a ``population``, SMS reach whoever holds each number on the day (recycled numbers).
+
+    Wiring: the bank sends its overdue notices through the SMS gateway and furnishes the bureau (both through
+    the engine, so faults and the journal apply); the gateway knows from the bank whom a notice was meant for;
+    a dispute filed at the bureau reaches the bank, which answers it after its configured delay.
     """
 
-    def __init__(self, **engine: Any) -> None:
+    def __init__(
+        self,
+        *,
+        bank: BankConfig | None = None,
+        bureau: BureauConfig | None = None,
+        sms: SmsConfig | None = None,
+        population: Population | None = None,
+        **engine: Any,
+    ) -> None:
         super().__init__(**engine)
+        self.population = population
+        self.bank: BankModel | None = None
+        self.bureau: BureauModel | None = None
+        self.sms: SmsGateway | None = None
+        if self._serves("bank"):
+            self.bank = BankModel(self, bank or BankConfig())
+            self.install(self.bank)
+        if self._serves("bureau"):
+            self.bureau = BureauModel(self, bureau)
+            self.install(self.bureau)
+        if self._serves("sms"):
+            self.sms = SmsGateway(
+                self,
+                sms or SmsConfig(),
+                population.owner_at if population is not None else None,
+                addressee=self.bank.addressee if self.bank is not None else None,
+            )
+            self.install(self.sms)
+        if self.bank is not None and self.bureau is not None:
+            bank_model = self.bank
+
+            def tell_the_bank(dispute: Dispute) -> None:
+                bank_model.receive_dispute(dispute.dispute_id, dispute.acct_code, dispute.month)
+
+            self.bureau.on_dispute(tell_the_bank)
+
+    def _serves(self, partner: str) -> bool:
+        """A built-in model fits a loaded contract that offers the built-in contract's operations (a team's own
+        bank.yaml with other operations stays a mock)."""
+        contract = self.contracts.get(partner)
+        if contract is None:
+            return False
+        built_in = load_contract(bundled_contracts_dir() / f"{partner}.yaml")
+        return set(built_in.operations.by_id) <= set(contract.operations.by_id)

@@ -12,6 +12,7 @@ import pytest
 import schemathesis
 
 from simulator import Simulator
+from simulator.core import Engine
 from simulator.http import create_app
 
 PARTNERS = ("bank", "bureau", "sms")
@@ -24,10 +25,13 @@ SETTINGS = hypothesis.settings(
 )
 
 # One simulator per contract: the control API's fuzzing adds faults that would otherwise break the partners.
+# The partners run with their built-in models; the control API on the bare engine (it is model-agnostic, and
+# fuzzed clock advances over decades would otherwise spend the run in the bank's daily jobs).
 schemas = {
     partner: schemathesis.openapi.from_asgi(f"/{partner}/openapi.json", create_app(Simulator(seed=11)))
-    for partner in (*PARTNERS, "_sim")
+    for partner in PARTNERS
 }
+schemas["_sim"] = schemathesis.openapi.from_asgi("/_sim/openapi.json", create_app(Engine(seed=11)))
 
 
 @pytest.mark.parametrize("partner", [*PARTNERS, "_sim"])

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from simulator import Simulator
-from simulator.core import Request, Response
+from simulator.core import Engine, Request, Response
 
 
 def call(
-    sim: Simulator,
+    sim: Engine,
     method: str,
     path: str,
     body: Any = None,

@@ -5,8 +5,7 @@ Never a 500, never a traceback, and every such request is in the journal like an
 
 from __future__ import annotations
 
-from simulator import Simulator
-from simulator.core import MAX_BODY, PROBLEM_JSON, Request
+from simulator.core import MAX_BODY, PROBLEM_JSON, Engine, Request
 from tests.core.helpers import REPAYMENT, call
 
 
@@ -14,7 +13,7 @@ def fields(response_body: dict[str, object]) -> list[tuple[object, object]]:
     return [(e["field"], e["rule"]) for e in response_body["errors"]]  # type: ignore[index, union-attr, attr-defined]
 
 
-def test_malformed_json_is_a_400_problem(sim: Simulator) -> None:
+def test_malformed_json_is_a_400_problem(sim: Engine) -> None:
     response = call(sim, "POST", "/bank/repayments", raw=b'{"repayOuterNo": ')
 
     assert response.status == 400
@@ -24,14 +23,14 @@ def test_malformed_json_is_a_400_problem(sim: Simulator) -> None:
     assert fields(body) == [("body", "json")]
 
 
-def test_a_wrong_content_type_is_a_415_problem(sim: Simulator) -> None:
+def test_a_wrong_content_type_is_a_415_problem(sim: Engine) -> None:
     response = call(sim, "POST", "/bank/repayments", raw=b"repayOuterNo=1", headers={"content-type": "text/plain"})
 
     assert response.status == 415
     assert "application/json" in response.json()["detail"]
 
 
-def test_a_missing_field_is_named(sim: Simulator) -> None:
+def test_a_missing_field_is_named(sim: Engine) -> None:
     body = {k: v for k, v in REPAYMENT.items() if k != "repayOuterNo"}
 
     response = call(sim, "POST", "/bank/repayments", body)
@@ -40,21 +39,21 @@ def test_a_missing_field_is_named(sim: Simulator) -> None:
     assert fields(response.json()) == [("body.repayOuterNo", "required")]
 
 
-def test_an_unknown_field_is_named(sim: Simulator) -> None:
+def test_an_unknown_field_is_named(sim: Engine) -> None:
     response = call(sim, "POST", "/bank/repayments", {**REPAYMENT, "repayAmout": "1.00"})
 
     assert response.status == 400
     assert ("body.repayAmout", "additionalProperties") in fields(response.json())
 
 
-def test_money_as_a_number_is_a_wrong_type(sim: Simulator) -> None:
+def test_money_as_a_number_is_a_wrong_type(sim: Engine) -> None:
     response = call(sim, "POST", "/bank/repayments", {**REPAYMENT, "repayAmount": 1050.0})
 
     assert response.status == 400
     assert fields(response.json()) == [("body.repayAmount", "type")]
 
 
-def test_a_body_over_one_mebibyte_is_a_413(sim: Simulator) -> None:
+def test_a_body_over_one_mebibyte_is_a_413(sim: Engine) -> None:
     response = sim.handle(
         Request("POST", "/bank/repayments", "", {"content-type": "application/json"}, b"", body_too_large=True)
     )
@@ -63,28 +62,28 @@ def test_a_body_over_one_mebibyte_is_a_413(sim: Simulator) -> None:
     assert f"{MAX_BODY:,}" in response.json()["detail"]
 
 
-def test_an_unknown_path_suggests_the_closest_operation(sim: Simulator) -> None:
+def test_an_unknown_path_suggests_the_closest_operation(sim: Engine) -> None:
     response = call(sim, "POST", "/bank/repayment", REPAYMENT)
 
     assert response.status == 404
     assert "POST /bank/repayments (repayApply)" in response.json()["suggestion"]
 
 
-def test_a_wrong_method_is_a_405_with_allow(sim: Simulator) -> None:
+def test_a_wrong_method_is_a_405_with_allow(sim: Engine) -> None:
     response = call(sim, "DELETE", "/bank/repayments")
 
     assert response.status == 405
     assert response.headers["allow"] == "POST"
 
 
-def test_an_unknown_partner_lists_the_served_ones(sim: Simulator) -> None:
+def test_an_unknown_partner_lists_the_served_ones(sim: Engine) -> None:
     response = call(sim, "GET", "/bnak/loans/LN-1")
 
     assert response.status == 404
     assert response.json()["suggestion"] == "/bank/…"
 
 
-def test_bad_requests_are_journaled_like_any_request(sim: Simulator) -> None:
+def test_bad_requests_are_journaled_like_any_request(sim: Engine) -> None:
     call(sim, "POST", "/bank/repayments", raw=b"{oops")
 
     kinds = [(e.kind, e.operation, e.status) for e in sim.journal]

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from simulator import Simulator
+from simulator.core import Engine
 from tests.core.helpers import REPAYMENT, call
 
 
-def test_health_answers(sim: Simulator) -> None:
+def test_health_answers(sim: Engine) -> None:
     assert call(sim, "GET", "/_sim/health").json()["status"] == "ok"
 
 
-def test_the_clock_reads_and_advances_by_a_duration(sim: Simulator) -> None:
+def test_the_clock_reads_and_advances_by_a_duration(sim: Engine) -> None:
     assert call(sim, "GET", "/_sim/clock").json()["now"] == "2019-05-01T00:00:00+08:00"
 
     response = call(sim, "POST", "/_sim/clock/advance", {"by": "P1DT6H"})
@@ -19,16 +19,17 @@ def test_the_clock_reads_and_advances_by_a_duration(sim: Simulator) -> None:
     assert response.json()["clock"]["now"] == "2019-05-02T06:00:00+08:00"
 
 
-def test_the_clock_advances_to_an_instant_and_runs_due_events(sim: Simulator) -> None:
+def test_the_clock_advances_to_an_instant_and_runs_due_events(sim: Engine) -> None:
     ran: list[str] = []
     sim.clock.schedule(sim.clock.now().replace(hour=2), lambda: ran.append("overdue batch"), name="batch")
 
     response = call(sim, "POST", "/_sim/clock/advance", {"to": "2019-05-01T03:00:00+08:00"})
 
-    assert response.json()["eventsRun"] == 1 and ran == ["overdue batch"]
+    assert ran == ["overdue batch"]
+    assert response.json()["eventsRun"] >= 1  # the bank's own daily jobs run too
 
 
-def test_advancing_into_the_past_is_a_409_that_says_the_current_time(sim: Simulator) -> None:
+def test_advancing_into_the_past_is_a_409_that_says_the_current_time(sim: Engine) -> None:
     call(sim, "POST", "/_sim/clock/advance", {"by": "P1D"})
 
     response = call(sim, "POST", "/_sim/clock/advance", {"to": "2019-05-01T00:00:00+08:00"})
@@ -37,7 +38,7 @@ def test_advancing_into_the_past_is_a_409_that_says_the_current_time(sim: Simula
     assert response.json()["now"] == "2019-05-02T00:00:00+08:00"
 
 
-def test_the_journal_is_queried_by_correlation_ids_and_paginated(sim: Simulator) -> None:
+def test_the_journal_is_queried_by_correlation_ids_and_paginated(sim: Engine) -> None:
     for n in range(3):
         call(sim, "POST", "/bank/repayments", {**REPAYMENT, "repayOuterNo": f"RP-{n}"})
 
@@ -50,14 +51,14 @@ def test_the_journal_is_queried_by_correlation_ids_and_paginated(sim: Simulator)
     assert rest["next"] is None
 
 
-def test_a_bad_journal_query_names_the_parameter(sim: Simulator) -> None:
+def test_a_bad_journal_query_names_the_parameter(sim: Engine) -> None:
     response = call(sim, "GET", "/_sim/journal", query="limit=0")
 
     assert response.status == 400
     assert response.json()["errors"][0]["field"] == "query.limit"
 
 
-def test_faults_are_listed_added_and_removed(sim: Simulator) -> None:
+def test_faults_are_listed_added_and_removed(sim: Engine) -> None:
     added = call(sim, "POST", "/_sim/faults", {"at": "bank.repayApply", "outage": {"status": 503}})
     listed = call(sim, "GET", "/_sim/faults").json()["items"]
     down = call(sim, "POST", "/bank/repayments", REPAYMENT).status
@@ -68,7 +69,7 @@ def test_faults_are_listed_added_and_removed(sim: Simulator) -> None:
     assert call(sim, "POST", "/bank/repayments", REPAYMENT).status == 200
 
 
-def test_adding_a_fault_at_an_unknown_point_is_a_400_naming_the_field(sim: Simulator) -> None:
+def test_adding_a_fault_at_an_unknown_point_is_a_400_naming_the_field(sim: Engine) -> None:
     response = call(sim, "POST", "/_sim/faults", {"at": "bank.repayAply", "drop": {}})
 
     assert response.status == 400
@@ -76,11 +77,11 @@ def test_adding_a_fault_at_an_unknown_point_is_a_400_naming_the_field(sim: Simul
     assert "did you mean 'bank.repayApply'" in response.json()["detail"]
 
 
-def test_removing_an_unknown_fault_is_a_404(sim: Simulator) -> None:
+def test_removing_an_unknown_fault_is_a_404(sim: Engine) -> None:
     assert call(sim, "DELETE", "/_sim/faults/f99").status == 404
 
 
-def test_reset_clears_the_world(sim: Simulator) -> None:
+def test_reset_clears_the_world(sim: Engine) -> None:
     call(sim, "POST", "/bank/repayments", REPAYMENT)
     call(sim, "POST", "/_sim/faults", {"at": "bank.repayApply", "drop": {}})
 
@@ -90,7 +91,7 @@ def test_reset_clears_the_world(sim: Simulator) -> None:
     assert len(sim.journal) == 0 and len(sim.faults) == 0 and sim.seed == 3
 
 
-def test_the_state_snapshot_shows_clock_partners_faults_and_journal_size(sim: Simulator) -> None:
+def test_the_state_snapshot_shows_clock_partners_faults_and_journal_size(sim: Engine) -> None:
     call(sim, "POST", "/bank/repayments", REPAYMENT)
 
     state = call(sim, "GET", "/_sim/state").json()
@@ -100,7 +101,7 @@ def test_the_state_snapshot_shows_clock_partners_faults_and_journal_size(sim: Si
 
 
 def test_with_a_token_the_control_api_needs_it() -> None:
-    sim = Simulator(control_token="s3cret")
+    sim = Engine(control_token="s3cret")
 
     refused = call(sim, "GET", "/_sim/clock")
     allowed = call(sim, "GET", "/_sim/clock", headers={"authorization": "Bearer s3cret"})
@@ -109,14 +110,14 @@ def test_with_a_token_the_control_api_needs_it() -> None:
     assert allowed.status == 200
 
 
-def test_control_calls_are_validated_against_the_control_contract(sim: Simulator) -> None:
+def test_control_calls_are_validated_against_the_control_contract(sim: Engine) -> None:
     response = call(sim, "POST", "/_sim/clock/advance", {"by": "tomorrow"})
 
     assert response.status == 400
     assert response.json()["errors"][0]["field"].startswith("body")
 
 
-def test_the_journal_is_served_masked_but_kept_whole(sim: Simulator) -> None:
+def test_the_journal_is_served_masked_but_kept_whole(sim: Engine) -> None:
     call(
         sim,
         "POST",

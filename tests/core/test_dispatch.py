@@ -6,13 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from simulator import Simulator
-from simulator.core import VIRTUAL_TIME_HEADER, Call, Reply
+from simulator.core import VIRTUAL_TIME_HEADER, Call, Engine, Reply
 from simulator.errors import DriftError
 from tests.core.helpers import REPAYMENT, call
 
 
-def test_an_operation_without_behaviour_answers_with_its_contract_example(sim: Simulator) -> None:
+def test_an_operation_without_behaviour_answers_with_its_contract_example(sim: Engine) -> None:
     response = call(sim, "POST", "/bank/repayments", REPAYMENT)
 
     assert response.status == 200
@@ -20,7 +19,7 @@ def test_an_operation_without_behaviour_answers_with_its_contract_example(sim: S
     assert response.json() == expected
 
 
-def test_every_answer_carries_the_virtual_time(sim: Simulator) -> None:
+def test_every_answer_carries_the_virtual_time(sim: Engine) -> None:
     sim.advance(by=timedelta(hours=6))
 
     response = call(sim, "POST", "/bank/repayments", REPAYMENT)
@@ -28,7 +27,7 @@ def test_every_answer_carries_the_virtual_time(sim: Simulator) -> None:
     assert response.headers[VIRTUAL_TIME_HEADER] == "2019-05-01T06:00:00+08:00"
 
 
-def test_request_and_response_are_journaled_with_correlation_ids(sim: Simulator) -> None:
+def test_request_and_response_are_journaled_with_correlation_ids(sim: Engine) -> None:
     call(sim, "POST", "/bank/repayments", REPAYMENT)
 
     request, response = sim.journal.query(partner="bank").items
@@ -40,7 +39,7 @@ def test_request_and_response_are_journaled_with_correlation_ids(sim: Simulator)
     assert sim.journal.count(serial="RP-0001") == 2
 
 
-def test_a_behaviour_registered_for_an_operation_replaces_the_mock(sim: Simulator) -> None:
+def test_a_behaviour_registered_for_an_operation_replaces_the_mock(sim: Engine) -> None:
     seen: list[Call] = []
 
     def repay(c: Call) -> Reply:
@@ -81,7 +80,7 @@ def _only_result_fields(reply: Reply) -> Reply:
     return reply
 
 
-def test_an_answer_outside_the_contract_is_drift(sim: Simulator) -> None:
+def test_an_answer_outside_the_contract_is_drift(sim: Engine) -> None:
     sim.behaviours[("bank", "repayApply")] = lambda c: Reply(200, {"surprise": True})
 
     with pytest.raises(DriftError, match=r"bank\.repayApply answered 200 outside its contract"):
@@ -89,7 +88,7 @@ def test_an_answer_outside_the_contract_is_drift(sim: Simulator) -> None:
 
 
 def test_drift_is_journaled_when_not_strict() -> None:
-    sim = Simulator()
+    sim = Engine()
     sim.behaviours[("bank", "repayApply")] = lambda c: Reply(299, {})
 
     call(sim, "POST", "/bank/repayments", REPAYMENT)
@@ -100,7 +99,7 @@ def test_drift_is_journaled_when_not_strict() -> None:
 
 
 def test_a_failing_behaviour_is_a_problem_and_a_journal_entry_not_a_traceback() -> None:
-    sim = Simulator()
+    sim = Engine()
 
     def broken(c: Call) -> Reply:
         raise RuntimeError("boom")
@@ -114,12 +113,12 @@ def test_a_failing_behaviour_is_a_problem_and_a_journal_entry_not_a_traceback() 
     assert "RuntimeError: boom" in sim.journal.last(operation="internalError").data["traceback"]  # type: ignore[union-attr]
 
 
-def test_each_contract_is_served_at_its_openapi_json(sim: Simulator) -> None:
+def test_each_contract_is_served_at_its_openapi_json(sim: Engine) -> None:
     response = call(sim, "GET", "/bank/openapi.json")
 
     assert response.status == 200
     assert response.json()["info"]["title"] == sim.contracts["bank"].title
 
 
-def test_the_root_lists_the_partners(sim: Simulator) -> None:
+def test_the_root_lists_the_partners(sim: Engine) -> None:
     assert set(call(sim, "GET", "/").json()["partners"]) == {"bank", "bureau", "sms"}

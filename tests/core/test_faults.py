@@ -7,14 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from simulator import Simulator
+from simulator.core import Engine
 from simulator.errors import ConfigError
 from tests.core.helpers import REPAYMENT, call
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def test_an_outage_with_a_status_answers_that_status(sim: Simulator) -> None:
+def test_an_outage_with_a_status_answers_that_status(sim: Engine) -> None:
     sim.add_fault({"at": "bank.repayApply", "outage": {"status": 503}})
 
     response = call(sim, "POST", "/bank/repayments", REPAYMENT)
@@ -23,13 +23,13 @@ def test_an_outage_with_a_status_answers_that_status(sim: Simulator) -> None:
     assert "fault f1 at bank.repayApply" in response.json()["detail"]
 
 
-def test_an_outage_wins_over_a_validation_error_because_the_bank_never_sees_it(sim: Simulator) -> None:
+def test_an_outage_wins_over_a_validation_error_because_the_bank_never_sees_it(sim: Engine) -> None:
     sim.add_fault({"at": "bank.repayApply", "outage": {"status": 503}})
 
     assert call(sim, "POST", "/bank/repayments", raw=b"{bad").status == 503
 
 
-def test_a_connection_error_outage_is_a_transport_fault(sim: Simulator) -> None:
+def test_a_connection_error_outage_is_a_transport_fault(sim: Engine) -> None:
     sim.add_fault({"at": "bank.repayApply", "outage": {"error": "connection_refused"}})
 
     response = call(sim, "POST", "/bank/repayments", REPAYMENT)
@@ -37,7 +37,7 @@ def test_a_connection_error_outage_is_a_transport_fault(sim: Simulator) -> None:
     assert response.transport_fault == "connection_refused"
 
 
-def test_a_fault_applies_only_inside_its_window(sim: Simulator) -> None:
+def test_a_fault_applies_only_inside_its_window(sim: Engine) -> None:
     sim.add_fault(
         {
             "at": "bank.repayApply",
@@ -56,13 +56,13 @@ def test_a_fault_applies_only_inside_its_window(sim: Simulator) -> None:
     assert (before, during, after) == (200, 503, 200)
 
 
-def test_a_fault_window_without_offset_is_in_the_calendar_time_zone(sim: Simulator) -> None:
+def test_a_fault_window_without_offset_is_in_the_calendar_time_zone(sim: Engine) -> None:
     fault = sim.add_fault({"at": "bank.repayApply", "drop": {}, "from": datetime(2019, 5, 10, 20)})
 
     assert fault.start == datetime(2019, 5, 10, 12, tzinfo=ZoneInfo("UTC"))
 
 
-def test_timeout_after_commit_runs_the_behaviour_then_loses_the_answer(sim: Simulator) -> None:
+def test_timeout_after_commit_runs_the_behaviour_then_loses_the_answer(sim: Engine) -> None:
     ran: list[str] = []
     mock = sim.behaviours.get(("bank", "repayApply"))
     assert mock is None
@@ -82,14 +82,14 @@ def test_timeout_after_commit_runs_the_behaviour_then_loses_the_answer(sim: Simu
     assert sim.journal.last(kind="response").data["transportFault"] == "timeout"  # type: ignore[union-attr]
 
 
-def test_a_dropped_request_never_reaches_the_behaviour(sim: Simulator) -> None:
+def test_a_dropped_request_never_reaches_the_behaviour(sim: Engine) -> None:
     sim.behaviours[("bank", "repayApply")] = lambda c: pytest.fail("the dropped request was handled")
     sim.add_fault({"at": "bank.repayApply", "drop": {}})
 
     assert call(sim, "POST", "/bank/repayments", REPAYMENT).transport_fault == "timeout"
 
 
-def test_latency_delays_the_answer(sim: Simulator) -> None:
+def test_latency_delays_the_answer(sim: Engine) -> None:
     sim.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT4S"}})
 
     response = call(sim, "POST", "/bank/repayments", REPAYMENT)
@@ -97,7 +97,7 @@ def test_latency_delays_the_answer(sim: Simulator) -> None:
     assert response.status == 200 and response.delay == timedelta(seconds=4)
 
 
-def test_duplicate_handles_the_message_n_times(sim: Simulator) -> None:
+def test_duplicate_handles_the_message_n_times(sim: Engine) -> None:
     handled = []
     original = sim._mock
     sim.behaviours[("bank", "repayApply")] = lambda c: (handled.append(1), original(c))[1]
@@ -110,7 +110,7 @@ def test_duplicate_handles_the_message_n_times(sim: Simulator) -> None:
 
 def test_probability_draws_are_reproducible_from_the_seed() -> None:
     def outcomes(seed: int) -> list[int]:
-        sim = Simulator(seed=seed)
+        sim = Engine(seed=seed)
         sim.add_fault({"at": "bank.repayApply", "outage": {"status": 503}, "probability": 0.3})
         return [call(sim, "POST", "/bank/repayments", REPAYMENT).status for _ in range(40)]
 
@@ -120,7 +120,7 @@ def test_probability_draws_are_reproducible_from_the_seed() -> None:
     assert 0 < first.count(503) < 40
 
 
-def test_removing_a_fault_restores_service(sim: Simulator) -> None:
+def test_removing_a_fault_restores_service(sim: Engine) -> None:
     fault = sim.add_fault({"at": "bank.repayApply", "outage": {"status": 503}})
     sim.remove_fault(fault.id)
 
@@ -150,8 +150,6 @@ def test_removing_a_fault_restores_service(sim: Simulator) -> None:
         ),
     ],
 )
-def test_a_bad_fault_is_rejected_with_the_field_and_the_fix(
-    sim: Simulator, spec: dict[str, object], message: str
-) -> None:
+def test_a_bad_fault_is_rejected_with_the_field_and_the_fix(sim: Engine, spec: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         sim.add_fault(spec)

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from simulator import Simulator
-from simulator.core import Call, DeliveryResult, Reply
+from simulator.core import Call, DeliveryResult, Engine, Reply
 from simulator.errors import ConfigError, ContractError
 from simulator.openapi import Operation
 
@@ -52,11 +51,11 @@ class Echo:
         return {"sent": 0}
 
 
-def deliveries(sim: Simulator) -> list[tuple[int | None, str | None, int]]:
+def deliveries(sim: Engine) -> list[tuple[int | None, str | None, int]]:
     return [(e.status, e.data["error"], e.data["attempt"]) for e in sim.journal.iter(kind="delivery")]
 
 
-def test_a_delivery_reaches_the_platform_receiver_with_the_virtual_time(sim: Simulator) -> None:
+def test_a_delivery_reaches_the_platform_receiver_with_the_virtual_time(sim: Engine) -> None:
     receiver = Receiver(200)
     sim.deliverer = receiver
 
@@ -72,7 +71,7 @@ def test_a_delivery_reaches_the_platform_receiver_with_the_virtual_time(sim: Sim
     assert sim.journal.last(kind="delivery").sms_out_id == "O1"  # type: ignore[union-attr]
 
 
-def test_a_failed_delivery_is_retried_after_each_delay_then_given_up(sim: Simulator) -> None:
+def test_a_failed_delivery_is_retried_after_each_delay_then_given_up(sim: Engine) -> None:
     sim.deliverer = Receiver(500)
     outcomes: list[DeliveryResult] = []
     retry = [timedelta(minutes=1), timedelta(minutes=4), timedelta(minutes=5)]
@@ -85,7 +84,7 @@ def test_a_failed_delivery_is_retried_after_each_delay_then_given_up(sim: Simula
     assert [o.status for o in outcomes] == [500]
 
 
-def test_retries_stop_once_acknowledged(sim: Simulator) -> None:
+def test_retries_stop_once_acknowledged(sim: Engine) -> None:
     sim.deliverer = Receiver(500, 200)
 
     sim.deliver("bank.repayResultNotify", {"repayOuterNo": "R1"}, retry=[timedelta(minutes=1)] * 3)
@@ -94,7 +93,7 @@ def test_retries_stop_once_acknowledged(sim: Simulator) -> None:
     assert deliveries(sim) == [(500, None, 1), (200, None, 2)]
 
 
-def test_without_a_platform_a_delivery_is_journaled_as_undeliverable(sim: Simulator) -> None:
+def test_without_a_platform_a_delivery_is_journaled_as_undeliverable(sim: Engine) -> None:
     sim.deliver("bank.bankNotice", {"noticeId": "N1"})
     sim.advance(by=timedelta(seconds=1))
 
@@ -111,7 +110,7 @@ def test_without_a_platform_a_delivery_is_journaled_as_undeliverable(sim: Simula
     ],
 )
 def test_faults_at_an_outbound_point_apply_to_each_attempt(
-    sim: Simulator, fault: dict[str, Any], expected: list[tuple[int | None, str | None, int]]
+    sim: Engine, fault: dict[str, Any], expected: list[tuple[int | None, str | None, int]]
 ) -> None:
     sim.deliverer = Receiver(200)
     sim.add_fault({"at": "bank.repayResultNotify", **fault})
@@ -122,7 +121,7 @@ def test_faults_at_an_outbound_point_apply_to_each_attempt(
     assert deliveries(sim) == expected
 
 
-def test_timeout_after_commit_on_a_delivery_makes_the_sender_retry_a_delivered_message(sim: Simulator) -> None:
+def test_timeout_after_commit_on_a_delivery_makes_the_sender_retry_a_delivered_message(sim: Engine) -> None:
     receiver = Receiver(200)
     sim.deliverer = receiver
     sim.add_fault({"at": "bank.repayResultNotify", "timeout_after_commit": {}, "until": "2019-05-01T00:00:30+08:00"})
@@ -133,7 +132,7 @@ def test_timeout_after_commit_on_a_delivery_makes_the_sender_retry_a_delivered_m
     assert len(receiver.received) == 2  # the platform sees the callback twice
 
 
-def test_latency_postpones_a_delivery(sim: Simulator) -> None:
+def test_latency_postpones_a_delivery(sim: Engine) -> None:
     sim.deliverer = Receiver(200)
     sim.add_fault({"at": "bank.repayResultNotify", "latency": {"delay": "P3D"}})
 
@@ -146,7 +145,7 @@ def test_latency_postpones_a_delivery(sim: Simulator) -> None:
     assert sim.journal.last(kind="delivery").virtual_time.isoformat() == "2019-05-04T00:00:00+08:00"  # type: ignore[union-attr]
 
 
-def test_a_background_delivery_finishes_through_run_soon(sim: Simulator) -> None:
+def test_a_background_delivery_finishes_through_run_soon(sim: Engine) -> None:
     pending: list[Future[DeliveryResult]] = []
     queued: list[Any] = []
 
@@ -167,7 +166,7 @@ def test_a_background_delivery_finishes_through_run_soon(sim: Simulator) -> None
     assert deliveries(sim) == [(204, None, 1)]
 
 
-def test_an_internal_call_goes_through_dispatch_with_its_source(sim: Simulator) -> None:
+def test_an_internal_call_goes_through_dispatch_with_its_source(sim: Engine) -> None:
     body = {"PhoneNumbers": "13812341234", "SignName": "某银行", "TemplateCode": "SMS_100001", "OutId": "LN1-1"}
 
     response = sim.call("bank", "sms", "sendSms", body)
@@ -178,14 +177,14 @@ def test_an_internal_call_goes_through_dispatch_with_its_source(sim: Simulator) 
     assert request.sms_out_id == "LN1-1"
 
 
-def test_an_internal_call_meets_the_faults_of_its_point(sim: Simulator) -> None:
+def test_an_internal_call_meets_the_faults_of_its_point(sim: Engine) -> None:
     sim.add_fault({"at": "sms.sendSms", "outage": {"status": 503}})
     body = {"PhoneNumbers": "13812341234", "SignName": "某银行", "TemplateCode": "SMS_100001"}
 
     assert sim.call("bank", "sms", "sendSms", body).status == 503
 
 
-def test_an_installed_model_answers_resets_and_reports_its_state(sim: Simulator) -> None:
+def test_an_installed_model_answers_resets_and_reports_its_state(sim: Engine) -> None:
     model = Echo()
     sim.install(model)
     body = {"PhoneNumbers": "13812341234", "SignName": "某银行", "TemplateCode": "SMS_100001"}
@@ -199,7 +198,7 @@ def test_an_installed_model_answers_resets_and_reports_its_state(sim: Simulator)
     assert "sms.delivery" in sim.points
 
 
-def test_a_model_for_an_unknown_operation_is_refused_with_the_closest_name(sim: Simulator) -> None:
+def test_a_model_for_an_unknown_operation_is_refused_with_the_closest_name(sim: Engine) -> None:
     model = Echo()
     model.behaviours = lambda: {"sendSMS": lambda call: Reply(200)}  # type: ignore[method-assign]
 
@@ -207,7 +206,7 @@ def test_a_model_for_an_unknown_operation_is_refused_with_the_closest_name(sim: 
         sim.install(model)
 
 
-def test_a_model_for_a_partner_without_contract_is_refused(sim: Simulator) -> None:
+def test_a_model_for_a_partner_without_contract_is_refused(sim: Engine) -> None:
     model = Echo()
     model.partner = "pager"  # type: ignore[misc]
 
@@ -215,14 +214,14 @@ def test_a_model_for_a_partner_without_contract_is_refused(sim: Simulator) -> No
         sim.install(model)
 
 
-def test_events_are_journaled_with_their_ids(sim: Simulator) -> None:
+def test_events_are_journaled_with_their_ids(sim: Engine) -> None:
     sim.event("bank", "overdueBatch", loan="LN1", borrower="B1", data={"overdue": 1})
 
     entry = sim.journal.last(kind="event")
     assert entry is not None and (entry.operation, entry.loan, entry.borrower) == ("overdueBatch", "LN1", "B1")
 
 
-def test_what_counts_as_acknowledged_can_be_stricter_than_a_2xx(sim: Simulator) -> None:
+def test_what_counts_as_acknowledged_can_be_stricter_than_a_2xx(sim: Engine) -> None:
     answers = iter([DeliveryResult(200, body={"code": 1}), DeliveryResult(200, body={"code": 0})])
     sim.deliverer = lambda operation, body, headers: next(answers)
 

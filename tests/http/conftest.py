@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 import uvicorn
 
-from simulator import Simulator
+from simulator.core import Engine
 from simulator.http import create_app
 
 
 @dataclass
 class LiveServer:
-    sim: Simulator
+    sim: Engine
     url: str
 
 
@@ -47,6 +47,6 @@ def running(app: Any) -> Iterator[str]:
 
 @pytest.fixture
 def live_server() -> Iterator[LiveServer]:
-    sim = Simulator(seed=7, wall_clock=time.time)
+    sim = Engine(seed=7, wall_clock=time.time)
     with running(create_app(sim)) as url:
         yield LiveServer(sim, url)

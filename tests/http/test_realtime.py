@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from simulator import Simulator
+from simulator.core import Engine
 from simulator.http import RealtimeDriver, is_loopback
 
 
 def test_virtual_time_follows_wall_time_times_the_speed() -> None:
-    sim = Simulator()
+    sim = Engine()
     wall = [100.0]
     driver = RealtimeDriver(sim, speed=3600, monotonic=lambda: wall[0])
     ran: list[str] = []
@@ -26,7 +26,7 @@ def test_virtual_time_follows_wall_time_times_the_speed() -> None:
 
 
 def test_a_manual_advance_in_realtime_mode_is_followed_not_undone() -> None:
-    sim = Simulator()
+    sim = Engine()
     wall = [0.0]
     driver = RealtimeDriver(sim, speed=60, monotonic=lambda: wall[0])
 

@@ -7,12 +7,12 @@ import asyncio
 import httpx
 import pytest
 
-from simulator import Simulator
+from simulator.core import Engine
 from simulator.testing import SimulatorTransport, UnroutedRequestError, base_url, mock_router
 from tests.core.helpers import REPAYMENT
 
 
-def test_a_sync_client_reaches_the_bank_through_the_transport(sim: Simulator) -> None:
+def test_a_sync_client_reaches_the_bank_through_the_transport(sim: Engine) -> None:
     with httpx.Client(base_url="http://bank.example", transport=SimulatorTransport(sim, "bank")) as client:
         response = client.post("/repayments", json=REPAYMENT)
 
@@ -20,7 +20,7 @@ def test_a_sync_client_reaches_the_bank_through_the_transport(sim: Simulator) ->
     assert sim.journal.last(kind="request").serial == "RP-0001"  # type: ignore[union-attr]
 
 
-def test_an_async_client_reaches_the_bank_through_the_transport(sim: Simulator) -> None:
+def test_an_async_client_reaches_the_bank_through_the_transport(sim: Engine) -> None:
     async def send() -> httpx.Response:
         async with httpx.AsyncClient(base_url=base_url("bank"), transport=SimulatorTransport(sim)) as client:
             return await client.post("/repayments", json=REPAYMENT)
@@ -28,7 +28,7 @@ def test_an_async_client_reaches_the_bank_through_the_transport(sim: Simulator) 
     assert asyncio.run(send()).status_code == 200
 
 
-def test_validation_problems_arrive_as_http_statuses(sim: Simulator) -> None:
+def test_validation_problems_arrive_as_http_statuses(sim: Engine) -> None:
     with httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(sim)) as client:
         response = client.post("/repayments", json={**REPAYMENT, "repayAmount": 1})
 
@@ -41,7 +41,7 @@ def test_validation_problems_arrive_as_http_statuses(sim: Simulator) -> None:
     [({"error": "connection_refused"}, httpx.ConnectError), ({"error": "connection_reset"}, httpx.RemoteProtocolError)],
 )
 def test_connection_faults_raise_the_real_httpx_exceptions(
-    sim: Simulator, outage: dict[str, str], exception: type[Exception]
+    sim: Engine, outage: dict[str, str], exception: type[Exception]
 ) -> None:
     sim.add_fault({"at": "bank.repayApply", "outage": outage})
 
@@ -49,7 +49,7 @@ def test_connection_faults_raise_the_real_httpx_exceptions(
         client.post("/repayments", json=REPAYMENT)
 
 
-def test_latency_beyond_the_read_timeout_is_a_read_timeout_without_sleeping(sim: Simulator) -> None:
+def test_latency_beyond_the_read_timeout_is_a_read_timeout_without_sleeping(sim: Engine) -> None:
     sim.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT30S"}})
 
     with httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(sim), timeout=3) as client:
@@ -59,7 +59,7 @@ def test_latency_beyond_the_read_timeout_is_a_read_timeout_without_sleeping(sim:
         assert client.post("/repayments", json=REPAYMENT).status_code == 200
 
 
-def test_timeout_after_commit_is_a_read_timeout_after_the_work_is_done(sim: Simulator) -> None:
+def test_timeout_after_commit_is_a_read_timeout_after_the_work_is_done(sim: Engine) -> None:
     sim.add_fault({"at": "bank.repayApply", "timeout_after_commit": {}})
 
     with (
@@ -71,7 +71,7 @@ def test_timeout_after_commit_is_a_read_timeout_after_the_work_is_done(sim: Simu
     assert sim.journal.last(kind="response").data["transportFault"] == "timeout"  # type: ignore[union-attr]
 
 
-def test_respx_routes_a_client_created_anywhere_to_the_simulator(sim: Simulator) -> None:
+def test_respx_routes_a_client_created_anywhere_to_the_simulator(sim: Engine) -> None:
     with mock_router(sim):
         sync_status = httpx.post(f"{base_url('bank')}/repayments", json=REPAYMENT).status_code
 
@@ -84,7 +84,7 @@ def test_respx_routes_a_client_created_anywhere_to_the_simulator(sim: Simulator)
     assert (sync_status, async_status) == (200, 200)
 
 
-def test_an_unrouted_host_fails_with_the_host_and_the_fix(sim: Simulator) -> None:
+def test_an_unrouted_host_fails_with_the_host_and_the_fix(sim: Engine) -> None:
     with mock_router(sim), pytest.raises(UnroutedRequestError) as caught:
         httpx.get("https://api.realbank.example/v1/ping")
 

@@ -1,0 +1,235 @@
+"""One loan at the bank and everything the bank keeps about it — all state of the bank model lives here.
+
+A :class:`LoanAccount` belongs to one borrower: its ledger, the repayments forwarded for it (by their
+idempotency key), the overdue notices sent, what was furnished to the bureau and the corrections asked for.
+Nothing is shared between borrowers except the indexes in :class:`BankState` that route a key with no
+loan in it (``repayOuterNo``, ``correctionNo``, the bureau's ``AcctCode``, an SMS ``OutId``) to its loan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from simulator.clock import ScheduledEvent
+from simulator.partners._money import ZERO, money_str
+from simulator.partners.bank._common import bounded_id, iso
+from simulator.partners.bank._ledger import InstallmentState, Ledger, LedgerView
+
+__all__ = [
+    "BankState",
+    "Correction",
+    "LoanAccount",
+    "Notice",
+    "PendingSubmission",
+    "Repayment",
+    "SubmittedRecord",
+    "acct_code_for",
+    "installment_json",
+]
+
+PROCESSING = "PROCESSING"
+
+
+@dataclass(slots=True)
+class Repayment:
+    """A repayment forwarded with ``repayOuterNo``: the body it was first sent with and its result."""
+
+    key: str
+    loan_no: str
+    body: dict[str, Any]  # the request without reqNo (tracing only)
+    accepted_at: datetime
+    status: str = PROCESSING
+    code: str = "0001"
+    message: str = "accepted; the bank posts it shortly"
+    posted_at: datetime | None = None
+    event: ScheduledEvent | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "repayOuterNo": self.key,
+            "loanOuterNo": self.loan_no,
+            "repayAmount": self.body["repayAmount"],
+            "repayStatus": self.status,
+            "respCode": self.code,
+            "respMsg": self.message,
+            "acceptedAt": iso(self.accepted_at),
+            "postedAt": iso(self.posted_at) if self.posted_at else None,
+        }
+
+
+@dataclass(slots=True)
+class Notice:
+    """The overdue notice (SMS) of one installment: ``sent``, ``failed`` (send again) or ``unknown``."""
+
+    out_id: str
+    state: str
+    at: datetime
+    biz_id: str | None = None
+    attempts: int = 1
+
+
+@dataclass(slots=True)
+class Correction:
+    """A request to correct a bureau record (``correctionApply``, or a dispute the bank upheld)."""
+
+    number: str
+    loan_no: str
+    installment: int
+    month: str
+    body: dict[str, Any] | None  # None for a correction the bank made on its own (a dispute)
+    created_at: datetime
+    updated_at: datetime
+    status: str = "ACCEPTED"
+    record_type: str | None = "212"
+    submission_id: str | None = None
+    note: str | None = None
+    attempts: int = 0
+    resubmit: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "correctionNo": self.number,
+            "loanOuterNo": self.loan_no,
+            "installmentNo": self.installment,
+            "month": self.month,
+            "status": self.status,
+            "bureauRecordType": self.record_type,
+            "submissionId": self.submission_id,
+            "note": self.note,
+            "createdAt": iso(self.created_at),
+            "updatedAt": iso(self.updated_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedRecord:
+    """One record of a submission, to match its feedback row."""
+
+    record_type: str  # "210" or "212"
+    month: str
+    segment: dict[str, Any]
+    negative: bool
+    correction: str | None = None
+
+
+@dataclass(slots=True)
+class PendingSubmission:
+    """A submission whose feedback the bank has not read yet."""
+
+    submission_id: str
+    submitted_at: datetime
+    records: list[SubmittedRecord]
+
+
+@dataclass(slots=True)
+class LoanAccount:
+    """A registered loan: its registration, ledger and everything done about it."""
+
+    loan_no: str
+    borrower: str
+    registration: dict[str, Any]
+    principal: Decimal
+    annual_rate: Decimal
+    disburse_date: date
+    ledger: Ledger
+    deadlines: tuple[datetime, ...]  # per installment: the end of its grace period
+    acct_code: str
+    repayments: dict[str, Repayment] = field(default_factory=dict)
+    notices: dict[int, Notice] = field(default_factory=dict)
+    excused: set[int] = field(default_factory=set)  # found paid on time by a correction
+    corrections: dict[str, Correction] = field(default_factory=dict)
+    reported: dict[str, dict[str, Any]] = field(default_factory=dict)  # month -> last segment submitted
+    negative_months: set[str] = field(default_factory=set)  # months a negative 210 was submitted for
+    latest_rpt_date: date | None = None  # of the last 210 submitted: a later 210 must not be earlier
+    first_reported: bool = False
+    closed_reported: bool = False
+    last_acct_status: str | None = None
+    pending: list[PendingSubmission] = field(default_factory=list)
+    furnish_key: tuple[object, ...] | None = None  # what the last furnishing run found nothing new for
+    batch_after: datetime | None = None  # the overdue batch has nothing to do before this (None: look)
+    batch_done: bool = False  # settled: the overdue batch has nothing to do ever again
+
+    @property
+    def term(self) -> int:
+        return len(self.ledger.schedule)
+
+    @property
+    def phone(self) -> str:
+        return str(self.registration["phone"])
+
+    def view(self, at: datetime | None = None) -> LedgerView:
+        return self.ledger.view(at)
+
+    def deadline(self, no: int) -> datetime:
+        return self.deadlines[no - 1]
+
+    def status(self, view: LedgerView) -> str:
+        if view.settled:
+            return "SETTLED"
+        return "OVERDUE" if view.overdue else "ACTIVE"
+
+    def to_json(self, view: LedgerView, tz: tzinfo) -> dict[str, Any]:
+        registration = self.registration
+        return {
+            "loanOuterNo": self.loan_no,
+            "status": self.status(view),
+            "principal": registration["principal"],
+            "outstandingPrincipal": money_str(view.outstanding_principal),
+            "annualRate": registration["annualRate"],
+            "repayMethod": registration["repayMethod"],
+            "term": registration["term"],
+            "dueDay": registration["dueDay"],
+            "disburseDate": registration["disburseDate"],
+            "schedule": [installment_json(state, self.term, tz) for state in view.installments],
+        }
+
+
+def installment_json(state: InstallmentState, term: int, tz: tzinfo) -> dict[str, Any]:
+    due, paid = state.due, state.paid
+    collected = state.last_collected_at
+    return {
+        "installmentNo": state.no,
+        "totalInstallmentNo": term,
+        "dueDate": state.due_date.isoformat(),
+        "status": state.status,
+        "duePrincipal": money_str(due.principal),
+        "dueInterest": money_str(due.interest),
+        "dueCharge": money_str(due.fee),
+        "dueFundPenalty": money_str(max(due.penalty, ZERO)),
+        "duePlatformPenalty": "0.00",
+        "paidPrincipal": money_str(paid.principal),
+        "paidInterest": money_str(paid.interest),
+        "paidCharge": money_str(paid.fee),
+        "paidFundPenalty": money_str(paid.penalty),
+        "paidPlatformPenalty": "0.00",
+        "actualRepayDate": collected.astimezone(tz).date().isoformat() if collected else None,
+        "repayType": state.last_repay_type,
+    }
+
+
+def acct_code_for(loan_no: str) -> str:
+    """The bureau AcctCode of a loan: its loanOuterNo (the bureau allows 60 characters, the bank 64)."""
+    return bounded_id(loan_no, limit=60)
+
+
+@dataclass(slots=True)
+class BankState:
+    """The bank's loans, by loanOuterNo, and the indexes that route loan-less keys to them."""
+
+    accounts: dict[str, LoanAccount] = field(default_factory=dict)
+    repayments: dict[str, str] = field(default_factory=dict)  # repayOuterNo -> loanOuterNo
+    corrections: dict[str, str] = field(default_factory=dict)  # correctionNo -> loanOuterNo
+    acct_codes: dict[str, str] = field(default_factory=dict)  # bureau AcctCode -> loanOuterNo
+    out_ids: dict[str, str] = field(default_factory=dict)  # SMS OutId -> loanOuterNo
+    by_day: dict[date, list[tuple[str, int]]] = field(default_factory=dict)  # books of a day: (loan, posting #)
+
+    def clear(self) -> None:
+        self.accounts.clear()
+        self.repayments.clear()
+        self.corrections.clear()
+        self.acct_codes.clear()
+        self.out_ids.clear()
+        self.by_day.clear()

@@ -1,0 +1,130 @@
+"""The bank's books: the day-end at the cut-off and the daily reconciliation file (对账文件).
+
+A posting belongs to the business day of its posting time; one after the cut-off belongs to the next day.
+The file for day D lists every posting line of D and is available from ``reconciliation_time`` on D+1;
+before that the answer is 404 with ``availableAt``. The day-end and the file's generation are journaled
+(``dayEnd``, ``reconciliationFileReady``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from simulator.core import Call, Engine, Reply, problem
+from simulator.partners._money import money_str, total
+from simulator.partners.bank._account import BankState
+from simulator.partners.bank._common import iso
+from simulator.partners.bank._config import BankConfig
+from simulator.partners.bank._ledger import Posting
+
+__all__ = ["Books"]
+
+
+class Books:
+    """Day-end, reconciliation files and the ``reconciliationFile`` behaviour."""
+
+    def __init__(self, engine: Engine, config: BankConfig, state: BankState) -> None:
+        self.engine = engine
+        self.config = config
+        self.state = state
+
+    def postings_of(self, day: date) -> list[tuple[str, Posting]]:
+        """The postings of business day ``day``, in posting order, with their loan."""
+        accounts = self.state.accounts
+        return [(loan, accounts[loan].ledger.postings[index]) for loan, index in self.state.by_day.get(day, [])]
+
+    def records(self, day: date) -> list[dict[str, Any]]:
+        records = []
+        for loan, posting in self.postings_of(day):
+            for line in posting.lines:
+                parts = line.parts
+                records.append(
+                    {
+                        "repayOuterNo": posting.repay_outer_no,
+                        "loanOuterNo": loan,
+                        "installmentNo": line.installment,
+                        "repayAmount": money_str(parts.total),
+                        "paidPrincipal": money_str(parts.principal),
+                        "paidInterest": money_str(parts.interest),
+                        "paidFee": money_str(parts.fee),
+                        "paidPenalty": money_str(parts.penalty),
+                        "actualRepayDate": posting.actual_repay_date,
+                        "postedAt": iso(posting.posted_at),
+                        "repayType": posting.repay_type,
+                        "repayMode": posting.repay_mode,
+                    }
+                )
+        return records
+
+    def available_at(self, day: date) -> datetime | None:
+        """When the file for ``day`` is generated (``None``: never, the day after does not exist)."""
+        if day == date.max:
+            return None
+        return self.engine.clock.calendar.at(day + timedelta(days=1), self.config.reconciliation_time)
+
+    # -- jobs ---------------------------------------------------------------------------------------
+
+    def day_end(self, day: date) -> None:
+        postings = self.postings_of(day)
+        self.engine.event(
+            "bank",
+            "dayEnd",
+            data={
+                "businessDate": day.isoformat(),
+                "postings": len(postings),
+                "amount": money_str(_amount(postings)),
+                "cutoff": self.engine.clock.now().isoformat(),
+            },
+        )
+
+    def file_ready(self, day: date) -> None:
+        file_date = day - timedelta(days=1)
+        records = self.records(file_date)
+        self.engine.event(
+            "bank",
+            "reconciliationFileReady",
+            data={
+                "fileDate": file_date.isoformat(),
+                "recordCount": len(records),
+                "totalAmount": money_str(total(Decimal(r["repayAmount"]) for r in records)),
+                "generatedAt": self.engine.clock.now().isoformat(),
+            },
+        )
+
+    # -- behaviour ----------------------------------------------------------------------------------
+
+    def file(self, call: Call) -> Reply:
+        day = date.fromisoformat(call.params["date"])
+        available = self.available_at(day)
+        if available is None or call.now < available:
+            when = iso(available) if available else "never"
+            reply = problem(
+                404,
+                "Reconciliation file not available yet",
+                f"The file for {day.isoformat()} is generated at {when}; ask again after that."
+                if available
+                else f"There is no file for {day.isoformat()}: the day after it does not exist.",
+                operation="reconciliationFile",
+                type="urn:lendsim:problem:not-available-yet",
+            )
+            if available:
+                reply.body["availableAt"] = when
+            return reply
+        records = self.records(day)
+        return Reply(
+            200,
+            {
+                "fileDate": day.isoformat(),
+                "generatedAt": iso(available),
+                "version": 1,
+                "recordCount": len(records),
+                "totalAmount": money_str(total(Decimal(r["repayAmount"]) for r in records)),
+                "records": records,
+            },
+        )
+
+
+def _amount(postings: list[tuple[str, Posting]]) -> Decimal:
+    return total(posting.amount for _, posting in postings)

@@ -1,0 +1,364 @@
+"""Furnishing the credit bureau: the daily job that submits account records, reads feedback, retries.
+
+Each run (daily at ``furnishing_time``, fault point ``bank.furnishing``), loan by loan:
+
+1. Read the feedback of the submissions made before: ``0000`` (and ``ABR004``, already loaded) is done;
+   ``ABR002`` and, for corrections, ``ABR005``/``ABR006`` are retried; anything else is escalated to a
+   person (``furnishEscalated``) — never silently dropped.
+2. Submit the corrections waiting to be sent again.
+3. Report the account: in ``daily`` mode, the previous month's final state if it changed since it was
+   reported, else this month's if it changed (RptDate today); in ``monthly`` mode, the previous month's
+   month-end snapshot once. One 210 per account per run, never back-dated (a record whose RptDate is before
+   one already sent is a 212's job). With ``notice_before_report``, a negative record waits until every
+   installment it reports has had its overdue notice sent (``furnishWithheld``).
+
+One submission per loan, so a submission, its feedback and its journal entries belong to one borrower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from simulator.core import Engine, Response
+from simulator.partners.bank._account import BankState, Correction, LoanAccount, PendingSubmission, SubmittedRecord
+from simulator.partners.bank._common import last_day, month_of, month_start
+from simulator.partners.bank._config import BankConfig
+from simulator.partners.bank._furnishing import (
+    Segment,
+    account_record,
+    correction_record,
+    month_end,
+    report_code,
+    segment,
+    unchanged,
+)
+from simulator.partners.bank._notify import BUREAU_CORRECTED, BUREAU_REPORTED, send_notice
+
+__all__ = ["RETRY_LIMIT", "Furnisher"]
+
+#: How many times a correction is submitted before a retryable rejection becomes final.
+RETRY_LIMIT = 3
+_LOADED = ("0000", "ABR004")
+_RETRY_ACCOUNT = ("ABR002",)
+_RETRY_CORRECTION = ("ABR002", "ABR005", "ABR006")
+
+
+class Furnisher:
+    """The bank as a furnisher (数据报送机构) of the credit bureau."""
+
+    def __init__(self, engine: Engine, config: BankConfig, state: BankState) -> None:
+        self.engine = engine
+        self.config = config
+        self.state = state
+
+    # -- the daily job ------------------------------------------------------------------------------
+
+    def run(self, day: date) -> None:
+        counts = {"feedbackRead": 0, "submitted": 0, "withheld": 0}
+        today = self.engine.clock.calendar.local_date(self.engine.clock.now())
+        this_month = month_of(today)
+        for account in self.state.accounts.values():
+            if account.pending:
+                counts["feedbackRead"] += self._read_feedback(account)
+            for correction in account.corrections.values():
+                if correction.resubmit and correction.status == "ACCEPTED":
+                    self.submit_correction(account, correction)
+            outcome = self._report(account, today, this_month)
+            if outcome:
+                counts[outcome] += 1
+        self.engine.event(
+            "bank", "furnishing", data={"businessDate": day.isoformat(), "mode": self.config.furnishing, **counts}
+        )
+
+    def _report(self, account: LoanAccount, today: date, this_month: str) -> str | None:
+        """Report the account if it has news; skipped at once when nothing it could report has changed."""
+        if account.closed_reported:
+            return None
+        ledger = account.ledger
+        # A segment changes with the ledger, the excused installments and the month; an overdue one with
+        # the day too (its bucket counts the days past due).
+        key = (ledger.version, len(account.excused), this_month, today if ledger.marks else None)
+        if account.furnish_key == key:
+            return None
+        outcome = self._report_changes(account, today, this_month)
+        account.furnish_key = key if outcome is None else None
+        return outcome
+
+    def _report_changes(self, account: LoanAccount, today: date, this_month: str) -> str | None:
+        now = self.engine.clock.now()
+        calendar = self.engine.clock.calendar
+        previous = month_of(month_start(this_month) - timedelta(days=1))
+        candidates: list[tuple[str, datetime, date, bool]] = []
+        if account.disburse_date <= last_day(previous):
+            candidates.append((previous, month_end(previous, calendar), last_day(previous), True))
+        if self.config.furnishing == "daily" and account.disburse_date <= today:
+            candidates.append((this_month, now, today, False))
+        for month, as_of, rpt_date, at_month_end in candidates:
+            if account.latest_rpt_date is not None and rpt_date < account.latest_rpt_date:
+                continue  # never back-date a 210 (BBR002): a correction is a 212
+            seg = self.segment(account, month, as_of, rpt_date)
+            if self.config.furnishing == "monthly":
+                if month in account.reported:
+                    continue
+            elif unchanged(account.reported.get(month), seg.body):
+                continue
+            return self._submit_account(account, seg, rpt_date, at_month_end)
+        return None
+
+    def segment(self, account: LoanAccount, month: str, as_of: datetime, rpt_date: date) -> Segment:
+        return segment(
+            account,
+            month,
+            as_of=as_of,
+            rpt_date=rpt_date,
+            mode=self.config.furnishing,
+            calendar=self.engine.clock.calendar,
+            excused=account.excused,
+        )
+
+    def _submit_account(self, account: LoanAccount, seg: Segment, rpt_date: date, at_month_end: bool) -> str:
+        now = self.engine.clock.now()
+        ids = {"borrower": account.borrower, "loan": account.loan_no}
+        unnoticed = [no for no in seg.installments if not self.noticed(account, no, now)]
+        if seg.negative and self.config.notice_before_report and unnoticed:
+            self.engine.event(
+                "bank",
+                "furnishWithheld",
+                **ids,
+                data={
+                    "month": seg.month,
+                    "rpyStatus": seg.body["RpyStatus"],
+                    "installments": unnoticed,
+                    "reason": "the overdue notice has not gone out yet (notice_before_report)",
+                },
+            )
+            return "withheld"
+        code = report_code(account, seg, at_month_end=at_month_end)
+        record = account_record(account, seg, rpt_date, code, self.config.mngmt_org_code)
+        submitted = SubmittedRecord("210", seg.month, seg.body, seg.negative)
+        submission = self._submit(account, [(record, submitted)])
+        if submission is None:
+            return "withheld"
+        was_negative = seg.month in account.negative_months
+        account.reported[seg.month] = seg.body
+        account.latest_rpt_date = rpt_date
+        account.first_reported = True
+        account.last_acct_status = seg.body["AcctStatus"]
+        account.closed_reported = seg.body["AcctStatus"] == "3"
+        if seg.negative:
+            account.negative_months.add(seg.month)
+        self.engine.event(
+            "bank",
+            "furnished",
+            **ids,
+            data={
+                "recordType": "210",
+                "submissionId": submission,
+                "acctCode": account.acct_code,
+                "month": seg.month,
+                "rptDate": rpt_date.isoformat(),
+                "rptDateCode": code,
+                "rpyStatus": seg.body["RpyStatus"],
+                "acctStatus": seg.body["AcctStatus"],
+                "negative": seg.negative,
+                "installments": list(seg.installments),
+                "noticesSentAt": {
+                    str(no): account.notices[no].at.isoformat()
+                    for no in seg.installments
+                    if self.noticed(account, no, now)
+                },
+                "withoutNotice": unnoticed,
+            },
+        )
+        if seg.negative and not was_negative and seg.installments:
+            send_notice(self.engine, self.config, account, BUREAU_REPORTED, seg.installments[0], sms_template=None)
+        return "submitted"
+
+    def noticed(self, account: LoanAccount, no: int, now: datetime) -> bool:
+        notice = account.notices.get(no)
+        return notice is not None and notice.state == "sent" and notice.at <= now
+
+    # -- corrections --------------------------------------------------------------------------------
+
+    def corrected_segment(self, account: LoanAccount, month: str) -> Segment:
+        """``month`` as the ledger shows it with the account's excused installments paid when collected."""
+        now = self.engine.clock.now()
+        calendar = self.engine.clock.calendar
+        end = month_end(month, calendar)
+        return self.segment(account, month, min(now, end), min(calendar.local_date(now), last_day(month)))
+
+    def submit_correction(self, account: LoanAccount, correction: Correction) -> None:
+        """Send the 212 record of a correction; SUBMITTED, or ACCEPTED to be sent again at the next run."""
+        seg = self.corrected_segment(account, correction.month)
+        record = correction_record(account, seg)
+        correction.attempts += 1
+        correction.resubmit = False
+        submission = self._submit(
+            account, [(record, SubmittedRecord("212", seg.month, seg.body, seg.negative, correction.number))]
+        )
+        now = self.engine.clock.now()
+        correction.updated_at = now
+        ids = {"borrower": account.borrower, "loan": account.loan_no, "serial": correction.number}
+        if submission is None:
+            correction.resubmit = True
+            self.engine.event(
+                "bank",
+                "correctionSubmitFailed",
+                **ids,
+                data={"month": correction.month, "attempts": correction.attempts, "nextTry": "the next furnishing run"},
+            )
+            return
+        correction.status, correction.submission_id = "SUBMITTED", submission
+        account.reported[correction.month] = seg.body
+        self.engine.event(
+            "bank",
+            "correctionSubmitted",
+            **ids,
+            data={
+                "recordType": "212",
+                "submissionId": submission,
+                "acctCode": account.acct_code,
+                "month": correction.month,
+                "rpyStatus": seg.body["RpyStatus"],
+                "acctStatus": seg.body["AcctStatus"],
+                "negative": seg.negative,
+                "attempts": correction.attempts,
+            },
+        )
+
+    # -- submissions and feedback -------------------------------------------------------------------
+
+    def _submit(self, account: LoanAccount, records: Sequence[tuple[dict[str, Any], SubmittedRecord]]) -> str | None:
+        now = self.engine.clock.now()
+        body = {
+            "furnisherCode": self.config.mngmt_org_code,
+            "fileDate": self.engine.clock.calendar.local_date(now).isoformat(),
+            "records": [record for record, _ in records],
+        }
+        response = self.engine.call("bank", "bureau", "submitReport", body)
+        answer = _json(response)
+        if response.status != 202 or response.transport_fault or not isinstance(answer, dict):
+            self.engine.event(
+                "bank",
+                "furnishFailed",
+                borrower=account.borrower,
+                loan=account.loan_no,
+                data={
+                    "status": response.status,
+                    "transportFault": response.transport_fault,
+                    "records": [{"recordType": s.record_type, "month": s.month} for _, s in records],
+                    "nextTry": "the next furnishing run",
+                },
+            )
+            return None
+        submission = str(answer["submissionId"])
+        account.pending.append(PendingSubmission(submission, now, [submitted for _, submitted in records]))
+        return submission
+
+    def _read_feedback(self, account: LoanAccount) -> int:
+        read = 0
+        waiting = []
+        for pending in account.pending:
+            response = self.engine.call(
+                "bank", "bureau", "submissionFeedback", params={"submissionId": pending.submission_id}
+            )
+            answer = _json(response)
+            if response.status == 404:
+                self._lost(account, pending)
+                continue
+            if response.status != 200 or not isinstance(answer, dict) or answer.get("status") != "DONE":
+                waiting.append(pending)  # not loaded yet, or the bureau is down: ask again next run
+                continue
+            read += 1
+            rows = {row.get("index"): row for row in answer.get("records", [])}
+            for index, record in enumerate(pending.records):
+                row = rows.get(index)
+                if (
+                    row is None
+                    or row.get("AcctCode") != account.acct_code
+                    or row.get("InfRecType") != record.record_type
+                ):
+                    row = {"code": "MISSING", "message": f"the feedback of {pending.submission_id} has no row {index}"}
+                self._outcome(account, pending, record, str(row["code"]), str(row.get("message", "")))
+        account.pending = waiting
+        return read
+
+    def _lost(self, account: LoanAccount, pending: PendingSubmission) -> None:
+        """The bureau does not know the submission: send its records again."""
+        self.engine.event(
+            "bank",
+            "furnishRetry",
+            borrower=account.borrower,
+            loan=account.loan_no,
+            data={"submissionId": pending.submission_id, "code": None, "reason": "the bureau has no such submission"},
+        )
+        for record in pending.records:
+            self._retry(account, record)
+
+    def _retry(self, account: LoanAccount, record: SubmittedRecord) -> None:
+        if record.correction is not None:
+            correction = account.corrections[record.correction]
+            correction.status, correction.resubmit = "ACCEPTED", True
+        elif account.reported.get(record.month) == record.segment:
+            del account.reported[record.month]  # the report step sends the month again
+
+    def _outcome(
+        self, account: LoanAccount, pending: PendingSubmission, record: SubmittedRecord, code: str, message: str
+    ) -> None:
+        ids = {"borrower": account.borrower, "loan": account.loan_no}
+        data = {
+            "submissionId": pending.submission_id,
+            "recordType": record.record_type,
+            "month": record.month,
+            "code": code,
+            "message": message,
+        }
+        if record.correction is not None:
+            self._correction_outcome(account, account.corrections[record.correction], code, message, data)
+            return
+        if code in _LOADED:
+            self.engine.event("bank", "furnishLoaded", **ids, data=data)
+        elif code in _RETRY_ACCOUNT:
+            self._retry(account, record)
+            self.engine.event("bank", "furnishRetry", **ids, data={**data, "nextTry": "the next furnishing run"})
+        else:
+            self.engine.event(
+                "bank", "furnishEscalated", **ids, data={**data, "action": "referred to the furnishing team"}
+            )
+
+    def _correction_outcome(
+        self, account: LoanAccount, correction: Correction, code: str, message: str, data: dict[str, Any]
+    ) -> None:
+        ids = {"borrower": account.borrower, "loan": account.loan_no, "serial": correction.number}
+        correction.updated_at = self.engine.clock.now()
+        if code in _LOADED:
+            correction.status = "COMPLETED"
+            self.engine.event("bank", "correctionCompleted", **ids, data=data)
+            send_notice(
+                self.engine,
+                self.config,
+                account,
+                BUREAU_CORRECTED,
+                correction.installment,
+                sms_template=None,
+                tag=correction.month.replace("-", ""),
+            )
+        elif code in _RETRY_CORRECTION and correction.attempts < RETRY_LIMIT:
+            correction.status, correction.resubmit = "ACCEPTED", True
+            self.engine.event("bank", "correctionRetry", **ids, data={**data, "attempts": correction.attempts})
+        else:
+            correction.status = "REJECTED"
+            correction.note = f"The bureau rejected the 212 record ({code}): {message}"[:500]
+            self.engine.event("bank", "correctionRejected", **ids, data={**data, "attempts": correction.attempts})
+            self.engine.event(
+                "bank", "furnishEscalated", **ids, data={**data, "action": "referred to the furnishing team"}
+            )
+
+
+def _json(response: Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None

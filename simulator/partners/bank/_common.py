@@ -1,0 +1,107 @@
+"""Small helpers of the bank model: ids that fit the contracts, body differences, instants, months."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final
+
+from simulator.openapi import Violation
+
+__all__ = [
+    "bounded_id",
+    "differences",
+    "iso",
+    "last_day",
+    "month_of",
+    "month_start",
+    "next_month",
+    "parse_instant",
+]
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+_ABSENT: Final = object()
+
+
+def bounded_id(*parts: object, limit: int = 64) -> str:
+    """``parts`` joined with ``-``; past ``limit`` characters, a prefix and a digest keep it unique."""
+    text = "-".join(str(part) for part in parts)
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return f"{text[: limit - 17]}-{digest}"
+
+
+def differences(first: Any, second: Any, path: str = "body") -> list[Violation]:
+    """Each leaf where ``second`` differs from ``first``, as an ``idempotency`` violation naming the field."""
+    if isinstance(first, Mapping) and isinstance(second, Mapping):
+        keys = list(first) + [key for key in second if key not in first]
+        found: list[Violation] = []
+        for key in keys:
+            found.extend(differences(first.get(key, _ABSENT), second.get(key, _ABSENT), f"{path}.{key}"))
+        return found
+    if isinstance(first, list) and isinstance(second, list):
+        found = []
+        if len(first) != len(second):
+            found.append(Violation(path, "idempotency", f"was {len(first)} items, now {len(second)}"))
+        for index, (a, b) in enumerate(zip(first, second, strict=False)):
+            found.extend(differences(a, b, f"{path}[{index}]"))
+        return found
+    if first is _ABSENT and second is _ABSENT:
+        return []
+    if first is not _ABSENT and second is not _ABSENT and type(first) is type(second) and first == second:
+        return []
+    return [Violation(path, "idempotency", f"was {_show(first)}, now {_show(second)}")]
+
+
+def _show(value: Any) -> str:
+    if value is _ABSENT:
+        return "absent"
+    if isinstance(value, str):
+        return f"'{value}'"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def parse_instant(text: str) -> datetime | None:
+    """An RFC 3339 date-time as an aware datetime, or ``None`` if it cannot be one (no offset, out of range)."""
+    normalized = text.strip().replace("t", "T").replace("z", "+00:00").replace("Z", "+00:00")
+    normalized = _FRACTION.sub(r"\1", normalized)
+    if len(normalized) >= 19 and normalized[17:19] == "60":  # a leap second
+        normalized = normalized[:17] + "59" + normalized[19:]
+    try:
+        value = datetime.fromisoformat(normalized)
+        if value.tzinfo is None:
+            return None
+        value.astimezone(UTC)  # out of range once shifted by its offset?
+    except (ValueError, OverflowError):
+        return None
+    return value
+
+
+def iso(instant: datetime) -> str:
+    """RFC 3339 text of an instant. A zone's local mean time before 1901 has an offset in seconds (Shanghai's
+    +08:05:43), which RFC 3339 cannot write: such an instant is written in UTC."""
+    offset = instant.utcoffset()
+    if offset is not None and offset.seconds % 60:
+        return instant.astimezone(UTC).isoformat()
+    return instant.isoformat()
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_start(month: str) -> date:
+    return date(int(month[:4]), int(month[5:7]), 1)
+
+
+def next_month(month: str) -> str:
+    start = month_start(month)
+    return month_of(date(start.year + start.month // 12, start.month % 12 + 1, 1))
+
+
+def last_day(month: str) -> date:
+    return month_start(next_month(month)) - timedelta(days=1)

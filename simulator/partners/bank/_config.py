@@ -1,0 +1,182 @@
+"""How the simulated funding bank behaves: its day (cut-off, batch times), grace, money rules and notices.
+
+Every setting has the default of the 2019 incident; ``docs/bank-day.md`` shows the day they make.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from simulator.clock import parse_duration, parse_span
+from simulator.errors import ConfigError, LendsimError
+
+__all__ = ["COMPONENTS", "FURNISHING_MODES", "BankConfig"]
+
+#: What an installment is made of, by the names ``allocation_order`` uses.
+COMPONENTS: Final = ("penalty", "interest", "principal", "fee")
+#: ``daily``: changed accounts every day, the month's worst status kept; ``monthly``: month-end snapshots
+#: only (Huabei-style), which hide what was put right within the month.
+FURNISHING_MODES: Final = ("daily", "monthly")
+
+_TEMPLATE_CODE = re.compile(r"^SMS_[0-9]{1,12}$")
+_ORG_CODE = re.compile(r"^[0-9A-Z]{14}$")
+# Scenario spellings (DESIGN.md: `bank: {cutoff: "23:59:59", grace: 3 days, overdue_batch: "02:00", ...}`).
+_ALIASES: Final = {
+    "grace": "grace_days",
+    "overdue_batch": "overdue_batch_time",
+    "reconciliation_file": "reconciliation_time",
+    "furnishing_mode": "furnishing",
+}
+_TIMES: Final = ("cutoff", "overdue_batch_time", "reconciliation_time", "furnishing_time")
+
+
+@dataclass(frozen=True, slots=True)
+class BankConfig:
+    """The bank's settings. Times are naive local times in the engine calendar's zone.
+
+    ``cutoff``: the end of the bank's business day (日切); a posting after it belongs to the next day's
+    books, and an installment's grace ends at the cut-off of its last grace day.
+    ``grace_days``: calendar days after the due date before an unpaid installment turns overdue (0–3).
+    ``overdue_batch_time``: when the daily overdue batch runs (it marks, notifies, accrues penalties).
+    ``reconciliation_time``: the file for day D is available from this time on D+1.
+    ``processing_delay``: how long after ``repayApply`` accepts a repayment the bank posts it (0: at once).
+    ``callback_retry``: the delays between attempts to deliver a callback to the platform.
+    ``allocation_order``: which parts of an installment a payment pays first (``fee`` last unless named).
+    ``penalty_rate``: the daily penalty on overdue principal (0 for none).
+    ``furnishing``: ``daily`` or ``monthly`` bureau reporting; ``furnishing_time``: when the daily job runs.
+    ``notice_before_report``: hold a negative record until the borrower's overdue notice went out (Art. 15);
+    ``False`` makes a misbehaving bank that reports without notice.
+    ``sms_sign_name`` / ``sms_template_code`` / ``sms_platform_name``: the overdue SMS (the gateway owns the
+    text; the bank sends the code and ``{"platform", "dueDate"}``).
+    ``mngmt_org_code``: the bank's 14-character code at the bureau.
+    ``dispute_answer_days``: how many days after a dispute reaches it the bank answers.
+    """
+
+    cutoff: time = time(23, 59, 59)
+    grace_days: int = 3
+    overdue_batch_time: time = time(2, 0)
+    reconciliation_time: time = time(3, 0)
+    processing_delay: timedelta = timedelta(seconds=2)
+    callback_retry: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+    allocation_order: tuple[str, ...] = ("penalty", "interest", "principal")
+    penalty_rate: Decimal = Decimal("0.0005")
+    furnishing: str = "daily"
+    furnishing_time: time = time(4, 0)
+    notice_before_report: bool = True
+    sms_sign_name: str = "民生银行"
+    sms_template_code: str = "SMS_153055065"
+    sms_platform_name: str = "小米金融"
+    mngmt_org_code: str = "B10211000H0001"
+    dispute_answer_days: int = 5
+
+    def __post_init__(self) -> None:
+        for name in _TIMES:
+            value = getattr(self, name)
+            if not isinstance(value, time) or value.tzinfo is not None:
+                raise _error(name, f"must be a naive local time such as time(2, 0) or '02:00', got {value!r}")
+        _whole(self.grace_days, "grace_days", 0, 3, "the incident's bank gave 3")
+        _whole(self.dispute_answer_days, "dispute_answer_days", 0, 365, "Art. 25 allows 20")
+        delay = self.processing_delay
+        if not isinstance(delay, timedelta) or not timedelta(0) <= delay < timedelta(days=1):
+            raise _error("processing_delay", f"must be a timedelta from 0 to under a day, got {delay!r}; e.g. PT2S")
+        retry = self.callback_retry
+        if not isinstance(retry, tuple) or not all(isinstance(d, timedelta) and d > timedelta(0) for d in retry):
+            raise _error(
+                "callback_retry",
+                f"must be a tuple of positive timedeltas, got {retry!r}; e.g. (timedelta(minutes=1),)",
+            )
+        self._check_order()
+        rate = self.penalty_rate
+        if not isinstance(rate, Decimal) or not rate.is_finite() or not Decimal(0) <= rate < Decimal(1):
+            raise _error("penalty_rate", f"must be a Decimal from 0 to under 1 per day, got {rate!r}; e.g. '0.0005'")
+        if self.furnishing not in FURNISHING_MODES:
+            raise _error("furnishing", f"must be one of {', '.join(FURNISHING_MODES)}, got {self.furnishing!r}")
+        if not isinstance(self.notice_before_report, bool):
+            raise _error("notice_before_report", f"must be True or False, got {self.notice_before_report!r}")
+        sign = self.sms_sign_name
+        if not isinstance(sign, str) or not 2 <= len(sign) <= 12:
+            raise _error("sms_sign_name", f"must be 2–12 characters (the SMS contract's SignName), got {sign!r}")
+        if not isinstance(self.sms_template_code, str) or not _TEMPLATE_CODE.match(self.sms_template_code):
+            raise _error("sms_template_code", f"must look like 'SMS_153055065', got {self.sms_template_code!r}")
+        if not isinstance(self.sms_platform_name, str) or not 1 <= len(self.sms_platform_name) <= 30:
+            raise _error("sms_platform_name", f"must be 1–30 characters, got {self.sms_platform_name!r}")
+        if not isinstance(self.mngmt_org_code, str) or not _ORG_CODE.match(self.mngmt_org_code):
+            raise _error(
+                "mngmt_org_code",
+                f"must be 14 capital letters or digits like 'B10211000H0001', got {self.mngmt_org_code!r}",
+            )
+
+    def _check_order(self) -> None:
+        order = self.allocation_order
+        given = list(order) if isinstance(order, tuple) else None
+        if given is None or len(set(given)) != len(given) or not set(COMPONENTS[:3]) <= set(given) <= set(COMPONENTS):
+            raise _error(
+                "allocation_order",
+                f"must name penalty, interest and principal once each (fee optional, last if absent), got {order!r}; "
+                "e.g. ('penalty', 'interest', 'principal')",
+            )
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        """The allocation order with every component, ``fee`` appended when the setting leaves it out."""
+        return self.allocation_order if "fee" in self.allocation_order else (*self.allocation_order, "fee")
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> BankConfig:
+        """Read the settings as a scenario writes them.
+
+        ``{"cutoff": "23:59:59", "grace": "3 days", "overdue_batch": "02:00", "reconciliation_file": "03:00",
+        "processing_delay": "PT2S", "callback_retry": ["1 minute", "5 minutes"], "penalty_rate": "0.0005",
+        "allocation_order": "penalty, interest, principal", "furnishing": "monthly"}``; the field names of
+        :class:`BankConfig` are accepted too. Raises :class:`~simulator.errors.ConfigError` naming the key.
+        """
+        known = [f.name for f in fields(cls)]
+        kwargs: dict[str, Any] = {}
+        for raw_key, value in values.items():
+            key = _ALIASES.get(str(raw_key), str(raw_key))
+            if key not in known:
+                close = difflib.get_close_matches(str(raw_key), [*known, *_ALIASES], n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(known)}"
+                raise ConfigError(f"bank: unknown setting {raw_key!r}; {hint}", field=str(raw_key))
+            try:
+                kwargs[key] = _read(key, value)
+            except (LendsimError, ValueError, InvalidOperation) as exc:
+                raise ConfigError(f"bank.{raw_key}: {exc}", field=str(raw_key)) from None
+        return cls(**kwargs)
+
+
+def _read(key: str, value: Any) -> Any:
+    if key in _TIMES and isinstance(value, str):
+        return time.fromisoformat(value)
+    if key == "grace_days" and isinstance(value, str):
+        span = parse_span(value)
+        if span.business:
+            raise ValueError(f"grace is counted in calendar days, got {value!r}; write e.g. '3 days'")
+        return span.days
+    if key == "processing_delay" and isinstance(value, str):
+        return parse_duration(value)
+    if key == "callback_retry" and isinstance(value, list | tuple):
+        return tuple(parse_duration(v) if isinstance(v, str) else v for v in value)
+    if key == "allocation_order":
+        if isinstance(value, str):
+            return tuple(part.strip() for part in re.split(r"[,>→\s]+", value) if part.strip() and part != "-")
+        if isinstance(value, list):
+            return tuple(value)
+    if key == "penalty_rate" and isinstance(value, str | int | float) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return value
+
+
+def _whole(value: object, name: str, low: int, high: int, hint: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _error(name, f"must be a whole number {low}–{high}, got {value!r} ({hint})")
+
+
+def _error(name: str, message: str) -> ConfigError:
+    return ConfigError(f"BankConfig.{name} {message}", field=name)

@@ -1,0 +1,208 @@
+"""What the bank reports to the credit bureau: the monthly segment of an account, 210 and 212 records.
+
+A month's segment (``AcctMthlyBlgInfSgmt``) is computed from the ledger as of an instant. Its ``RpyStatus``
+depends on the furnishing mode:
+
+- ``daily``: the worst delinquency the account reached *in that month* at the bank (``1``–``7`` by days past
+  due), else ``C`` when settled, else ``N``. A repayment that reaches the bank after its overdue batch ends the
+  delinquency, but it happened: later records of the month still say so, and only a 212 correction (built
+  with the installment *excused*: counted as paid when the platform collected it) takes it back.
+- ``monthly`` (Huabei-style): the status at the end of the month only, so anything put right within the
+  month never shows.
+
+Overdue buckets: ``1`` = 1–30 days past due, ``2`` = 31–60, … ``6`` = 151–180, ``7`` = more than 180.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Final
+
+from simulator.clock import Calendar
+from simulator.partners._money import ZERO, money, money_str, total
+from simulator.partners.bank._account import LoanAccount
+from simulator.partners.bank._common import last_day, month_start, next_month
+
+__all__ = [
+    "SEGMENT",
+    "Segment",
+    "account_record",
+    "bucket",
+    "correction_record",
+    "five_category",
+    "month_end",
+    "report_code",
+    "segment",
+    "unchanged",
+]
+
+SEGMENT: Final = "AcctMthlyBlgInfSgmt"
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A month's segment, whether it is negative, and the installments that make it so."""
+
+    month: str
+    body: dict[str, Any]
+    negative: bool
+    installments: tuple[int, ...]
+
+
+def bucket(days: int) -> str:
+    """The RpyStatus of an account ``days`` past due (at least 1)."""
+    return str(min(max((days - 1) // 30 + 1, 1), 7))
+
+
+def five_category(days: int) -> str:
+    """The five-level classification (五级分类) by days past due: 正常, 关注, 次级, 可疑, 损失."""
+    if days <= 0:
+        return "1"
+    if days <= 90:
+        return "2"
+    if days <= 180:
+        return "3"
+    return "4" if days <= 360 else "5"
+
+
+def month_end(month: str, calendar: Calendar) -> datetime:
+    """The last instant of ``month`` in the calendar's zone."""
+    return calendar.at(month_start(next_month(month)), time(0)) - _MICROSECOND
+
+
+def segment(
+    account: LoanAccount,
+    month: str,
+    *,
+    as_of: datetime,
+    rpt_date: date,
+    mode: str,
+    calendar: Calendar,
+    excused: Iterable[int] = (),
+) -> Segment:
+    """``month``'s segment as the ledger stood at ``as_of`` (which must not be after the month's end)."""
+    spared = frozenset(excused)
+    view = account.ledger.view(as_of, spared)
+    first = calendar.at(month_start(month), time(0))
+    end = last_day(month)
+    due_now = [state for state in view.installments if state.due_date.isoformat()[:7] == month]
+    overdue = view.overdue
+    days_now = (rpt_date - min(state.due_date for state in overdue)).days if overdue else 0
+    contributing: list[int]
+    if mode == "daily":
+        worst = 0
+        contributing = []
+        for state in view.installments:
+            if state.marked_at is None or state.marked_at > as_of:
+                continue
+            until = state.paid_off_at or as_of
+            if until < first:
+                continue
+            last = min(calendar.local_date(min(until, as_of)), end)
+            worst = max(worst, (last - state.due_date).days, 1)
+            contributing.append(state.no)
+        status = bucket(worst) if worst else ("C" if view.settled else "N")
+    else:
+        contributing = [state.no for state in overdue]
+        status = bucket(days_now) if overdue else ("C" if view.settled else "N")
+    acct_status = "3" if view.settled else ("2" if overdue else "1")
+    paid, latest = _repaid(account, spared, first, as_of, calendar)
+    settlement = due_now[0].due_date if due_now and due_now[0].due_date <= rpt_date else rpt_date
+    body = {
+        "Month": month,
+        "SettDate": settlement.isoformat(),
+        "AcctStatus": acct_status,
+        "AcctBal": money_str(view.outstanding_principal),
+        "RemRepPrd": sum(1 for state in view.installments if not state.repaid),
+        "FiveCate": five_category(days_now),
+        "RpyStatus": status,
+        "OverdPrd": len(overdue),
+        "TotOverd": money_str(total(state.owed.total for state in overdue)),
+        "OverdPrinc": money_str(total(state.owed.principal for state in overdue)),
+        "CurRpyAmt": money_str(total(state.due.principal + state.due.interest + state.due.fee for state in due_now)),
+        "ActRpyAmt": money_str(paid),
+        "LatRpyDate": latest.isoformat() if latest else None,
+    }
+    negative = status in "1234567" or acct_status == "2"
+    return Segment(month, body, negative, tuple(contributing) if negative else ())
+
+
+def _repaid(
+    account: LoanAccount, spared: frozenset[int], first: datetime, as_of: datetime, calendar: Calendar
+) -> tuple[Decimal, date | None]:
+    """What was repaid in the month up to ``as_of``, and the latest repayment date up to then."""
+    amount = ZERO
+    latest: date | None = None
+    for posting in account.ledger.postings:
+        for line in posting.lines:
+            when = posting.collected_at if line.installment in spared else posting.posted_at
+            if when > as_of:
+                continue
+            if when >= first:
+                amount += line.parts.total
+            day = min(calendar.local_date(posting.collected_at), calendar.local_date(when))
+            latest = day if latest is None or day > latest else latest
+    return amount, latest
+
+
+#: Fields that change without anything happening to the account: SettDate follows the report date, TotOverd
+#: grows with the daily penalty. A segment that differs only in them is not news.
+_DRIFTING: Final = frozenset({"SettDate", "TotOverd"})
+
+
+def unchanged(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
+    """Whether a segment says nothing new compared with the last one reported."""
+    if before is None:
+        return False
+    return {k: v for k, v in before.items() if k not in _DRIFTING} == {
+        k: v for k, v in after.items() if k not in _DRIFTING
+    }
+
+
+def report_code(account: LoanAccount, seg: Segment, *, at_month_end: bool) -> str:
+    """RptDateCode: 10 first report, 20/32 closed, 40 overdue amounts recovered, 30 otherwise."""
+    body = seg.body
+    if not account.first_reported:
+        return "10"
+    if body["AcctStatus"] == "3":
+        return "32" if at_month_end else "20"
+    recovered = money(body["ActRpyAmt"]) > ZERO and body["LatRpyDate"] is not None
+    if account.last_acct_status == "2" and body["AcctStatus"] != "2" and recovered and not at_month_end:
+        return "40"
+    return "30"
+
+
+def account_record(account: LoanAccount, seg: Segment, rpt_date: date, code: str, org_code: str) -> dict[str, Any]:
+    """A 210 个人借贷账户记录 for ``seg``."""
+    registration = account.registration
+    return {
+        "InfRecType": "210",
+        "AcctCode": account.acct_code,
+        "RptDate": rpt_date.isoformat(),
+        "RptDateCode": code,
+        "Name": str(registration["name"])[:30],
+        "IDType": "10",
+        "IDNum": registration["certNo"],
+        "MngmtOrgCode": org_code,
+        "AcctType": "D1",
+        "OpenDate": registration["disburseDate"],
+        "LoanAmt": registration["principal"],
+        "DueDate": account.ledger.schedule[-1].due_date.isoformat(),
+        SEGMENT: seg.body,
+    }
+
+
+def correction_record(account: LoanAccount, seg: Segment) -> dict[str, Any]:
+    """A 212 按段更正 replacing ``seg.month``'s loaded segment with ``seg``."""
+    return {
+        "InfRecType": "212",
+        "ModRecCode": f"{account.acct_code}{seg.month}",
+        "AcctCode": account.acct_code,
+        "Month": seg.month,
+        "MdfcSgmtCode": SEGMENT,
+        SEGMENT: seg.body,
+    }

@@ -1,0 +1,401 @@
+"""The bank's ledger of one loan: what is due, what was posted, and the state of each installment at any time.
+
+The ledger is a record of facts, never rewritten: the schedule, *adjustments* of what is due (penalty
+accruals, penalty waivers, interest cut by an early settlement), *postings* (a repayment written to the
+books at ``posted_at``, collected by the platform at ``collected_at``) and *marks* (when the overdue batch
+found an installment overdue). Any state is a :class:`LedgerView` computed from them as of an instant, so
+the furnishing can report a month as it stood at its end, and a correction can ask what the month would
+have looked like had a repayment reached the books when the platform collected it (``excused``
+installments count their postings at collection time and were never overdue).
+
+Money is exact (``Decimal``, two places); allocations never take more than is owed, so no balance goes
+negative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Final
+
+from simulator.partners._money import ZERO, money, money_str, total
+from simulator.partners.bank._schedule import ScheduledInstallment
+
+__all__ = [
+    "OVERDUE",
+    "PARTIAL",
+    "REPAYED",
+    "WAIT_REPAY",
+    "Adjustment",
+    "InstallmentState",
+    "Ledger",
+    "LedgerView",
+    "Line",
+    "Parts",
+    "Plan",
+    "Posting",
+    "Refusal",
+    "allocate",
+    "plan_repayment",
+    "plan_settlement",
+]
+
+_INDEX: Final = {"principal": 0, "interest": 1, "fee": 2, "penalty": 3}  # the order of Parts' fields
+WAIT_REPAY: Final = "WAIT_REPAY"
+PARTIAL: Final = "PARTIAL"
+OVERDUE: Final = "OVERDUE"
+REPAYED: Final = "REPAYED"
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """An amount split into what an installment is made of."""
+
+    principal: Decimal = ZERO
+    interest: Decimal = ZERO
+    fee: Decimal = ZERO
+    penalty: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest + self.fee + self.penalty
+
+    def get(self, component: str) -> Decimal:
+        if component == "principal":
+            return self.principal
+        if component == "interest":
+            return self.interest
+        if component == "fee":
+            return self.fee
+        if component == "penalty":
+            return self.penalty
+        raise KeyError(component)
+
+    def plus(self, component: str, amount: Decimal) -> Parts:
+        values = self.as_dict()
+        values[component] += amount
+        return Parts(**values)
+
+    def as_dict(self) -> dict[str, Decimal]:
+        return {"principal": self.principal, "interest": self.interest, "fee": self.fee, "penalty": self.penalty}
+
+    def __add__(self, other: Parts) -> Parts:
+        return Parts(
+            self.principal + other.principal,
+            self.interest + other.interest,
+            self.fee + other.fee,
+            self.penalty + other.penalty,
+        )
+
+    def owed_after(self, paid: Parts) -> Parts:
+        """What is left of ``self`` (due) once ``paid`` is taken off, never below zero per component."""
+        return Parts(
+            max(self.principal - paid.principal, ZERO),
+            max(self.interest - paid.interest, ZERO),
+            max(self.fee - paid.fee, ZERO),
+            max(self.penalty - paid.penalty, ZERO),
+        )
+
+    def describe(self) -> str:
+        return ", ".join(f"{name} {money_str(value)}" for name, value in self.as_dict().items() if value)
+
+
+def allocate(amount: Decimal, owed: Parts, order: Sequence[str]) -> tuple[Parts, Decimal]:
+    """Split ``amount`` over ``owed`` in ``order`` (each part at most what is owed); return it and the rest."""
+    taken = dict.fromkeys(("principal", "interest", "fee", "penalty"), ZERO)
+    remaining = amount
+    for component in order:
+        take = min(remaining, owed.get(component))
+        taken[component] = take
+        remaining -= take
+    return Parts(**taken), remaining
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """A change of what an installment owes: ``+`` a penalty accrual, ``-`` a waiver or an interest cut."""
+
+    at: datetime
+    installment: int
+    component: str
+    amount: Decimal
+    reason: str  # "penalty", "waiver", "earlySettle"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """The part of a posting that went to one installment, as the bank allocated it."""
+
+    installment: int
+    parts: Parts
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """A repayment written to the books."""
+
+    repay_outer_no: str
+    posted_at: datetime
+    collected_at: datetime  # when the platform collected it (``actualRepayDate``, never after it reached us)
+    accounting_date: date  # the business day whose books (and reconciliation file) it belongs to
+    repay_type: str
+    repay_mode: str
+    actual_repay_date: str  # as the platform sent it
+    lines: tuple[Line, ...]
+
+    @property
+    def amount(self) -> Decimal:
+        return total(line.parts.total for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class InstallmentState:
+    """One installment as of an instant."""
+
+    no: int
+    due_date: date
+    due: Parts
+    paid: Parts
+    marked_at: datetime | None  # when the overdue batch found it overdue (even if paid since)
+    last_paid_at: datetime | None  # when the last posting for it counted
+    last_collected_at: datetime | None
+    last_repay_type: str | None
+    owed: Parts  # due less paid, per part
+    repaid: bool  # nothing owed
+
+    @property
+    def overdue(self) -> bool:
+        return self.marked_at is not None and not self.repaid
+
+    @property
+    def paid_off_at(self) -> datetime | None:
+        return self.last_paid_at if self.repaid else None
+
+    @property
+    def status(self) -> str:
+        if self.repaid:
+            return REPAYED
+        if self.overdue:
+            return OVERDUE
+        return PARTIAL if self.paid.total > ZERO else WAIT_REPAY
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerView:
+    """Every installment of a loan as of an instant."""
+
+    installments: tuple[InstallmentState, ...]
+
+    def __getitem__(self, no: int) -> InstallmentState:
+        return self.installments[no - 1]
+
+    @property
+    def outstanding_principal(self) -> Decimal:
+        return total(state.owed.principal for state in self.installments)
+
+    @property
+    def settled(self) -> bool:
+        return all(state.repaid for state in self.installments)
+
+    @property
+    def overdue(self) -> tuple[InstallmentState, ...]:
+        return tuple(state for state in self.installments if state.overdue)
+
+
+@dataclass(slots=True)
+class Ledger:
+    """The facts of one loan's books, and views over them."""
+
+    schedule: tuple[ScheduledInstallment, ...]
+    adjustments: list[Adjustment] = field(default_factory=list)
+    postings: list[Posting] = field(default_factory=list)
+    marks: dict[int, datetime] = field(default_factory=dict)
+    accrued_to: dict[int, date] = field(default_factory=dict)  # penalty accrued up to this day
+    version: int = 0  # counts the facts recorded
+    latest: datetime | None = None  # the time of the latest fact
+    _views: dict[frozenset[int], tuple[int, LedgerView]] = field(default_factory=dict, repr=False)
+
+    def view(self, at: datetime | None = None, excused: Iterable[int] = ()) -> LedgerView:
+        """The loan as of ``at``; ``excused`` installments as if paid when collected and never overdue.
+
+        No fact is recorded with a time after the clock's now, so a view at or after the latest fact is the
+        view of everything; it is cached until the next fact (``version``).
+        """
+        spared = frozenset(excused)
+        everything = at is None or self.latest is None or at >= self.latest
+        if everything:
+            cached = self._views.get(spared)
+            if cached is not None and cached[0] == self.version:
+                return cached[1]
+        due = {row.no: [row.principal, row.interest, ZERO, ZERO] for row in self.schedule}
+        for adjustment in self.adjustments:
+            no = adjustment.installment
+            if (at is not None and adjustment.at > at) or (no in spared and adjustment.component == "penalty"):
+                continue
+            due[no][_INDEX[adjustment.component]] += adjustment.amount
+        paid = {row.no: [ZERO, ZERO, ZERO, ZERO] for row in self.schedule}
+        last: dict[int, tuple[datetime, Posting]] = {}
+        for posting in self.postings:
+            for line in posting.lines:
+                no = line.installment
+                when = posting.collected_at if no in spared else posting.posted_at
+                if at is not None and when > at:
+                    continue
+                sums, parts = paid[no], line.parts
+                sums[0] += parts.principal
+                sums[1] += parts.interest
+                sums[2] += parts.fee
+                sums[3] += parts.penalty
+                if no not in last or when >= last[no][0]:
+                    last[no] = (when, posting)
+        states = []
+        for row in self.schedule:
+            mark = self.marks.get(row.no)
+            if mark is not None and (row.no in spared or (at is not None and mark > at)):
+                mark = None
+            entry = last.get(row.no)
+            owing, having = Parts(*due[row.no]), Parts(*paid[row.no])
+            owed = owing.owed_after(having)
+            states.append(
+                InstallmentState(
+                    row.no,
+                    row.due_date,
+                    owing,
+                    having,
+                    mark,
+                    entry[0] if entry else None,
+                    entry[1].collected_at if entry else None,
+                    entry[1].repay_type if entry else None,
+                    owed,
+                    owed.total == ZERO,
+                )
+            )
+        view = LedgerView(tuple(states))
+        if everything:
+            self._views[spared] = (self.version, view)
+        return view
+
+    def lines_of(self, no: int) -> list[tuple[Posting, Line]]:
+        """Every posting line that went to installment ``no``, oldest first."""
+        return [(posting, line) for posting in self.postings for line in posting.lines if line.installment == no]
+
+    def apply(self, plan: Plan, posting: Posting) -> None:
+        """Write a plan's adjustments (at the posting time) and its posting."""
+        for no, component, amount, reason in plan.adjustments:
+            self.adjustments.append(Adjustment(posting.posted_at, no, component, amount, reason))
+        self.postings.append(posting)
+        self._recorded(posting.posted_at)
+
+    def mark(self, no: int, at: datetime) -> None:
+        """Record that the overdue batch found installment ``no`` overdue at ``at``."""
+        self.marks[no] = at
+        self._recorded(at)
+
+    def _recorded(self, at: datetime) -> None:
+        self.version += 1
+        self.latest = at if self.latest is None or at > self.latest else self.latest
+
+    def accrue(self, no: int, at: datetime, today: date, rate: Decimal, principal: Decimal) -> Decimal:
+        """Add the penalty on ``principal`` for the days since the last accrual (from the due date at first)."""
+        since = self.accrued_to.get(no, self.schedule[no - 1].due_date)
+        days = (today - since).days
+        if days <= 0:
+            return ZERO
+        self.accrued_to[no] = today
+        amount = money(principal * rate * days)
+        if amount > ZERO:
+            self.adjustments.append(Adjustment(at, no, "penalty", amount, "penalty"))
+            self._recorded(at)
+        return amount
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a repayment cannot be posted, as the contract's ``respCode`` and a message."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What posting a repayment does: adjustments ``(installment, component, amount, reason)`` and lines."""
+
+    adjustments: tuple[tuple[int, str, Decimal, str], ...]
+    lines: tuple[Line, ...]
+
+    @property
+    def amount(self) -> Decimal:
+        return total(line.parts.total for line in self.lines)
+
+    @property
+    def waived(self) -> dict[int, Decimal]:
+        return {no: -amount for no, component, amount, reason in self.adjustments if reason == "waiver"}
+
+
+def _waiver(state: InstallmentState, on_time: bool) -> tuple[Parts, tuple[tuple[int, str, Decimal, str], ...]]:
+    """What the installment owes for this repayment: the penalty is waived when the money came in time."""
+    owed = state.owed
+    if on_time and owed.penalty > ZERO:
+        return Parts(owed.principal, owed.interest, owed.fee, ZERO), ((state.no, "penalty", -owed.penalty, "waiver"),)
+    return owed, ()
+
+
+def plan_repayment(
+    view: LedgerView, amounts: Mapping[int, Decimal], order: Sequence[str], on_time: Callable[[int], bool]
+) -> Plan | Refusal:
+    """Allocate each installment's amount in ``order``; refuse (E1003) more than an installment owes."""
+    adjustments: list[tuple[int, str, Decimal, str]] = []
+    lines = []
+    for no, amount in sorted(amounts.items()):
+        if amount == ZERO:
+            continue
+        owed, waiver = _waiver(view[no], on_time(no))
+        if amount > owed.total:
+            what = f"owes {money_str(owed.total)} ({owed.describe()})" if owed.total else "is paid in full"
+            return Refusal(
+                "E1003",
+                f"installment {no} {what}; this repayment has {money_str(amount)} for it. "
+                "Send at most what is due (getLoan shows it).",
+            )
+        parts, _ = allocate(amount, owed, order)
+        adjustments.extend(waiver)
+        lines.append(Line(no, parts))
+    return Plan(tuple(adjustments), tuple(lines))
+
+
+def plan_settlement(
+    view: LedgerView,
+    collected: date,
+    annual_rate: Decimal,
+    disburse: date,
+    on_time: Callable[[int], bool],
+) -> Plan:
+    """Settle everything: what fell due by ``collected`` in full, the current period's interest to that day
+    (actual days / 360 on the principal not yet due), later installments' principal without interest."""
+    adjustments: list[tuple[int, str, Decimal, str]] = []
+    lines = []
+    open_rows = [state for state in view.installments if not state.repaid]
+    future = [state for state in open_rows if state.due_date > collected]
+    current = future[0].no if future else None
+    remaining_principal = total(state.owed.principal for state in future)
+    for state in open_rows:
+        owed, waiver = _waiver(state, on_time(state.no))
+        adjustments.extend(waiver)
+        if state.due_date > collected:
+            if state.no == current:
+                start = view[state.no - 1].due_date if state.no > 1 else disburse
+                days = max((collected - start).days, 0)
+                to_date = money(remaining_principal * annual_rate * days / 360)
+                interest = min(max(to_date, state.paid.interest), state.due.interest)
+            else:
+                interest = state.paid.interest
+            cut = interest - state.due.interest
+            if cut:
+                adjustments.append((state.no, "interest", cut, "earlySettle"))
+            owed = Parts(owed.principal, max(interest - state.paid.interest, ZERO), owed.fee, owed.penalty)
+        if owed.total > ZERO:
+            lines.append(Line(state.no, owed))
+    return Plan(tuple(adjustments), tuple(lines))

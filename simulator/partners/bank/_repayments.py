@@ -1,0 +1,264 @@
+"""``repayApply`` and ``repayResultQuery``: idempotent on ``repayOuterNo``, posted after the processing delay.
+
+A repayment is checked when it arrives (``E1004`` loan settled, ``E1001`` the amount is not the sum of its
+lines, ``E1002`` no such installment, ``E1003`` more than is due — business rejections, answered 200 with
+``repayStatus: FAIL``) and otherwise accepted as PROCESSING. It is posted ``processing_delay`` later on the
+clock — checked again, because another repayment may have paid the same installment meanwhile — and the
+platform hears the result through ``repayResultNotify``.
+
+The bank's overdue batch acts on what is *posted* when it runs: money the platform collected on time but
+forwarded after the batch still clears the installment when it is posted, yet the batch has already marked
+it overdue (and notified, and the furnishing may have reported it). ``actualRepayDate`` decides the penalty
+(waived when collected within the grace period) and is the evidence a correction is judged on.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from simulator.clock import Calendar
+from simulator.core import Call, Engine, Reply, problem
+from simulator.partners._money import ZERO, money, money_str, total
+from simulator.partners.bank._account import PROCESSING, BankState, LoanAccount, Repayment
+from simulator.partners.bank._common import differences, parse_instant
+from simulator.partners.bank._config import BankConfig
+from simulator.partners.bank._ledger import LedgerView, Plan, Posting, Refusal, plan_repayment, plan_settlement
+from simulator.partners.bank._notify import notify_result
+
+__all__ = ["Repayments", "accounting_date", "not_found"]
+
+
+def not_found(what: str, operation: str) -> Reply:
+    return problem(404, "Not Found", what, operation=operation)
+
+
+def accounting_date(calendar: Calendar, cutoff: time, at: datetime) -> date:
+    """The business day whose books a posting at ``at`` belongs to: after the cut-off, the next day's."""
+    day = calendar.local_date(at)
+    return day if at <= calendar.at(day, cutoff) else day + timedelta(days=1)
+
+
+class Repayments:
+    """The repayment behaviours over the bank's state."""
+
+    def __init__(self, engine: Engine, config: BankConfig, state: BankState) -> None:
+        self.engine = engine
+        self.config = config
+        self.state = state
+
+    # -- behaviours ---------------------------------------------------------------------------------
+
+    def apply(self, call: Call) -> Reply:
+        body: dict[str, Any] = call.body
+        key = body["repayOuterNo"]
+        request = {name: value for name, value in body.items() if name != "reqNo"}
+        known = self.state.repayments.get(key)
+        if known is not None:
+            account = self.state.accounts[known]
+            first = account.repayments[key]
+            errors = differences(first.body, request)
+            if errors:
+                fields = ", ".join(error.field for error in errors)
+                return problem(
+                    409,
+                    "Idempotency key reused with a different body",
+                    f"repayOuterNo {key} was first sent at {first.accepted_at.isoformat()} with a different body "
+                    f"({fields}); nothing was posted for this request.",
+                    errors=errors,
+                    operation="repayApply",
+                    type="urn:lendsim:problem:idempotency-conflict",
+                    suggestion="Use a new repayOuterNo for a new repayment, or resend the original body unchanged.",
+                )
+            return self._reply(account, first)
+        account_or_none = self.state.accounts.get(body["loanOuterNo"])
+        if account_or_none is None:
+            return not_found(
+                f"No loan {body['loanOuterNo']} is registered at the bank; nothing was received, so it is safe to "
+                "send the repayment again once the loan is registered (registerLoan).",
+                "repayApply",
+            )
+        account = account_or_none
+        repayment = Repayment(key, account.loan_no, request, call.now)
+        account.repayments[key] = repayment
+        self.state.repayments[key] = account.loan_no
+        refusal = self._check(account, repayment)
+        if refusal is not None:
+            self._fail(account, repayment, refusal, "repayRejected", notify=False)
+        elif self.config.processing_delay:
+            repayment.event = self.engine.clock.schedule_in(
+                self.config.processing_delay,
+                lambda: self.post(account, repayment),
+                name=f"bank post {key}",
+                borrower=account.borrower,
+            )
+        else:
+            self.post(account, repayment)
+        return self._reply(account, repayment)
+
+    def query(self, call: Call) -> Reply:
+        key = call.params["repayOuterNo"]
+        loan_no = self.state.repayments.get(key)
+        if loan_no is None:
+            return not_found(
+                f"The bank never received a repayment {key}; it is safe to send it (again) with this repayOuterNo.",
+                "repayResultQuery",
+            )
+        account = self.state.accounts[loan_no]
+        return self._reply(account, account.repayments[key])
+
+    def _reply(self, account: LoanAccount, repayment: Repayment) -> Reply:
+        return Reply(200, repayment.to_json(), borrower=account.borrower, loan=account.loan_no, serial=repayment.key)
+
+    # -- checking and posting -----------------------------------------------------------------------
+
+    def _check(self, account: LoanAccount, repayment: Repayment) -> Refusal | None:
+        body = repayment.body
+        amount = money(body["repayAmount"])
+        lines = body["repayList"]
+        summed = total(_line_total(line) for line in lines)
+        if account.view(repayment.accepted_at).settled:
+            return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
+        if summed != amount:
+            return Refusal(
+                "E1001",
+                f"repayAmount {money_str(amount)} is not the sum of repayList, {money_str(summed)}; "
+                "send the total of every line",
+            )
+        missing = sorted({line["installmentNo"] for line in lines if line["installmentNo"] > account.term})
+        if missing:
+            return Refusal(
+                "E1002",
+                f"loan {account.loan_no} has no installment {', '.join(map(str, missing))}; "
+                f"it has {account.term} (1–{account.term})",
+            )
+        if amount == ZERO:
+            return Refusal("E9999", "repayAmount is 0.00; there is nothing to post")
+        if parse_instant(body["actualRepayDate"]) is None:
+            return Refusal("E9999", f"actualRepayDate {body['actualRepayDate']!r} is not a usable date-time")
+        plan = self._plan(account, repayment)
+        return plan if isinstance(plan, Refusal) else None
+
+    def _plan(self, account: LoanAccount, repayment: Repayment) -> Plan | Refusal:
+        body = repayment.body
+        now = self.engine.clock.now()
+        view = account.view(now)
+        if view.settled:
+            return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
+        collected = self.collected_at(repayment)
+
+        def on_time(no: int) -> bool:
+            return collected <= account.deadline(no)
+
+        amount = money(body["repayAmount"])
+        if body["repayType"] == "EARLY_SETTLE":
+            day = self.engine.clock.calendar.local_date(collected)
+            plan = plan_settlement(view, day, account.annual_rate, account.disburse_date, on_time)
+            if amount != plan.amount:
+                code = "E1003" if amount > plan.amount else "E9999"
+                return Refusal(
+                    code,
+                    f"settling loan {account.loan_no} on {day.isoformat()} takes exactly {money_str(plan.amount)} "
+                    f"(everything due, interest to date); this repayment has {money_str(amount)}",
+                )
+            return plan
+        amounts: dict[int, Decimal] = {}
+        for line in body["repayList"]:
+            amounts[line["installmentNo"]] = amounts.get(line["installmentNo"], ZERO) + _line_total(line)
+        return plan_repayment(view, amounts, self.config.order, on_time)
+
+    def collected_at(self, repayment: Repayment) -> datetime:
+        """When the platform collected it: ``actualRepayDate``, but never after the bank received it."""
+        claimed = parse_instant(repayment.body["actualRepayDate"])
+        return repayment.accepted_at if claimed is None else min(claimed, repayment.accepted_at)
+
+    def post(self, account: LoanAccount, repayment: Repayment) -> None:
+        """Post an accepted repayment (the clock event after the processing delay)."""
+        if repayment.status != PROCESSING:
+            return
+        plan = self._plan(account, repayment)
+        if isinstance(plan, Refusal):
+            self._fail(account, repayment, plan, "repayFailed", notify=True)
+            return
+        now = self.engine.clock.now()
+        before = account.view(now)
+        body = repayment.body
+        posting = Posting(
+            repayment.key,
+            now,
+            self.collected_at(repayment),
+            accounting_date(self.engine.clock.calendar, self.config.cutoff, now),
+            body["repayType"],
+            body["repayMode"],
+            body["actualRepayDate"],
+            plan.lines,
+        )
+        account.ledger.apply(plan, posting)
+        self.state.by_day.setdefault(posting.accounting_date, []).append(
+            (account.loan_no, len(account.ledger.postings) - 1)
+        )
+        repayment.status, repayment.code, repayment.message, repayment.posted_at = "SUCCESS", "0000", "posted", now
+        self._journal_posting(account, posting, plan, before)
+        notify_result(self.engine, self.config, account, repayment)
+
+    def _journal_posting(self, account: LoanAccount, posting: Posting, plan: Plan, before: LedgerView) -> None:
+        after = account.view(posting.posted_at)
+        cleared = [state.no for state in before.overdue if after[state.no].repaid]
+        ids = {"borrower": account.borrower, "loan": account.loan_no, "serial": posting.repay_outer_no}
+        self.engine.event(
+            "bank",
+            "repayPosted",
+            **ids,
+            data={
+                "repayAmount": money_str(posting.amount),
+                "repayType": posting.repay_type,
+                "repayMode": posting.repay_mode,
+                "actualRepayDate": posting.actual_repay_date,
+                "postedAt": posting.posted_at.isoformat(),
+                "accountingDate": posting.accounting_date.isoformat(),
+                "lines": [
+                    {"installmentNo": line.installment, **{k: money_str(v) for k, v in line.parts.as_dict().items()}}
+                    for line in posting.lines
+                ],
+                "penaltyWaived": {str(no): money_str(amount) for no, amount in plan.waived.items()},
+                "clearedOverdue": cleared,
+            },
+        )
+        for no in cleared:
+            marked = before[no].marked_at
+            self.engine.event(
+                "bank",
+                "overdueCleared",
+                **ids,
+                data={
+                    "installmentNo": no,
+                    "dueDate": before[no].due_date.isoformat(),
+                    "markedAt": marked.isoformat() if marked else None,
+                    "collectedAt": posting.collected_at.isoformat(),
+                    "postedAt": posting.posted_at.isoformat(),
+                    "collectedWithinGrace": posting.collected_at <= account.deadline(no),
+                },
+            )
+        if after.settled and not before.settled:
+            self.engine.event("bank", "loanSettled", **ids, data={"settledAt": posting.posted_at.isoformat()})
+
+    def _fail(self, account: LoanAccount, repayment: Repayment, refusal: Refusal, event: str, *, notify: bool) -> None:
+        repayment.status, repayment.code, repayment.message = "FAIL", refusal.code, refusal.message
+        self.engine.event(
+            "bank",
+            event,
+            borrower=account.borrower,
+            loan=account.loan_no,
+            serial=repayment.key,
+            data={"respCode": refusal.code, "respMsg": refusal.message, "repayAmount": repayment.body["repayAmount"]},
+        )
+        if notify:
+            notify_result(self.engine, self.config, account, repayment)
+
+
+_LINE_PARTS = ("paidPrincipal", "paidInterest", "paidFee", "paidPenalty")
+
+
+def _line_total(line: dict[str, Any]) -> Decimal:
+    return total(money(line[name]) for name in _LINE_PARTS if name in line)

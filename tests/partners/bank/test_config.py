@@ -1,0 +1,83 @@
+"""BankConfig: the incident's defaults, and settings refused with the field, the bad value and the fix."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from simulator.errors import ConfigError
+from simulator.partners.bank import BankConfig
+
+
+def test_the_defaults_are_the_incident_bank() -> None:
+    config = BankConfig()
+
+    assert (config.cutoff, config.grace_days, config.overdue_batch_time) == (time(23, 59, 59), 3, time(2, 0))
+    assert (config.reconciliation_time, config.furnishing_time) == (time(3, 0), time(4, 0))
+    assert config.processing_delay == timedelta(seconds=2)
+    assert config.order == ("penalty", "interest", "principal", "fee")
+    assert config.penalty_rate == Decimal("0.0005")
+    assert config.notice_before_report is True
+    assert config.furnishing == "daily"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("grace_days", 4, "0–3"),
+        ("grace_days", True, "whole number"),
+        ("cutoff", "23:59", "naive local time"),
+        ("processing_delay", timedelta(days=2), "under a day"),
+        ("callback_retry", (timedelta(0),), "positive"),
+        ("allocation_order", ("interest", "principal"), "penalty, interest and principal"),
+        ("allocation_order", ("penalty", "penalty", "interest", "principal"), "once each"),
+        ("penalty_rate", 0.0005, "Decimal"),
+        ("penalty_rate", Decimal("-0.1"), "from 0"),
+        ("furnishing", "weekly", "daily, monthly"),
+        ("sms_template_code", "153055065", "SMS_153055065"),
+        ("mngmt_org_code", "b1021", "14 capital letters"),
+        ("dispute_answer_days", 400, "0–365"),
+    ],
+)
+def test_a_bad_setting_is_refused_naming_the_field_and_the_value(field: str, value: Any, says: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        BankConfig(**{field: value})
+
+    assert caught.value.field == field
+    assert field in str(caught.value) and repr(value) in str(caught.value) and says in str(caught.value)
+
+
+def test_a_scenario_writes_the_settings_in_its_own_words() -> None:
+    config = BankConfig.from_mapping(
+        {
+            "cutoff": "23:59:59",
+            "grace": "3 days",
+            "overdue_batch": "00:30",
+            "reconciliation_file": "03:00",
+            "processing_delay": "PT5S",
+            "callback_retry": ["1 minute", "PT5M"],
+            "allocation_order": "interest → principal → penalty",
+            "penalty_rate": "0",
+            "furnishing": "monthly",
+        }
+    )
+
+    assert config.overdue_batch_time == time(0, 30)
+    assert config.processing_delay == timedelta(seconds=5)
+    assert config.callback_retry == (timedelta(minutes=1), timedelta(minutes=5))
+    assert config.allocation_order == ("interest", "principal", "penalty")
+    assert config.penalty_rate == Decimal(0)
+    assert config.furnishing == "monthly"
+
+
+def test_an_unknown_scenario_setting_gets_a_did_you_mean() -> None:
+    with pytest.raises(ConfigError, match=r"unknown setting 'grac_days'; did you mean 'grace_days'\?"):
+        BankConfig.from_mapping({"grac_days": 2})
+
+
+def test_grace_in_working_days_is_refused_with_the_fix() -> None:
+    with pytest.raises(ConfigError, match=r"calendar days.*'3 days'"):
+        BankConfig.from_mapping({"grace": "3 working days"})
