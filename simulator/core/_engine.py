@@ -172,11 +172,14 @@ class Engine:
         *,
         params: Mapping[str, str] | None = None,
         query: str = "",
+        borrower: str | None = None,
+        loan: str | None = None,
     ) -> Response:
         """One partner calling another (the bank sending an SMS, furnishing the bureau), through dispatch.
 
         Faults at ``partner.operationId`` apply, the request is validated and journaled (with its source),
-        exactly as if it had come over the network.
+        exactly as if it had come over the network. ``borrower``/``loan`` tie it to them in the journal when the
+        body does not say (a bureau file names accounts, not loans).
         """
         operation = self.contracts[partner].operation(operation_id)
         path = operation.path
@@ -187,7 +190,8 @@ class Engine:
         if body is not None:
             payload = dumps(body)
             headers["content-type"] = "application/json"
-        return self.handle(Request(operation.method, f"/{partner}{path}", query, headers, payload))
+        ids = {key: value for key, value in (("borrower", borrower), ("loan", loan)) if value is not None}
+        return self.handle(Request(operation.method, f"/{partner}{path}", query, headers, payload, ids=ids))
 
     def deliver(
         self,
@@ -414,6 +418,8 @@ class Engine:
             reply, params, body = self._decode(operation, matched[1], request)
 
         ids = _correlate(params, body)
+        for column, known in request.ids.items():
+            ids.setdefault(column, known)
         self.journal.append(
             "request",
             now,

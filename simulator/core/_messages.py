@@ -48,6 +48,7 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
     body_too_large: bool = False  # the adapter stopped reading past the size limit
+    ids: Mapping[str, str] = field(default_factory=dict)  # borrower/loan an internal call is about, for the journal
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["CENT", "ZERO", "money", "money_str", "split_evenly", "total"]
+__all__ = ["CENT", "ZERO", "money", "money_str", "total"]
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -24,11 +24,3 @@ def money_str(value: Decimal) -> str:
 
 def total(values: Iterable[Decimal]) -> Decimal:
     return sum(values, ZERO)
-
-
-def split_evenly(amount: Decimal, parts: int) -> list[Decimal]:
-    """``amount`` in ``parts`` cent-exact shares; the rounding remainder goes to the last share."""
-    share = (amount / parts).quantize(CENT, rounding=ROUND_HALF_UP)
-    shares = [share] * (parts - 1)
-    shares.append(amount - share * (parts - 1))
-    return shares

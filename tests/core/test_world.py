@@ -234,3 +234,12 @@ def test_what_counts_as_acknowledged_can_be_stricter_than_a_2xx(sim: Engine) -> 
     sim.advance(by=timedelta(minutes=10))
 
     assert deliveries(sim) == [(200, None, 1), (200, None, 2)]
+
+
+def test_an_internal_call_can_name_the_borrower_and_loan_it_is_about(sim: Engine) -> None:
+    body = {"PhoneNumbers": "13812341234", "SignName": "某银行", "TemplateCode": "SMS_100001"}
+
+    sim.call("bank", "sms", "sendSms", body, borrower="B1", loan="LN1")
+
+    request = sim.journal.last(kind="request")
+    assert request is not None and (request.borrower, request.loan) == ("B1", "LN1")

@@ -112,7 +112,7 @@ class OverdueBatch:
             notice = account.notices[no] = Notice(out_id, "pending", now, attempts=0)
         notice.attempts += 1
         notice.at = now
-        response = self.engine.call("bank", "sms", "sendSms", body)
+        response = self.engine.call("bank", "sms", "sendSms", body, borrower=account.borrower, loan=account.loan_no)
         answer = response.json() if response.status and response.body else None
         ids = {"borrower": account.borrower, "loan": account.loan_no, "sms_out_id": out_id}
         if response.transport_fault is not None:
@@ -169,7 +169,9 @@ class OverdueBatch:
         """Whether the gateway's outbox holds the notice (after a lost answer); None if it cannot be told."""
         day = self.engine.clock.calendar.local_date(notice.at)
         query = urlencode({"PhoneNumber": account.phone, "SendDate": day.strftime("%Y%m%d"), "PageSize": 50})
-        response = self.engine.call("bank", "sms", "querySendDetails", query=query)
+        response = self.engine.call(
+            "bank", "sms", "querySendDetails", query=query, borrower=account.borrower, loan=account.loan_no
+        )
         answer = response.json() if response.status == 200 and response.body else None
         if not isinstance(answer, dict) or answer.get("Code") != "OK":
             return None

@@ -237,7 +237,9 @@ class Furnisher:
             "fileDate": self.engine.clock.calendar.local_date(now).isoformat(),
             "records": [record for record, _ in records],
         }
-        response = self.engine.call("bank", "bureau", "submitReport", body)
+        response = self.engine.call(
+            "bank", "bureau", "submitReport", body, borrower=account.borrower, loan=account.loan_no
+        )
         answer = _json(response)
         if response.status != 202 or response.transport_fault or not isinstance(answer, dict):
             self.engine.event(
@@ -262,7 +264,12 @@ class Furnisher:
         waiting = []
         for pending in account.pending:
             response = self.engine.call(
-                "bank", "bureau", "submissionFeedback", params={"submissionId": pending.submission_id}
+                "bank",
+                "bureau",
+                "submissionFeedback",
+                params={"submissionId": pending.submission_id},
+                borrower=account.borrower,
+                loan=account.loan_no,
             )
             answer = _json(response)
             if response.status == 404:

@@ -280,6 +280,7 @@ class Corrections:
                     "answerDispute",
                     {"outcome": outcome, "note": note},
                     params={"disputeId": dispute_id},
+                    loan=acct_code,
                 )
 
         self.engine.clock.schedule_in(
