@@ -119,6 +119,6 @@ def test_the_2019_incident_step_by_step() -> None:
     loaded_212 = [
         e
         for e in sim.journal.iter(kind="event", partner="bureau", operation="recordLoaded", loan=LOAN_NO)
-        if e.data.get("recordType") == "212"
+        if e.data.get("InfRecType") == "212"
     ]
     assert loaded_212, "the correction reached the bureau as a 212 record"
