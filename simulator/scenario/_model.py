@@ -15,9 +15,11 @@ from functools import cache
 from typing import Any
 
 from simulator._yaml import Finding, YamlDocument, dotted
-from simulator.clock import Calendar, Span, parse_duration, parse_span
+from simulator.clock import Calendar, parse_duration, parse_span
 from simulator.core import parse_fault
 from simulator.errors import CalendarError, ConfigError, LendsimError
+from simulator.partners.bank import BankConfig
+from simulator.partners.bureau import BureauConfig
 from simulator.scenario._loader import ScenarioError
 
 __all__ = [
@@ -187,19 +189,13 @@ def build_scenario(
         _check(out, ["borrowers", "late_days"], parse_int_range, borrowers["late_days"])
 
     bank = dict(data.get("bank", {}))
-    for key in ("grace", "dispute_answer"):
-        if key in bank:
-            span = _check(out, ["bank", key], parse_span, bank[key])
-            if key == "grace" and isinstance(span, Span) and (span.business or span.days > 3):
-                out.add(["bank", key], f"{bank[key]!r}: the grace period is 0 to 3 calendar days")
-    for section, keys in (
-        ("bank", ("processing_delay",)),
-        ("bureau", ("feedback_delay",)),
-        ("sms", ("delivery_delay",)),
-    ):
-        for key in keys:
-            if key in data.get(section, {}):
-                _check(out, [section, key], parse_duration, data[section][key])
+    for section, reader in (("bank", BankConfig.from_mapping), ("bureau", BureauConfig.from_mapping)):
+        try:
+            reader(data.get(section, {}))
+        except ConfigError as exc:
+            out.add([section, *([exc.field] if exc.field else [])], str(exc).split(": ", 1)[-1])
+    if "delivery_delay" in data.get("sms", {}):
+        _check(out, ["sms", "delivery_delay"], parse_duration, data["sms"]["delivery_delay"])
 
     faults: list[Mapping[str, Any]] = []
     points = known_points()

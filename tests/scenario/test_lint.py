@@ -36,6 +36,7 @@ EXPECTED = {
     "window-backwards.yaml": ("8:5", "faults[0].until", "swap them"),
     "bad-status.yaml": ("6:14", "faults[0].outage.status", "less than the minimum of 400"),
     "impossible-date.yaml": ("2:8", "", "'2019-02-30' is not a real date"),
+    "grace-in-business-days.yaml": ("4:8", "bank.grace", "grace is counted in calendar days"),
 }
 
 
