@@ -10,7 +10,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PURE = ["world.py", "partners", "core", "openapi", "journal", "clock", "population", "masking.py"]
+PURE = [
+    "scenario",
+    "oracles",
+    "world.py",
+    "partners",
+    "core",
+    "openapi",
+    "journal",
+    "clock",
+    "population",
+    "masking.py",
+]
 WALL_CLOCK_CALLS = {"now", "utcnow", "today", "time", "monotonic", "perf_counter", "time_ns", "monotonic_ns"}
 
 

@@ -10,6 +10,7 @@ import click
 from simulator._version import __version__
 from simulator.cli._contracts import contracts_command
 from simulator.cli._lint import lint_command
+from simulator.cli._run import run_command
 from simulator.cli._serve import serve_command
 from simulator.errors import LendsimError
 
@@ -29,6 +30,7 @@ def cli() -> None:
 cli.add_command(serve_command)
 cli.add_command(contracts_command)
 cli.add_command(lint_command)
+cli.add_command(run_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from simulator.core import Engine, Request
@@ -32,8 +33,16 @@ class TransportFaultError(ConnectionError):
 class ASGIApp:
     """Serve a :class:`Engine` over ASGI. ``tick`` (if given) runs before each request and periodically."""
 
-    def __init__(self, sim: Engine, *, tick: Callable[[], None] | None = None, tick_interval: float = 0.05) -> None:
+    def __init__(
+        self,
+        sim: Engine,
+        *,
+        tick: Callable[[], None] | None = None,
+        tick_interval: float = 0.05,
+        lock: AbstractContextManager[Any] | None = None,
+    ) -> None:
         self.sim = sim
+        self.lock = lock or contextlib.nullcontext()  # shared with a runner driving the same engine
         self.tick = tick
         self.tick_interval = tick_interval
         self._ticker: asyncio.Task[None] | None = None
@@ -103,7 +112,8 @@ class ASGIApp:
             body=body,
             body_too_large=too_large,
         )
-        response = self.sim.handle(request)
+        with self.lock:
+            response = self.sim.handle(request)
         if response.delay:
             await asyncio.sleep(
                 response.delay.total_seconds() / (self.sim.speed if self.sim.clock_mode == "realtime" else 1)
@@ -129,6 +139,8 @@ async def _until_disconnect(receive: Receive) -> None:
         pass
 
 
-def create_app(sim: Engine, *, tick: Callable[[], None] | None = None) -> ASGIApp:
+def create_app(
+    sim: Engine, *, tick: Callable[[], None] | None = None, lock: AbstractContextManager[Any] | None = None
+) -> ASGIApp:
     """The ASGI application serving ``sim``: ``/{partner}/…``, ``/{partner}/openapi.json`` and ``/_sim/…``."""
-    return ASGIApp(sim, tick=tick)
+    return ASGIApp(sim, tick=tick, lock=lock)

@@ -1,0 +1,335 @@
+"""What every oracle shares: the verdict types, the run context, the streaming pass and small readers.
+
+An oracle is a :class:`Part` of one pass over the journal: it names the entries it wants (``routes``), is fed
+each of them in ``seq`` order and keeps only what it needs (seqs, a few fields), then judges in
+:meth:`Oracle.verdict`. :func:`stream` feeds any number of parts from one ``journal.iter`` — so
+``evaluate`` reads the journal once for all the invariants a scenario expects.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
+
+from simulator.clock import Calendar, Span, parse_span
+from simulator.errors import ConfigError
+from simulator.journal import Entry, Journal
+from simulator.masking import mask_text
+from simulator.partners._money import money
+
+if TYPE_CHECKING:
+    from simulator.oracles._facts import Facts
+
+__all__ = [
+    "NEGATIVE_ACCT_STATUS",
+    "NEGATIVE_RPY_STATUS",
+    "PLATFORM_SOURCES",
+    "Context",
+    "Handler",
+    "InvariantViolation",
+    "Oracle",
+    "Part",
+    "Route",
+    "Verdict",
+    "as_int",
+    "as_money",
+    "as_text",
+    "body_of",
+    "bounded",
+    "canonical",
+    "day_end",
+    "is_negative",
+    "month_of",
+    "parse_date",
+    "parse_instant",
+    "read_params",
+    "source_of",
+    "stamp",
+    "stream",
+]
+
+#: ``RpyStatus`` values that are negative information: the overdue buckets 1–7 and B (呆账, bad debt).
+NEGATIVE_RPY_STATUS: Final = frozenset({"1", "2", "3", "4", "5", "6", "7", "B"})
+#: ``AcctStatus`` values that are negative information: 2 (逾期) and 41/42 (呆账).
+NEGATIVE_ACCT_STATUS: Final = frozenset({"2", "41", "42"})
+#: ``x-lendsim-source`` values of the platform under test: an outside client sends none, ``Simulator.call``
+#: from a test sends ``"platform"``. Partners calling each other send their name, the scenario runner
+#: ``"harness"``.
+PLATFORM_SOURCES: Final = frozenset({None, "platform"})
+_SOURCE_HEADER: Final = "x-lendsim-source"
+_T = TypeVar("_T")
+_ONE_US: Final = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class InvariantViolation:
+    """One way an invariant was broken, for one borrower and loan where it concerns one.
+
+    ``message`` says what went wrong with personal data masked; ``chain`` is the journal seqs of the entries
+    that led there, in order — the story to read back with ``journal.iter`` or the control API.
+    """
+
+    invariant: str
+    key: str
+    borrower: str | None
+    loan: str | None
+    message: str
+    chain: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """An invariant's judgement of a run: ``held`` when there is no violation; ``checked`` counts the loans,
+    installments, messages or disputes it looked at."""
+
+    invariant: str
+    key: str
+    held: bool
+    checked: int
+    violations: tuple[InvariantViolation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a judgement needs besides the journal: the scenario's calendar, the end of the run, the grace."""
+
+    calendar: Calendar
+    end: datetime
+    grace_days: int = 3
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.calendar, Calendar):
+            raise ConfigError(f"calendar must be a simulator.clock.Calendar, got {self.calendar!r}")
+        if not isinstance(self.end, datetime) or self.end.utcoffset() is None:
+            raise ConfigError(
+                f"end must be a timezone-aware datetime (the end of the run's virtual time), got {self.end!r}"
+            )
+        if isinstance(self.grace_days, bool) or not isinstance(self.grace_days, int) or self.grace_days < 0:
+            raise ConfigError(f"grace_days must be a whole number of days >= 0, got {self.grace_days!r}")
+
+    @property
+    def until(self) -> datetime:
+        """The exclusive bound that keeps every entry up to and including ``end``."""
+        return self.end + _ONE_US
+
+    def local(self, instant: datetime) -> date:
+        return self.calendar.local_date(instant)
+
+    def window_until(self, start: datetime, span: Span) -> datetime:
+        """The exclusive end of a window of ``span`` counted from the local date of ``start``: the first
+        instant after its last day."""
+        return day_end(self.calendar, self.calendar.deadline(self.local(start), span))
+
+
+Route = tuple[str, str | None, str | None]
+"""``(kind, partner, operation)`` an oracle wants; ``None`` for partner or operation matches any."""
+Handler = Callable[[Entry], None]
+
+
+class Part:
+    """Something fed by the shared pass: it names its routes and takes the entries on them."""
+
+    def routes(self) -> Iterable[tuple[Route, Handler]]:
+        raise NotImplementedError
+
+
+class Oracle(Part):
+    """One invariant: fed by :func:`stream`, then asked for its :class:`Verdict`."""
+
+    invariant: ClassVar[str]
+    key: ClassVar[str]
+    #: The parameters it takes in ``expect:`` and their defaults.
+    params: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:
+        self.context = context
+        self.facts = facts
+        self.violations: list[InvariantViolation] = []
+        self.checked = 0
+
+    def verdict(self) -> Verdict:
+        self.judge()
+        found = tuple(self.violations)
+        return Verdict(self.invariant, self.key, not found, self.checked, found)
+
+    def judge(self) -> None:
+        """Decide, once everything has been fed; add to ``violations`` and ``checked``."""
+        raise NotImplementedError
+
+    def violate(self, borrower: str | None, loan: str | None, message: str, chain: Iterable[int]) -> None:
+        self.violations.append(
+            InvariantViolation(self.invariant, self.key, borrower, loan, mask_text(message), tuple(sorted(set(chain))))
+        )
+
+
+def stream(journal: Journal, parts: Sequence[Part]) -> None:
+    """Feed ``parts`` every entry on their routes, in ``seq`` order, in one pass over ``journal``."""
+    table: dict[Route, list[Handler]] = {}
+    kinds: set[str] = set()
+    for part in parts:
+        for route, handler in part.routes():
+            table.setdefault(route, []).append(handler)
+            kinds.add(route[0])
+    if not kinds:
+        return
+    merged: dict[Route, tuple[Handler, ...]] = {}
+    for entry in journal.iter(kind=sorted(kinds)):
+        route = (entry.kind, entry.partner, entry.operation)
+        handlers = merged.get(route)
+        if handlers is None:
+            keys = dict.fromkeys((route, (route[0], route[1], None), (route[0], None, None)))
+            handlers = merged[route] = tuple(h for key in keys for h in table.get(key, ()))
+        for handler in handlers:
+            handler(entry)
+
+
+# -- parameters ------------------------------------------------------------------------------------------
+
+
+def read_params(oracle: type[Oracle], given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``given`` over the oracle's defaults; spans as :class:`Span` (from a Span or its text).
+
+    Raises :class:`ConfigError` naming an unknown parameter (with the closest known one) or a bad span.
+    """
+    if given is None:
+        given = {}
+    if not isinstance(given, Mapping):
+        raise ConfigError(
+            f"expect.{oracle.key} takes a mapping of parameters ({_known(oracle)}), got {given!r}",
+            field=oracle.key,
+        )
+    values = dict(oracle.params)
+    for name, value in given.items():
+        if name not in oracle.params:
+            close = difflib.get_close_matches(str(name), list(oracle.params), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ConfigError(
+                f"expect.{oracle.key}: unknown parameter {name!r}; {hint}it takes {_known(oracle)}",
+                field=f"{oracle.key}.{name}",
+            )
+        default = oracle.params[name]
+        if isinstance(default, Span):
+            value = _span(oracle.key, str(name), value)
+        values[str(name)] = value
+    return values
+
+
+def _known(oracle: type[Oracle]) -> str:
+    if not oracle.params:
+        return "no parameters: write {}"
+    return ", ".join(f"{name} (default {value})" for name, value in oracle.params.items())
+
+
+def _span(key: str, name: str, value: object) -> Span:
+    if isinstance(value, Span):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_span(value)
+        except ConfigError as exc:
+            raise ConfigError(f"expect.{key}.{name}: {exc}", field=f"{key}.{name}") from None
+    raise ConfigError(
+        f"expect.{key}.{name} must be a span such as '30 business days' or '20 days', got {value!r}",
+        field=f"{key}.{name}",
+    )
+
+
+# -- reading entries -------------------------------------------------------------------------------------
+
+
+def body_of(entry: Entry) -> Any:
+    """The JSON body a request, response or delivery carried (``None`` without one)."""
+    return entry.data.get("body")
+
+
+def source_of(entry: Entry) -> str | None:
+    """Who sent a request: its ``x-lendsim-source`` header (``None`` for an outside client)."""
+    headers = entry.data.get("headers")
+    if isinstance(headers, Mapping):
+        value = headers.get(_SOURCE_HEADER)
+        return value if isinstance(value, str) else None
+    return None
+
+
+def as_text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def as_int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def as_money(value: object) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return money(str(value)) if isinstance(value, int | float | str | Decimal) else None
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def parse_instant(value: object) -> datetime | None:
+    """An ISO-8601 instant with an offset; ``None`` for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return instant if instant.utcoffset() is not None else None
+
+
+def parse_date(value: object) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def day_end(calendar: Calendar, day: date) -> datetime:
+    """The first instant after local date ``day``."""
+    return calendar.at(day + timedelta(days=1), time(0))
+
+
+def stamp(calendar: Calendar, instant: datetime) -> str:
+    """An instant as a reader wants it in a message: local, to the minute (seconds when they matter)."""
+    local = instant.astimezone(calendar.tz)
+    return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
+
+
+def is_negative(segment: object) -> bool:
+    """Whether a monthly segment (``AcctMthlyBlgInfSgmt``) reports negative information."""
+    if not isinstance(segment, Mapping):
+        return False
+    return (
+        str(segment.get("RpyStatus")) in NEGATIVE_RPY_STATUS or str(segment.get("AcctStatus")) in NEGATIVE_ACCT_STATUS
+    )
+
+
+def bounded(items: Sequence[_T], keep: int = 3) -> list[_T]:
+    """The first and last ``keep`` of ``items``: a chain names a storm without listing all of it."""
+    if len(items) <= 2 * keep:
+        return list(items)
+    return [*items[:keep], *items[-keep:]]
+
+
+def canonical(value: object) -> str:
+    """A stable text of JSON-like data, to compare or group by."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)

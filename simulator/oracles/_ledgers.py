@@ -1,0 +1,155 @@
+"""O4 ``ledgers_reconcile``: the platform's ledger equals the bank's postings, per loan and installment, to the cent.
+
+The platform's side is the last ``platformLedger`` event (partner ``platform``; its data is what the
+platform's ``platformLedger`` operation returns: ``loans[].installments[]`` with ``paidPrincipal``,
+``paidInterest``, ``paidFee``). The bank's side is the sum of the ``repayPosted`` lines (``principal``,
+``interest``, ``fee``) journaled before that ledger was read. Penalties are not compared: the bank keeps the
+funder's penalty (and waives it when the money was collected in grace) while the platform keeps its own
+(``syncRealRepayInfo`` separates ``paidFundPenalty`` from ``paidPlatformPenalty``), so the two legitimately
+differ. A run without a ``platformLedger`` event cannot be reconciled and fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Final
+
+from simulator.journal import Entry
+from simulator.oracles._base import Context, Handler, Oracle, Route, as_int, as_money, as_text, bounded, stamp
+from simulator.oracles._facts import Facts
+from simulator.partners._money import ZERO, money_str
+
+__all__ = ["LedgersReconcile"]
+
+#: The compared parts: (the bank's repayPosted line field, the platform ledger's field).
+PARTS: Final = (("principal", "paidPrincipal"), ("interest", "paidInterest"), ("fee", "paidFee"))
+_SHOWN: Final = 4
+
+_Parts = tuple[Decimal, Decimal, Decimal]
+
+
+class LedgersReconcile(Oracle):
+    invariant = "O4"
+    key = "ledgers_reconcile"
+    params: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:
+        super().__init__(context, params, facts)
+        self.postings: dict[tuple[str, int], list[tuple[int, _Parts]]] = {}
+        self.repaid: dict[tuple[str, int], list[int]] = {}
+        self.ledger: tuple[int, datetime, Mapping[str, Any]] | None = None
+
+    def routes(self) -> Iterable[tuple[Route, Handler]]:
+        yield ("event", "bank", "repayPosted"), self._posted
+        yield ("event", "platform", "platformLedger"), self._ledger
+        yield ("event", "platform", "borrowerRepaid"), self._repaid
+
+    def _posted(self, entry: Entry) -> None:
+        lines = entry.data.get("lines")
+        if entry.loan is None or not isinstance(lines, list):
+            return
+        if entry.borrower is not None and self.facts.loan(entry.loan).borrower is None:
+            self.facts.loan(entry.loan).borrower = entry.borrower
+        for line in lines:
+            if not isinstance(line, Mapping):
+                continue
+            no = as_int(line.get("installmentNo"))
+            if no is None:
+                continue
+            parts = tuple(as_money(line.get(name)) or ZERO for name, _ in PARTS)
+            self.postings.setdefault((entry.loan, no), []).append((entry.seq, (parts[0], parts[1], parts[2])))
+
+    def _ledger(self, entry: Entry) -> None:
+        self.ledger = (entry.seq, entry.virtual_time, entry.data)
+
+    def _repaid(self, entry: Entry) -> None:
+        no = as_int(entry.data.get("installmentNo"))
+        if entry.loan is not None and no is not None:
+            self.repaid.setdefault((entry.loan, no), []).append(entry.seq)
+
+    def judge(self) -> None:
+        if self.ledger is None:
+            self.violate(
+                None,
+                None,
+                "no platformLedger event in the journal: the platform's ledger was never read, so it cannot be "
+                "reconciled with the bank's postings",
+                (),
+            )
+            return
+        seq, at, data = self.ledger
+        platform = self._platform(data)
+        if platform is None:
+            self.violate(None, None, "the platformLedger event holds no loans[] list: nothing to reconcile", (seq,))
+            return
+        bank: dict[tuple[str, int], _Parts] = {}
+        posted: dict[tuple[str, int], list[int]] = {}
+        for key, rows in self.postings.items():
+            for posting_seq, parts in rows:
+                if posting_seq < seq:
+                    bank[key] = _add(bank.get(key), parts)
+                    posted.setdefault(key, []).append(posting_seq)
+        by_loan: dict[str, set[int]] = {}
+        for loan, no in (*platform, *bank):
+            by_loan.setdefault(loan, set()).add(no)
+        for loan, installments in sorted(by_loan.items()):
+            self.checked += 1
+            numbers = sorted(installments)
+            differences: list[str] = []
+            chain = [seq]
+            for no in numbers:
+                ours, theirs = platform.get((loan, no)), bank.get((loan, no))
+                mine, bank_side = ours or (ZERO, ZERO, ZERO), theirs or (ZERO, ZERO, ZERO)
+                wrong = [
+                    f"{name} {money_str(a)} vs {money_str(b)}"
+                    for (name, _), a, b in zip(PARTS, mine, bank_side, strict=True)
+                    if a != b
+                ]
+                if not wrong:
+                    continue
+                where = " (not in the platform's ledger)" if ours is None else ""
+                where += " (nothing posted at the bank)" if theirs is None else ""
+                differences.append(f"installment {no}{where}: {', '.join(wrong)}")
+                chain.extend(bounded(self.repaid.get((loan, no), []), 1))
+                chain.extend(bounded(posted.get((loan, no), []), 2))
+            if differences:
+                shown = "; ".join(differences[:_SHOWN])
+                more = f"; and {len(differences) - _SHOWN} more" if len(differences) > _SHOWN else ""
+                self.violate(
+                    self.facts.borrower_of(loan),
+                    loan,
+                    f"loan {loan}: the platform's ledger (read {stamp(self.context.calendar, at)}) and the bank's "
+                    f"postings differ, platform vs bank — {shown}{more}",
+                    chain,
+                )
+
+    @staticmethod
+    def _platform(data: Mapping[str, Any]) -> dict[tuple[str, int], _Parts] | None:
+        loans = data.get("loans")
+        if not isinstance(loans, list):
+            return None
+        found: dict[tuple[str, int], _Parts] = {}
+        for loan in loans:
+            if not isinstance(loan, Mapping):
+                continue
+            number = as_text(loan.get("loanOuterNo"))
+            installments = loan.get("installments")
+            if number is None or not isinstance(installments, list):
+                continue
+            for row in installments:
+                if not isinstance(row, Mapping):
+                    continue
+                no = as_int(row.get("installmentNo"))
+                if no is None:
+                    continue
+                parts = tuple(as_money(row.get(name)) or ZERO for _, name in PARTS)
+                found[(number, no)] = _add(found.get((number, no)), (parts[0], parts[1], parts[2]))
+        return found
+
+
+def _add(total: _Parts | None, parts: _Parts) -> _Parts:
+    if total is None:
+        return parts
+    return (total[0] + parts[0], total[1] + parts[1], total[2] + parts[2])

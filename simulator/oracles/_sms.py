@@ -1,0 +1,106 @@
+"""O2 ``sms_unique``: at most one overdue SMS per loan, installment and template, and none to a non-borrower.
+
+Every delivered copy counts (``smsDelivered``; a ``duplicate`` fault at the handset makes several copies of
+one send, a retry storm makes several sends). An SMS is an *overdue* SMS when its template is the one the
+bank's overdue notices use (``overdueNoticeSent.templateCode``, ``bankNotice.smsTemplateCode``) or its OutId
+is an overdue notice's. Its (loan, installment) comes from that OutId, else from its number (the loan
+registered with it) and its ``dueDate`` parameter; an SMS that resolves to neither is grouped by OutId, else
+by number, template and parameters.
+
+Any SMS — overdue or not — that the gateway says reached someone other than the person it was meant for
+(``toIntended`` false, or ``recipient`` ≠ ``intended``) is a violation: it went to a non-borrower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from simulator.journal import Entry
+from simulator.masking import mask_phone
+from simulator.oracles._base import Context, Handler, Oracle, Route, bounded, stamp
+from simulator.oracles._facts import Facts, Sms
+
+__all__ = ["SmsUnique"]
+
+
+class SmsUnique(Oracle):
+    invariant = "O2"
+    key = "sms_unique"
+    params: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:
+        super().__init__(context, params, facts)
+        self.sends: dict[str, list[int]] = {}  # OutId -> sendSms requests
+
+    def routes(self) -> Iterable[tuple[Route, Handler]]:
+        yield ("request", "sms", "sendSms"), self._send
+
+    def _send(self, entry: Entry) -> None:
+        if entry.sms_out_id is not None:
+            self.sends.setdefault(entry.sms_out_id, []).append(entry.seq)
+
+    def judge(self) -> None:
+        facts = self.facts
+        groups: dict[tuple[str, ...], list[Sms]] = {}
+        targets: dict[tuple[str, ...], tuple[str, int] | None] = {}
+        strays: set[tuple[str | None, str | None, str | None]] = set()
+        for sms in facts.sms:
+            self.checked += 1
+            stray = (sms.biz_id, sms.phone, sms.recipient)
+            if sms.wrong_recipient and stray not in strays:  # once per send, however many copies
+                strays.add(stray)
+                self._stray(sms)
+            if not facts.is_overdue_notice(sms):
+                continue
+            target = facts.target(sms)
+            template = sms.template or "?"
+            if target is not None:
+                key: tuple[str, ...] = ("loan", target[0], str(target[1]), template)
+            elif sms.out_id is not None:
+                key = ("out", sms.out_id, template)
+            else:
+                key = ("to", sms.phone or "?", template, sms.params_key)
+            groups.setdefault(key, []).append(sms)
+            targets[key] = target
+        for key, copies in groups.items():
+            if len(copies) > 1:
+                self._repeated(copies, targets[key])
+
+    def _repeated(self, copies: list[Sms], target: tuple[str, int] | None) -> None:
+        first, last = copies[0], copies[-1]
+        sends = len({sms.biz_id for sms in copies})
+        phones = ", ".join(sorted({mask_phone(sms.phone) for sms in copies if sms.phone}))
+        calendar = self.context.calendar
+        loan, what = (target[0], f"loan {target[0]} installment {target[1]}") if target else (None, "one notice")
+        borrower = self.facts.borrower_of(loan) or first.intended or first.recipient
+        out_ids = sorted({sms.out_id for sms in copies if sms.out_id})
+        chain = [seq for out_id in out_ids for seq in bounded(self.sends.get(out_id, []), 2)]
+        if target is not None:
+            chain.extend(self.facts.notice_seqs.get(target, ()))
+        chain.extend(bounded([sms.seq for sms in copies], 3))
+        self.violate(
+            borrower,
+            loan,
+            f"{what}: the overdue SMS {first.template} was delivered {len(copies)} times "
+            f"({sends} send{'s' if sends != 1 else ''}) to {phones or 'an unknown number'} between "
+            f"{stamp(calendar, first.at)} and {stamp(calendar, last.at)}; at most one is allowed"
+            + (f" (OutId {', '.join(out_ids)})" if out_ids else ""),
+            chain,
+        )
+
+    def _stray(self, sms: Sms) -> None:
+        target = self.facts.target(sms)
+        loan = target[0] if target is not None else None
+        meant = sms.intended or self.facts.borrower_of(loan)
+        holder = f"held by {sms.recipient}" if sms.recipient else "held by someone else"
+        chain = [*bounded(self.sends.get(sms.out_id, []), 1), sms.seq] if sms.out_id else [sms.seq]
+        self.violate(
+            meant,
+            loan,
+            f"SMS {sms.template} meant for borrower {meant or '?'}"
+            + (f" (loan {loan} installment {target[1]})" if target else "")
+            + f" was delivered to {mask_phone(sms.phone) if sms.phone else 'a number'}, {holder}, "
+            f"at {stamp(self.context.calendar, sms.at)}: it reached a non-borrower",
+            chain,
+        )

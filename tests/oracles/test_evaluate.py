@@ -1,0 +1,86 @@
+"""``evaluate`` and the registry: keys, parameters, order, one pass for all."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from simulator.clock import Span
+from simulator.errors import ConfigError
+from simulator.journal import Journal
+from simulator.oracles import INVARIANTS, ORACLES, evaluate
+from tests.oracles.story import CALENDAR, Story, at
+
+SCHEMA = Path(__file__).resolve().parents[2] / "simulator" / "scenario" / "schema.json"
+
+
+def test_an_unknown_invariant_is_refused_with_the_closest_key() -> None:
+    with pytest.raises(ConfigError, match="unknown invariant 'sms_uniqe'; did you mean 'sms_unique'"):
+        evaluate(Journal(), {"sms_uniqe": {}}, calendar=CALENDAR, end=at(7, 1))
+
+
+def test_an_unknown_parameter_is_refused_with_the_closest_one() -> None:
+    with pytest.raises(ConfigError, match="dispute_sla: unknown parameter 'withn'; did you mean 'within'"):
+        evaluate(Journal(), {"dispute_sla": {"withn": "20 days"}}, calendar=CALENDAR, end=at(7, 1))
+    with pytest.raises(ConfigError, match="no parameters"):
+        evaluate(Journal(), {"sms_unique": {"window": "1 day"}}, calendar=CALENDAR, end=at(7, 1))
+
+
+def test_a_bad_window_or_end_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"no_false_delinquency\.window"):
+        evaluate(Journal(), {"no_false_delinquency": {"window": "soon"}}, calendar=CALENDAR, end=at(7, 1))
+    with pytest.raises(ConfigError, match="timezone-aware"):
+        evaluate(Journal(), {"sms_unique": {}}, calendar=CALENDAR, end=datetime(2019, 7, 1))
+
+
+def test_verdicts_come_in_invariant_order_one_per_key_and_none_params_mean_defaults() -> None:
+    story = Story()
+    story.loan()
+    expect = {
+        "dispute_sla": None,
+        "no_false_delinquency": {"window": Span(30, business=True)},
+        "pii_minimized": {},
+    }
+
+    verdicts = evaluate(story.journal, expect, calendar=CALENDAR, end=at(7, 1))
+
+    assert [(v.invariant, v.key) for v in verdicts] == [
+        ("O1", "no_false_delinquency"),
+        ("O7", "pii_minimized"),
+        ("O8", "dispute_sla"),
+    ]
+    assert all(v.held and v.violations == () for v in verdicts)
+    assert evaluate(story.journal, {}, calendar=CALENDAR, end=at(7, 1)) == []
+
+
+def test_the_registry_covers_every_key_of_the_scenario_schema() -> None:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    keys = list(schema["properties"]["expect"]["properties"])
+
+    assert list(ORACLES) == keys == list(INVARIANTS)
+    assert [oracle.invariant for oracle in ORACLES.values()] == [f"O{n}" for n in range(1, 9)]
+
+
+def test_each_invariant_alone_gives_the_same_verdict_as_in_the_shared_pass() -> None:
+    story = Story()
+    story.loan()
+    story.repaid(at(5, 10, 20, 15))
+    story.overdue(at(5, 14, 2))
+    story.notice_failed(at(5, 14, 2))
+    story.loaded(at(5, 14, 12), "SUB1")
+    story.dispute(at(5, 16, 9))
+    expect: dict[str, dict[str, object]] = {key: {} for key in ORACLES}
+
+    together = evaluate(story.journal, expect, calendar=CALENDAR, end=at(7, 1))
+    alone = [INVARIANTS[key](story.journal, {}, calendar=CALENDAR, end=at(7, 1)) for key in ORACLES]
+
+    assert together == alone
+    assert {v.key for v in together if not v.held} >= {
+        "no_false_delinquency",
+        "notice_before_negative_report",
+        "ledgers_reconcile",
+        "dispute_sla",
+    }

@@ -1,0 +1,72 @@
+"""O4 ledgers_reconcile on hand-built journals."""
+
+from __future__ import annotations
+
+from tests.oracles.story import LOAN, Story, at, check, paid_row
+
+KEY = "ledgers_reconcile"
+
+
+def test_a_platform_ledger_that_matches_the_postings_to_the_cent_holds() -> None:
+    story = Story()
+    story.loan()
+    story.posted(at(3, 10, 9), no=1, interest="18.00", serial="RP1")
+    story.posted(at(5, 10, 9), no=3, serial="RP3")
+    story.ledger(at(7, 1), [paid_row(1, interest="18.00"), paid_row(2, "0.00", "0.00"), paid_row(3)])
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    assert verdict.held and verdict.checked == 1
+
+
+def test_a_collection_the_bank_never_posted_is_a_violation() -> None:
+    story = Story()
+    story.loan()
+    repaid = story.repaid(at(5, 10, 20, 15))
+    ledger = story.ledger(at(7, 1), [paid_row(3)])
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    (violation,) = verdict.violations
+    assert (violation.invariant, violation.borrower, violation.loan) == ("O4", "B000123", LOAN)
+    assert "installment 3 (nothing posted at the bank): principal 1000.00 vs 0.00, interest 6.00 vs 0.00" in (
+        violation.message
+    )
+    assert violation.chain == (repaid, ledger)
+
+
+def test_a_double_posting_is_a_violation() -> None:
+    story = Story()
+    story.loan()
+    first = story.posted(at(5, 10, 9), serial="RP3")
+    second = story.posted(at(5, 10, 10), serial="RP3-retry")
+    ledger = story.ledger(at(7, 1), [paid_row(3)])
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    (violation,) = verdict.violations
+    assert "installment 3: principal 1000.00 vs 2000.00, interest 6.00 vs 12.00" in violation.message
+    assert violation.chain == (first, second, ledger)
+
+
+def test_penalties_may_differ_and_postings_after_the_ledger_was_read_do_not_count() -> None:
+    story = Story()
+    story.loan()
+    story.posted(at(5, 10, 9))
+    row = paid_row(3) | {"paidPenalty": "2.00"}
+    story.ledger(at(7, 1), [row])
+    story.posted(at(7, 1, 0, 0, 1), no=2, serial="RP2")
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    assert verdict.held
+
+
+def test_a_run_without_the_platforms_ledger_cannot_be_reconciled() -> None:
+    story = Story()
+    story.loan()
+    story.posted(at(5, 10, 9))
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    assert not verdict.held and "no platformLedger event" in verdict.violations[0].message

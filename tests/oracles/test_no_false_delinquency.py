@@ -1,0 +1,161 @@
+"""O1 no_false_delinquency on hand-built journals."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.clock import Span
+from simulator.errors import ConfigError
+from tests.oracles.story import LOAN, Story, at, check, record
+
+KEY = "no_false_delinquency"
+
+
+def wrongly_reported(story: Story) -> dict[str, int]:
+    """Installment 3 collected on its due date, the forward refused, marked overdue, notified, reported."""
+    story.loan()
+    seqs = {"repaid": story.repaid(at(5, 10, 20, 15))}
+    seqs["request"], seqs["answer"] = story.apply(at(5, 10, 20, 15), status=503)
+    seqs["overdue"] = story.overdue(at(5, 14, 2))
+    seqs["notice"] = story.notice_sent(at(5, 14, 2))
+    seqs["sms"] = story.sms(at(5, 14, 2, 0, 7))
+    story.submit(at(5, 14, 4), "SUB1", [record("2019-05", "1")])
+    seqs["furnished"] = story.furnished(at(5, 14, 4), "SUB1")
+    seqs["loaded"] = story.loaded(at(5, 14, 12), "SUB1")
+    return seqs
+
+
+def test_an_installment_paid_on_time_and_never_reported_holds() -> None:
+    story = Story()
+    story.loan()
+    story.repaid(at(5, 10, 9))
+    story.apply(at(5, 10, 9))
+    story.posted(at(5, 10, 9, 0, 2))
+    story.loaded(at(5, 11, 12), "SUB1", rpy="N")
+
+    verdict = check(story.journal, KEY, end=at(7, 31))
+
+    assert verdict.held and verdict.checked == 1 and verdict.violations == ()
+
+
+def test_a_wrongful_overdue_left_standing_names_the_bank_and_the_bureau_with_the_chain_of_events() -> None:
+    story = Story()
+    seqs = wrongly_reported(story)
+
+    verdict = check(story.journal, KEY, end=at(7, 31))
+
+    (violation,) = verdict.violations
+    assert not verdict.held and verdict.invariant == "O1"
+    assert (violation.borrower, violation.loan) == ("B000123", LOAN)
+    assert "installment 3" in violation.message and "2019-05-10" in violation.message
+    assert "the bank still shows it overdue" in violation.message
+    assert "the bureau still reports 2019-05 as RpyStatus 1" in violation.message
+    assert "30 business days window counted from 2019-05-14" in violation.message
+    assert violation.chain == tuple(sorted(seqs.values()))
+
+
+def test_a_correction_within_the_window_clears_the_installment() -> None:
+    story = Story()
+    wrongly_reported(story)
+    story.posted(at(5, 14, 18))
+    story.cleared(at(5, 14, 18))
+    story.loaded(at(5, 16, 18), "SUB2", rpy="C", kind="212")
+
+    verdict = check(story.journal, KEY, end=at(7, 31))
+
+    assert verdict.held and verdict.checked == 1
+
+
+def test_a_correction_after_the_window_is_too_late_even_if_the_run_goes_on() -> None:
+    story = Story()
+    wrongly_reported(story)
+    story.cleared(at(5, 14, 18))
+    story.loaded(at(5, 30, 18), "SUB2", rpy="C", kind="212")
+
+    verdict = check(story.journal, KEY, end=at(7, 31), params={"window": "5 business days"})
+
+    (violation,) = verdict.violations
+    assert "5 business days window" in violation.message
+    assert "RpyStatus 1" in violation.message and "bank still shows" not in violation.message
+
+
+def test_a_run_that_ends_inside_the_window_is_judged_at_its_end() -> None:
+    story = Story()
+    wrongly_reported(story)
+    story.cleared(at(5, 14, 18))
+    story.loaded(at(5, 16, 18), "SUB2", rpy="C", kind="212")
+
+    before = check(story.journal, KEY, end=at(5, 15))
+    after = check(story.journal, KEY, end=at(5, 17))
+
+    assert not before.held and "at the end of the run (2019-05-15 00:00)" in before.violations[0].message
+    assert after.held
+
+
+def test_a_dispute_still_flagged_at_the_end_of_the_window_is_a_violation() -> None:
+    story = Story()
+    wrongly_reported(story)
+    story.cleared(at(5, 14, 18))
+    dispute = story.dispute(at(5, 16, 9))
+    story.loaded(at(5, 16, 18), "SUB2", rpy="C", kind="212")
+
+    verdict = check(story.journal, KEY, end=at(7, 31))
+
+    (violation,) = verdict.violations
+    assert "dispute DSP1 of 2019-05 (filed 2019-05-16 09:00) is still flagged" in violation.message
+    assert dispute in violation.chain
+
+
+def test_a_borrower_who_paid_after_the_grace_is_not_judged() -> None:
+    story = Story()
+    story.loan()
+    story.repaid(at(5, 14, 0, 0, 1))  # the grace ended at the close of 13 May
+    story.overdue(at(5, 14, 2))
+    story.loaded(at(5, 14, 12), "SUB1")
+
+    verdict = check(story.journal, KEY, end=at(7, 31))
+
+    assert verdict.held and verdict.checked == 0
+
+
+def test_a_partial_payment_leaves_the_installment_legitimately_overdue() -> None:
+    story = Story()
+    story.loan()
+    story.repaid(at(5, 10, 9), amount="500.00")
+    story.overdue(at(5, 14, 2))
+
+    verdict = check(story.journal, KEY, end=at(7, 31))
+
+    assert verdict.held and verdict.checked == 0
+
+
+def test_the_window_takes_a_span_or_its_text_and_refuses_unknown_parameters() -> None:
+    story = Story()
+    wrongly_reported(story)
+
+    as_text = check(story.journal, KEY, end=at(7, 31), params={"window": "10 days"})
+    as_span = check(story.journal, KEY, end=at(7, 31), params={"window": Span(10, business=False)})
+
+    assert as_text == as_span and "10 days window" in as_text.violations[0].message
+    with pytest.raises(ConfigError, match="did you mean 'window'"):
+        check(story.journal, KEY, end=at(7, 31), params={"windw": "10 days"})
+
+
+def test_a_payment_without_an_installment_number_pays_the_oldest_installment_due() -> None:
+    story = Story()
+    story.loan()
+    story.repaid(at(3, 10, 9), no=1, amount="1018.00", due="2019-03-10")
+    story.event(
+        "platform",
+        "borrowerRepaid",
+        at(4, 10, 9),
+        borrower="B000123",
+        loan=LOAN,
+        data={"amount": "1012.00", "paidAt": at(4, 10, 9).isoformat()},
+    )
+    story.overdue(at(4, 14, 2), no=2, due="2019-04-10")
+
+    verdict = check(story.journal, KEY, end=at(7, 31))
+
+    (violation,) = verdict.violations
+    assert verdict.checked == 2 and "installment 2 (due 2019-04-10" in violation.message

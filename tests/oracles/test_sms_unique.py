@@ -1,0 +1,88 @@
+"""O2 sms_unique on hand-built journals."""
+
+from __future__ import annotations
+
+from tests.oracles.story import LOAN, PHONE, Story, at, check
+
+KEY = "sms_unique"
+
+
+def test_one_overdue_sms_per_installment_holds() -> None:
+    story = Story()
+    story.loan()
+    story.notice_sent(at(5, 14, 2))
+    story.sms(at(5, 14, 2, 0, 7))
+    story.notice_sent(at(6, 14, 2), no=2, out_id=f"ovd-{LOAN}-2-SMS_153055065")
+    story.sms(at(6, 14, 2, 0, 7), out_id=f"ovd-{LOAN}-2-SMS_153055065", params={"dueDate": "2019-04-10"}, biz="2^0")
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    assert verdict.held and verdict.checked == 2
+
+
+def test_a_retry_storm_of_seven_sends_is_one_violation_with_the_phone_masked() -> None:
+    story = Story()
+    story.loan()
+    send = story.send(at(5, 14, 2))
+    notice = story.notice_sent(at(5, 14, 2))
+    copies = [story.sms(at(5, 14, 2, 0, 7), biz=f"{n}^0") for n in range(7)]
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    (violation,) = verdict.violations
+    assert (violation.invariant, violation.borrower, violation.loan) == ("O2", "B000123", LOAN)
+    assert "installment 3" in violation.message and "delivered 7 times (7 sends)" in violation.message
+    assert "139****5678" in violation.message and PHONE not in violation.message
+    assert violation.chain == (send, notice, *copies[:3], *copies[-3:])
+
+
+def test_copies_of_one_send_count_too() -> None:
+    story = Story()
+    story.loan()
+    story.notice_sent(at(5, 14, 2))
+    for copy in (1, 2, 3):
+        story.sms(at(5, 14, 2, 0, 7), copy=copy)
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    assert "delivered 3 times (1 send)" in verdict.violations[0].message
+
+
+def test_the_platforms_own_overdue_sms_for_the_same_installment_is_a_duplicate() -> None:
+    story = Story()
+    story.loan()
+    story.notice_sent(at(5, 14, 2))
+    story.sms(at(5, 14, 2, 0, 7))
+    story.sms(at(5, 14, 9), out_id=None, recipient="B000123", intended=None, to_intended=None, biz="9^0")
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    (violation,) = verdict.violations
+    assert violation.loan == LOAN and "delivered 2 times" in violation.message
+
+
+def test_repeated_sms_of_other_templates_are_not_overdue_sms() -> None:
+    story = Story()
+    story.loan()
+    story.notice_sent(at(5, 14, 2))
+    for n in range(3):
+        story.sms(at(5, 14, 9, n), out_id=None, template="SMS_153055090", params={"code": "1234"}, biz=f"{n}^0")
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    assert verdict.held and verdict.checked == 3
+
+
+def test_an_sms_delivered_to_whoever_now_holds_the_number_is_a_violation() -> None:
+    story = Story()
+    story.loan()
+    story.notice_sent(at(5, 14, 2))
+    delivered = story.sms(at(5, 14, 2, 0, 7), recipient="B999999", to_intended=False)
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    (violation,) = verdict.violations
+    assert violation.borrower == "B000123" and violation.loan == LOAN
+    assert "delivered to 139****5678, held by B999999" in violation.message and "non-borrower" in violation.message
+    assert PHONE not in violation.message
+    assert violation.chain == (delivered,)
