@@ -9,6 +9,7 @@ import click
 
 from simulator._version import __version__
 from simulator.cli._contracts import contracts_command
+from simulator.cli._example_platform import example_platform_command
 from simulator.cli._lint import lint_command
 from simulator.cli._run import run_command
 from simulator.cli._serve import serve_command
@@ -31,6 +32,7 @@ cli.add_command(serve_command)
 cli.add_command(contracts_command)
 cli.add_command(lint_command)
 cli.add_command(run_command)
+cli.add_command(example_platform_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

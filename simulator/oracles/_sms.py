@@ -7,6 +7,10 @@ is an overdue notice's. Its (loan, installment) comes from that OutId, else from
 registered with it) and its ``dueDate`` parameter; an SMS that resolves to neither is grouped by OutId, else
 by number, template and parameters.
 
+Any other SMS the sender keyed with an OutId (a platform's own message about an installment, such as "we will
+restore your credit record") is held to the same rule per (OutId, template): a blind retry storm under one key
+is as much a duplicate as the bank's.
+
 Any SMS — overdue or not — that the gateway says reached someone other than the person it was meant for
 (``toIntended`` false, or ``recipient`` ≠ ``intended``) is a violation: it went to a non-borrower.
 """
@@ -51,8 +55,8 @@ class SmsUnique(Oracle):
             if sms.wrong_recipient and stray not in strays:  # once per send, however many copies
                 strays.add(stray)
                 self._stray(sms)
-            if not facts.is_overdue_notice(sms):
-                continue
+            if not facts.is_overdue_notice(sms) and sms.out_id is None:
+                continue  # not about an installment, and no sender key to tell a repeat by
             target = facts.target(sms)
             template = sms.template or "?"
             if target is not None:
@@ -82,7 +86,8 @@ class SmsUnique(Oracle):
         self.violate(
             borrower,
             loan,
-            f"{what}: the overdue SMS {first.template} was delivered {len(copies)} times "
+            f"{what}: the {'overdue ' if self.facts.is_overdue_notice(first) else ''}SMS {first.template} was "
+            f"delivered {len(copies)} times "
             f"({sends} send{'s' if sends != 1 else ''}) to {phones or 'an unknown number'} between "
             f"{stamp(calendar, first.at)} and {stamp(calendar, last.at)}; at most one is allowed"
             + (f" (OutId {', '.join(out_ids)})" if out_ids else ""),

@@ -107,7 +107,7 @@ class InProcessDriver:
 class HttpDriver:
     """Drive a platform served at ``url`` (it implements contracts/platform.yaml over HTTP)."""
 
-    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, *, timeout: float = 600.0) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._client = httpx.Client(base_url=self.url, timeout=timeout)

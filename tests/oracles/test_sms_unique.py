@@ -73,6 +73,19 @@ def test_repeated_sms_of_other_templates_are_not_overdue_sms() -> None:
     assert verdict.held and verdict.checked == 3
 
 
+def test_a_platforms_own_sms_repeated_under_one_out_id_is_a_violation() -> None:
+    story = Story()
+    story.loan()
+    out_id = f"nv-{LOAN}-3-SMS_153055080"
+    for n in range(7):
+        story.sms(at(5, 14, 20, n), out_id=out_id, template="SMS_153055080", params={"bank": "民生银行"}, biz=f"{n}^0")
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    (violation,) = verdict.violations
+    assert "SMS SMS_153055080 was delivered 7 times" in violation.message and out_id in violation.message
+
+
 def test_an_sms_delivered_to_whoever_now_holds_the_number_is_a_violation() -> None:
     story = Story()
     story.loan()

@@ -1,0 +1,26 @@
+"""``lendsim example-platform``: serve a reference platform over HTTP (contracts/platform.yaml)."""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["example_platform_command"]
+
+
+@click.command("example-platform")
+@click.argument("name", type=click.Choice(["naive", "resilient"]))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=9000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def example_platform_command(name: str, host: str, port: int, log_level: str) -> None:
+    """Serve the NAME reference platform (naive or resilient) for `lendsim run --platform http://HOST:PORT`."""
+    import uvicorn
+    from lendsim_examples.asgi import app_for
+
+    click.echo(f"  {name} reference platform at http://{host}:{port} (contracts/platform.yaml)")
+    uvicorn.run(app_for(name), host=host, port=port, log_level=log_level, access_log=False)
