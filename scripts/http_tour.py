@@ -1,6 +1,6 @@
-"""The foundation demo: start ``lendsim serve``, send a repayment through it over HTTP, print the journal.
+"""A tour of `lendsim serve`: start it, send a repayment through the bank over HTTP, print the journal.
 
-Run through ``scripts/demo`` (which sets up .venv). Exits non-zero if any step does not behave.
+Run with `.venv/bin/python scripts/http_tour.py`. Exits non-zero if any step does not behave.
 """
 
 from __future__ import annotations

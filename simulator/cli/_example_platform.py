@@ -20,6 +20,7 @@ __all__ = ["example_platform_command"]
 def example_platform_command(name: str, host: str, port: int, log_level: str) -> None:
     """Serve the NAME reference platform (naive or resilient) for `lendsim run --platform http://HOST:PORT`."""
     import uvicorn
+
     from lendsim_examples.asgi import app_for
 
     click.echo(f"  {name} reference platform at http://{host}:{port} (contracts/platform.yaml)")

@@ -23,18 +23,18 @@ def replay_command(result: RunResult, platform: str) -> str:
 
 
 def _chain(result: RunResult, seqs: Sequence[int]) -> list[str]:
+    """One line per journal entry of a violation's chain (each fetched by its seq, not by a scan)."""
     lines = []
-    wanted = set(seqs)
-    for entry in result.sim.journal.iter():
-        if entry.seq in wanted:
-            what = entry.operation or ""
-            status = f" {entry.status}" if entry.status is not None else ""
-            lines.append(
-                f"#{entry.seq} {entry.virtual_time.isoformat()} {entry.kind} {entry.partner or ''} {what}{status}"
-            )
-            wanted.discard(entry.seq)
-            if not wanted:
-                break
+    for seq in seqs:
+        page = result.sim.journal.query(after=seq - 1, limit=1)
+        if not page.items:
+            continue
+        entry = page.items[0]
+        status = f" {entry.status}" if entry.status is not None else ""
+        lines.append(
+            f"#{entry.seq} {entry.virtual_time.isoformat()} {entry.kind} {entry.partner or ''} "
+            f"{entry.operation or ''}{status}"
+        )
     return lines
 
 

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lendsim_examples import Platform, snake
-
 from simulator import Simulator
 from simulator.core import DeliveryResult
 from simulator.journal import Entry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lendsim_examples import SAFEGUARDS, NaivePlatform, Platform, ResilientPlatform, naive, resilient, snake
 
 

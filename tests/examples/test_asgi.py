@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from lendsim_examples import Platform, PlatformApp, app_for, create_app, naive, resilient
 
+from lendsim_examples import Platform, PlatformApp, app_for, create_app, naive, resilient
 from simulator._resources import bundled_contracts_dir
 from simulator.openapi import load_contract
 from tests.examples.helpers import LOAN_NO, at, incident, run_platform

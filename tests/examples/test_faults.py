@@ -10,7 +10,6 @@ from typing import Any
 
 from lendsim_examples import Platform, naive, resilient
 from lendsim_examples.resilient import ResilientPlatform
-
 from simulator.partners.bank import BankConfig
 from tests.examples.helpers import Run, at, run_platform
 from tests.partners.bank.helpers import repayment

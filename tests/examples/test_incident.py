@@ -5,7 +5,6 @@ gets the payment posted with its key and collection time, has the record correct
 from __future__ import annotations
 
 from lendsim_examples import naive, resilient
-
 from tests.examples.helpers import LOAN_NO, at, incident, run_platform
 
 NEGATIVE = {"1", "2", "3", "4", "5", "6", "7"}

@@ -7,8 +7,8 @@ import logging
 from typing import Any
 
 import pytest
-from lendsim_examples import LOGGER_NAME, Platform, naive, resilient
 
+from lendsim_examples import LOGGER_NAME, Platform, naive, resilient
 from simulator.masking import mask_text
 from tests.examples.helpers import CARD, ID_NUMBER, PHONE, Run, at, incident, run_platform
 
