@@ -19,7 +19,12 @@ from simulator.testing._routes import mock_router
 from simulator.testing._transport import SimulatorTransport, base_url
 from simulator.world import Simulator
 
-__all__ = ["Lendsim", "PlatformHandler"]
+__all__ = ["InvariantFailure", "Lendsim", "PlatformHandler"]
+
+
+class InvariantFailure(AssertionError):
+    """``lendsim.check()`` found invariants violated; the message lists each with its chain of events."""
+
 
 #: A platform's receiver in a test: given the receiver's operationId (``repayResultNotify``, ``bankNotice``,
 #: ``smsReport``), the body and the headers, it answers with a status, a (status, body) pair or an httpx.Response.
@@ -110,6 +115,37 @@ class Lendsim:
         self.sim.deliverer = send
 
     # -- what happened -------------------------------------------------------------------------------
+
+    def check(self, expect: Mapping[str, Mapping[str, Any] | None] | None = None) -> None:
+        """Judge the journal with invariants (all of O1–O8 that apply in-process by default: every one but
+        ``ledgers_reconcile``, which needs the platform's ledger) and fail with :class:`InvariantFailure`
+        listing each violation and its chain of events."""
+        from simulator.oracles import INVARIANTS, evaluate
+
+        wanted = dict(expect) if expect is not None else {key: {} for key in INVARIANTS if key != "ledgers_reconcile"}
+        grace = self.sim.bank.config.grace_days if self.sim.bank is not None else 3
+        verdicts = evaluate(self.sim.journal, wanted, calendar=self.sim.clock.calendar, end=self.now, grace_days=grace)
+        broken = [verdict for verdict in verdicts if not verdict.held]
+        if broken:
+            lines = []
+            for verdict in broken:
+                lines.append(f"{verdict.invariant} {verdict.key}: {len(verdict.violations)} violation(s)")
+                for violation in verdict.violations[:5]:
+                    lines.append(f"  loan {violation.loan or '-'}: {violation.message}")
+                    lines.extend(f"    {line}" for line in self._chain(violation.chain))
+            raise InvariantFailure("lendsim: invariants violated\n" + "\n".join(lines))
+
+    def _chain(self, seqs: Iterable[int]) -> list[str]:
+        lines = []
+        for seq in seqs:
+            page = self.sim.journal.query(after=seq - 1, limit=1)
+            for entry in page.items:
+                status = f" {entry.status}" if entry.status is not None else ""
+                lines.append(
+                    f"#{entry.seq} {entry.virtual_time.isoformat()} {entry.kind} {entry.partner or ''} "
+                    f"{entry.operation or ''}{status}"
+                )
+        return lines
 
     @property
     def journal(self) -> Journal:

@@ -113,3 +113,30 @@ def test_typo(lendsim):
 
     result.stdout.fnmatch_lines(["*@pytest.mark.lendsim*sede*accepted: seed, start, passthrough_hosts, strict*"])
     assert result.ret != 0
+
+
+def test_check_passes_a_clean_journal_and_fails_with_each_violation_and_its_chain(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+import httpx, pytest
+from simulator.testing import InvariantFailure
+
+SMS = {"PhoneNumbers": "13912345678", "SignName": "小米金融", "TemplateCode": "SMS_153055080",
+       "TemplateParam": '{"bank":"民生银行"}', "OutId": "my-LN1-1-SMS_153055080"}
+
+def test_check(lendsim):
+    lendsim.check()  # nothing happened yet: every invariant holds
+    for _ in range(2):  # a platform that sends the same keyed SMS twice
+        assert httpx.post(lendsim.base_url("sms") + "/send", json=SMS).json()["Code"] == "OK"
+    lendsim.advance(minutes=1)
+    with pytest.raises(InvariantFailure) as caught:
+        lendsim.check()
+    message = str(caught.value)
+    assert "O2 sms_unique: 1 violation(s)" in message
+    assert "delivered 2 times" in message and "smsDelivered" in message
+    assert "13912345678" not in message  # personal data masked
+""",
+    )
+
+    result.assert_outcomes(passed=1)
