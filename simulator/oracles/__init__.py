@@ -33,6 +33,7 @@ from simulator.oracles._base import (
     stream,
 )
 from simulator.oracles._bureau import BureauConverges
+from simulator.oracles._chain import describe_chain
 from simulator.oracles._delinquency import NoFalseDelinquency
 from simulator.oracles._disputes import DisputeSla
 from simulator.oracles._facts import Facts
@@ -51,6 +52,7 @@ __all__ = [
     "Check",
     "InvariantViolation",
     "Verdict",
+    "describe_chain",
     "evaluate",
 ]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.masking import NAME_KEYS, mask_text, mask_value
+from simulator.oracles import describe_chain
 from simulator.run._runner import RunResult
 
 __all__ = ["console_summary", "json_report", "junit_xml", "replay_command"]
@@ -23,19 +24,7 @@ def replay_command(result: RunResult, platform: str) -> str:
 
 
 def _chain(result: RunResult, seqs: Sequence[int]) -> list[str]:
-    """One line per journal entry of a violation's chain (each fetched by its seq, not by a scan)."""
-    lines = []
-    for seq in seqs:
-        page = result.sim.journal.query(after=seq - 1, limit=1)
-        if not page.items:
-            continue
-        entry = page.items[0]
-        status = f" {entry.status}" if entry.status is not None else ""
-        lines.append(
-            f"#{entry.seq} {entry.virtual_time.isoformat()} {entry.kind} {entry.partner or ''} "
-            f"{entry.operation or ''}{status}"
-        )
-    return lines
+    return describe_chain(result.sim.journal, seqs)
 
 
 def console_summary(result: RunResult, platform: str) -> str:

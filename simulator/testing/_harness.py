@@ -120,7 +120,7 @@ class Lendsim:
         """Judge the journal with invariants (all of O1–O8 that apply in-process by default: every one but
         ``ledgers_reconcile``, which needs the platform's ledger) and fail with :class:`InvariantFailure`
         listing each violation and its chain of events."""
-        from simulator.oracles import INVARIANTS, evaluate
+        from simulator.oracles import INVARIANTS, describe_chain, evaluate
 
         wanted = dict(expect) if expect is not None else {key: {} for key in INVARIANTS if key != "ledgers_reconcile"}
         grace = self.sim.bank.config.grace_days if self.sim.bank is not None else 3
@@ -132,20 +132,8 @@ class Lendsim:
                 lines.append(f"{verdict.invariant} {verdict.key}: {len(verdict.violations)} violation(s)")
                 for violation in verdict.violations[:5]:
                     lines.append(f"  loan {violation.loan or '-'}: {violation.message}")
-                    lines.extend(f"    {line}" for line in self._chain(violation.chain))
+                    lines.extend(f"    {line}" for line in describe_chain(self.sim.journal, violation.chain))
             raise InvariantFailure("lendsim: invariants violated\n" + "\n".join(lines))
-
-    def _chain(self, seqs: Iterable[int]) -> list[str]:
-        lines = []
-        for seq in seqs:
-            page = self.sim.journal.query(after=seq - 1, limit=1)
-            for entry in page.items:
-                status = f" {entry.status}" if entry.status is not None else ""
-                lines.append(
-                    f"#{entry.seq} {entry.virtual_time.isoformat()} {entry.kind} {entry.partner or ''} "
-                    f"{entry.operation or ''}{status}"
-                )
-        return lines
 
     @property
     def journal(self) -> Journal:
