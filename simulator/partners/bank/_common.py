@@ -9,12 +9,14 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
+from simulator.core import Reply, problem
 from simulator.openapi import Violation
 
 __all__ = [
     "bounded_id",
     "differences",
     "iso",
+    "key_conflict",
     "last_day",
     "month_of",
     "month_start",
@@ -55,6 +57,22 @@ def differences(first: Any, second: Any, path: str = "body") -> list[Violation]:
     if first is not _ABSENT and second is not _ABSENT and type(first) is type(second) and first == second:
         return []
     return [Violation(path, "idempotency", f"was {_show(first)}, now {_show(second)}")]
+
+
+def key_conflict(
+    key_name: str, key: str, first_at: datetime, errors: list[Violation], operation: str, effect: str, new_thing: str
+) -> Reply:
+    """409 for an idempotency key sent again with a different body, naming each differing field."""
+    return problem(
+        409,
+        "Idempotency key reused with a different body",
+        f"{key_name} {key} was first sent at {first_at.isoformat()} with a different body "
+        f"({', '.join(error.field for error in errors)}); {effect}.",
+        errors=errors,
+        operation=operation,
+        type="urn:lendsim:problem:idempotency-conflict",
+        suggestion=f"Use a new {key_name} for a new {new_thing}, or resend the original body unchanged.",
+    )
 
 
 def _show(value: Any) -> str:

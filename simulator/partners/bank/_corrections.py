@@ -25,7 +25,7 @@ from simulator.openapi import Violation
 from simulator.partners._money import money_str
 from simulator.partners.bank._account import BankState, Correction, LoanAccount
 from simulator.partners.bank._bureau import Furnisher
-from simulator.partners.bank._common import bounded_id, differences, last_day, month_of, parse_instant
+from simulator.partners.bank._common import bounded_id, differences, key_conflict, last_day, month_of, parse_instant
 from simulator.partners.bank._config import BankConfig
 from simulator.partners.bank._furnishing import month_end
 
@@ -63,15 +63,14 @@ class Corrections:
                 else [Violation("body.correctionNo", "idempotency", f"'{number}' is the bank's own dispute correction")]
             )
             if errors:
-                return problem(
-                    409,
-                    "Idempotency key reused with a different body",
-                    f"correctionNo {number} was first sent at {existing.created_at.isoformat()} with a different "
-                    f"body ({', '.join(e.field for e in errors)}); nothing was changed.",
-                    errors=errors,
-                    operation="correctionApply",
-                    type="urn:lendsim:problem:idempotency-conflict",
-                    suggestion="Use a new correctionNo for a new request, or resend the original body unchanged.",
+                return key_conflict(
+                    "correctionNo",
+                    number,
+                    existing.created_at,
+                    errors,
+                    "correctionApply",
+                    "nothing was changed",
+                    "request",
                 )
             return self._reply(account, existing)
         found = self.state.accounts.get(body["loanOuterNo"])

@@ -22,7 +22,7 @@ from simulator.clock import Calendar
 from simulator.core import Call, Engine, Reply, problem
 from simulator.partners._money import ZERO, money, money_str, total
 from simulator.partners.bank._account import PROCESSING, BankState, LoanAccount, Repayment
-from simulator.partners.bank._common import differences, parse_instant
+from simulator.partners.bank._common import differences, key_conflict, parse_instant
 from simulator.partners.bank._config import BankConfig
 from simulator.partners.bank._ledger import LedgerView, Plan, Posting, Refusal, plan_repayment, plan_settlement
 from simulator.partners.bank._notify import notify_result
@@ -60,16 +60,14 @@ class Repayments:
             first = account.repayments[key]
             errors = differences(first.body, request)
             if errors:
-                fields = ", ".join(error.field for error in errors)
-                return problem(
-                    409,
-                    "Idempotency key reused with a different body",
-                    f"repayOuterNo {key} was first sent at {first.accepted_at.isoformat()} with a different body "
-                    f"({fields}); nothing was posted for this request.",
-                    errors=errors,
-                    operation="repayApply",
-                    type="urn:lendsim:problem:idempotency-conflict",
-                    suggestion="Use a new repayOuterNo for a new repayment, or resend the original body unchanged.",
+                return key_conflict(
+                    "repayOuterNo",
+                    key,
+                    first.accepted_at,
+                    errors,
+                    "repayApply",
+                    "nothing was posted for this request",
+                    "repayment",
                 )
             return self._reply(account, first)
         account_or_none = self.state.accounts.get(body["loanOuterNo"])
