@@ -21,6 +21,7 @@ from simulator.errors import ConfigError
 from simulator.journal import Entry, Journal
 from simulator.masking import mask_text
 from simulator.partners._money import money
+from simulator.partners.bureau import NEGATIVE_ACCT_STATUS, NEGATIVE_RPY_STATUS, is_negative
 
 if TYPE_CHECKING:
     from simulator.oracles._facts import Facts
@@ -53,10 +54,6 @@ __all__ = [
     "stream",
 ]
 
-#: ``RpyStatus`` values that are negative information: the overdue buckets 1–7 and B (呆账, bad debt).
-NEGATIVE_RPY_STATUS: Final = frozenset({"1", "2", "3", "4", "5", "6", "7", "B"})
-#: ``AcctStatus`` values that are negative information: 2 (逾期) and 41/42 (呆账).
-NEGATIVE_ACCT_STATUS: Final = frozenset({"2", "41", "42"})
 #: ``x-lendsim-source`` values of the platform under test: an outside client sends none, ``Simulator.call``
 #: from a test sends ``"platform"``. Partners calling each other send their name, the scenario runner
 #: ``"harness"``.
@@ -312,15 +309,6 @@ def stamp(calendar: Calendar, instant: datetime) -> str:
     """An instant as a reader wants it in a message: local, to the minute (seconds when they matter)."""
     local = instant.astimezone(calendar.tz)
     return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
-
-
-def is_negative(segment: object) -> bool:
-    """Whether a monthly segment (``AcctMthlyBlgInfSgmt``) reports negative information."""
-    if not isinstance(segment, Mapping):
-        return False
-    return (
-        str(segment.get("RpyStatus")) in NEGATIVE_RPY_STATUS or str(segment.get("AcctStatus")) in NEGATIVE_ACCT_STATUS
-    )
 
 
 def bounded(items: Sequence[_T], keep: int = 3) -> list[_T]:

@@ -134,6 +134,12 @@ class BankModel:
     def dispute_answer_delay(self) -> timedelta:
         return timedelta(days=self.config.dispute_answer_days)
 
+    def settlement_quote(self, loan_no: str, at: datetime) -> Decimal | None:
+        """What settling loan ``loan_no`` takes when collected at ``at`` (everything due, interest to date), as
+        ``repayApply`` with ``EARLY_SETTLE`` will check it; ``None`` for an unknown or settled loan."""
+        account = self.state.accounts.get(loan_no)
+        return None if account is None else self.repayments.settlement_quote(account, at)
+
     def addressee(self, out_id: str | None, phone: str) -> str | None:
         """The borrower an SMS the bank sent (by its OutId) was meant for, if the number is theirs."""
         loan_no = self.state.out_ids.get(out_id) if out_id else None

@@ -166,6 +166,17 @@ class Repayments:
             amounts[line["installmentNo"]] = amounts.get(line["installmentNo"], ZERO) + _line_total(line)
         return plan_repayment(view, amounts, self.config.order, on_time)
 
+    def settlement_quote(self, account: LoanAccount, collected: datetime) -> Decimal | None:
+        """The exact amount an ``EARLY_SETTLE`` collected at ``collected`` must carry; ``None`` once settled."""
+        view = account.view(self.engine.clock.now())
+        if view.settled:
+            return None
+        day = self.engine.clock.calendar.local_date(collected)
+        plan = plan_settlement(
+            view, day, account.annual_rate, account.disburse_date, lambda no: collected <= account.deadline(no)
+        )
+        return plan.amount
+
     def collected_at(self, repayment: Repayment) -> datetime:
         """When the platform collected it: ``actualRepayDate``, but never after the bank received it."""
         claimed = parse_instant(repayment.body["actualRepayDate"])

@@ -20,12 +20,14 @@ from simulator.partners.bureau._disputes import (
     InvalidDispute,
 )
 from simulator.partners.bureau._model import BureauModel, RecordNotFound
-from simulator.partners.bureau._records import CODES, LOADED
+from simulator.partners.bureau._records import CODES, LOADED, NEGATIVE_ACCT_STATUS, NEGATIVE_RPY_STATUS, is_negative
 from simulator.partners.bureau._submissions import FeedbackRow
 
 __all__ = [
     "CODES",
     "LOADED",
+    "NEGATIVE_ACCT_STATUS",
+    "NEGATIVE_RPY_STATUS",
     "OUTCOMES",
     "BureauConfig",
     "BureauModel",
@@ -37,4 +39,5 @@ __all__ = [
     "InvalidAnswer",
     "InvalidDispute",
     "RecordNotFound",
+    "is_negative",
 ]

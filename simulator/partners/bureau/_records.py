@@ -20,6 +20,8 @@ __all__ = [
     "CODES",
     "CORRECTION",
     "LOADED",
+    "NEGATIVE_ACCT_STATUS",
+    "NEGATIVE_RPY_STATUS",
     "SEGMENT",
     "SEGMENT_DELETION",
     "WHOLE_DELETION",
@@ -29,6 +31,7 @@ __all__ = [
     "duplicates",
     "fingerprint",
     "identifier",
+    "is_negative",
     "record_month",
 ]
 
@@ -43,6 +46,21 @@ RECOVERY: Final = "40"  # RptDateCode 40 收回逾期款项
 
 LOADED: Final = "0000"
 #: Every feedback code the simulated bureau answers, with the rule it stands for.
+#: ``RpyStatus`` values that are negative information: the overdue buckets 1–7 and B (呆账, bad debt).
+NEGATIVE_RPY_STATUS: Final = frozenset({"1", "2", "3", "4", "5", "6", "7", "B"})
+#: ``AcctStatus`` values that are negative information: 2 (逾期) and 41/42 (呆账).
+NEGATIVE_ACCT_STATUS: Final = frozenset({"2", "41", "42"})
+
+
+def is_negative(segment: object) -> bool:
+    """Whether a monthly segment (``AcctMthlyBlgInfSgmt``) reports negative information."""
+    if not isinstance(segment, Mapping):
+        return False
+    return (
+        str(segment.get("RpyStatus")) in NEGATIVE_RPY_STATUS or str(segment.get("AcctStatus")) in NEGATIVE_ACCT_STATUS
+    )
+
+
 CODES: Final[Mapping[str, str]] = {
     LOADED: "loaded",
     "ABR002": "two or more records with the same identifier in one submission (all rejected)",

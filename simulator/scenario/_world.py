@@ -1,0 +1,321 @@
+"""A scenario's world: the simulator configured as the scenario says, its borrowers' loans registered at the
+bank, the fault timeline, and the borrowers' actions planned on the virtual clock.
+
+The runner and the pytest plugin build worlds the same way; only what receives a borrower's payment differs
+(the platform under test, through a driver or the test's own code). Every draw (loan terms, who pays late,
+early, in part, who disputes) comes from RNGs keyed by the seed and the borrower, so a shard of borrowers
+replays the same way on its own.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
+from decimal import Decimal
+from typing import Any
+
+from simulator.clock import parse_duration
+from simulator.errors import ConfigError
+from simulator.partners.bank import BankConfig
+from simulator.partners.bureau import BureauConfig, is_negative
+from simulator.partners.sms import SmsConfig
+from simulator.population import Population
+from simulator.scenario._model import Scenario, parse_int_range, parse_money_range, parse_share
+from simulator.world import Simulator
+
+__all__ = ["Repayment", "ScenarioWorld", "build_world"]
+
+DEFAULT_BORROWERS = 100
+#: When borrowers who dispute look at their credit report (local time, each day).
+LOOK_AT = time_of_day(9, 0)
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+#: What setupRun tells the platform of each loan.
+LOAN_FIELDS = ("loanOuterNo", "borrowerId", "principal", "term", "dueDay", "disburseDate", "annualRate")
+
+
+@dataclass(frozen=True, slots=True)
+class Repayment:
+    """A borrower paying in the platform's app: the ``borrowerRepay`` body and when it happens."""
+
+    at: datetime
+    body: Mapping[str, Any]
+    due_date: str | None  # the installment's due date (None for an early settlement)
+
+    @property
+    def settles(self) -> bool:
+        return bool(self.body["repayType"] == "EARLY_SETTLE")
+
+
+@dataclass
+class ScenarioWorld:
+    """The simulator for one run of a scenario, its borrowers and loans as the platform is told of them."""
+
+    scenario: Scenario
+    seed: int
+    size: int
+    sim: Simulator
+    borrowers: list[dict[str, Any]] = field(default_factory=list)  # setupRun's borrowers
+    loans: list[dict[str, Any]] = field(default_factory=list)  # setupRun's loans
+    schedules: list[dict[str, Any]] = field(default_factory=list)  # per loan: borrower, installments
+
+    def setup_body(self, partners: Mapping[str, str]) -> dict[str, Any]:
+        """What ``setupRun`` tells the platform: the run, where the partners are, the borrowers and their loans."""
+        return {
+            "runId": f"{self.scenario.name}-{self.seed}",
+            "start": self.scenario.start.isoformat(),
+            "partners": dict(partners),
+            "borrowers": self.borrowers,
+            "loans": self.loans,
+            "timezone": self.sim.clock.calendar.name,
+        }
+
+    def add_faults(self) -> None:
+        """Put the scenario's fault timeline in place (after set-up, so registering loans is never faulted)."""
+        for fault in self.scenario.faults:
+            self.sim.add_fault(fault)
+
+    # -- borrowers' actions ----------------------------------------------------------------------------
+
+    def repayments(self) -> list[Repayment]:
+        """Every payment the scenario's borrowers make within the run, in the order of the loans.
+
+        Per installment a borrower pays on the due date (``on_time``) or late by a drawn number of days; a
+        share pay part of it first (``partial``: 30–70 % on the day, the rest within the grace days), and a
+        share settle the whole loan early (``early``: a few days before an installment falls due).
+        """
+        behaviour = self.scenario.borrowers
+        on_time = parse_share(behaviour.get("on_time", 1))
+        early = parse_share(behaviour.get("early", 0))
+        partial = parse_share(behaviour.get("partial", 0))
+        late = parse_int_range(behaviour.get("late_days", "1..10"))
+        pay_at = time_of_day.fromisoformat(str(behaviour.get("pay_at", "10:00")))
+        grace = self.sim.bank.config.grace_days if self.sim.bank is not None else 3
+        calendar = self.sim.clock.calendar
+        start, end = self.scenario.start, self.scenario.end
+        planned: list[Repayment] = []
+        for index, loan in enumerate(self.schedules):
+            rng = random.Random(f"{self.seed}:pay:{index}")
+            settles = rng.random() < early
+            for installment in loan["installments"]:
+                due = date.fromisoformat(installment["dueDate"])
+                if settles:
+                    day = due - timedelta(days=rng.randint(1, 10))
+                    when = calendar.at(day, pay_at)
+                    if start <= when < end:
+                        planned.append(_settlement(loan, when))
+                        break
+                day = due if rng.random() < on_time else due + timedelta(days=rng.randint(late.low, late.high))
+                amount = sum(
+                    (Decimal(installment[key]) for key in ("duePrincipal", "dueInterest", "dueCharge")), CENT * 0
+                )
+                parts = [(day, amount)]
+                if rng.random() < partial:
+                    first = (amount * Decimal(rng.randint(30, 70)) / 100).quantize(CENT)
+                    parts = [(day, first), (day + timedelta(days=rng.randint(0, grace)), amount - first)]
+                for when_day, share in parts:
+                    when = calendar.at(when_day, pay_at)
+                    if start <= when < end:
+                        kind = "NORMAL_REPAY" if when_day <= due else "OVERDUE_REPAY"
+                        planned.append(_repayment(loan, installment, share, kind, when))
+        return planned
+
+    def plan(self, pay: Callable[[Repayment], None]) -> int:
+        """Schedule the borrowers' payments (each journaled as ``borrowerRepaid``, then handed to ``pay``) and
+        disputes on the clock; returns how many payments were planned."""
+        planned = self.repayments()
+        for repayment in planned:
+            self.sim.clock.schedule(
+                repayment.at, self._repay(repayment, pay), name="borrower repays", borrower=repayment.body["borrowerId"]
+            )
+        share = parse_share(self.scenario.borrowers.get("disputes", 0))
+        if share:
+            self._disputes(share)
+        return len(planned)
+
+    def _repay(self, repayment: Repayment, pay: Callable[[Repayment], None]) -> Callable[[], None]:
+        def repay() -> None:
+            body = dict(repayment.body)
+            if repayment.settles:
+                quote = self.sim.bank.settlement_quote(body["loanOuterNo"], repayment.at) if self.sim.bank else None
+                if quote is None:
+                    return  # settled already (or nothing owed): the borrower has nothing to pay
+                body["amount"] = f"{quote:.2f}"
+            data = {"amount": body["amount"], "paidAt": body["paidAt"], "repayType": body["repayType"]}
+            if "installmentNo" in body:
+                data["installmentNo"] = body["installmentNo"]
+            if repayment.due_date is not None:
+                data["dueDate"] = repayment.due_date
+            self.sim.event(
+                "platform", "borrowerRepaid", borrower=body["borrowerId"], loan=body["loanOuterNo"], data=data
+            )
+            pay(Repayment(repayment.at, body, repayment.due_date))
+
+        return repay
+
+    def _disputes(self, share: float) -> None:
+        """Each morning, borrowers look at what the bureau loaded since yesterday; a drawn share of those with a
+        negative month file a dispute (异议) about it at the bureau, once per loan and month."""
+        people = {person["borrowerId"]: person for person in self.borrowers}
+        owner = {loan["loanOuterNo"]: loan["borrowerId"] for loan in self.loans}
+        disputed: set[tuple[str, str]] = set()
+        seen = 0
+        calendar = self.sim.clock.calendar
+
+        def look() -> None:
+            nonlocal seen
+            for entry in self.sim.journal.iter(kind="event", partner="bureau", operation="recordLoaded", after=seen):
+                seen = entry.seq
+                data = entry.data
+                loan, month = entry.loan or "", str(data.get("Month") or "")
+                if loan not in owner or not month or not is_negative(data.get("segment")) or (loan, month) in disputed:
+                    continue
+                if random.Random(f"{self.seed}:dispute:{loan}").random() >= share:
+                    continue
+                disputed.add((loan, month))
+                person = people[owner[loan]]
+                body = {
+                    "IDType": "10",
+                    "IDNum": person["certNo"],
+                    "Name": person["name"],
+                    "AcctCode": loan,
+                    "Month": month,
+                    "reason": "我已按时还款，不存在逾期。",
+                    "channel": "BUREAU",
+                }
+                self.sim.call("borrower", "bureau", "fileDispute", body, borrower=owner[loan], loan=loan)
+            tomorrow = calendar.local_date(self.sim.clock.now()) + timedelta(days=1)
+            if calendar.at(tomorrow, LOOK_AT) < self.scenario.end:
+                self.sim.clock.schedule(calendar.at(tomorrow, LOOK_AT), look, name="borrowers look at the bureau")
+
+        first = calendar.at(self.scenario.start.date(), LOOK_AT)
+        self.sim.clock.schedule(
+            first if first >= self.scenario.start else first + timedelta(days=1),
+            look,
+            name="borrowers look at the bureau",
+        )
+
+
+def _repayment(
+    loan: Mapping[str, Any], installment: Mapping[str, Any], amount: Decimal, kind: str, when: datetime
+) -> Repayment:
+    body = {
+        "borrowerId": loan["borrower"],
+        "loanOuterNo": loan["loan"],
+        "amount": f"{amount:.2f}",
+        "installmentNo": installment["installmentNo"],
+        "repayType": kind,
+        "paidAt": when.isoformat(),
+    }
+    return Repayment(when, body, installment["dueDate"])
+
+
+def _settlement(loan: Mapping[str, Any], when: datetime) -> Repayment:
+    body = {
+        "borrowerId": loan["borrower"],
+        "loanOuterNo": loan["loan"],
+        "amount": "0.00",  # the bank's quote at the moment the borrower pays
+        "repayType": "EARLY_SETTLE",
+        "paidAt": when.isoformat(),
+    }
+    return Repayment(when, body, None)
+
+
+def _first_due(start: date, due_day: int) -> date:
+    if start.day <= due_day:
+        return start.replace(day=due_day)
+    year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+    return date(year, month, due_day)
+
+
+def _month_before(day: date) -> date:
+    year, month = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
+    return date(year, month, min(day.day, 28))
+
+
+def build_world(
+    scenario: Scenario, *, seed: int | None = None, borrowers: int | None = None, strict: bool = False
+) -> ScenarioWorld:
+    """The simulator configured by ``scenario`` with every borrower's loan registered at the bank (no faults
+    yet: :meth:`ScenarioWorld.add_faults` puts them in place)."""
+    run_seed = scenario.seed if seed is None else seed
+    size = borrowers if borrowers is not None else int(scenario.population.get("borrowers", DEFAULT_BORROWERS))
+    if size < 1:
+        raise ConfigError(f"a run needs at least one borrower, got {size}", field="borrowers")
+    sms = scenario.sms
+    sim = Simulator(
+        seed=run_seed,
+        start=scenario.start,
+        calendar=scenario.calendar,
+        strict=strict,
+        bank=BankConfig.from_mapping(scenario.bank),
+        bureau=BureauConfig.from_mapping(scenario.bureau),
+        sms=SmsConfig(delivery_delay=parse_duration(sms["delivery_delay"])) if "delivery_delay" in sms else None,
+        population=Population(
+            run_seed,
+            size,
+            as_of=scenario.start.date(),
+            recycled_share=parse_share(scenario.population.get("recycled_phones", 0)),
+        ),
+    )
+    world = ScenarioWorld(scenario, run_seed, size, sim)
+    _register_loans(world)
+    return world
+
+
+def _register_loans(world: ScenarioWorld) -> None:
+    spec = world.scenario.population.get("loan", {})
+    low, high = parse_money_range(spec.get("principal", "1000..20000"))
+    terms = parse_int_range(spec.get("term", 3))
+    due_days = parse_int_range(spec.get("due_day", "1..28"))
+    rate = str(spec.get("annual_rate", "0.0720"))
+    sim, seed = world.sim, world.seed
+    population = sim.population
+    assert population is not None
+    for index in range(world.size):
+        person = population.borrower(index)
+        rng = random.Random(f"{seed}:loan:{index}")
+        principal = Decimal(rng.randint(int(low), int(high)))
+        term = rng.randint(terms.low, terms.high)
+        due_day = rng.randint(due_days.low, due_days.high)
+        first_due = _first_due(world.scenario.start.date(), due_day)
+        loan_no = f"LN{seed % 100000:05d}{index:07d}"
+        body = {
+            "loanOuterNo": loan_no,
+            "borrowerId": person.borrower_id,
+            "creditContractNo": f"CC{seed % 100000:05d}{index:07d}",
+            "principal": f"{principal:.2f}",
+            "annualRate": rate,
+            "term": term,
+            "dueDay": due_day,
+            "disburseDate": _month_before(first_due).isoformat(),
+            "repayMethod": "EQUAL_INSTALLMENT",
+            "name": person.name,
+            "certType": "ID_CARD",
+            "certNo": person.id_number,
+            "phone": person.phone,
+        }
+        response = sim.call("harness", "bank", "registerLoan", body)
+        if response.status not in (200, 201):
+            raise ConfigError(f"the bank refused loan {loan_no} ({response.status}): {response.body[:300]!r}")
+        world.borrowers.append(
+            {
+                "borrowerId": person.borrower_id,
+                "name": person.name,
+                "certNo": person.id_number,
+                "phone": person.phone,
+                "bankCardNo": person.card,
+            }
+        )
+        world.loans.append(
+            {
+                k: body[k]
+                for k in ("loanOuterNo", "borrowerId", "principal", "term", "dueDay", "disburseDate", "annualRate")
+            }
+        )
+        world.schedules.append(
+            {"loan": loan_no, "borrower": person.borrower_id, "installments": response.json()["schedule"]}
+        )
