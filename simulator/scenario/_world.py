@@ -39,11 +39,17 @@ LOAN_FIELDS = ("loanOuterNo", "borrowerId", "principal", "term", "dueDay", "disb
 
 @dataclass(frozen=True, slots=True)
 class Repayment:
-    """A borrower paying in the platform's app: the ``borrowerRepay`` body and when it happens."""
+    """A borrower paying in the platform's app: the ``borrowerRepay`` body and when it happens.
+
+    Planned repayments carry no amount yet: the borrower pays what the app shows as owed when they pay
+    (penalties accrued by then included), or a ``portion`` of it for the first part of a partial repayment,
+    or the bank's settlement quote. :meth:`ScenarioWorld.plan` hands ``pay`` the body with the amount.
+    """
 
     at: datetime
     body: Mapping[str, Any]
     due_date: str | None  # the installment's due date (None for an early settlement)
+    portion: Decimal | None = None  # the first part of a partial repayment: this share of what is owed
 
     @property
     def settles(self) -> bool:
@@ -61,6 +67,7 @@ class ScenarioWorld:
     borrowers: list[dict[str, Any]] = field(default_factory=list)  # setupRun's borrowers
     loans: list[dict[str, Any]] = field(default_factory=list)  # setupRun's loans
     schedules: list[dict[str, Any]] = field(default_factory=list)  # per loan: borrower, installments
+    _paid: dict[tuple[str, int], Decimal] = field(default_factory=dict, repr=False)  # by the borrowers, in the app
 
     def setup_body(self, partners: Mapping[str, str]) -> dict[str, Any]:
         """What ``setupRun`` tells the platform: the run, where the partners are, the borrowers and their loans."""
@@ -109,13 +116,10 @@ class ScenarioWorld:
                         planned.append(_settlement(loan, when))
                         break
                 day = due if rng.random() < on_time else due + timedelta(days=rng.randint(late.low, late.high))
-                amount = sum(
-                    (Decimal(installment[key]) for key in ("duePrincipal", "dueInterest", "dueCharge")), CENT * 0
-                )
-                parts = [(day, amount)]
+                parts: list[tuple[date, Decimal | None]] = [(day, None)]
                 if rng.random() < partial:
-                    first = (amount * Decimal(rng.randint(30, 70)) / 100).quantize(CENT)
-                    parts = [(day, first), (day + timedelta(days=rng.randint(0, grace)), amount - first)]
+                    portion = Decimal(rng.randint(30, 70)) / 100
+                    parts = [(day, portion), (day + timedelta(days=rng.randint(0, grace)), None)]
                 for when_day, share in parts:
                     when = calendar.at(when_day, pay_at)
                     if start <= when < end:
@@ -138,23 +142,43 @@ class ScenarioWorld:
 
     def _repay(self, repayment: Repayment, pay: Callable[[Repayment], None]) -> Callable[[], None]:
         def repay() -> None:
-            body = dict(repayment.body)
-            if repayment.settles:
-                quote = self.sim.bank.settlement_quote(body["loanOuterNo"], repayment.at) if self.sim.bank else None
-                if quote is None:
-                    return  # settled already (or nothing owed): the borrower has nothing to pay
-                body["amount"] = f"{quote:.2f}"
+            amount = self._amount(repayment)
+            if amount is None or amount <= ZERO:
+                return  # nothing owed any more: the borrower has nothing to pay
+            body = {**repayment.body, "amount": f"{amount:.2f}"}
+            if not repayment.settles:
+                key = (body["loanOuterNo"], body["installmentNo"])
+                self._paid[key] = self._paid.get(key, ZERO) + amount
             data = {"amount": body["amount"], "paidAt": body["paidAt"], "repayType": body["repayType"]}
             if "installmentNo" in body:
                 data["installmentNo"] = body["installmentNo"]
             if repayment.due_date is not None:
                 data["dueDate"] = repayment.due_date
-            self.sim.event(
-                "platform", "borrowerRepaid", borrower=body["borrowerId"], loan=body["loanOuterNo"], data=data
-            )
+            ids = {"borrower": body["borrowerId"], "loan": body["loanOuterNo"]}
+            self.sim.event("platform", "borrowerRepaid", **ids, data=data)
             pay(Repayment(repayment.at, body, repayment.due_date))
 
         return repay
+
+    def _amount(self, repayment: Repayment) -> Decimal | None:
+        """What the app shows the borrower as owed now: the bank's balance of the installment less what the
+        borrower paid that has not reached the bank's books yet (or the settlement quote)."""
+        bank = self.sim.bank
+        if bank is None:
+            return None
+        loan = repayment.body["loanOuterNo"]
+        if repayment.settles:
+            return bank.settlement_quote(loan, repayment.at)
+        no = int(repayment.body["installmentNo"])
+        balance = bank.installment_balance(loan, no)
+        if balance is None:
+            return None
+        owed, posted = balance
+        in_flight = max(self._paid.get((loan, no), ZERO) - posted, ZERO)
+        amount = owed - in_flight
+        if repayment.portion is not None:
+            amount = (amount * repayment.portion).quantize(CENT)
+        return amount
 
     def _disputes(self, share: float) -> None:
         """Each morning, borrowers look at what the bureau loaded since yesterday; a drawn share of those with a
@@ -200,24 +224,24 @@ class ScenarioWorld:
 
 
 def _repayment(
-    loan: Mapping[str, Any], installment: Mapping[str, Any], amount: Decimal, kind: str, when: datetime
+    loan: Mapping[str, Any], installment: Mapping[str, Any], portion: Decimal | None, kind: str, when: datetime
 ) -> Repayment:
     body = {
         "borrowerId": loan["borrower"],
         "loanOuterNo": loan["loan"],
-        "amount": f"{amount:.2f}",
+        "amount": "0.00",  # what the app shows as owed when the borrower pays
         "installmentNo": installment["installmentNo"],
         "repayType": kind,
         "paidAt": when.isoformat(),
     }
-    return Repayment(when, body, installment["dueDate"])
+    return Repayment(when, body, installment["dueDate"], portion)
 
 
 def _settlement(loan: Mapping[str, Any], when: datetime) -> Repayment:
     body = {
         "borrowerId": loan["borrower"],
         "loanOuterNo": loan["loan"],
-        "amount": "0.00",  # the bank's quote at the moment the borrower pays
+        "amount": "0.00",  # the bank's settlement quote when the borrower pays
         "repayType": "EARLY_SETTLE",
         "paidAt": when.isoformat(),
     }

@@ -140,6 +140,15 @@ class BankModel:
         account = self.state.accounts.get(loan_no)
         return None if account is None else self.repayments.settlement_quote(account, at)
 
+    def installment_balance(self, loan_no: str, no: int) -> tuple[Decimal, Decimal] | None:
+        """(owed, paid) of installment ``no`` of loan ``loan_no`` now, penalties accrued so far included;
+        ``None`` for an unknown loan or installment."""
+        account = self.state.accounts.get(loan_no)
+        if account is None or not 1 <= no <= account.term:
+            return None
+        state = account.view(self.engine.clock.now())[no]
+        return state.owed.total, state.paid.total
+
     def addressee(self, out_id: str | None, phone: str) -> str | None:
         """The borrower an SMS the bank sent (by its OutId) was meant for, if the number is theirs."""
         loan_no = self.state.out_ids.get(out_id) if out_id else None
