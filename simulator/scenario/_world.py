@@ -23,6 +23,7 @@ from simulator.partners.bank import BankConfig
 from simulator.partners.bureau import BureauConfig, is_negative
 from simulator.partners.sms import SmsConfig
 from simulator.population import Population
+from simulator.scenario._events import journal_borrower_repaid
 from simulator.scenario._model import Scenario, parse_int_range, parse_money_range, parse_share
 from simulator.world import Simulator
 
@@ -149,13 +150,7 @@ class ScenarioWorld:
             if not repayment.settles:
                 key = (body["loanOuterNo"], body["installmentNo"])
                 self._paid[key] = self._paid.get(key, ZERO) + amount
-            data = {"amount": body["amount"], "paidAt": body["paidAt"], "repayType": body["repayType"]}
-            if "installmentNo" in body:
-                data["installmentNo"] = body["installmentNo"]
-            if repayment.due_date is not None:
-                data["dueDate"] = repayment.due_date
-            ids = {"borrower": body["borrowerId"], "loan": body["loanOuterNo"]}
-            self.sim.event("platform", "borrowerRepaid", **ids, data=data)
+            journal_borrower_repaid(self.sim, body, repayment.due_date)
             pay(Repayment(repayment.at, body, repayment.due_date))
 
         return repay
