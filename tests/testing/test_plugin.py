@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from simulator._resources import bundled_scenarios_dir
+
 pytest_plugins = ["pytester"]
+
+SCENARIOS = bundled_scenarios_dir()
 
 
 def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
@@ -99,7 +103,7 @@ def test_forgot_to_route(lendsim):
     result.stdout.fnmatch_lines(["*UnroutedRequestError*'sandbox.realbank.example'*passthrough_hosts*"])
 
 
-def test_a_wrong_marker_argument_is_a_usage_error(pytester: pytest.Pytester) -> None:
+def test_a_wrong_marker_argument_is_a_usage_error_naming_the_accepted_ones(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,
         """
@@ -111,8 +115,98 @@ def test_typo(lendsim):
 """,
     )
 
-    result.stdout.fnmatch_lines(["*@pytest.mark.lendsim*sede*accepted: seed, start, passthrough_hosts, strict*"])
-    assert result.ret != 0
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*UsageError: @pytest.mark.lendsim: unknown argument 'sede' (did you mean 'seed'?); accepted: scenario, "
+            "seed, borrowers, start, passthrough_hosts, strict, freeze_time"
+        ]
+    )
+
+
+def test_loading_the_plugin_imports_nothing_of_lendsim_until_a_test_asks_for_the_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+import sys
+
+def ours():
+    return sorted(name for name in sys.modules if name.split(".")[0] in ("simulator", "lendsim_examples"))
+
+def test_a_test_without_the_fixture(request):
+    assert any(line.startswith("lendsim(scenario=None") for line in request.config.getini("markers"))
+    assert ours() == []
+
+def test_a_test_with_the_fixture(lendsim):
+    assert "simulator.testing" in ours()
+""",
+    )
+
+    result.assert_outcomes(passed=2)
+
+
+def test_the_marker_starts_from_a_catalog_scenario_and_a_module_marker_combines_with_a_test_marker(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(
+        ".yaml",
+        **{
+            "our-outage": (SCENARIOS / "outage-across-cutoff.yaml")
+            .read_text(encoding="utf-8")
+            .replace("name: outage-across-cutoff", "name: our-outage")
+        },
+    )
+    result = run(
+        pytester,
+        """
+import pytest
+
+pytestmark = pytest.mark.lendsim(scenario="xiaomi-minsheng-2019", borrowers=2)
+
+def test_module_marker(lendsim):
+    assert lendsim.scenario.name == "xiaomi-minsheng-2019" and len(lendsim.loans) == 2
+    paid = []
+    assert lendsim.on_repay(paid.append) > 0
+    lendsim.run_until_end()
+    assert len(paid) == lendsim.journal.count(operation="borrowerRepaid") > 0
+
+@pytest.mark.lendsim(borrowers=3, seed=7)
+def test_the_closest_marker_wins_per_argument(lendsim):
+    assert lendsim.scenario.name == "xiaomi-minsheng-2019" and len(lendsim.loans) == 3
+    assert lendsim.world.seed == 7
+
+@pytest.mark.lendsim(scenario="our-outage.yaml", borrowers=1)
+def test_a_scenario_file_beside_the_test(lendsim):
+    assert lendsim.scenario.name == "our-outage"
+""",
+    )
+
+    result.assert_outcomes(passed=3)
+
+
+def test_an_unknown_scenario_name_fails_the_test_naming_the_catalog_and_the_closest_name(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+import pytest
+
+@pytest.mark.lendsim(scenario="xiaomi-2019")
+def test_typo(lendsim):
+    pass
+""",
+    )
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*@pytest.mark.lendsim: no scenario 'xiaomi-2019' in the catalog. Did you mean 'xiaomi-minsheng-2019'?*"
+            "The catalog has: correction-rejected, *, outage-across-cutoff, *xiaomi-minsheng-2019; or give the path*"
+        ]
+    )
 
 
 def test_check_passes_a_clean_journal_and_fails_with_each_violation_and_its_chain(pytester: pytest.Pytester) -> None:

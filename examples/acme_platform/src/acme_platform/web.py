@@ -1,0 +1,53 @@
+"""Acme's receivers for its partners' callbacks, as a plain ASGI application (the production app mounts it)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from acme_platform.platform import AcmePlatform
+
+__all__ = ["create_app"]
+
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[[Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
+
+
+def create_app(platform: AcmePlatform) -> ASGIApp:
+    """``POST /callbacks/bank/repay-result``, ``/callbacks/bank/notices`` and ``/callbacks/sms/reports``."""
+
+    def route(path: str, body: Any) -> tuple[int, Any]:
+        if path == "/callbacks/bank/repay-result":
+            platform.repayments.on_result(body)
+            return 200, {"respCode": "0000", "respMsg": "success"}
+        if path == "/callbacks/bank/notices":
+            platform.notices.append(body)
+            return 200, {"respCode": "0000", "respMsg": "success"}
+        if path == "/callbacks/sms/reports":
+            platform.sms_receipts(body)
+            return 200, {"code": 0, "msg": "成功"}
+        return 404, {"title": "Not Found", "detail": f"no receiver at {path}"}
+
+    async def app(
+        scope: Message, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]
+    ) -> None:
+        if scope["type"] != "http":
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        if scope["method"] != "POST":
+            status, answer = 405, {"title": "Method Not Allowed"}
+        else:
+            status, answer = route(scope["path"], json.loads(b"".join(chunks) or b"null"))
+        payload = json.dumps(answer, ensure_ascii=False).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    return app
