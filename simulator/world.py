@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from simulator._resources import bundled_contracts_dir
@@ -13,6 +14,10 @@ from simulator.partners.sms import SmsConfig, SmsGateway
 from simulator.population import Population
 
 __all__ = ["Simulator"]
+
+
+#: The injection point of the platform's clock (see :meth:`Simulator.platform_now`).
+PLATFORM_CLOCK = "platform.clock"
 
 
 class Simulator(Engine):
@@ -38,6 +43,9 @@ class Simulator(Engine):
         **engine: Any,
     ) -> None:
         super().__init__(**engine)
+        # The platform's own clock as the harness tells it (ticks, when a borrower paid): a ``skew`` fault
+        # sets it ahead of (or behind) the partners'.
+        self.declare_point(PLATFORM_CLOCK, ("skew",))
         self.population = population
         self.bank: BankModel | None = None
         self.bureau: BureauModel | None = None
@@ -53,7 +61,7 @@ class Simulator(Engine):
                 self,
                 sms or SmsConfig(),
                 population.owner_at if population is not None else None,
-                addressee=self.bank.addressee if self.bank is not None else None,
+                addressee=self._addressee if self.bank is not None or population is not None else None,
             )
             self.install(self.sms)
         if self.bank is not None and self.bureau is not None:
@@ -63,6 +71,21 @@ class Simulator(Engine):
                 bank_model.receive_dispute(dispute.dispute_id, dispute.acct_code, dispute.month)
 
             self.bureau.on_dispute(tell_the_bank)
+
+    def _addressee(self, out_id: str | None, phone: str) -> str | None:
+        """Whom an SMS to ``phone`` was meant for: the bank knows its own notices (by OutId); for anything else,
+        the borrower who gave that number (whoever holds it now)."""
+        meant = self.bank.addressee(out_id, phone) if self.bank is not None else None
+        if meant is None and self.population is not None:
+            index = self.population.index_of_phone(phone)
+            meant = self.population.borrower(index).borrower_id if index is not None else None
+        return meant
+
+    def platform_now(self, at: datetime | None = None) -> datetime:
+        """What the platform's clock reads at ``at`` (default now): virtual time, plus a ``skew`` fault's offset."""
+        at = self.clock.now() if at is None else at
+        faults = self.faults.active(PLATFORM_CLOCK, at, ("skew",)) if len(self.faults) else []
+        return at + sum((fault.delay for fault in faults if fault.delay), timedelta(0))
 
     def _serves(self, partner: str) -> bool:
         """A built-in model fits a loaded contract that offers the built-in contract's operations (a team's own

@@ -617,7 +617,12 @@ class BasePlatform:
                         "status": "REPAYED" if settled else self._status(loan, no, paid),
                     }
                 )
-            loans.append({"loanOuterNo": loan.loan_no, "installments": rows})
+            states = [
+                {"repayOuterNo": c.key, "repayStatus": c.state}
+                for c in payments
+                if c.state in (PROCESSING, SUCCESS, FAIL)
+            ]
+            loans.append({"loanOuterNo": loan.loan_no, "installments": rows, "repayments": states[-500:]})
         return {"loans": loans}
 
     def _status(self, loan: LoanFile, no: int, paid: Parts) -> str:

@@ -83,6 +83,9 @@ _MAX_BACKOFF: Final = timedelta(minutes=30)
 _CORRECTION_ATTEMPTS: Final = 4
 _CORRECTION_POLL: Final = timedelta(hours=6)
 _FILE_PATIENCE: Final = timedelta(days=3)  # how long to keep asking for a day's reconciliation file
+_REFETCH_EVERY: Final = timedelta(hours=12)  # an incomplete file is asked for again this often ...
+_REDELIVERY_PATIENCE: Final = timedelta(days=30)  # ... for this long
+_CATCH_UP: Final = timedelta(days=40)  # files older than this are not fetched when the clock leaps ahead
 _SMS_BLIND_RETRIES: Final = 3  # without sms_dedupe
 
 
@@ -172,6 +175,7 @@ class ResilientPlatform(BasePlatform):
         self._open_sms: set[str] = set()  # PENDING or UNKNOWN
         self._receipts: set[str] = set()
         self._files_due: dict[date, datetime] = {}
+        self._confirmed: set[str] = set()  # postings missing from a file that the bank was asked about
         self._next_file: date | None = None
         self.breaks: list[str] = []
 
@@ -459,6 +463,10 @@ class ResilientPlatform(BasePlatform):
 
     def _reconciliation(self, now: datetime) -> None:
         today = self.local_date(now)
+        if self._next_file is not None and (today - self._next_file) > _CATCH_UP:
+            skipped = self._next_file
+            self._next_file = today - _CATCH_UP  # a clock that leapt ahead: older files are past chasing
+            self._break(f"files from {skipped} to {self._next_file - timedelta(days=1)} not read: the clock leapt")
         while self._next_file is not None and self._next_file < today:
             ready = self.local(self._next_file + timedelta(days=1), self.reconciliation_time)
             if now < ready:
@@ -517,7 +525,8 @@ class ResilientPlatform(BasePlatform):
         self.log.info(
             "reconciliation of %s: %d rows, %s, version %s", day, len(records), money_str(total), file["version"]
         )
-        self._missing(day)
+        if self._missing(day):
+            self._file_again(day, now)
 
     def _posted_elsewhere(self, day: date, key: str, rows: list[dict[str, Any]]) -> None:
         """A posting we never sent: on one of our loans (a card debit, a compensation), it goes into the books as
@@ -562,8 +571,18 @@ class ResilientPlatform(BasePlatform):
         self._files_due[day] = now + _MAX_BACKOFF
         self.log.info("reconciliation file for %s not available (%s); asking again later", day, reason)
 
-    def _missing(self, day: date) -> None:
-        """What the platform collected on ``day`` (or was told was posted on it) that the file does not show."""
+    def _file_again(self, day: date, now: datetime) -> None:
+        """A file that lacks postings the bank confirmed: ask for it again (a corrected version may come)."""
+        if now - self.local(day + timedelta(days=1), self.reconciliation_time) > _REDELIVERY_PATIENCE:
+            self._break(f"file {day}: still incomplete after {_REDELIVERY_PATIENCE.days} days; escalated to the bank")
+            return
+        self._files_due[day] = now + _REFETCH_EVERY
+        self.log.info("reconciliation file for %s is incomplete; asking for it again at %s", day, self._files_due[day])
+
+    def _missing(self, day: date) -> bool:
+        """What the platform collected on ``day`` (or was told was posted on it) that the file does not show;
+        whether a posting the bank confirmed is missing from it."""
+        incomplete = False
         seen: set[str] = set()
         for collection in list(self.collections.values()):
             if collection.key in seen or collection.reconciled or collection.state == FAIL:
@@ -571,7 +590,10 @@ class ResilientPlatform(BasePlatform):
             seen.add(collection.key)
             if collection.state == SUCCESS:
                 if collection.posted_at is not None and self.local_date(collection.posted_at) == day:
-                    self._confirm(collection, day)
+                    incomplete = True
+                    if collection.key not in self._confirmed:
+                        self._confirmed.add(collection.key)
+                        self._confirm(collection, day)
             elif self.local_date(collection.paid_at) == day:
                 if collection.key in self._open:
                     self._break(f"file {day}: {collection.key} not at the bank yet, in the outbox ({collection.state})")
@@ -580,6 +602,7 @@ class ResilientPlatform(BasePlatform):
                     collection.dropped = False
                     collection.state = NEW
                     self._send(collection)
+        return incomplete
 
     def _confirm(self, collection: Collection, day: date) -> None:
         """A posting the file lacks: ask the bank again with the same key (idempotent) — a gap, not unpaid."""

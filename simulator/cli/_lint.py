@@ -25,7 +25,13 @@ def _is_contract(path: Path) -> bool:
     return any(line.startswith(("openapi:", '{"openapi"', '"openapi"')) for line in head.splitlines())
 
 
+def _yaml_files(folder: Path) -> list[Path]:
+    return [*folder.glob("*.yaml"), *folder.glob("*.yml")]
+
+
 def lint_file(path: Path) -> list[Finding]:
+    if path.is_dir():
+        return [Finding(str(path), None, None, "", "a folder without .yaml files; give scenario or contract files")]
     if not path.is_file():
         return [Finding(str(path), None, None, "", "no such file")]
     return lint_contract(path) if _is_contract(path) else lint_scenario(path)
@@ -38,9 +44,12 @@ def lint_command(files: tuple[Path, ...]) -> None:
     references, examples against their schemas).
 
     Each problem is printed as FILE:LINE:COLUMN: KEY PATH: what is wrong and the fix. Exit 2 on any
-    problem. Without FILES, checks scenarios/*.yaml and the built-in contracts.
+    problem. A folder stands for the .yaml files in it. Without FILES, checks scenarios/*.yaml and the
+    built-in contracts.
     """
-    targets = list(files) or [
+    targets = [
+        found for path in files for found in (sorted(_yaml_files(path)) or [path] if path.is_dir() else [path])
+    ] or [
         *sorted(Path("scenarios").glob("*.yaml")),
         *sorted(bundled_contracts_dir().glob("*.yaml")),
     ]

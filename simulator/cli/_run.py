@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from simulator._resources import bundled_scenario
 from simulator.errors import LendsimError
 from simulator.run import HttpDriver, InProcessDriver, PlatformDriver, RunResult, run_scenario
 from simulator.run._reports import console_summary, junit_xml, write_json
@@ -70,14 +71,20 @@ def run_command(
     report_dir: Path | None,
     junit: Path | None,
 ) -> None:
-    """Replay SCENARIOS against the platform and judge each with its invariants."""
+    """Replay SCENARIOS (files, or names from the catalog such as xiaomi-minsheng-2019) against the platform
+    and judge each with its invariants."""
     loaded = []
     for path in scenarios:
         try:
+            if not path.exists() and path.suffix == "" and len(path.parts) == 1:
+                path = bundled_scenario(path.name)  # a catalog name
             loaded.append(load_scenario(str(path)))
         except ScenarioError as exc:
             for finding in exc.findings:
                 click.echo(str(finding), err=True)
+            sys.exit(2)
+        except LendsimError as exc:
+            click.echo(f"error: {exc}", err=True)
             sys.exit(2)
     results: list[RunResult] = []
     for scenario in loaded:

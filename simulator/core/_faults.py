@@ -11,12 +11,21 @@ The vocabulary is the scenario format's (and the control API's) — one action p
     timeout_after_commit: {}   # the partner does the work, the answer is lost
     duplicate: {times: 3}      # the message is handled (or delivered) N times
     drop: {}                   # the message is lost before it is handled
+
+Some actions apply only where a point says it takes them (``Engine.point_actions``):
+
+    reorder: {within: PT1H}    # a delivery: held back, sent right after the next one about the same repayment
+    early: {by: PT3H}          # a job: runs that much before its time
+    missing_rows: {share: 0.2} # a file: that share of its rows left out (drawn from the seed)
+    duplicate_rows: {share: 0.1}  # a file: that share of its rows listed twice
+    skew: {by: PT5M}           # the platform's clock: ahead (or, with '-', behind) the partners' by that much
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Collection, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from difflib import get_close_matches
@@ -25,10 +34,16 @@ from typing import Any
 from simulator.clock import format_duration, parse_duration
 from simulator.errors import ConfigError, LendsimError
 
-__all__ = ["ACTIONS", "Fault", "Faults", "parse_fault"]
+__all__ = ["ACTIONS", "COMMON_ACTIONS", "SPECIAL_ACTIONS", "Fault", "Faults", "parse_fault"]
 
-ACTIONS = ("outage", "latency", "timeout_after_commit", "duplicate", "drop")
+#: Actions every operation, delivery and job point takes.
+COMMON_ACTIONS = ("outage", "latency", "timeout_after_commit", "duplicate", "drop")
+#: Actions only the points that declare them take (see the module docstring).
+SPECIAL_ACTIONS = ("reorder", "early", "missing_rows", "duplicate_rows", "skew")
+ACTIONS = (*COMMON_ACTIONS, *SPECIAL_ACTIONS)
 _KEYS = ("at", "from", "until", "probability", *ACTIONS)
+#: How long a reordered delivery waits for the one it is to follow, unless ``within`` says.
+DEFAULT_REORDER_WITHIN = timedelta(hours=1)
 TRANSPORT_ERRORS = ("connection_refused", "connection_reset")
 
 
@@ -41,8 +56,9 @@ class Fault:
     action: str
     status: int | None = None  # outage with an HTTP status
     error: str | None = None  # outage below HTTP
-    delay: timedelta | None = None  # latency
+    delay: timedelta | None = None  # latency; early and skew (by), reorder (within)
     times: int = 1  # duplicate
+    share: float | None = None  # missing_rows, duplicate_rows
     start: datetime | None = None
     until: datetime | None = None
     probability: float | None = None
@@ -59,6 +75,12 @@ class Fault:
             action = {"delay": format_duration(self.delay)}
         elif self.action == "duplicate":
             action = {"times": self.times}
+        elif self.action in ("early", "skew") and self.delay is not None:
+            action = {"by": format_duration(self.delay)}
+        elif self.action == "reorder" and self.delay is not None:
+            action = {"within": format_duration(self.delay)}
+        elif self.action in ("missing_rows", "duplicate_rows"):
+            action = {"share": self.share}
         out: dict[str, Any] = {"id": self.id, "at": self.at, self.action: action}
         if self.start is not None:
             out["from"] = self.start.isoformat()
@@ -87,9 +109,17 @@ def _instant(value: Any, field: str, tz: tzinfo) -> datetime:
 
 
 def parse_fault(
-    spec: Mapping[str, Any], *, fault_id: str, points: Collection[str], tz: tzinfo, now: datetime | None = None
+    spec: Mapping[str, Any],
+    *,
+    fault_id: str,
+    points: Collection[str] | Mapping[str, Collection[str]],
+    tz: tzinfo,
+    now: datetime | None = None,
 ) -> Fault:
-    """Check a fault written as a mapping; raise ConfigError naming the field, the rule and the fix."""
+    """Check a fault written as a mapping; raise ConfigError naming the field, the rule and the fix.
+
+    ``points`` names the injection points, or maps each to the actions it takes (then an action a point does
+    not take is an error naming the points that do)."""
     if not isinstance(spec, Mapping):
         raise _fail("fault", f"a fault is a mapping with 'at' and one action, got {spec!r}")
     for key in spec:
@@ -108,6 +138,13 @@ def parse_fault(
     if len(actions) != 1:
         raise _fail("fault", f"give exactly one action of {', '.join(ACTIONS)}; got {actions or 'none'}")
     action = actions[0]
+    if isinstance(points, Mapping) and action not in points[at]:
+        where = sorted(point for point, taken in points.items() if action in taken)
+        raise _fail(
+            action,
+            f"{at} does not take {action!r} (it takes {', '.join(sorted(points[at])) or 'nothing'}); "
+            f"{action!r} applies at {', '.join(where) or 'no point of this simulator'}",
+        )
     params = spec[action] or {}
     if not isinstance(params, Mapping):
         raise _fail(action, f"expected a mapping, got {params!r}")
@@ -137,6 +174,21 @@ def parse_fault(
         if not isinstance(times, int) or isinstance(times, bool) or not 2 <= times <= 10:
             raise _fail("duplicate.times", f"must be an integer 2–10, got {times!r}")
         fields["times"] = times
+    elif action in ("early", "skew"):
+        fields["delay"] = _duration(params.get("by"), f"{action}.by", signed=action == "skew")
+        if action == "early" and not timedelta(0) < fields["delay"] < timedelta(days=1):
+            raise _fail("early.by", f"must be more than 0 and less than a day, got {params.get('by')!r}")
+    elif action == "reorder":
+        within = params.get("within")
+        fields["delay"] = DEFAULT_REORDER_WITHIN if within is None else _duration(within, "reorder.within")
+    elif action in ("missing_rows", "duplicate_rows"):
+        share = params.get("share")
+        if isinstance(share, str) and share.strip().endswith("%"):
+            with suppress(ValueError):
+                share = float(share.strip()[:-1]) / 100
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+            raise _fail(f"{action}.share", f"must be a share above 0 and at most 1 (or '20%'), got {share!r}")
+        fields["share"] = float(share)
     probability = spec.get("probability")
     if probability is not None and (
         isinstance(probability, bool) or not isinstance(probability, int | float) or not 0 <= probability <= 1
@@ -156,6 +208,26 @@ def parse_fault(
         created_at=now,
         **fields,
     )
+
+
+def _duration(value: Any, field: str, *, signed: bool = False) -> timedelta:
+    if value is None:
+        raise _fail(field, "give a duration, e.g. '5 minutes' or 'PT5M'")
+    if isinstance(value, timedelta):
+        duration = value
+    else:
+        text = str(value).strip()
+        negative = signed and text.startswith("-") and not text[1:].lstrip().upper().startswith("P")
+        try:
+            duration = parse_duration(text[1:].strip() if negative else text)
+        except LendsimError as exc:
+            raise _fail(field, str(exc)) from None
+        duration = -duration if negative else duration
+    if not signed and duration <= timedelta(0):
+        raise _fail(field, f"must be positive, got {value!r}")
+    if duration == timedelta(0):
+        raise _fail(field, f"must not be zero, got {value!r}")
+    return duration
 
 
 class Faults:
@@ -205,13 +277,16 @@ class Faults:
     def __len__(self) -> int:
         return len(self._faults)
 
-    def active(self, point: str, now: datetime) -> list[Fault]:
-        """Faults at ``point`` whose window covers ``now`` and whose probability draw hits."""
+    def active(self, point: str, now: datetime, actions: Collection[str] | None = None) -> list[Fault]:
+        """Faults at ``point`` (of ``actions`` only, if given) whose window covers ``now`` and whose probability
+        draw hits."""
         candidates = self._by_point.get(point)
         if not candidates:
             return []
         hits = []
         for fault in candidates:
+            if actions is not None and fault.action not in actions:
+                continue
             if fault.covers(now) and (fault.probability is None or self._rngs[fault.id].random() < fault.probability):
                 hits.append(fault)
         return hits

@@ -202,6 +202,12 @@ class NoFalseDelinquency(Oracle):
         month = as_text(entry.data.get("month"))
         if entry.loan is not None and month is not None:
             self.corrections.setdefault((entry.loan, month), []).append((entry.seq, entry.virtual_time))
+        installments, submission = entry.data.get("installments"), as_text(entry.data.get("submissionId"))
+        if entry.operation == "correctionSubmitted" and submission is not None and isinstance(installments, list):
+            # A correction that still reads negative names the installments that keep it so (another one, late).
+            numbers = tuple(n for n in installments if isinstance(n, int))
+            if numbers:
+                self.blame[submission] = numbers
 
     def _loaded(self, entry: Entry) -> None:
         data = entry.data

@@ -13,6 +13,11 @@ is as much a duplicate as the bank's.
 
 Any SMS — overdue or not — that the gateway says reached someone other than the person it was meant for
 (``toIntended`` false, or ``recipient`` ≠ ``intended``) is a violation: it went to a non-borrower.
+
+``senders`` (default both ``bank`` and ``platform``) limits the check to the messages of those senders (by the
+``x-lendsim-source`` of the ``sendSms`` that carried the OutId): ``[platform]`` judges what the platform under
+test sent, leaving the bank's notices — which a recycled number takes to a stranger whatever the platform
+does — out of its verdict.
 """
 
 from __future__ import annotations
@@ -20,22 +25,37 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
+from simulator.errors import ConfigError
 from simulator.journal import Entry
 from simulator.masking import mask_phone
-from simulator.oracles._base import Context, Handler, Oracle, Route, bounded, stamp
+from simulator.oracles._base import Context, Handler, Oracle, Route, bounded, source_of, stamp
 from simulator.oracles._facts import Facts, Sms
 
 __all__ = ["SmsUnique"]
+
+#: Who sends SMS in a run: the bank (its overdue notices) and the platform (its own messages).
+SENDERS: tuple[str, ...] = ("bank", "platform")
 
 
 class SmsUnique(Oracle):
     invariant = "O2"
     key = "sms_unique"
-    params: ClassVar[Mapping[str, Any]] = {}
+    params: ClassVar[Mapping[str, Any]] = {"senders": SENDERS}
 
     def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:
         super().__init__(context, params, facts)
+        senders = params["senders"]
+        senders = [senders] if isinstance(senders, str) else senders
+        unknown = [name for name in senders if name not in SENDERS] if isinstance(senders, list | tuple) else senders
+        if not senders or unknown:
+            raise ConfigError(
+                f"expect.sms_unique.senders: {params['senders']!r} is not a list of {' and '.join(SENDERS)}; "
+                "e.g. [platform] to judge only the platform's own messages",
+                field="sms_unique.senders",
+            )
+        self.senders = frozenset(senders)
         self.sends: dict[str, list[int]] = {}  # OutId -> sendSms requests
+        self.sender_of: dict[str, str] = {}  # OutId -> who sent it
 
     def routes(self) -> Iterable[tuple[Route, Handler]]:
         yield ("request", "sms", "sendSms"), self._send
@@ -43,6 +63,13 @@ class SmsUnique(Oracle):
     def _send(self, entry: Entry) -> None:
         if entry.sms_out_id is not None:
             self.sends.setdefault(entry.sms_out_id, []).append(entry.seq)
+            self.sender_of[entry.sms_out_id] = "bank" if source_of(entry) == "bank" else "platform"
+
+    def _judged(self, sms: Sms) -> bool:
+        """Whether ``sms`` is one this check judges: sent by one of ``senders`` (an SMS whose sender is unknown
+        always is)."""
+        sender = self.sender_of.get(sms.out_id) if sms.out_id is not None else None
+        return sender is None or sender in self.senders
 
     def judge(self) -> None:
         facts = self.facts
@@ -50,6 +77,8 @@ class SmsUnique(Oracle):
         targets: dict[tuple[str, ...], tuple[str, int] | None] = {}
         strays: set[tuple[str | None, str | None, str | None]] = set()
         for sms in facts.sms:
+            if not self._judged(sms):
+                continue
             self.checked += 1
             stray = (sms.biz_id, sms.phone, sms.recipient)
             if sms.wrong_recipient and stray not in strays:  # once per send, however many copies

@@ -148,6 +148,10 @@ class TerminalStatesAbsorb(Oracle):
             view = self.believed.get(serial)
             states = sorted(view if view is not None else self.told[serial], key=lambda t: (t.at, t.seq))
             regression = _regression(states)
+            if regression is None and view is not None:
+                regression = _behind(states, self.told.get(serial, []))
+                if regression is not None:
+                    states = sorted([regression[0], *states], key=lambda t: (t.at, t.seq))
             if regression is None:
                 continue
             loan = self.loans_of.get(serial)
@@ -204,6 +208,20 @@ def _regression(states: list[_Told]) -> tuple[_Told, _Told] | None:
             terminal = told
             if told.state == "SUCCESS":
                 success = told
+    return None
+
+
+_RANK: Final = {"PROCESSING": 0, "FAIL": 1, "SUCCESS": 2}
+
+
+def _behind(believed: list[_Told], told: list[_Told]) -> tuple[_Told, _Told] | None:
+    """The first belief that falls behind a final state the platform had been told before it: (what it was
+    told, what it believed) — told SUCCESS yet holding PROCESSING or FAIL, told FAIL yet holding PROCESSING."""
+    for belief in believed:
+        earlier = [t for t in told if t.state in TERMINAL and (t.at, t.seq) <= (belief.at, belief.seq)]
+        best = max(earlier, key=lambda t: (_RANK[t.state], -t.seq), default=None)
+        if best is not None and _RANK.get(belief.state, 0) < _RANK[best.state]:
+            return best, belief
     return None
 
 

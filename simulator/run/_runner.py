@@ -49,8 +49,25 @@ class _Run:
         self.errors: dict[str, int] = {}
 
     def pay(self, repayment: Repayment) -> None:
-        """A borrower pays in the platform's app."""
-        self._call("borrowerRepay", dict(repayment.body))
+        """A borrower pays in the platform's app (which stamps it with its own clock)."""
+        body = dict(repayment.body)
+        claimed = self.sim.platform_now(repayment.at)
+        if claimed != repayment.at:
+            body["paidAt"] = claimed.isoformat()
+        self._call("borrowerRepay", body)
+
+    def journal_ledger(self, ledger: Mapping[str, Any]) -> None:
+        """The platform's ledger (O4), and the state it holds for each repayment if it says (O6)."""
+        self.sim.event("platform", "platformLedger", data=ledger)
+        for loan in ledger.get("loans") or ():
+            for repayment in loan.get("repayments") or () if isinstance(loan, Mapping) else ():
+                self.sim.event(
+                    "platform",
+                    "platformRepayStatus",
+                    loan=loan.get("loanOuterNo"),
+                    serial=repayment.get("repayOuterNo"),
+                    data={"repayOuterNo": repayment.get("repayOuterNo"), "repayStatus": repayment.get("repayStatus")},
+                )
 
     def _call(self, operation_id: str, body: Any = None) -> Any:
         try:
@@ -64,7 +81,7 @@ class _Run:
 
     def ticks(self, every: timedelta, end: datetime) -> None:
         def tick() -> None:
-            self._call("tick", {"now": self.sim.clock.now().isoformat()})
+            self._call("tick", {"now": self.sim.platform_now().isoformat()})
             if self.sim.clock.now() + every < end:
                 self.sim.clock.schedule_in(every, tick, name="tick")
 
@@ -101,7 +118,7 @@ def run_scenario(
                 if progress is not None:
                     progress(step / steps)
             ledger = run._call("platformLedger")
-            sim.event("platform", "platformLedger", data=ledger if isinstance(ledger, Mapping) else {"loans": []})
+            run.journal_ledger(ledger if isinstance(ledger, Mapping) else {"loans": []})
         finally:
             driver.stop()
     grace = sim.bank.config.grace_days if sim.bank is not None else 3

@@ -8,6 +8,8 @@ from click.testing import CliRunner
 
 from simulator.cli import cli
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, list(args))
@@ -87,3 +89,17 @@ def test_lint_of_a_missing_file_exits_2() -> None:
     code, output = run("lint", "no/such/file.yaml")
 
     assert code == 2 and "no such file" in output
+
+
+def test_lint_takes_a_folder_as_its_yaml_files_and_passes_the_catalog() -> None:
+    code, output = run("lint", str(ROOT / "scenarios"))
+
+    assert code == 0, output
+    assert output.count(": ok") == len(list((ROOT / "scenarios").glob("*.yaml"))) >= 15
+
+
+def test_run_takes_a_catalog_name_and_names_the_catalog_on_a_typo() -> None:
+    code, output = run("run", "duplicate-callbak", "--platform", "resilient")
+
+    assert code == 2
+    assert "did you mean 'duplicate-callback'" in output.lower()

@@ -26,7 +26,7 @@ def test_an_unknown_parameter_is_refused_with_the_closest_one() -> None:
     with pytest.raises(ConfigError, match="dispute_sla: unknown parameter 'withn'; did you mean 'within'"):
         evaluate(Journal(), {"dispute_sla": {"withn": "20 days"}}, calendar=CALENDAR, end=at(7, 1))
     with pytest.raises(ConfigError, match="no parameters"):
-        evaluate(Journal(), {"sms_unique": {"window": "1 day"}}, calendar=CALENDAR, end=at(7, 1))
+        evaluate(Journal(), {"pii_minimized": {"window": "1 day"}}, calendar=CALENDAR, end=at(7, 1))
 
 
 def test_a_bad_window_or_end_is_refused() -> None:

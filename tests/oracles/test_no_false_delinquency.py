@@ -159,3 +159,26 @@ def test_a_payment_without_an_installment_number_pays_the_oldest_installment_due
 
     (violation,) = verdict.violations
     assert verdict.checked == 2 and "installment 2 (due 2019-04-10" in violation.message
+
+
+def test_a_month_kept_negative_by_another_installment_paid_late_is_not_held_against_one_paid_on_time() -> None:
+    story = Story()
+    story.loan()
+    story.repaid(at(5, 10, 9))  # installment 3, on time
+    story.apply(at(5, 10, 9))
+    story.posted(at(5, 10, 9, 0, 2))
+    story.furnished(at(5, 14, 4), "SUB1", installments=(2,))  # installment 2, really late, makes May negative
+    story.loaded(at(5, 14, 12), "SUB1")
+    story.event(
+        "bank",
+        "correctionSubmitted",
+        at(5, 20, 4),
+        borrower="B000123",
+        loan=LOAN,
+        data={"submissionId": "SUB2", "month": "2019-05", "negative": True, "installments": [2]},
+    )
+    story.loaded(at(5, 20, 12), "SUB2", kind="212")
+
+    verdict = check(story.journal, KEY, end=at(7, 31))
+
+    assert verdict.held

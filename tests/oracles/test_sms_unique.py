@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.oracles.story import LOAN, PHONE, Story, at, check
+import pytest
+
+from simulator.errors import ConfigError
+from tests.oracles.story import LOAN, OUT_ID, PHONE, Story, at, check
 
 KEY = "sms_unique"
 
@@ -99,3 +102,34 @@ def test_an_sms_delivered_to_whoever_now_holds_the_number_is_a_violation() -> No
     assert "delivered to 139****5678, held by B999999" in violation.message and "non-borrower" in violation.message
     assert PHONE not in violation.message
     assert violation.chain == (delivered,)
+
+
+def test_senders_platform_leaves_the_banks_notices_out_of_the_verdict() -> None:
+    story = Story()
+    story.loan()
+    story.journal.append(
+        "request",
+        at(5, 14, 2),
+        partner="sms",
+        operation="sendSms",
+        sms_out_id=OUT_ID,
+        data={"body": {"OutId": OUT_ID}, "headers": {"x-lendsim-source": "bank"}},
+    )
+    story.sms(at(5, 14, 2, 0, 7), recipient="S000123", to_intended=False)  # the bank's notice, to a stranger
+    ours = "pf-restore-1"
+    story.send(at(5, 14, 9), out_id=ours)  # the platform's own (no source header)
+    story.sms(
+        at(5, 14, 9, 0, 7), out_id=ours, recipient="S000123", to_intended=False, template="SMS_153055080", biz="7^0"
+    )
+
+    everyone = check(story.journal, KEY, end=at(7, 1))
+    platform_only = check(story.journal, KEY, end=at(7, 1), params={"senders": ["platform"]})
+
+    assert len(everyone.violations) == 2
+    (violation,) = platform_only.violations
+    assert "SMS_153055080" in violation.message and "non-borrower" in violation.message
+
+
+def test_senders_must_name_the_bank_or_the_platform() -> None:
+    with pytest.raises(ConfigError, match=r"sms_unique\.senders: \['partner'\] is not a list of bank and platform"):
+        check(Story().journal, KEY, end=at(7, 1), params={"senders": ["partner"]})

@@ -102,3 +102,22 @@ def test_a_settled_loan_marked_overdue_again_is_a_regression() -> None:
 
     (violation,) = verdict.violations
     assert "SETTLED regressed" in violation.message and violation.chain == (settled, overdue)
+
+
+def test_a_platform_still_holding_processing_after_the_bank_told_it_success_is_behind() -> None:
+    story = Story()
+    story.loan()
+    told = story.notify(at(5, 10, 9), "RP3", "SUCCESS")
+    story.notify(at(5, 10, 9, 30), "RP3", "PROCESSING")  # a reordered callback: the fault, not the platform
+    held = story.event(
+        "platform", "platformRepayStatus", at(7, 1), loan=LOAN, serial="RP3", data={"repayStatus": "PROCESSING"}
+    )
+    story.notify(at(5, 11, 9), "RP5", "SUCCESS")
+    story.notify(at(5, 11, 9, 30), "RP5", "PROCESSING")
+    story.event("platform", "platformRepayStatus", at(7, 1), loan=LOAN, serial="RP5", data={"repayStatus": "SUCCESS"})
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    (violation,) = verdict.violations
+    assert "repayment RP3: the platform's own state went SUCCESS → PROCESSING" in violation.message
+    assert told in violation.chain and held in violation.chain

@@ -23,6 +23,7 @@ MUTANTS = {
     "corrections": ("correction-rejected", "O1"),
     "sms_dedupe": ("notice-storm", "O2"),
     "masked_logs": ("sms-retry-storm", "O7"),
+    "reconciliation": ("reconciliation-missing-rows", "O4"),
 }
 
 
@@ -32,10 +33,32 @@ def violated(scenario_name: str, platform: object, seed: int | None = None) -> s
     return {verdict.invariant for verdict in result.verdicts if not verdict.held}
 
 
-def test_the_catalog_covers_at_least_nine_failure_modes() -> None:
-    covered = {mode for path in CATALOG for mode in load_scenario(str(path)).covers}
+#: The failure modes the catalog must have a scenario of its own for (besides the 2019 incident).
+REQUIRED = {
+    "outage-across-cutoff",
+    "timeout-after-commit",
+    "key-reuse-different-amount",
+    "duplicate-callback",
+    "out-of-order-callback",
+    "late-or-lost-callback",
+    "reconciliation-missing-rows",
+    "overdue-batch-before-sync",
+    "sms-retry-storm",
+    "recycled-phone-number",
+    "negative-report-without-notice",
+    "correction-rejected",
+    "dispute-during-window",
+    "early-settlement",
+}
 
-    assert len(CATALOG) >= 9 and len(covered) >= 9
+
+def test_the_catalog_has_a_scenario_for_each_required_failure_mode_and_covers_at_least_fifteen() -> None:
+    scenarios = {path.stem: load_scenario(str(path)) for path in CATALOG}
+    covered = {mode for scenario in scenarios.values() for mode in scenario.covers}
+
+    assert set(scenarios) >= REQUIRED and "xiaomi-minsheng-2019" in scenarios
+    assert all(name in scenarios[name].covers for name in REQUIRED)
+    assert len(covered) >= 15
 
 
 @pytest.mark.parametrize("seed", [None, 101])
@@ -46,6 +69,18 @@ def test_the_resilient_platform_passes_every_catalog_scenario(path: Path, seed: 
 
 def test_the_naive_platform_is_caught_by_the_incident_on_o1_and_o2() -> None:
     assert {"O1", "O2"} <= violated("xiaomi-minsheng-2019", naive.create())
+
+
+@pytest.mark.parametrize(
+    ("scenario", "invariant"),
+    [
+        ("out-of-order-callback", "O6"),  # SUCCESS regressed to PROCESSING on a late callback
+        ("recycled-phone-number", "O2"),  # its "we will restore your credit" SMS reaches strangers
+        ("dispute-during-window", "O1"),  # disputes answered "confirmed": the payment never reached the bank
+    ],
+)
+def test_the_naive_platform_is_caught_where_its_defects_show(scenario: str, invariant: str) -> None:
+    assert invariant in violated(scenario, naive.create())
 
 
 @pytest.mark.parametrize("safeguard", sorted(MUTANTS))

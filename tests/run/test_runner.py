@@ -188,3 +188,34 @@ def test_lendsim_run_with_a_bad_platform_is_a_usage_error(tmp_path: Path) -> Non
 
     assert result.exit_code == 2
     assert "neither a URL, module:factory" in result.output
+
+
+class Clockwatcher(Forwarder):
+    """Records what its own clock said: the ticks' now and when borrowers paid."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.told: list[str] = []
+
+    def tick(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.told.append(body["now"])
+        return super().tick(body)
+
+    def borrower_repay(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.told.append(body["paidAt"])
+        return super().borrower_repay(body)
+
+
+def test_a_skewed_platform_clock_shifts_what_the_platform_is_told_not_what_happened() -> None:
+    platform = Clockwatcher()
+    skewed = {
+        **SCENARIO,
+        "faults": [{"at": "platform.clock", "skew": {"by": "-5 minutes"}, "from": "2019-05-10", "until": "2019-05-11"}],
+    }
+
+    result = run_scenario(build_scenario(skewed), InProcessDriver(platform))
+
+    assert "2019-05-10T09:55:00+08:00" in platform.told  # the borrowers paid at 10:00
+    assert "2019-05-10T00:55:00+08:00" in platform.told and "2019-05-11T01:00:00+08:00" in platform.told
+    truth = {e.data["paidAt"] for e in result.sim.journal.iter(kind="event", operation="borrowerRepaid")}
+    assert truth == {"2019-05-10T10:00:00+08:00"}

@@ -149,6 +149,7 @@ class LoanAccount:
     last_acct_status: str | None = None
     pending: list[PendingSubmission] = field(default_factory=list)
     furnish_key: tuple[object, ...] | None = None  # what the last furnishing run found nothing new for
+    overdue_at_version: tuple[int, bool] | None = None  # (ledger version, whether anything was overdue then)
     batch_after: datetime | None = None  # the overdue batch has nothing to do before this (None: look)
     batch_done: bool = False  # settled: the overdue batch has nothing to do ever again
 

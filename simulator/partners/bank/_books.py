@@ -8,6 +8,8 @@ before that the answer is 404 with ``availableAt``. The day-end and the file's g
 
 from __future__ import annotations
 
+import json
+import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,7 +21,10 @@ from simulator.partners.bank._common import iso
 from simulator.partners.bank._config import BankConfig
 from simulator.partners.bank._ledger import Posting
 
-__all__ = ["Books"]
+__all__ = ["FILE_POINT", "Books"]
+
+#: The reconciliation file operation, where file faults (rows missing or listed twice) apply.
+FILE_POINT = "bank.reconciliationFile"
 
 
 class Books:
@@ -29,6 +34,38 @@ class Books:
         self.engine = engine
         self.config = config
         self.state = state
+        self._served: dict[date, tuple[int, str]] = {}  # per file: (version, fingerprint of its rows)
+
+    def clear(self) -> None:
+        self._served.clear()
+
+    def _faulted(self, day: date, records: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+        """The file as a ``missing_rows`` or ``duplicate_rows`` fault serves it: rows drawn from the seed, the
+        same rows on every fetch while the fault lasts."""
+        faults = self.engine.faults
+        active = faults.active(FILE_POINT, now, ("missing_rows", "duplicate_rows")) if len(faults) else []
+        for fault in active:
+            share = fault.share or 0.0
+            picked = [
+                random.Random(f"{self.engine.seed}:{fault.id}:{day}:{record['repayOuterNo']}:{index}").random() < share
+                for index, record in enumerate(records)
+            ]
+            if fault.action == "missing_rows":
+                records = [record for record, gone in zip(records, picked, strict=True) if not gone]
+            else:
+                records = [
+                    copy for record, twice in zip(records, picked, strict=True) for copy in [record] * (1 + twice)
+                ]
+        return records
+
+    def _version(self, day: date, records: list[dict[str, Any]]) -> int:
+        """1 for the first file served for ``day``; one more each time its rows change (re-delivered)."""
+        fingerprint = json.dumps(records, sort_keys=True)
+        version, served = self._served.get(day, (0, ""))
+        if fingerprint != served:
+            version += 1
+            self._served[day] = (version, fingerprint)
+        return version
 
     def postings_of(self, day: date) -> list[tuple[str, Posting]]:
         """The postings of business day ``day``, in posting order, with their loan."""
@@ -112,13 +149,13 @@ class Books:
             if available:
                 reply.body["availableAt"] = when
             return reply
-        records = self.records(day)
+        records = self._faulted(day, self.records(day), call.now)
         return Reply(
             200,
             {
                 "fileDate": day.isoformat(),
                 "generatedAt": iso(available),
-                "version": 1,
+                "version": self._version(day, records),
                 "recordCount": len(records),
                 "totalAmount": money_str(total(Decimal(r["repayAmount"]) for r in records)),
                 "records": records,

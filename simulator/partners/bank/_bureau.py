@@ -78,13 +78,24 @@ class Furnisher:
             return None
         ledger = account.ledger
         # A segment changes with the ledger, the excused installments and the month; an overdue one with
-        # the day too (its bucket counts the days past due).
-        key = (ledger.version, len(account.excused), this_month, today if ledger.marks else None)
+        # the day too (its bucket counts the days past due) — only while something is still overdue.
+        key = (ledger.version, len(account.excused), this_month, today if self._overdue(account) else None)
         if account.furnish_key == key:
             return None
         outcome = self._report_changes(account, today, this_month)
         account.furnish_key = key if outcome is None else None
         return outcome
+
+    def _overdue(self, account: LoanAccount) -> bool:
+        """Whether an installment of the account is overdue now (known from its ledger's version on)."""
+        ledger = account.ledger
+        if not ledger.marks:
+            return False
+        cached = account.overdue_at_version
+        if cached is None or cached[0] != ledger.version:
+            cached = (ledger.version, bool(account.view(self.engine.clock.now()).overdue))
+            account.overdue_at_version = cached
+        return cached[1]
 
     def _report_changes(self, account: LoanAccount, today: date, this_month: str) -> str | None:
         now = self.engine.clock.now()
@@ -224,6 +235,7 @@ class Furnisher:
                 "rpyStatus": seg.body["RpyStatus"],
                 "acctStatus": seg.body["AcctStatus"],
                 "negative": seg.negative,
+                "installments": list(seg.installments),
                 "attempts": correction.attempts,
             },
         )

@@ -47,6 +47,8 @@ class BankConfig:
     ``reconciliation_time``: the file for day D is available from this time on D+1.
     ``processing_delay``: how long after ``repayApply`` accepts a repayment the bank posts it (0: at once).
     ``callback_retry``: the delays between attempts to deliver a callback to the platform.
+    ``notify_processing``: also call back ``PROCESSING`` when a repayment is accepted (some banks do; with a
+    ``reorder`` fault it can arrive after the ``SUCCESS`` one).
     ``allocation_order``: which parts of an installment a payment pays first (``fee`` last unless named).
     ``penalty_rate``: the daily penalty on overdue principal (0 for none).
     ``furnishing``: ``daily`` or ``monthly`` bureau reporting; ``furnishing_time``: when the daily job runs.
@@ -64,6 +66,7 @@ class BankConfig:
     reconciliation_time: time = time(3, 0)
     processing_delay: timedelta = timedelta(seconds=2)
     callback_retry: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+    notify_processing: bool = False
     allocation_order: tuple[str, ...] = ("penalty", "interest", "principal")
     penalty_rate: Decimal = Decimal("0.0005")
     furnishing: str = "daily"
@@ -97,8 +100,9 @@ class BankConfig:
             raise _error("penalty_rate", f"must be a Decimal from 0 to under 1 per day, got {rate!r}; e.g. '0.0005'")
         if self.furnishing not in FURNISHING_MODES:
             raise _error("furnishing", f"must be one of {', '.join(FURNISHING_MODES)}, got {self.furnishing!r}")
-        if not isinstance(self.notice_before_report, bool):
-            raise _error("notice_before_report", f"must be True or False, got {self.notice_before_report!r}")
+        for flag in ("notice_before_report", "notify_processing"):
+            if not isinstance(getattr(self, flag), bool):
+                raise _error(flag, f"must be True or False, got {getattr(self, flag)!r}")
         sign = self.sms_sign_name
         if not isinstance(sign, str) or not 2 <= len(sign) <= 12:
             raise _error("sms_sign_name", f"must be 2–12 characters (the SMS contract's SignName), got {sign!r}")

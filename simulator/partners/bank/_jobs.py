@@ -1,8 +1,9 @@
 """The bank's daily jobs on the virtual clock, with the faults a scenario injects at their points.
 
 A job runs every day at a local time. At its fault point (``bank.overdueBatch``, ``bank.furnishing``) a
-``drop`` or ``outage`` fault skips that day's run, ``latency`` runs it that much later, ``duplicate`` runs it
-N times (the jobs are idempotent, so that must change nothing). Each skipped or postponed run is journaled.
+``drop`` or ``outage`` fault skips that day's run, ``latency`` runs it that much later, ``early`` that much
+earlier (say, before the day-end or the platform's file — out of order), ``duplicate`` runs it N times (the
+jobs are idempotent, so that must change nothing). Each skipped, early or postponed run is journaled.
 """
 
 from __future__ import annotations
@@ -52,7 +53,24 @@ class DailyJob:
 
     def _schedule(self, day: date) -> None:
         clock = self.engine.clock
-        self._event = clock.schedule(clock.calendar.at(day, self.at), lambda: self._fire(day), name=f"bank {self.name}")
+        at = clock.calendar.at(day, self.at)
+        faults = self.engine.faults
+        early = faults.active(self.point, at, ("early",)) if self.point and len(faults) else []
+        by = max((fault.delay for fault in early if fault.delay), default=None)
+        if by is not None:  # an early run: decided when the run is planned, as the bank's scheduler would
+            self._event = clock.schedule(
+                max(at - by, clock.now()), lambda: self._early(day, by), name=f"bank {self.name} (early)"
+            )
+            return
+        self._event = clock.schedule(at, lambda: self._fire(day), name=f"bank {self.name}")
+
+    def _early(self, day: date, by: timedelta) -> None:
+        self.engine.event(
+            "bank",
+            f"{self.name}Early",
+            data={"businessDate": day.isoformat(), "by": format_duration(by), "point": self.point},
+        )
+        self._fire(day)
 
     def _fire(self, day: date) -> None:
         self._schedule(day + _ONE_DAY)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from simulator.core import Call, Engine, Reply, problem
 from simulator.partners._money import money, money_str, total
 from simulator.partners.bank._account import BankState, LoanAccount, acct_code_for
 from simulator.partners.bank._batch import OverdueBatch
-from simulator.partners.bank._books import Books
+from simulator.partners.bank._books import FILE_POINT, Books
 from simulator.partners.bank._bureau import Furnisher
 from simulator.partners.bank._common import differences
 from simulator.partners.bank._config import BankConfig
@@ -40,6 +41,14 @@ class BankModel:
 
     partner = "bank"
     points: tuple[str, ...] = (OVERDUE_BATCH_POINT, FURNISHING_POINT)
+    #: The actions beyond the common ones that the bank's own points take.
+    point_actions: Mapping[str, tuple[str, ...]] = MappingProxyType(
+        {
+            OVERDUE_BATCH_POINT: ("early",),
+            FURNISHING_POINT: ("early",),
+            FILE_POINT: ("missing_rows", "duplicate_rows"),
+        }
+    )
 
     def __init__(self, engine: Engine, config: BankConfig = BankConfig()) -> None:  # noqa: B008 - frozen
         if not isinstance(config, BankConfig):
@@ -78,6 +87,7 @@ class BankModel:
     def reset(self) -> None:
         """Forget every loan and restart the daily jobs from the clock's (new) now."""
         self.state.clear()
+        self.books.clear()
         for job in self.jobs:
             job.stop()
             job.start()

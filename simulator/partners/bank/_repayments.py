@@ -85,6 +85,8 @@ class Repayments:
         if refusal is not None:
             self._fail(account, repayment, refusal, "repayRejected", notify=False)
         elif self.config.processing_delay:
+            if self.config.notify_processing:
+                notify_result(self.engine, self.config, account, repayment)
             repayment.event = self.engine.clock.schedule_in(
                 self.config.processing_delay,
                 lambda: self.post(account, repayment),
