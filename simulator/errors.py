@@ -6,6 +6,7 @@
      ├── CalendarError        a calendar question it cannot answer (a year without holiday data, …)
      ├── JournalError         the journal cannot be opened or queried as asked
      ├── ConfigError          an option or setting has a bad value
+     ├── UnreachableError     a service to check (or proxy to) does not answer at all
      └── DriftError           a built-in behaviour answered outside its contract (strict mode)
 
 Messages say what happened, show the offending value with ``!r`` and give the fix.
@@ -21,6 +22,7 @@ __all__ = [
     "DriftError",
     "JournalError",
     "LendsimError",
+    "UnreachableError",
 ]
 
 
@@ -66,6 +68,10 @@ class ConfigError(LendsimError, ValueError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class UnreachableError(LendsimError, ConnectionError):
+    """A service lendsim was pointed at (``lendsim check --url``, ``lendsim proxy --upstream``) does not answer."""
 
 
 class DriftError(LendsimError):

@@ -82,9 +82,16 @@ class PlatformApp:
                 status, answer = _problem(
                     405, "Method Not Allowed", f"{method} is not served at {path}; use {', '.join(allowed)}"
                 )
-            else:
-                status, answer = _problem(404, "Not Found", f"no operation of the platform contract at {method} {path}")
+                await self._respond(send, status, answer, _PROBLEM, stamp, allow=", ".join(allowed))
+                return
+            status, answer = _problem(404, "Not Found", f"no operation of the platform contract at {method} {path}")
             await self._respond(send, status, answer, _PROBLEM, stamp)
+            return
+        assert matched is not None
+        query = scope.get("query_string", b"").decode("latin-1")
+        _, param_errors = operation.validate_params(matched[1], query, headers)
+        if param_errors:  # e.g. a virtual-time stamp that is no date-time: refused, and not taken as the clock
+            await self._respond(send, *_invalid(operation, param_errors, 400), _PROBLEM, None)
             return
         if too_large:
             status, answer = _problem(
@@ -122,10 +129,14 @@ class PlatformApp:
                 return status, problem, _PROBLEM
             return _STATUS.get(operation.operation_id, 200), answer, "application/json"
 
-    async def _respond(self, send: Send, status: int, body: Any, media: str, stamp: str | None) -> None:
+    async def _respond(
+        self, send: Send, status: int, body: Any, media: str, stamp: str | None, *, allow: str | None = None
+    ) -> None:
         """Write the answer, stamped with the platform's clock (or, when it has none, the request's stamp)."""
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         headers = [(b"content-type", media.encode()), (b"content-length", str(len(payload)).encode())]
+        if allow is not None:  # a 405 says which methods the path takes (RFC 9110)
+            headers.append((b"allow", allow.encode()))
         now = getattr(self.platform, "now", None)
         when = now.isoformat() if now is not None else stamp
         if when:

@@ -8,9 +8,11 @@ from typing import Any
 import click
 
 from simulator._version import __version__
+from simulator.cli._check import check_command
 from simulator.cli._contracts import contracts_command
 from simulator.cli._example_platform import example_platform_command
 from simulator.cli._lint import lint_command
+from simulator.cli._proxy import proxy_command
 from simulator.cli._run import run_command
 from simulator.cli._serve import serve_command
 from simulator.errors import LendsimError
@@ -33,6 +35,8 @@ cli.add_command(contracts_command)
 cli.add_command(lint_command)
 cli.add_command(run_command)
 cli.add_command(example_platform_command)
+cli.add_command(check_command)
+cli.add_command(proxy_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

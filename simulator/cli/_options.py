@@ -8,7 +8,7 @@ import click
 
 from simulator._resources import bundled_contracts_dir
 
-__all__ = ["contract_option", "contracts_dir_option", "load_partner_contracts"]
+__all__ = ["contract_option", "contracts_dir_option", "header_option", "load_partner_contracts"]
 
 contracts_dir_option = click.option(
     "--contracts",
@@ -23,6 +23,28 @@ contract_option = click.option(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     multiple=True,
     help="An extra contract (e.g. your partner's) served as a mock at /{file stem}. Repeatable.",
+)
+
+
+def _parse_headers(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for value in values:
+        name, colon, text = value.partition(":")
+        if not colon or not name.strip() or any(char.isspace() for char in name.strip()):
+            raise click.BadParameter(
+                f"{value!r} is not a header; write it as 'Name: value', e.g. 'Authorization: Bearer x'"
+            )
+        headers[name.strip()] = text.strip()
+    return headers
+
+
+header_option = click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    callback=_parse_headers,
+    metavar="'NAME: VALUE'",
+    help="A header sent with every request (e.g. 'Authorization: Bearer …'). Repeatable.",
 )
 
 

@@ -10,7 +10,17 @@ from simulator.core._engine import (
     Engine,
 )
 from simulator.core._faults import ACTIONS, Fault, Faults, parse_fault
-from simulator.core._messages import PROBLEM_JSON, Call, Reply, Request, Response, problem
+from simulator.core._messages import (
+    PROBLEM_JSON,
+    Call,
+    Reply,
+    Request,
+    Response,
+    dumps,
+    invalid_request,
+    no_operation,
+    problem,
+)
 from simulator.core._world import Deliverer, DeliveryResult, Model
 
 __all__ = [
@@ -32,6 +42,9 @@ __all__ = [
     "Reply",
     "Request",
     "Response",
+    "dumps",
+    "invalid_request",
+    "no_operation",
     "parse_fault",
     "problem",
 ]

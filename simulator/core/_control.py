@@ -7,7 +7,7 @@ like any partner. They only call the Engine's Python API: the two ways in stay e
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from simulator._version import __version__
@@ -19,7 +19,10 @@ from simulator.masking import NAME_KEYS, mask_value
 if TYPE_CHECKING:
     from simulator.core._engine import Engine
 
-__all__ = ["control_behaviours"]
+__all__ = ["LAST_YEAR", "control_behaviours"]
+
+#: The contracts' instants are years 1970–2099 (``DateTime`` in contracts/control.yaml): the clock stops there.
+LAST_YEAR = 2099
 
 # query parameter of GET /journal → Journal.query keyword
 _JOURNAL_FILTERS = {
@@ -44,10 +47,19 @@ def control_behaviours(sim: Engine) -> dict[str, Callable[[Call], Reply]]:
     def advance_clock(call: Call) -> Reply:
         body = call.body or {}
         try:
-            if "to" in body:
-                ran = sim.advance(to=datetime.fromisoformat(body["to"]))
-            else:
-                ran = sim.advance(by=parse_duration(body["by"]))
+            to = datetime.fromisoformat(body["to"]) if "to" in body else None
+            by = parse_duration(body["by"]) if to is None else None
+            target = (to or sim.clock.now() + (by or timedelta(0))).astimezone(sim.clock.calendar.tz)
+            if target.year > LAST_YEAR:
+                return problem(
+                    409,
+                    "Conflict",
+                    f"advancing to {target.isoformat()} would pass the end of {LAST_YEAR}, the last year the "
+                    "contracts' instants can express; reset (POST /_sim/reset) or advance less",
+                    operation=call.operation.operation_id,
+                    now=sim.clock.now().isoformat(),
+                )
+            ran = sim.advance(to=to) if to is not None else sim.advance(by=by)
         except ClockError as exc:
             return problem(
                 409, "Conflict", str(exc), operation=call.operation.operation_id, now=sim.clock.now().isoformat()

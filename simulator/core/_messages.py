@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulator.openapi import Operation, Violation
+    from simulator.openapi import Contract, Operation, Violation
 
 __all__ = [
     "PROBLEM_JSON",
@@ -23,6 +23,8 @@ __all__ = [
     "Response",
     "TransportFault",
     "dumps",
+    "invalid_request",
+    "no_operation",
     "problem",
 ]
 
@@ -112,3 +114,43 @@ def problem(
         body["errors"] = [error.to_json() for error in errors]
     body.update(extra)
     return Reply(status, body, content_type=PROBLEM_JSON)
+
+
+def invalid_request(operation_id: str, errors: Sequence[Violation], status: int = 400) -> Reply:
+    """The answer to a request that breaks its operation's contract.
+
+    415 when the content type is not accepted; otherwise 400 naming the first field, its message and the
+    rule broken (``body.amount: 'abc' is not of type 'number' [type]``), every violation under ``errors``.
+    """
+    if status == 415:
+        return problem(415, "Unsupported Media Type", errors[0].message, errors=errors, operation=operation_id)
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return problem(
+        400,
+        "Bad Request",
+        f"{first.field}: {first.message} [{first.rule}]{more}",
+        errors=errors,
+        operation=operation_id,
+    )
+
+
+def no_operation(contract: Contract, method: str, path: str, *, prefix: str = "") -> Reply:
+    """The answer when no operation of ``contract`` matches: 405 with ``Allow`` if the path exists for other
+    methods, else 404 with the closest operation as a suggestion. ``prefix`` is where the contract is served."""
+    allowed = contract.operations.allowed_methods(path)
+    if allowed:
+        reply = problem(
+            405, "Method Not Allowed", f"{method} is not served at {prefix}{path}; use {', '.join(allowed)}"
+        )
+        reply.headers["allow"] = ", ".join(allowed)
+        return reply
+    closest = contract.operations.closest(method, path)
+    suggestion = f"{closest.method} {prefix}{closest.path} ({closest.operation_id})" if closest else ""
+    detail = f"no operation of {contract.name!r} matches {method} {prefix}{path}"
+    if suggestion:
+        detail += f"; did you mean {suggestion}?"
+    reply = problem(404, "Not Found", detail)
+    if suggestion:
+        reply.body["suggestion"] = suggestion
+    return reply

@@ -1,7 +1,22 @@
-"""The HTTP adapter: an ASGI app over the simulator core, and ``serve`` on uvicorn."""
+"""The HTTP adapter: an ASGI app over the simulator core, ``serve`` on uvicorn, and the validation proxy."""
 
 from simulator.http._app import ASGIApp, TransportFaultError, create_app
 from simulator.http._deliver import HttpDeliverer
-from simulator.http._serve import RealtimeDriver, is_loopback, serve
+from simulator.http._examples import ExampleRecorder
+from simulator.http._proxy import VIOLATIONS_HEADER, Exchange, ValidationProxy
+from simulator.http._serve import RealtimeDriver, is_loopback, run_server, serve
 
-__all__ = ["ASGIApp", "HttpDeliverer", "RealtimeDriver", "TransportFaultError", "create_app", "is_loopback", "serve"]
+__all__ = [
+    "VIOLATIONS_HEADER",
+    "ASGIApp",
+    "ExampleRecorder",
+    "Exchange",
+    "HttpDeliverer",
+    "RealtimeDriver",
+    "TransportFaultError",
+    "ValidationProxy",
+    "create_app",
+    "is_loopback",
+    "run_server",
+    "serve",
+]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 from simulator.core import Engine, Request
 
-__all__ = ["ASGIApp", "TransportFaultError", "create_app"]
+__all__ = ["ASGIApp", "TransportFaultError", "create_app", "read_request", "send_response"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -78,40 +78,11 @@ class ASGIApp:
             self.tick()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        limit = self.sim.max_body
-        too_large = False
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            too_large = True
-            body = b""
-        else:
-            chunks: list[bytes] = []
-            size = 0
-            more = True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > limit:
-                    too_large = True
-                    chunks = []
-                    break
-                chunks.append(chunk)
-                more = message.get("more_body", False)
-            body = b"".join(chunks)
+        request = await read_request(scope, receive, self.sim.max_body)
+        if request is None:
+            return
         if self.tick is not None:
             self.tick()
-        request = Request(
-            method=scope["method"],
-            path=scope["path"],
-            query=scope.get("query_string", b"").decode("latin-1"),
-            headers=headers,
-            body=body,
-            body_too_large=too_large,
-        )
         with self.lock:
             response = self.sim.handle(request)
         if response.delay:
@@ -128,10 +99,63 @@ class ASGIApp:
             # Start an answer and break it off: the client sees the connection closed under it.
             await send({"type": "http.response.start", "status": 200, "headers": []})
             raise TransportFaultError(f"{response.transport_fault} fault: connection dropped")
-        raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
-        raw_headers.append((b"content-length", str(len(response.body)).encode()))
-        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
-        await send({"type": "http.response.body", "body": response.body})
+        await send_response(send, response.status, response.headers, response.body)
+
+
+async def read_request(scope: Scope, receive: Receive, limit: int) -> Request | None:
+    """The request of an HTTP scope, its body read up to ``limit`` bytes (past it: ``body_too_large``, no body).
+
+    None if the client went away before sending it all.
+    """
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    too_large = False
+    body = b""
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        too_large = True
+    else:
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                too_large = True
+                chunks = []
+                break
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+    return Request(
+        method=scope["method"],
+        path=scope["path"],
+        query=scope.get("query_string", b"").decode("latin-1"),
+        headers=headers,
+        body=body,
+        body_too_large=too_large,
+    )
+
+
+async def send_response(
+    send: Send, status: int, headers: Mapping[str, str] | Sequence[tuple[bytes, bytes]], body: bytes
+) -> None:
+    """Write one whole answer; ``content-length`` is set from the body (any given one is dropped).
+
+    ``headers`` as a mapping, or as raw (name, value) pairs where a name may repeat (a proxy passing them on).
+    """
+    pairs = (
+        [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        if isinstance(headers, Mapping)
+        else headers
+    )
+    raw = [(name, value) for name, value in pairs if name.lower() != b"content-length"]
+    raw.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _until_disconnect(receive: Receive) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import uvicorn
 
@@ -14,7 +16,7 @@ from simulator.core import Engine
 from simulator.http._app import TransportFaultError, create_app
 from simulator.http._deliver import HttpDeliverer
 
-__all__ = ["RealtimeDriver", "is_loopback", "serve"]
+__all__ = ["RealtimeDriver", "is_loopback", "run_server", "serve"]
 
 
 class RealtimeDriver:
@@ -45,6 +47,25 @@ class _DropTransportFaults(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], TransportFaultError))
 
 
+#: Collect the youngest generation every this many allocations (CPython's default is 700).
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def tune_gc_for_a_growing_world() -> None:
+    """Keep CPython's cycle collector from stalling the server as the world grows.
+
+    Every repayment stays in the bank's state (idempotency, the ledger), so the heap grows by a few KB a
+    request, and with the default thresholds each full collection walks all of it: pauses of 0.5 s and more
+    at a million objects, a fifth of the CPU (docs/benchmarks.md). What exists at start-up (contracts,
+    compiled validators, the world) lives as long as the server, so it leaves the collector's walks
+    (``gc.freeze``); the young generation is collected every :data:`GC_YOUNG_THRESHOLD` allocations. Full
+    collections still come, when the long-lived objects have grown by a quarter, as CPython decides.
+    """
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -73,11 +94,17 @@ def serve(
     driver = RealtimeDriver(sim, speed) if speed else None
     app = create_app(sim, tick=driver.sync if driver else None)
     logging.getLogger("uvicorn.error").addFilter(_DropTransportFaults())
-    config = uvicorn.Config(
-        app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on", server_header=False
-    )
+    tune_gc_for_a_growing_world()
     try:
-        uvicorn.Server(config).run()
+        run_server(app, host=host, port=port, log_level=log_level)
     finally:
         if deliverer is not None:
             deliverer.close()
+
+
+def run_server(app: Any, *, host: str, port: int, log_level: str = "warning") -> None:
+    """Serve an ASGI app on uvicorn until interrupted (lifespan on, no access log, no ``server`` header)."""
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on", server_header=False
+    )
+    uvicorn.Server(config).run()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from simulator._junit import JUnitCase, JUnitSuite, write_junit
 from simulator.masking import NAME_KEYS, mask_text, mask_value
-from simulator.oracles import describe_chain
+from simulator.oracles import Verdict, describe_chain
 from simulator.run._runner import RunResult
 
 __all__ = ["console_summary", "json_report", "junit_xml", "replay_command"]
@@ -98,36 +99,28 @@ def json_report(result: RunResult, platform: str) -> dict[str, Any]:
 
 def junit_xml(results: Sequence[RunResult], platform: str, path: Path) -> None:
     """One test case per scenario × invariant; a violated invariant is a failure with its first violations."""
-    suites = ET.Element("testsuites", name="lendsim")
-    for result in results:
-        failures = sum(1 for verdict in result.verdicts if not verdict.held)
-        suite = ET.SubElement(
-            suites,
-            "testsuite",
-            name=result.scenario.name,
-            tests=str(len(result.verdicts)),
-            failures=str(failures),
-            time=f"{result.wall_seconds:.3f}",
+    suites = [
+        JUnitSuite(
+            result.scenario.name,
+            [_junit_case(result, verdict, platform) for verdict in result.verdicts],
+            result.wall_seconds,
         )
-        for verdict in result.verdicts:
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                classname=f"lendsim.{result.scenario.name}",
-                name=f"{verdict.invariant} {verdict.key}",
-            )
-            if not verdict.held:
-                failure = ET.SubElement(
-                    case, "failure", message=f"{len(verdict.violations)} violations of {verdict.key}"
-                )
-                failure.text = (
-                    "\n".join(
-                        mask_text(f"{v.loan or '-'}: {v.message}") for v in verdict.violations[:SHOWN_PER_INVARIANT]
-                    )
-                    + f"\nreplay: {replay_command(result, platform)}"
-                )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+        for result in results
+    ]
+    write_junit(suites, path)
+
+
+def _junit_case(result: RunResult, verdict: Verdict, platform: str) -> JUnitCase:
+    case = JUnitCase(classname=f"lendsim.{result.scenario.name}", name=f"{verdict.invariant} {verdict.key}")
+    if verdict.held:
+        return case
+    shown = verdict.violations[:SHOWN_PER_INVARIANT]
+    details = "\n".join(mask_text(f"{v.loan or '-'}: {v.message}") for v in shown)
+    return replace(
+        case,
+        failure=f"{len(verdict.violations)} violations of {verdict.key}",
+        details=f"{details}\nreplay: {replay_command(result, platform)}",
+    )
 
 
 def write_json(result: RunResult, platform: str, directory: Path) -> Path:

@@ -38,6 +38,18 @@ def test_advancing_into_the_past_is_a_409_that_says_the_current_time(sim: Engine
     assert response.json()["now"] == "2019-05-02T00:00:00+08:00"
 
 
+def test_advancing_past_2099_is_a_409_and_the_clock_stays_within_what_the_contracts_express(sim: Engine) -> None:
+    # Found by scripts/fuzz: three valid advances of P9999D took the clock to 2101, which no DateTime can state.
+    for _ in range(2):
+        assert call(sim, "POST", "/_sim/clock/advance", {"by": "P9999D"}).status == 200
+
+    response = call(sim, "POST", "/_sim/clock/advance", {"by": "P9999D"})
+
+    assert response.status == 409 and "would pass the end of 2099" in response.json()["detail"]
+    assert response.json()["now"].startswith("2074-")
+    assert call(sim, "POST", "/_sim/clock/advance", {"to": "2099-12-31T23:59:59+08:00"}).status == 200
+
+
 def test_the_journal_is_queried_by_correlation_ids_and_paginated(sim: Engine) -> None:
     for n in range(3):
         call(sim, "POST", "/bank/repayments", {**REPAYMENT, "repayOuterNo": f"RP-{n}"})

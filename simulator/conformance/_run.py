@@ -1,0 +1,244 @@
+"""Run schemathesis against a running service and sort what it finds by operation.
+
+schemathesis' engine runs its phases — the contract's examples, coverage of each schema's edges, random
+fuzzing, then stateful sequences along the contract's links — and reports each scenario as an event. This
+module turns those events into :class:`CheckReport`: cases per operation, the failed checks with the request
+that broke each (a curl line, personal data masked), and the cases that got no answer at all.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import shlex
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+
+import schemathesis
+import schemathesis.specs.openapi.checks  # registers the OpenAPI checks in CHECKS
+from schemathesis import BaseSchema
+from schemathesis.checks import CHECKS
+from schemathesis.core.errors import InvalidSchema, LoaderError
+from schemathesis.engine import events as engine_events
+from schemathesis.engine import from_schema
+from schemathesis.engine.recorder import ScenarioRecorder
+
+from simulator.conformance._results import CheckReport, ContractFailure, OperationResult
+from simulator.conformance._target import Target, probe
+from simulator.errors import ConfigError, ContractError, LendsimError
+from simulator.masking import NAME_KEYS, mask_text, mask_value
+
+__all__ = ["CHECK_NAMES", "PHASES", "CheckOptions", "run_check"]
+
+#: Every check schemathesis can run (``--exclude-check`` takes these names).
+CHECK_NAMES: tuple[str, ...] = tuple(sorted(name for name in CHECKS.get_all_names() if not name.startswith("_")))
+
+PHASES: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """How hard to look: examples per operation and phase, a wall-time cap, what to send and what to skip."""
+
+    max_examples: int = 25
+    time_limit: float | None = 120.0  # seconds; generation stops when reached (None: no limit)
+    seed: int | None = None  # None: a random one, printed so the run can be repeated
+    operations: tuple[str, ...] = ()  # operationIds to test; empty: all
+    headers: Mapping[str, str] = field(default_factory=dict)  # sent with every request (e.g. Authorization)
+    # schemathesis' phases: the contract's examples, the edges of each schema, random data, and sequences along
+    # the contract's links (create, then read what was created, …)
+    phases: tuple[str, ...] = PHASES
+    request_timeout: float = 10.0  # seconds one request may take before it counts as unanswered
+    exclude_checks: tuple[str, ...] = ()  # schemathesis checks not to run: "check" or "check:operationId"
+
+
+def run_check(target: Target, options: CheckOptions | None = None) -> CheckReport:
+    """Check the service at ``target.base_url`` against ``target.contract``; never raises for what it finds.
+
+    Raises (all :class:`LendsimError`): ConfigError for a bad option, ContractError for an unknown operationId
+    or a contract schemathesis cannot use, UnreachableError when nothing answers at the base URL.
+    """
+    options = options or CheckOptions()
+    unknown = [phase for phase in options.phases if phase not in PHASES]
+    if unknown or not options.phases:
+        raise ConfigError(f"phases={options.phases!r}: choose among {', '.join(PHASES)}", field="phases")
+    for operation_id in options.operations:
+        target.contract.operation(operation_id)  # ContractError with a did-you-mean
+    exclusions = _exclusions(target, options.exclude_checks)
+    probe(target, options.headers)
+    seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
+    schema = _load(target, options, seed, exclusions)
+    results = {
+        f"{operation.method} {operation.path}": OperationResult(
+            operation.method, operation.path, operation.operation_id
+        )
+        for operation in target.contract
+        if not options.operations or operation.operation_id in options.operations
+    }
+    report = CheckReport(
+        contract=target.file,
+        title=target.contract.title,
+        base_url=target.base_url,
+        seed=seed,
+        operations=list(results.values()),
+        max_examples=options.max_examples,
+        time_limit=options.time_limit,
+    )
+    _Collector(report, results).run(schema, options.time_limit)
+    return report
+
+
+def _exclusions(target: Target, names: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """``("check", None)`` for a check off everywhere, ``("check", "operationId")`` for one operation only."""
+    exclusions: list[tuple[str, str | None]] = []
+    for name in names:
+        check, _, operation_id = name.partition(":")
+        if check not in CHECK_NAMES:
+            close = get_close_matches(check, CHECK_NAMES, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(CHECK_NAMES)}"
+            raise ConfigError(
+                f"--exclude-check {name!r}: {check!r} is not a schemathesis check; {hint}", field="exclude_check"
+            )
+        if operation_id:
+            target.contract.operation(operation_id)  # ContractError with a did-you-mean
+        exclusions.append((check, operation_id or None))
+    return exclusions
+
+
+def _load(target: Target, options: CheckOptions, seed: int, exclusions: list[tuple[str, str | None]]) -> BaseSchema:
+    """The schemathesis schema for the target, configured from ``options`` (no config file, no caches on disk)."""
+    config = schemathesis.Config.from_dict(
+        {
+            "operations": [
+                {"include-operation-id": operation_id, "checks": {check: {"enabled": False}}}
+                for check, operation_id in exclusions
+                if operation_id is not None
+            ]
+        }
+    )
+    config.update(seed=seed, max_failures=None)
+    config.cache.enabled = False
+    project = config.projects.override
+    project.update(
+        base_url=target.base_url,
+        headers=dict(options.headers),
+        request_timeout=options.request_timeout,
+        request_retries=0,
+    )
+    project.phases.update(phases=list(options.phases))
+    project.generation.update(max_examples=options.max_examples, database="none")
+    everywhere = [check for check, operation_id in exclusions if operation_id is None]
+    if everywhere:
+        project.checks.update(excluded_check_names=everywhere)
+    try:
+        document = copy.deepcopy(dict(target.contract.document))  # schemathesis may change what it is given
+        schema: BaseSchema = schemathesis.openapi.from_dict(document, config=config)
+    except (LoaderError, InvalidSchema) as exc:
+        raise ContractError(f"schemathesis cannot use this contract: {exc}", file=str(target.file)) from None
+    if options.operations:
+        schema = schema.include(operation_id=list(options.operations))
+    return schema
+
+
+class _Collector:
+    """Feeds the engine's events into the report."""
+
+    def __init__(self, report: CheckReport, results: dict[str, OperationResult]) -> None:
+        self.report = report
+        self.results = results
+        self.seen: set[tuple[str, str, str, str]] = set()  # (operation, check, title, message): report each once
+
+    def run(self, schema: BaseSchema, time_limit: float | None) -> None:
+        started = time.monotonic()
+        stream = from_schema(schema).execute()
+        limit_reached = threading.Event()
+
+        def stop() -> None:
+            limit_reached.set()
+            stream.stop()
+
+        timer = threading.Timer(time_limit, stop) if time_limit is not None else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        try:
+            for event in stream:
+                self.on_event(event)
+        finally:
+            if timer is not None:
+                timer.cancel()
+        self.report.seconds = time.monotonic() - started
+        self.report.time_limited = limit_reached.is_set()
+
+    def on_event(self, event: engine_events.EngineEvent) -> None:
+        if isinstance(event, engine_events.ScenarioFinished):
+            self.on_scenario(event)
+        elif isinstance(event, engine_events.NonFatalError):
+            message = mask_text(event.info.message)
+            if event.label in ("checks", "schema"):  # raised before any request: the set-up is wrong
+                raise LendsimError(f"schemathesis cannot run the check ({event.label}): {message}")
+            result = self.results.get(event.label)
+            errors = result.errors if result is not None else self.report.errors
+            line = message if result is not None else f"{event.label}: {message}"
+            if line not in errors:
+                errors.append(line)
+        elif isinstance(event, engine_events.FatalError):
+            raise LendsimError(f"schemathesis stopped: {mask_text(str(event.exception))}")
+
+    def on_scenario(self, event: engine_events.ScenarioFinished) -> None:
+        recorder: ScenarioRecorder = event.recorder
+        phase = event.phase.value
+        for case_id, node in recorder.cases.items():
+            result = self.results.get(node.value.operation.label)
+            if result is None or case_id not in recorder.interactions:
+                continue  # another operation's, or never sent
+            result.cases += 1
+            if phase == "stateful":
+                self.report.stateful_cases += 1
+        if event.label in self.results:
+            self.results[event.label].seconds += event.elapsed_time
+        for case_id, checks in recorder.checks.items():
+            for check in checks:
+                if check.failure_info is None:
+                    continue
+                failure = check.failure_info.failure
+                node = recorder.cases.get(failure.case_id or case_id) or recorder.cases[case_id]
+                result = self.results.get(node.value.operation.label)
+                if result is None:
+                    continue
+                message = mask_text(failure.message)
+                key = (result.label, check.name, failure.title, message)
+                if key in self.seen:
+                    continue
+                self.seen.add(key)
+                curl = mask_curl(check.failure_info.code_sample)
+                result.failures.append(ContractFailure(check.name, failure.title, message, curl, phase))
+
+
+def mask_curl(curl: str) -> str:
+    """The curl line with IDs, phones and cards masked everywhere, and names masked inside a JSON body."""
+    try:
+        words = shlex.split(curl)
+    except ValueError:
+        return mask_text(curl)
+    if "\n" in curl or not words or words[0] != "curl":
+        return mask_text(curl)
+    masked = []
+    for index, word in enumerate(words):
+        if index > 0 and words[index - 1] in ("-d", "--data", "--data-raw", "--data-binary"):
+            masked.append(_mask_body(word))
+        else:
+            masked.append(mask_text(word))
+    return shlex.join(masked)
+
+
+def _mask_body(text: str) -> str:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return mask_text(text)
+    return json.dumps(mask_value(value, name_keys=NAME_KEYS), ensure_ascii=False)
