@@ -10,19 +10,25 @@ Prints one table, all rows measured in this one run on this machine (best of thr
 - Faker ``zh_CN`` per record, six fields (name, ssn, phone_number, credit_card_number, bank, address).
 
 Runs in well under 30 s. Not a test: the machine's load changes the figures; compare rows, not runs.
+``bench/run population`` runs the same measurements as a section of its table.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import random
+import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from simulator.population import Population, area_code, mobile, resident_id, unionpay_card
 
 SEED = 20190514
 REPEATS = 3
+NUMERIC = "numeric fields only (Population.numbers)"
 
 
 def best_rate(count: int, run: Callable[[int], object]) -> float:
@@ -96,8 +102,18 @@ def faker_records() -> Callable[[int], object]:
     return run
 
 
-def main() -> None:
-    size = 200_000
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """The rows of one run: (what, records, records/s), Faker's rate, and the one-off costs."""
+
+    rows: list[tuple[str, int, float]]
+    faker_rate: float
+    setup_seconds: float
+    first_seconds: float
+
+
+def run(size: int = 200_000, faker_count: int = 2_000) -> Measured:
+    """Measure every row on ``size`` borrowers (shuffled lookups on half of them, Faker on ``faker_count``)."""
     started = time.perf_counter()
     population = Population(SEED, size, recycled_share=0.02)
     setup = time.perf_counter() - started
@@ -105,23 +121,34 @@ def main() -> None:
     population.borrower(0)  # builds the name pool: imports Faker, makes 4,096 names
     first = time.perf_counter() - started
 
-    faker_rate = best_rate(2_000, faker_records())
+    faker_rate = best_rate(faker_count, faker_records())
+    half, tenth = size // 2, size // 10
     rows = [
-        ("numeric fields only (Population.numbers)", size, best_rate(size, numeric_only(population))),
+        (NUMERIC, size, best_rate(size, numeric_only(population))),
         ("full records, iterating (with names)", size, best_rate(size, iterate_records(population))),
-        ("full records, borrower(i) shuffled order", 100_000, best_rate(100_000, random_access(population))),
-        ("per-index random.Random(seed*K+i), numeric", 20_000, best_rate(20_000, per_index_random)),
-        ("Faker zh_CN per record, 6 fields", 2_000, faker_rate),
+        ("full records, borrower(i) shuffled order", half, best_rate(half, random_access(population))),
+        ("per-index random.Random(seed*K+i), numeric", tenth, best_rate(tenth, per_index_random)),
+        ("Faker zh_CN per record, 6 fields", faker_count, faker_rate),
     ]
+    return Measured(rows, faker_rate, setup, first)
+
+
+def main() -> None:
+    if "--json" in sys.argv:  # how bench/run reads it: measured in a fresh process, so the one-off costs are real
+        size = int(sys.argv[sys.argv.index("--json") + 1])
+        print(json.dumps(dataclasses.asdict(run(size))))
+        return
+    size = 200_000
+    measured = run(size)
     print(
-        f"Population(seed={SEED}, size={size:,}): set-up {setup * 1000:.1f} ms; "
-        f"first borrower (builds the name pool) {first:.2f} s"
+        f"Population(seed={SEED}, size={size:,}): set-up {measured.setup_seconds * 1000:.1f} ms; "
+        f"first borrower (builds the name pool) {measured.first_seconds:.2f} s"
     )
     print()
     print(f"| {'what':44} | {'records':>8} | {'records/s':>10} | {'× Faker':>8} |")
     print(f"|{'-' * 46}|{'-' * 9}:|{'-' * 11}:|{'-' * 9}:|")
-    for what, count, rate in rows:
-        print(f"| {what:44} | {count:>8,} | {rate:>10,.0f} | {rate / faker_rate:>8.1f} |")
+    for what, count, rate in measured.rows:
+        print(f"| {what:44} | {count:>8,} | {rate:>10,.0f} | {rate / measured.faker_rate:>8.1f} |")
 
 
 if __name__ == "__main__":

@@ -17,14 +17,25 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from simulator._resources import bundled_contracts_dir
 from simulator.clock import Calendar, VirtualClock
-from simulator.core._faults import Fault, Faults, parse_fault
-from simulator.core._messages import Call, Reply, Request, Response, dumps, problem
+from simulator.core._faults import COMMON_ACTIONS, Fault, Faults, parse_fault
+from simulator.core._messages import (
+    Call,
+    Reply,
+    Request,
+    Response,
+    dumps,
+    invalid_request,
+    no_operation,
+    problem,
+)
 from simulator.core._mock import GenericMock
 from simulator.core._world import Deliverer, DeliveryResult, Model
 from simulator.errors import ConfigError, DriftError
-from simulator.journal import Journal
+from simulator.journal import Journal, encode_data
 from simulator.openapi import Contract, Operation, Violation, load_contract, load_contracts
 
 __all__ = ["CONTROL", "DEFAULT_START", "MAX_BODY", "SOURCE_HEADER", "VIRTUAL_TIME_HEADER", "Behaviour", "Engine"]
@@ -47,14 +58,10 @@ _CORRELATION_FIELDS = {
     "OutId": "sms_out_id",
     "out_id": "sms_out_id",
 }
+_CORRELATION_ITEMS = tuple(_CORRELATION_FIELDS.items())
 # Headers worth keeping in the journal; the rest (and any credential) stay out of it.
-_JOURNALED_HEADERS = (
-    "content-type",
-    "content-length",
-    "user-agent",
-    "x-request-id",
-    "idempotency-key",
-    "x-lendsim-source",
+_JOURNALED_HEADERS = frozenset(
+    ("content-type", "content-length", "user-agent", "x-request-id", "idempotency-key", "x-lendsim-source")
 )
 #: Header naming the partner that made an internal call (e.g. the bank sending an SMS through the gateway).
 SOURCE_HEADER = "x-lendsim-source"
@@ -94,6 +101,10 @@ class Engine:
         self.platform = platform or load_contract(bundled_contracts_dir() / "platform.yaml")
         self.contracts: dict[str, Contract] = loaded
         self.models: dict[str, Model] = {}
+        #: Points no partner model owns (the platform's clock), with the actions they take.
+        self.extra_points: dict[str, frozenset[str]] = {}
+        #: Deliveries held back by a ``reorder`` fault, by (point, what they are about), to send after the next one.
+        self._held: dict[tuple[str, str | None], list[Callable[[], None]]] = {}
         self._control_path = Path(control_path)
         self.control = _control_contract(self._control_path, self.points)
         self.seed = seed
@@ -112,6 +123,7 @@ class Engine:
         self._start = start
         self._mock = GenericMock(seed)
         self._serial = 0
+        self._stamped: tuple[datetime | None, str] = (None, "")  # the last virtual time and its ISO text
         self.behaviours: dict[tuple[str, str], Behaviour] = {}
         #: Sends deliveries to the platform's receivers; set by an adapter (HTTP or in-process).
         self.deliverer: Deliverer | None = None
@@ -219,11 +231,18 @@ class Engine:
         ids = {"borrower": borrower, "loan": loan, "serial": serial, "sms_out_id": sms_out_id}
         delays = list(retry)
 
+        about = (point, serial or loan or sms_out_id)
+
         def attempt(number: int, postponed: bool = False) -> None:
             faults = self.faults.active(point, self.clock.now()) if len(self.faults) else []
             delay = max((f.delay for f in faults if f.action == "latency" and f.delay), default=None)
             if delay is not None and not postponed:  # a delayed delivery: the same attempt, later
                 self.clock.schedule_in(delay, lambda: attempt(number, True), name=f"deliver {point}", borrower=borrower)
+                return
+            within = next((f.delay for f in faults if f.action == "reorder" and f.delay), None)
+            # Held back until the next one about the same thing is sent (which itself goes out: a swap).
+            if within is not None and not postponed and about not in self._held:
+                self._hold(about, lambda: attempt(number, True), within, point, borrower)
                 return
 
             def finished(result: DeliveryResult) -> None:
@@ -236,8 +255,33 @@ class Engine:
                     on_result(result)
 
             self._attempt(point, partner, hook, body, faults, number, ids, finished)
+            for release in self._held.pop(about, ()):  # what a reorder fault held back now arrives after this
+                release()
 
         self.clock.schedule_in(after, lambda: attempt(0), name=f"deliver {point}", borrower=borrower)
+
+    def _hold(
+        self,
+        about: tuple[str, str | None],
+        release: Callable[[], None],
+        within: timedelta,
+        point: str,
+        borrower: str | None,
+    ) -> None:
+        """Keep a delivery back (a ``reorder`` fault): it goes out right after the next delivery about the same
+        thing, or after ``within`` if none comes."""
+        held = self._held.setdefault(about, [])
+        held.append(release)
+
+        def give_up_waiting() -> None:
+            waiting = self._held.get(about)
+            if waiting is not None and release in waiting:
+                waiting.remove(release)
+                if not waiting:
+                    del self._held[about]
+                release()
+
+        self.clock.schedule_in(within, give_up_waiting, name=f"deliver {point} (reordered)", borrower=borrower)
 
     def _attempt(
         self,
@@ -299,18 +343,42 @@ class Engine:
     @property
     def points(self) -> frozenset[str]:
         """Every named injection point: ``partner.operationId`` for each served operation."""
-        points = {
-            f"{name}.{operation.operation_id}" for name, contract in self.contracts.items() for operation in contract
+        return frozenset(self.point_actions)
+
+    @property
+    def point_actions(self) -> Mapping[str, frozenset[str]]:
+        """The fault actions each injection point takes: the common ones everywhere, ``reorder`` at deliveries,
+        and what a model declares for its own points (``Model.point_actions``)."""
+        common = frozenset(COMMON_ACTIONS)
+        taken: dict[str, frozenset[str]] = {
+            f"{name}.{operation.operation_id}": common
+            for name, contract in self.contracts.items()
+            for operation in contract
         }
-        points.update(f"{name}.{hook}" for name, contract in self.contracts.items() for hook in contract.webhooks)
+        for name, contract in self.contracts.items():
+            for hook in contract.webhooks:
+                taken[f"{name}.{hook}"] = common | {"reorder"}
         for model in self.models.values():
-            points.update(model.points)
-        return frozenset(points)
+            for point in model.points:
+                taken.setdefault(point, common)
+            for point, actions in getattr(model, "point_actions", {}).items():
+                taken[point] = taken.get(point, common) | frozenset(actions)
+        taken.update(self.extra_points)
+        return taken
+
+    def declare_point(self, point: str, actions: Iterable[str]) -> None:
+        """Name an injection point no model owns (the world's ``platform.clock``) and the actions it takes."""
+        self.extra_points[point] = frozenset(actions)
+        self.control = _control_contract(self._control_path, self.points)
 
     def add_fault(self, spec: Mapping[str, Any]) -> Fault:
         """Add a fault in the scenario vocabulary: ``{"at": "bank.repayApply", "outage": {"status": 503}}``."""
         fault = parse_fault(
-            spec, fault_id=self.faults.next_id(), points=self.points, tz=self.clock.calendar.tz, now=self.clock.now()
+            spec,
+            fault_id=self.faults.next_id(),
+            points=self.point_actions,
+            tz=self.clock.calendar.tz,
+            now=self.clock.now(),
         )
         self.faults.add(fault)
         self.journal.append(
@@ -349,6 +417,7 @@ class Engine:
         self.clock.reset(self._start)
         self.journal.clear()
         self.faults.clear(seed=self.seed)
+        self._held.clear()
         self._serial = 0
         for model in self.models.values():
             model.reset()
@@ -403,6 +472,7 @@ class Engine:
         op_id = operation.operation_id if operation else None
         params: Mapping[str, Any] = {}
         body: Any = None
+        plain = False  # the body holds plain JSON only (orjson may write it for the journal)
         reply: Reply | None = None
         faults: list[Fault] = []
 
@@ -415,11 +485,12 @@ class Engine:
         else:
             assert operation is not None
             faults = self.faults.active(f"{partner}.{op_id}", now) if len(self.faults) else []
-            reply, params, body = self._decode(operation, matched[1], request)
+            reply, params, body, plain = self._decode(operation, matched[1], request)
 
         ids = _correlate(params, body)
         for column, known in request.ids.items():
             ids.setdefault(column, known)
+        request_data = _request_data(request, body)
         self.journal.append(
             "request",
             now,
@@ -427,7 +498,8 @@ class Engine:
             operation=op_id,
             correlation=correlation,
             **ids,
-            data=_request_data(request, body),
+            data=request_data,
+            data_json=_plain_json(request_data) if plain or body is None else None,
         )
         transport_fault: str | None = None
         delay = timedelta(0)
@@ -467,14 +539,22 @@ class Engine:
                 data={"transportFault": transport_fault},
             )
             return Response(0, {}, b"", transport_fault=transport_fault)
-        for key, value in (
-            ("borrower", reply.borrower),
-            ("loan", reply.loan),
-            ("serial", reply.serial),
-            ("sms_out_id", reply.sms_out_id),
-        ):
-            if value is not None:
-                ids[key] = value
+        if reply.borrower is not None:
+            ids["borrower"] = reply.borrower
+        if reply.loan is not None:
+            ids["loan"] = reply.loan
+        if reply.serial is not None:
+            ids["serial"] = reply.serial
+        if reply.sms_out_id is not None:
+            ids["sms_out_id"] = reply.sms_out_id
+        extra: dict[str, Any] = {}
+        if transport_fault:
+            extra["transportFault"] = transport_fault
+        if delay:
+            extra["delay"] = delay.total_seconds()
+        # The body is written once, for the journal and the wire; what the journal's encoder refuses (NaN, a
+        # cycle) goes the journal's own way, which raises the JournalError that names the bad value.
+        body_json = _reply_json(reply.body)
         self.journal.append(
             "response",
             now,
@@ -483,16 +563,13 @@ class Engine:
             correlation=correlation,
             status=reply.status,
             **ids,
-            data={
-                "body": reply.body,
-                **({"transportFault": transport_fault} if transport_fault else {}),
-                **({"delay": delay.total_seconds()} if delay else {}),
-            },
+            data={"body": reply.body, **extra},
+            data_json=None if body_json is None else _with_body(body_json, extra),
         )
         if behaviour_answered and operation is not None:
             # The core's own problems (validation, faults, 404/405/413) are not the contract's to declare.
             self._check_drift(operation, reply, partner, correlation)
-        response = self._respond(reply)
+        response = self._respond(reply, body_json=body_json)
         response.delay = delay
         response.transport_fault = transport_fault
         return response
@@ -518,7 +595,7 @@ class Engine:
         if matched is None:
             return self._respond(self._no_operation(self.control, request.method, path))
         operation, path_params = matched
-        reply, params, body = self._decode(operation, path_params, request)
+        reply, params, body, _ = self._decode(operation, path_params, request)
         if reply is None:
             reply = self._run(operation, Call(operation, params, body, request.headers, self.clock.now()))
             self._check_drift(operation, reply, CONTROL, None)
@@ -526,25 +603,16 @@ class Engine:
 
     def _decode(
         self, operation: Operation, path_params: Mapping[str, str], request: Request
-    ) -> tuple[Reply | None, Mapping[str, Any], Any]:
+    ) -> tuple[Reply | None, Mapping[str, Any], Any, bool]:
+        """(the problem to answer or None, the parameters, the body, whether the body is plain JSON)."""
         params, errors = operation.validate_params(path_params, request.query, request.headers)
-        body, body_errors, status = operation.decode_body(request.body, request.headers.get("content-type"))
+        body, body_errors, status, plain = operation.decode(request.body, request.headers.get("content-type"))
         if body_errors and status == 415:
-            return (
-                problem(
-                    415,
-                    "Unsupported Media Type",
-                    body_errors[0].message,
-                    errors=body_errors,
-                    operation=operation.operation_id,
-                ),
-                params,
-                None,
-            )
+            return invalid_request(operation.operation_id, body_errors, 415), params, None, False
         errors.extend(body_errors)
         if errors:
-            return _invalid(operation, errors), params, body
-        return None, params, body
+            return invalid_request(operation.operation_id, errors), params, body, plain
+        return None, params, body, plain
 
     def _run(self, operation: Operation, call: Call) -> Reply:
         behaviour = self.behaviours.get((operation.partner, operation.operation_id), self._mock)
@@ -571,12 +639,8 @@ class Engine:
 
     def _check_drift(self, operation: Operation, reply: Reply, partner: str, correlation: str | None) -> None:
         spec = operation.response(reply.status)
-        errors: list[Violation]
-        if spec is None:
-            errors = [Violation("status", "declared", f"status {reply.status} is not declared by the contract")]
-        else:
-            media = spec.media(reply.content_type)
-            errors = media.errors(reply.body) if media is not None and reply.body is not None else []
+        errors = operation.validate_response(reply.status, reply.body, reply.content_type)
+        if spec is not None:
             undeclared = [h for h in reply.headers if h.lower() not in spec.headers]
             errors.extend(
                 Violation(f"header.{h}", "declared", "header not declared by the contract") for h in undeclared
@@ -598,11 +662,17 @@ class Engine:
             data={"errors": detail},
         )
 
-    def _respond(self, reply: Reply, *, extra_headers: Mapping[str, str] | None = None) -> Response:
-        headers = {VIRTUAL_TIME_HEADER: self.clock.now().isoformat()}
+    def _respond(
+        self, reply: Reply, *, extra_headers: Mapping[str, str] | None = None, body_json: str | None = None
+    ) -> Response:
+        """The answer to send; ``body_json`` is the reply body already written as JSON, if it was."""
+        now = self.clock.now()
+        if now is not self._stamped[0]:  # the clock hands out one datetime per instant: format it once
+            self._stamped = (now, now.isoformat())
+        headers = {VIRTUAL_TIME_HEADER: self._stamped[1]}
         body = b""
         if reply.body is not None:
-            body = dumps(reply.body)
+            body = body_json.encode() if body_json is not None else dumps(reply.body)
             headers["content-type"] = reply.content_type
         headers.update(reply.headers)
         if extra_headers:
@@ -637,23 +707,7 @@ class Engine:
         return reply
 
     def _no_operation(self, contract: Contract, method: str, path: str) -> Reply:
-        allowed = contract.operations.allowed_methods(path)
-        prefix = "" if contract.name == CONTROL else f"/{contract.name}"
-        if allowed:
-            reply = problem(
-                405, "Method Not Allowed", f"{method} is not served at {prefix}{path}; use {', '.join(allowed)}"
-            )
-            reply.headers["allow"] = ", ".join(allowed)
-            return reply
-        closest = contract.operations.closest(method, path)
-        suggestion = f"{closest.method} {prefix}{closest.path} ({closest.operation_id})" if closest else ""
-        detail = f"no operation of {contract.name!r} matches {method} {prefix}{path}"
-        if suggestion:
-            detail += f"; did you mean {suggestion}?"
-        reply = problem(404, "Not Found", detail)
-        if suggestion:
-            reply.body["suggestion"] = suggestion
-        return reply
+        return no_operation(contract, method, path, prefix="" if contract.name == CONTROL else f"/{contract.name}")
 
 
 _CONTROL_CACHE: dict[tuple[Path, frozenset[str]], Contract] = {}
@@ -682,27 +736,40 @@ def _delivery_outcome(future: Future[DeliveryResult]) -> DeliveryResult:
         return DeliveryResult(None, f"error: {exc!r}")
 
 
-def _invalid(operation: Operation, errors: list[Violation]) -> Reply:
-    first = errors[0]
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return problem(
-        400,
-        "Bad Request",
-        f"{first.field}: {first.message} [{first.rule}]{more}",
-        errors=errors,
-        operation=operation.operation_id,
-    )
-
-
 def _correlate(params: Mapping[str, Any], body: Any) -> dict[str, Any]:
     ids: dict[str, Any] = {}
     for source in (params, body):
-        if isinstance(source, Mapping):
-            for field, column in _CORRELATION_FIELDS.items():
-                value = source.get(field)
-                if isinstance(value, str) and column not in ids:
-                    ids[column] = value
+        if source and (type(source) is dict or isinstance(source, Mapping)):
+            for field, column in _CORRELATION_ITEMS:
+                if column not in ids:
+                    value = source.get(field)
+                    if isinstance(value, str):
+                        ids[column] = value
     return ids
+
+
+def _plain_json(data: dict[str, Any]) -> str | None:
+    """JSON text of journal data holding plain JSON only (no NaN, no other types), through orjson: what the
+    journal's json encoder would write. None (the journal encodes it) if orjson refuses anything in it."""
+    try:
+        return orjson.dumps(data).decode()
+    except orjson.JSONEncodeError:  # a lone surrogate in a path, a non-str key: the journal's own way
+        return None
+
+
+def _reply_json(body: Any) -> str | None:
+    """A reply body as the journal writes JSON (compact, UTF-8, no NaN); None if it refuses it."""
+    try:
+        return encode_data(body)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def _with_body(body_json: str, extra: Mapping[str, Any]) -> str:
+    """The JSON text of ``{"body": <body_json>, **extra}`` without writing the body again."""
+    if not extra:
+        return '{"body":' + body_json + "}"
+    return '{"body":' + body_json + "," + encode_data(extra)[1:]
 
 
 def _request_data(request: Request, body: Any) -> dict[str, Any]:

@@ -199,12 +199,16 @@ class Journal:
         status: int | None = None,
         correlation: str | None = None,
         data: Mapping[str, Any] | None = None,
+        data_json: str | None = None,
     ) -> Entry:
         """Record one thing that happened and return it as an :class:`Entry` with its ``seq``.
 
         The returned entry holds ``virtual_time`` and ``data`` as given (not copies); the journal keeps
         the JSON of ``data``, so what a read returns is its JSON round trip. Text fields are strings or
         ``None``; an empty string is recorded as ``None`` (no such id).
+
+        ``data_json`` is the JSON text of ``data`` when the caller has it already (the engine encodes a
+        response body once, for the wire and the journal): it is stored as given, not checked.
         """
         if not _is_kind(kind):
             raise _bad_kind(kind, "append")
@@ -239,6 +243,8 @@ class Journal:
         if data is None:
             data = {}
             text = ""
+        elif data_json is not None and type(data) is dict:
+            text = data_json if data else ""
         elif type(data) is dict:
             text = _encode(data) if data else ""
         elif isinstance(data, Mapping):

@@ -1,0 +1,147 @@
+"""``bench/run [SECTION…] [--quick] [--replay-sizes N,N] [--time-cap S] [--no-write]``
+
+Runs the chosen sections (all by default: http, inprocess, replay, population, contracts), prints one table of
+measurement, figure, baseline, ratio and target, and writes each section's block into docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from bench._report import SECTIONS, Row, format_table, machine, markdown_block, write_report
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "docs" / "benchmarks.md"
+
+Section = Callable[[argparse.Namespace], tuple[list[Row], list[str]]]
+
+
+def _http(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import _http
+
+    return _http.measure(_http.Settings.quick() if args.quick else _http.Settings())
+
+
+def _inprocess(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import _inprocess
+
+    return _inprocess.measure(_inprocess.Settings.quick() if args.quick else _inprocess.Settings())
+
+
+def _replay(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import _replay
+
+    settings = _replay.Settings.quick() if args.quick else _replay.Settings()
+    if args.replay_sizes:
+        settings = _replay.Settings(sizes=args.replay_sizes, cap=settings.cap)
+    if args.time_cap is not None:
+        settings = _replay.Settings(sizes=settings.sizes, cap=args.time_cap)
+    return _replay.measure(settings)
+
+
+def _population(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import population
+
+    size = 50_000 if args.quick else 200_000
+    command = [sys.executable, "-m", "bench.population", "--json", str(size)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True)
+    measured = population.Measured(**json.loads(done.stdout.splitlines()[-1]))
+    rows = []
+    for what, count, rate in measured.rows:
+        numeric = what == population.NUMERIC
+        rows.append(
+            Row(
+                "population",
+                f"{what} ({count:,} records)",
+                f"{rate:,.0f} /s",
+                f"{measured.faker_rate:,.0f} /s",
+                rate / measured.faker_rate,
+                "≥ 200,000 /s" if numeric else "—",
+                rate >= 200_000 if numeric else None,
+            )
+        )
+    details = [
+        f"Baseline: Faker zh_CN per record (six fields). One-off costs: a Population "
+        f"{measured.setup_seconds * 1000:.0f} ms, the first borrower in a process {measured.first_seconds:.2f} s "
+        "(builds the cached pool of Faker names). Best of three repeats per row. "
+        "`.venv/bin/python bench/population.py` runs this section alone."
+    ]
+    return rows, details
+
+
+def _contracts(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import _contracts
+
+    return _contracts.measure()
+
+
+RUNNERS: dict[str, Section] = {
+    "http": _http,
+    "inprocess": _inprocess,
+    "replay": _replay,
+    "population": _population,
+    "contracts": _contracts,
+}
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of sizes; write e.g. 1000,10000") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give positive sizes, e.g. 1000,10000")
+    return sizes
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/run", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "sections", nargs="*", metavar="SECTION", help="any of " + ", ".join(SECTIONS) + " (default: all)"
+    )
+    parser.add_argument("--quick", action="store_true", help="shorter loads, fewer rounds, replay sizes 1000,10000")
+    parser.add_argument("--replay-sizes", type=_sizes, default=None, help="borrowers per replay, e.g. 1000,10000")
+    parser.add_argument("--time-cap", type=float, default=None, help="seconds: skip a replay size extrapolated beyond")
+    parser.add_argument("--no-write", action="store_true", help="print the table only; leave docs/benchmarks.md")
+    parser.add_argument("--report", type=Path, default=REPORT, help="the Markdown file to update")
+    args = parser.parse_args(argv)
+    unknown = [section for section in args.sections if section not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
+    args.sections = args.sections or list(SECTIONS)
+    return args
+
+
+def main(argv: Sequence[str] | None = None, runners: dict[str, Section] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    runners = runners or RUNNERS
+    today = date.today()
+    print(f"lendsim benchmarks, {today.isoformat()}, {machine()}", flush=True)
+    all_rows: list[Row] = []
+    blocks: dict[str, str] = {}
+    for section in args.sections:
+        print(f"== {section}", flush=True)
+        started = time.perf_counter()
+        rows, details = runners[section](args)
+        print(f"   ({time.perf_counter() - started:.0f} s)", flush=True)
+        all_rows.extend(rows)
+        blocks[section] = markdown_block(section, rows, today, details)
+    print()
+    print(format_table(all_rows))
+    if not args.no_write:
+        write_report(args.report, blocks)
+        print(f"\nwrote {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

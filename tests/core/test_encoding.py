@@ -1,0 +1,46 @@
+"""The core writes each body once: what the journal holds is what went over the wire, and what the journal's
+encoder refuses is refused as before (a JournalError naming the bad value)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simulator.core import Engine, Reply
+from simulator.errors import JournalError
+from tests.core.helpers import REPAYMENT, call
+
+
+def test_the_journaled_response_body_is_the_body_on_the_wire(sim: Engine) -> None:
+    response = call(sim, "POST", "/bank/repayments", REPAYMENT)
+
+    journaled = sim.journal.last(kind="response")
+    assert journaled is not None and journaled.data["body"] == json.loads(response.body)
+    assert response.body == json.dumps(json.loads(response.body), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def test_the_journaled_request_is_the_request_as_sent(sim: Engine) -> None:
+    call(sim, "POST", "/bank/repayments", {**REPAYMENT, "reqNo": "请求-1"}, headers={"user-agent": "platform/1"})
+
+    journaled = sim.journal.last(kind="request")
+    assert journaled is not None
+    assert journaled.data == {
+        "method": "POST",
+        "path": "/bank/repayments",
+        "headers": {"content-type": "application/json", "user-agent": "platform/1"},
+        "body": {**REPAYMENT, "reqNo": "请求-1"},
+    }
+
+
+def test_a_reply_the_journal_cannot_hold_is_refused_as_before() -> None:
+    sim = Engine()
+    sim.behaviours[("bank", "repayApply")] = lambda c: Reply(200, {"rate": float("nan")})
+
+    with pytest.raises(JournalError, match=r"data\['body'\]\['rate'\] is nan"):
+        call(sim, "POST", "/bank/repayments", REPAYMENT)
+
+
+def test_a_request_with_nan_is_refused_by_the_journal_as_before(sim: Engine) -> None:
+    with pytest.raises(JournalError, match=r"is nan, which JSON cannot represent"):
+        call(sim, "POST", "/bank/repayments", raw=b'{"reqNo": NaN}')

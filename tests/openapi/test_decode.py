@@ -1,0 +1,71 @@
+"""Request bodies decode exactly as ``json.loads`` reads them, whichever parser did the work."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from simulator.openapi import load_contract
+
+CONTRACT = """\
+openapi: 3.1.0
+info: {title: Any, version: "1"}
+paths:
+  /things:
+    post:
+      operationId: put
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {}
+      responses: {200: {description: ok}}
+"""
+
+
+@pytest.fixture(scope="module")
+def operation(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("contract") / "any.yaml"
+    path.write_text(CONTRACT)
+    return load_contract(path).operation("put")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"amount": "1.00", "lines": [{"no": 1, "rate": 0.25}], "ok": true, "none": null}',
+        b'{"big": 123456789012345678901234567890}',
+        b'{"edge": 18446744073709551616, "neg": -9223372036854775809}',
+        b'{"a": 1, "a": 2}',
+        b'{"huge": 1e400}',
+        b'"\\ud800"',
+        b"\xef\xbb\xbf{}",
+        '{"name": "张三"}'.encode("utf-16"),
+    ],
+)
+def test_a_body_decodes_to_what_json_loads_gives(operation, body: bytes) -> None:  # type: ignore[no-untyped-def]
+    decoded = operation.decode(body, "application/json")
+
+    assert repr(decoded.value) == repr(json.loads(body))
+    assert type(decoded.value) is type(json.loads(body))
+
+
+def test_nan_is_read_as_json_reads_it_and_the_body_is_not_plain(operation) -> None:  # type: ignore[no-untyped-def]
+    decoded = operation.decode(b'{"rate": NaN}', "application/json")
+
+    assert math.isnan(decoded.value["rate"])
+    assert decoded.plain is False
+
+
+def test_a_body_of_plain_json_says_so_and_a_long_integer_does_not(operation) -> None:  # type: ignore[no-untyped-def]
+    assert operation.decode(b'{"n": 123456789012345678}', "application/json").plain is True
+    assert operation.decode(b'{"n": 1234567890123456789}', "application/json").plain is False
+
+
+def test_malformed_json_is_reported_with_json_own_position_and_reason(operation) -> None:  # type: ignore[no-untyped-def]
+    value, errors, status = operation.decode_body(b'{"amount": ', "application/json")
+
+    assert value is None and status == 400
+    assert errors[0].message == "malformed JSON at line 1, column 12: Expecting value"
