@@ -8,18 +8,14 @@ from pathlib import Path
 
 import click
 
-from simulator.cli._options import header_option
+from simulator.cli._options import contract_file_option, header_option
 
 __all__ = ["check_command"]
 
 
 @click.command("check")
-@click.option(
-    "--contract",
-    "contract_file",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The OpenAPI contract the service must follow (e.g. contracts/bank.yaml, contracts/platform.yaml).",
+@contract_file_option(
+    "The OpenAPI contract the service must follow (e.g. contracts/bank.yaml, contracts/platform.yaml)."
 )
 @click.option("--url", required=True, help="Where the service runs, e.g. http://127.0.0.1:8080.")
 @click.option(

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from simulator._resources import bundled_contracts_dir
 
-__all__ = ["contract_option", "contracts_dir_option", "header_option", "load_partner_contracts"]
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = [
+    "contract_file_option",
+    "contract_option",
+    "contracts_dir_option",
+    "header_option",
+    "load_partner_contracts",
+]
 
 contracts_dir_option = click.option(
     "--contracts",
@@ -24,6 +34,17 @@ contract_option = click.option(
     multiple=True,
     help="An extra contract (e.g. your partner's) served as a mock at /{file stem}. Repeatable.",
 )
+
+
+def contract_file_option(help_text: str) -> Callable[[F], F]:
+    """``--contract FILE`` (required): the one OpenAPI contract a command works against."""
+    return click.option(
+        "--contract",
+        "contract_file",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help_text,
+    )
 
 
 def _parse_headers(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from simulator.cli._options import contract_file_option
 from simulator.errors import ConfigError
 from simulator.http import ExampleRecorder, Exchange, ValidationProxy, is_loopback, run_server
 from simulator.journal import Journal
@@ -18,13 +19,7 @@ __all__ = ["proxy_command"]
 
 
 @click.command("proxy")
-@click.option(
-    "--contract",
-    "contract_file",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The OpenAPI contract both sides must follow (e.g. the partner's, or contracts/bank.yaml).",
-)
+@contract_file_option("The OpenAPI contract both sides must follow (e.g. the partner's, or contracts/bank.yaml).")
 @click.option(
     "--upstream",
     required=True,

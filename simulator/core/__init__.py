@@ -8,6 +8,7 @@ from simulator.core._engine import (
     VIRTUAL_TIME_HEADER,
     Behaviour,
     Engine,
+    request_data,
 )
 from simulator.core._faults import ACTIONS, Fault, Faults, parse_fault
 from simulator.core._messages import (
@@ -47,4 +48,5 @@ __all__ = [
     "no_operation",
     "parse_fault",
     "problem",
+    "request_data",
 ]

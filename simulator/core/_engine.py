@@ -490,7 +490,7 @@ class Engine:
         ids = _correlate(params, body)
         for column, known in request.ids.items():
             ids.setdefault(column, known)
-        request_data = _request_data(request, body)
+        journaled = request_data(request, body)
         self.journal.append(
             "request",
             now,
@@ -498,8 +498,8 @@ class Engine:
             operation=op_id,
             correlation=correlation,
             **ids,
-            data=request_data,
-            data_json=_plain_json(request_data) if plain or body is None else None,
+            data=journaled,
+            data_json=_plain_json(journaled) if plain or body is None else None,
         )
         transport_fault: str | None = None
         delay = timedelta(0)
@@ -702,7 +702,7 @@ class Engine:
             f"no partner is served at /{partner}; this server serves {', '.join('/' + n for n in names)}",
             suggestion=hint,
         )
-        self.journal.append("request", self.clock.now(), data=_request_data(request, None))
+        self.journal.append("request", self.clock.now(), data=request_data(request, None))
         self.journal.append("response", self.clock.now(), status=404, data={"body": reply.body})
         return reply
 
@@ -772,7 +772,9 @@ def _with_body(body_json: str, extra: Mapping[str, Any]) -> str:
     return '{"body":' + body_json + "," + encode_data(extra)[1:]
 
 
-def _request_data(request: Request, body: Any) -> dict[str, Any]:
+def request_data(request: Request, body: Any) -> dict[str, Any]:
+    """What the journal keeps of a request: method, path, query, the headers worth keeping, the body (or its
+    first 4 KiB as text when it is no JSON)."""
     data: dict[str, Any] = {"method": request.method, "path": request.path}
     if request.query:
         data["query"] = request.query

@@ -11,14 +11,14 @@ journal. ``strict`` answers an invalid request with the problem the simulator wo
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import httpx
 
-from simulator.core import Reply, Request, dumps, invalid_request, no_operation, problem
+from simulator.core import Reply, Request, dumps, invalid_request, no_operation, problem, request_data
 from simulator.http._app import read_request, send_response
 from simulator.http._examples import ExampleRecorder
 from simulator.journal import Journal
@@ -56,7 +56,6 @@ _HOP_BY_HOP = frozenset(
 #: Violations named one by one in a summary; the rest are counted.
 SHOWN = 3
 # Request headers worth journaling; credentials stay out of the journal.
-_JOURNALED = ("content-type", "user-agent", "x-request-id", "idempotency-key")
 
 
 @dataclass(slots=True)
@@ -201,27 +200,32 @@ class ValidationProxy:
 
     def _journal_request(self, request: Request, exchange: Exchange, correlation: str, body: Any) -> None:
         now = self.clock()
-        data: dict[str, Any] = {"method": request.method, "path": request.path, "upstream": self.upstream}
-        if request.query:
-            data["query"] = request.query
-        headers = {name: request.headers[name] for name in _JOURNALED if name in request.headers}
-        if headers:
-            data["headers"] = headers
-        if body is not None:
-            data["body"] = body
-        elif request.body:
-            data["bodyText"] = request.body[:4096].decode("utf-8", "replace")
+        data = {**request_data(request, body), "upstream": self.upstream}
         operation_id = exchange.operation.operation_id if exchange.operation else None
-        partner = self.contract.name
-        self.journal.append("request", now, partner=partner, operation=operation_id, correlation=correlation, data=data)
-        for violation in exchange.request_errors:
+        self.journal.append(
+            "request", now, partner=self.contract.name, operation=operation_id, correlation=correlation, data=data
+        )
+        self._journal_drift(now, operation_id, correlation, "request", exchange.request_errors)
+
+    def _journal_drift(
+        self,
+        now: datetime,
+        operation_id: str | None,
+        correlation: str,
+        side: str,
+        violations: Sequence[Violation],
+        status: int | None = None,
+    ) -> None:
+        """One ``drift`` entry per way the ``side`` (request or response) broke the contract."""
+        for violation in violations:
             self.journal.append(
                 "drift",
                 now,
-                partner=partner,
+                partner=self.contract.name,
                 operation=operation_id,
                 correlation=correlation,
-                data={"side": "request", **violation.to_json()},
+                status=status,
+                data={"side": side, **violation.to_json()},
             )
 
     # -- the upstream and its answer ----------------------------------------------------------------------------
@@ -265,16 +269,7 @@ class ValidationProxy:
         self.journal.append(
             "response", now, partner=partner, operation=operation_id, correlation=correlation, status=status, data=data
         )
-        for violation in exchange.response_errors:
-            self.journal.append(
-                "drift",
-                now,
-                partner=partner,
-                operation=operation_id,
-                correlation=correlation,
-                status=status,
-                data={"side": "response", **violation.to_json()},
-            )
+        self._journal_drift(now, operation_id, correlation, "response", exchange.response_errors, status)
 
     async def _answer_from_proxy(self, send: Send, reply: Reply, exchange: Exchange, correlation: str) -> None:
         """Answer without the upstream (a strict refusal, or a 502 when the upstream did not answer)."""
