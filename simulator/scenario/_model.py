@@ -69,11 +69,12 @@ class Scenario:
 
 
 @cache
-def known_points() -> frozenset[str]:
-    """Injection points of the built-in simulator (its contracts' operations, deliveries and jobs)."""
+def known_points() -> Mapping[str, frozenset[str]]:
+    """Injection points of the built-in simulator (its contracts' operations, deliveries and jobs), each with
+    the fault actions it takes — so lint refuses an action where it would do nothing, as a run would."""
     from simulator.world import Simulator
 
-    return Simulator().points
+    return Simulator().point_actions
 
 
 class _Collector:

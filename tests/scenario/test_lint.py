@@ -30,6 +30,7 @@ EXPECTED = {
     "bad-enum.yaml": ("4:10", "covers[0]", "did you mean 'outage-across-cutoff'?"),
     "two-actions.yaml": ("5:5", "faults[0]", "give exactly one action"),
     "unknown-point.yaml": ("5:5", "faults[0].at", "did you mean 'bank.repayApply'"),
+    "action-at-wrong-point.yaml": ("6:5", "faults[0].reorder", "'reorder' applies at bank.bankNotice"),
     "backwards-range.yaml": ("4:13", "borrowers.late_days", "write 1..20"),
     "share-over-100.yaml": ("4:13", "borrowers.on_time", "not a share between 0% and 100%"),
     "uncovered-year.yaml": ("2:1", "start", "calendar.extra_holidays"),
