@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from simulator.cli._options import log_level_option
+
 __all__ = ["example_platform_command"]
 
 
@@ -11,12 +13,7 @@ __all__ = ["example_platform_command"]
 @click.argument("name", type=click.Choice(["naive", "resilient"]))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=9000, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
-    "--log-level",
-    default="warning",
-    show_default=True,
-    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-)
+@log_level_option
 def example_platform_command(name: str, host: str, port: int, log_level: str) -> None:
     """Serve the NAME reference platform (naive or resilient) for `lendsim run --platform http://HOST:PORT`."""
     import uvicorn

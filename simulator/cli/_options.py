@@ -18,6 +18,7 @@ __all__ = [
     "contracts_dir_option",
     "header_option",
     "load_partner_contracts",
+    "log_level_option",
 ]
 
 contracts_dir_option = click.option(
@@ -66,6 +67,15 @@ header_option = click.option(
     callback=_parse_headers,
     metavar="'NAME: VALUE'",
     help="A header sent with every request (e.g. 'Authorization: Bearer …'). Repeatable.",
+)
+
+
+log_level_option = click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    help="How much the server logs.",
 )
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from simulator.cli._options import contract_file_option
+from simulator.cli._options import contract_file_option, log_level_option
 from simulator.errors import ConfigError
 from simulator.http import ExampleRecorder, Exchange, ValidationProxy, is_loopback, run_server
 from simulator.journal import Journal
@@ -53,12 +53,7 @@ __all__ = ["proxy_command"]
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds to wait for the upstream before answering 502.",
 )
-@click.option(
-    "--log-level",
-    default="warning",
-    show_default=True,
-    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-)
+@log_level_option
 def proxy_command(
     contract_file: Path,
     upstream: str,

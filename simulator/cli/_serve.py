@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from simulator.cli._options import contract_option, contracts_dir_option, load_partner_contracts
+from simulator.cli._options import contract_option, contracts_dir_option, load_partner_contracts, log_level_option
 from simulator.core import CONTROL, DEFAULT_START
 from simulator.http import is_loopback, serve
 from simulator.world import Simulator
@@ -68,12 +68,7 @@ def _parse_start(ctx: click.Context, param: click.Parameter, value: str | None) 
     default=None,
     help="Bearer token required on /_sim (env LENDSIM_CONTROL_TOKEN).",
 )
-@click.option(
-    "--log-level",
-    default="warning",
-    show_default=True,
-    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-)
+@log_level_option
 def serve_command(
     host: str,
     port: int,

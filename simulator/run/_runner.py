@@ -61,14 +61,13 @@ class _Run:
         """The platform's ledger (O4), and the state it holds for each repayment if it says (O6)."""
         self.sim.event("platform", "platformLedger", data=ledger)
         for loan in ledger.get("loans") or ():
-            for repayment in loan.get("repayments") or () if isinstance(loan, Mapping) else ():
-                self.sim.event(
-                    "platform",
-                    "platformRepayStatus",
-                    loan=loan.get("loanOuterNo"),
-                    serial=repayment.get("repayOuterNo"),
-                    data={"repayOuterNo": repayment.get("repayOuterNo"), "repayStatus": repayment.get("repayStatus")},
-                )
+            repayments = loan.get("repayments") if isinstance(loan, Mapping) else None
+            for repayment in repayments if isinstance(repayments, list) else ():
+                if not isinstance(repayment, Mapping):
+                    continue  # what a platform over HTTP says is not trusted to have the contract's shape
+                key = repayment.get("repayOuterNo")
+                state = {"repayOuterNo": key, "repayStatus": repayment.get("repayStatus")}
+                self.sim.event("platform", "platformRepayStatus", loan=loan.get("loanOuterNo"), serial=key, data=state)
 
     def _call(self, operation_id: str, body: Any = None) -> Any:
         try:

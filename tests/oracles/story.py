@@ -217,12 +217,20 @@ class Story:
         ).seq
 
     def posted(
-        self, when: datetime, no: int = 3, principal: str = "1000.00", interest: str = "6.00", serial: str = "RP3"
+        self,
+        when: datetime,
+        no: int = 3,
+        principal: str = "1000.00",
+        interest: str = "6.00",
+        serial: str = "RP3",
+        *,
+        accounting_date: str | None = None,
     ) -> int:
         line = {"installmentNo": no, "principal": principal, "interest": interest, "fee": "0.00", "penalty": "0.00"}
-        return self.event(
-            "bank", "repayPosted", when, borrower=BORROWER, loan=LOAN, serial=serial, data={"lines": [line]}
-        )
+        data: dict[str, Any] = {"lines": [line]}
+        if accounting_date is not None:
+            data["accountingDate"] = accounting_date
+        return self.event("bank", "repayPosted", when, borrower=BORROWER, loan=LOAN, serial=serial, data=data)
 
     def overdue(self, when: datetime, no: int = 3, due: str = "2019-05-10") -> int:
         return self.event(

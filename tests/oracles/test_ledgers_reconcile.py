@@ -75,18 +75,7 @@ def test_a_run_without_the_platforms_ledger_cannot_be_reconciled() -> None:
 def test_before_the_days_file_is_out_only_the_installments_total_is_compared() -> None:
     story = Story()
     story.loan()
-    story.event(
-        "bank",
-        "repayPosted",
-        at(5, 10, 9),
-        borrower="B000123",
-        loan=LOAN,
-        serial="RP3",
-        data={
-            "accountingDate": "2019-05-10",
-            "lines": [{"installmentNo": 3, "principal": "1006.00", "interest": "0.00", "fee": "0.00"}],
-        },
-    )
+    story.posted(at(5, 10, 9), principal="1006.00", interest="0.00", accounting_date="2019-05-10")
     story.ledger(at(5, 10, 12), [paid_row(3)])  # split 1000 + 6 by the platform, the bank took it all as principal
     early = check(story.journal, KEY, end=at(5, 10, 12))
     story.event("bank", "reconciliationFileReady", at(5, 11, 3), data={"fileDate": "2019-05-10"})
