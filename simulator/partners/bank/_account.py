@@ -16,7 +16,7 @@ from typing import Any
 from simulator.clock import ScheduledEvent
 from simulator.partners._money import ZERO, money_str
 from simulator.partners.bank._common import bounded_id, iso
-from simulator.partners.bank._ledger import InstallmentState, Ledger, LedgerView
+from simulator.partners.bank._ledger import InstallmentState, Ledger, LedgerView, Plan
 
 __all__ = [
     "BankState",
@@ -26,11 +26,22 @@ __all__ = [
     "PendingSubmission",
     "Repayment",
     "SubmittedRecord",
+    "Terms",
     "acct_code_for",
     "installment_json",
 ]
 
 PROCESSING = "PROCESSING"
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """What a repayment asks, parsed: the amount, each installment's total, and ``actualRepayDate``."""
+
+    amount: Decimal
+    lines: dict[int, Decimal]  # installment -> the sum of its lines
+    summed: Decimal  # of every line
+    claimed: datetime | None  # actualRepayDate; None if it is no usable instant
 
 
 @dataclass(slots=True)
@@ -46,6 +57,8 @@ class Repayment:
     message: str = "accepted; the bank posts it shortly"
     posted_at: datetime | None = None
     event: ScheduledEvent | None = None
+    terms: Terms | None = None  # parsed when checked
+    planned: tuple[int, Plan] | None = None  # (ledger version, plan) from the check, until posted
 
     def to_json(self) -> dict[str, Any]:
         return {

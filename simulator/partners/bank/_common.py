@@ -25,6 +25,8 @@ __all__ = [
 ]
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
+# What platforms send nearly always: nothing for the normalization below to change.
+_CANONICAL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:[0-5]\d(?:\.\d{1,6})?[+-]\d\d:\d\d")
 _ABSENT: Final = object()
 
 
@@ -85,10 +87,7 @@ def _show(value: Any) -> str:
 
 def parse_instant(text: str) -> datetime | None:
     """An RFC 3339 date-time as an aware datetime, or ``None`` if it cannot be one (no offset, out of range)."""
-    normalized = text.strip().replace("t", "T").replace("z", "+00:00").replace("Z", "+00:00")
-    normalized = _FRACTION.sub(r"\1", normalized)
-    if len(normalized) >= 19 and normalized[17:19] == "60":  # a leap second
-        normalized = normalized[:17] + "59" + normalized[19:]
+    normalized = text if _CANONICAL.fullmatch(text) else _normalized(text)
     try:
         value = datetime.fromisoformat(normalized)
         if value.tzinfo is None:
@@ -97,6 +96,16 @@ def parse_instant(text: str) -> datetime | None:
     except (ValueError, OverflowError):
         return None
     return value
+
+
+def _normalized(text: str) -> str:
+    """RFC 3339 as ``datetime.fromisoformat`` reads it: ``T``, ``+00:00`` for ``Z``, at most 6 fraction digits,
+    a leap second as :59."""
+    normalized = text.strip().replace("t", "T").replace("z", "+00:00").replace("Z", "+00:00")
+    normalized = _FRACTION.sub(r"\1", normalized)
+    if len(normalized) >= 19 and normalized[17:19] == "60":  # a leap second
+        normalized = normalized[:17] + "59" + normalized[19:]
+    return normalized
 
 
 def iso(instant: datetime) -> str:

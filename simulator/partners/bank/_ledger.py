@@ -15,7 +15,7 @@ negative.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
@@ -221,7 +221,8 @@ class Ledger:
         """The loan as of ``at``; ``excused`` installments as if paid when collected and never overdue.
 
         No fact is recorded with a time after the clock's now, so a view at or after the latest fact is the
-        view of everything; it is cached until the next fact (``version``).
+        view of everything; it is cached until the next fact (``version``). The view of everything with
+        nothing excused is kept current as facts arrive (:meth:`_carry`), the rest is rebuilt from the facts.
         """
         spared = frozenset(excused)
         everything = at is None or self.latest is None or at >= self.latest
@@ -256,20 +257,13 @@ class Ledger:
             if mark is not None and (row.no in spared or (at is not None and mark > at)):
                 mark = None
             entry = last.get(row.no)
-            owing, having = Parts(*due[row.no]), Parts(*paid[row.no])
-            owed = owing.owed_after(having)
             states.append(
-                InstallmentState(
-                    row.no,
-                    row.due_date,
-                    owing,
-                    having,
+                _state(
+                    row,
+                    Parts(*due[row.no]),
+                    Parts(*paid[row.no]),
                     mark,
-                    entry[0] if entry else None,
-                    entry[1].collected_at if entry else None,
-                    entry[1].repay_type if entry else None,
-                    owed,
-                    owed.total == ZERO,
+                    *((entry[0], entry[1].collected_at, entry[1].repay_type) if entry else (None, None, None)),
                 )
             )
         view = LedgerView(tuple(states))
@@ -283,19 +277,67 @@ class Ledger:
 
     def apply(self, plan: Plan, posting: Posting) -> None:
         """Write a plan's adjustments (at the posting time) and its posting."""
+        current = self._current()
         for no, component, amount, reason in plan.adjustments:
             self.adjustments.append(Adjustment(posting.posted_at, no, component, amount, reason))
         self.postings.append(posting)
         self._recorded(posting.posted_at)
+        if current is not None:
+            self._carry(current, plan.adjustments, posting)
 
     def mark(self, no: int, at: datetime) -> None:
         """Record that the overdue batch found installment ``no`` overdue at ``at``."""
+        current = self._current()
         self.marks[no] = at
         self._recorded(at)
+        if current is not None:
+            self._replace(current, [replace(current[no], marked_at=at)])
 
     def _recorded(self, at: datetime) -> None:
         self.version += 1
         self.latest = at if self.latest is None or at > self.latest else self.latest
+
+    # -- the view of everything, kept current fact by fact ---------------------------------------------------
+    # A repayment used to rebuild the whole view (every installment, every posting, in Decimal) twice: it is
+    # the hot path of posting. A fact changes one or two installments; their new state is the old one plus the
+    # fact, summed in the order a rebuild sums them, so the result is the same to the cent (a property test
+    # compares the two).
+
+    def _current(self) -> LedgerView | None:
+        """The view of everything as of the latest fact, if it is cached (before a new fact is recorded)."""
+        cached = self._views.get(_NOTHING_EXCUSED)
+        return cached[1] if cached is not None and cached[0] == self.version else None
+
+    def _replace(self, current: LedgerView, states: Iterable[InstallmentState]) -> None:
+        installments = list(current.installments)
+        for state in states:
+            installments[state.no - 1] = state
+        self._views[_NOTHING_EXCUSED] = (self.version, LedgerView(tuple(installments)))
+
+    def _carry(
+        self, current: LedgerView, adjustments: Iterable[tuple[int, str, Decimal, str]], posting: Posting
+    ) -> None:
+        due: dict[int, Parts] = {}
+        paid: dict[int, Parts] = {}
+        lined: set[int] = set()  # the installments a line of this posting went to
+        for no, component, amount, _ in adjustments:
+            due[no] = due.get(no, current[no].due).plus(component, amount)
+        for line in posting.lines:
+            no = line.installment
+            paid[no] = paid.get(no, current[no].paid) + line.parts
+            lined.add(no)
+        states = []
+        for no in due.keys() | paid.keys():
+            old = current[no]
+            last: tuple[datetime | None, datetime | None, str | None]
+            if no in lined:
+                last = (posting.posted_at, posting.collected_at, posting.repay_type)
+            else:
+                last = (old.last_paid_at, old.last_collected_at, old.last_repay_type)
+            states.append(
+                _state(self.schedule[no - 1], due.get(no, old.due), paid.get(no, old.paid), old.marked_at, *last)
+            )
+        self._replace(current, states)
 
     def accrue(self, no: int, at: datetime, today: date, rate: Decimal, principal: Decimal) -> Decimal:
         """Add the penalty on ``principal`` for the days since the last accrual (from the due date at first)."""
@@ -306,9 +348,53 @@ class Ledger:
         self.accrued_to[no] = today
         amount = money(principal * rate * days)
         if amount > ZERO:
+            current = self._current()
             self.adjustments.append(Adjustment(at, no, "penalty", amount, "penalty"))
             self._recorded(at)
+            if current is not None:
+                old = current[no]
+                self._replace(
+                    current,
+                    [
+                        _state(
+                            self.schedule[no - 1],
+                            old.due.plus("penalty", amount),
+                            old.paid,
+                            old.marked_at,
+                            old.last_paid_at,
+                            old.last_collected_at,
+                            old.last_repay_type,
+                        )
+                    ],
+                )
         return amount
+
+
+_NOTHING_EXCUSED: Final[frozenset[int]] = frozenset()
+
+
+def _state(
+    row: ScheduledInstallment,
+    due: Parts,
+    paid: Parts,
+    marked_at: datetime | None,
+    last_paid_at: datetime | None,
+    last_collected_at: datetime | None,
+    last_repay_type: str | None,
+) -> InstallmentState:
+    owed = due.owed_after(paid)
+    return InstallmentState(
+        row.no,
+        row.due_date,
+        due,
+        paid,
+        marked_at,
+        last_paid_at,
+        last_collected_at,
+        last_repay_type,
+        owed,
+        owed.total == ZERO,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,8 @@ from typing import Any
 
 from simulator.clock import Calendar
 from simulator.core import Call, Engine, Reply, problem
-from simulator.partners._money import ZERO, money, money_str, total
-from simulator.partners.bank._account import PROCESSING, BankState, LoanAccount, Repayment
+from simulator.partners._money import ZERO, money, money_str
+from simulator.partners.bank._account import PROCESSING, BankState, LoanAccount, Repayment, Terms
 from simulator.partners.bank._common import differences, key_conflict, parse_instant
 from simulator.partners.bank._config import BankConfig
 from simulator.partners.bank._ledger import LedgerView, Plan, Posting, Refusal, plan_repayment, plan_settlement
@@ -114,36 +114,37 @@ class Repayments:
     # -- checking and posting -----------------------------------------------------------------------
 
     def _check(self, account: LoanAccount, repayment: Repayment) -> Refusal | None:
-        body = repayment.body
-        amount = money(body["repayAmount"])
-        lines = body["repayList"]
-        summed = total(_line_total(line) for line in lines)
+        terms = _terms(repayment.body)
+        repayment.terms = terms
         if account.view(repayment.accepted_at).settled:
             return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
-        if summed != amount:
+        if terms.summed != terms.amount:
             return Refusal(
                 "E1001",
-                f"repayAmount {money_str(amount)} is not the sum of repayList, {money_str(summed)}; "
+                f"repayAmount {money_str(terms.amount)} is not the sum of repayList, {money_str(terms.summed)}; "
                 "send the total of every line",
             )
-        missing = sorted({line["installmentNo"] for line in lines if line["installmentNo"] > account.term})
+        missing = sorted(no for no in terms.lines if no > account.term)
         if missing:
             return Refusal(
                 "E1002",
                 f"loan {account.loan_no} has no installment {', '.join(map(str, missing))}; "
                 f"it has {account.term} (1–{account.term})",
             )
-        if amount == ZERO:
+        if terms.amount == ZERO:
             return Refusal("E9999", "repayAmount is 0.00; there is nothing to post")
-        if parse_instant(body["actualRepayDate"]) is None:
-            return Refusal("E9999", f"actualRepayDate {body['actualRepayDate']!r} is not a usable date-time")
+        if terms.claimed is None:
+            return Refusal("E9999", f"actualRepayDate {repayment.body['actualRepayDate']!r} is not a usable date-time")
         plan = self._plan(account, repayment)
-        return plan if isinstance(plan, Refusal) else None
+        if isinstance(plan, Refusal):
+            return plan
+        # Posting reuses this plan unless the loan's books moved in between (the plan depends on nothing else).
+        repayment.planned = (account.ledger.version, plan)
+        return None
 
     def _plan(self, account: LoanAccount, repayment: Repayment) -> Plan | Refusal:
-        body = repayment.body
-        now = self.engine.clock.now()
-        view = account.view(now)
+        terms = repayment.terms or _terms(repayment.body)
+        view = account.view(self.engine.clock.now())
         if view.settled:
             return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
         collected = self.collected_at(repayment)
@@ -151,22 +152,18 @@ class Repayments:
         def on_time(no: int) -> bool:
             return collected <= account.deadline(no)
 
-        amount = money(body["repayAmount"])
-        if body["repayType"] == "EARLY_SETTLE":
+        if repayment.body["repayType"] == "EARLY_SETTLE":
             day = self.engine.clock.calendar.local_date(collected)
             plan = plan_settlement(view, day, account.annual_rate, account.disburse_date, on_time)
-            if amount != plan.amount:
-                code = "E1003" if amount > plan.amount else "E9999"
+            if terms.amount != plan.amount:
+                code = "E1003" if terms.amount > plan.amount else "E9999"
                 return Refusal(
                     code,
                     f"settling loan {account.loan_no} on {day.isoformat()} takes exactly {money_str(plan.amount)} "
-                    f"(everything due, interest to date); this repayment has {money_str(amount)}",
+                    f"(everything due, interest to date); this repayment has {money_str(terms.amount)}",
                 )
             return plan
-        amounts: dict[int, Decimal] = {}
-        for line in body["repayList"]:
-            amounts[line["installmentNo"]] = amounts.get(line["installmentNo"], ZERO) + _line_total(line)
-        return plan_repayment(view, amounts, self.config.order, on_time)
+        return plan_repayment(view, terms.lines, self.config.order, on_time)
 
     def settlement_quote(self, account: LoanAccount, collected: datetime) -> Decimal | None:
         """The exact amount an ``EARLY_SETTLE`` collected at ``collected`` must carry; ``None`` once settled."""
@@ -181,14 +178,18 @@ class Repayments:
 
     def collected_at(self, repayment: Repayment) -> datetime:
         """When the platform collected it: ``actualRepayDate``, but never after the bank received it."""
-        claimed = parse_instant(repayment.body["actualRepayDate"])
+        claimed = (repayment.terms or _terms(repayment.body)).claimed
         return repayment.accepted_at if claimed is None else min(claimed, repayment.accepted_at)
 
     def post(self, account: LoanAccount, repayment: Repayment) -> None:
         """Post an accepted repayment (the clock event after the processing delay)."""
         if repayment.status != PROCESSING:
             return
-        plan = self._plan(account, repayment)
+        planned, repayment.planned = repayment.planned, None
+        if planned is not None and planned[0] == account.ledger.version:
+            plan: Plan | Refusal = planned[1]
+        else:
+            plan = self._plan(account, repayment)
         if isinstance(plan, Refusal):
             self._fail(account, repayment, plan, "repayFailed", notify=True)
             return
@@ -271,5 +272,16 @@ class Repayments:
 _LINE_PARTS = ("paidPrincipal", "paidInterest", "paidFee", "paidPenalty")
 
 
-def _line_total(line: dict[str, Any]) -> Decimal:
-    return total(money(line[name]) for name in _LINE_PARTS if name in line)
+def _terms(body: dict[str, Any]) -> Terms:
+    """What a repayment asks, read from its body once: checking and posting it both use this."""
+    lines: dict[int, Decimal] = {}
+    summed = ZERO
+    for line in body["repayList"]:
+        amount = ZERO
+        for name in _LINE_PARTS:
+            if name in line:
+                amount += money(line[name])
+        no = line["installmentNo"]
+        lines[no] = lines.get(no, ZERO) + amount
+        summed += amount
+    return Terms(money(body["repayAmount"]), lines, summed, parse_instant(body["actualRepayDate"]))

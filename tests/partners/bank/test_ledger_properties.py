@@ -1,8 +1,9 @@
-"""Property tests of the ledger: allocations add up, no balance goes negative, a key posts at most once."""
+"""Property tests of the ledger: allocations add up, no balance goes negative, a key posts at most once, and the
+view kept current fact by fact is the view rebuilt from the facts."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,8 @@ from hypothesis import strategies as st
 
 from simulator.partners._money import ZERO, money, total
 from simulator.partners.bank import COMPONENTS
-from simulator.partners.bank._ledger import Parts, allocate
+from simulator.partners.bank._ledger import Ledger, Line, Parts, Plan, Posting, allocate
+from simulator.partners.bank._schedule import ScheduledInstallment
 from tests.partners.bank.helpers import events, get_loan, new_engine, register, repay, repayment
 
 amounts = st.integers(min_value=0, max_value=10**9).map(lambda cents: Decimal(cents) / 100)
@@ -106,3 +108,55 @@ def test_repeated_and_interleaved_repayments_keep_the_ledger_whole(steps: list[t
     assert money(get_loan(engine).json()["outstandingPrincipal"]) == Decimal("3000.00") - total(
         money(row["paidPrincipal"]) for row in schedule
     )
+
+
+# -- the view of everything, kept current fact by fact, is the view rebuilt from the facts ---------------
+
+_SCHEDULE = tuple(
+    ScheduledInstallment(no, date(2019, 4 + no, 10), Decimal("1000.00"), Decimal(f"{20 - no}.{no:02d}"))
+    for no in range(1, 4)
+)
+_REASONS = {"penalty": "penalty", "principal": "waiver", "interest": "earlySettle", "fee": "waiver"}
+facts = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("post"),
+            st.lists(st.tuples(st.integers(1, 3), parts), min_size=1, max_size=3),
+            st.lists(st.tuples(st.integers(1, 3), st.sampled_from(COMPONENTS), amounts), max_size=2),
+            st.integers(0, 3),  # days collected before posted
+        ),
+        st.tuples(st.just("mark"), st.integers(1, 3)),
+        st.tuples(st.just("accrue"), st.integers(1, 3), st.integers(1, 40)),
+        st.tuples(st.just("look"), st.sampled_from([frozenset(), frozenset({1}), frozenset({2, 3})])),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=facts)
+def test_the_view_kept_current_fact_by_fact_is_the_view_rebuilt_from_the_facts(steps: list[tuple[Any, ...]]) -> None:
+    ledger = Ledger(_SCHEDULE)
+    now = datetime(2019, 5, 1, tzinfo=UTC)
+    for number, step in enumerate(steps):
+        now += timedelta(hours=7)
+        if step[0] == "post":
+            _, lines, changes, early = step
+            plan = Plan(
+                tuple((no, component, amount, _REASONS[component]) for no, component, amount in changes),
+                tuple(Line(no, share) for no, share in lines),
+            )
+            posted = Posting(
+                f"RP{number}", now, now - timedelta(days=early), now.date(), "NORMAL_REPAY", "X", "", plan.lines
+            )
+            ledger.apply(plan, posted)
+        elif step[0] == "mark":
+            ledger.mark(step[1], now)
+        elif step[0] == "accrue":
+            ledger.accrue(step[1], now, now.date() + timedelta(days=step[2]), Decimal("0.0005"), Decimal("1000.00"))
+        else:
+            ledger.view(now, excused=step[1])  # a view with installments excused caches beside the other
+        rebuilt = Ledger(ledger.schedule, list(ledger.adjustments), list(ledger.postings), dict(ledger.marks))
+        rebuilt.latest = ledger.latest
+
+        assert repr(ledger.view(now)) == repr(rebuilt.view(now))  # repr: the same Decimals, digit for digit
