@@ -104,10 +104,10 @@ class Parts:
 
 def allocate(amount: Decimal, owed: Parts, order: Sequence[str]) -> tuple[Parts, Decimal]:
     """Split ``amount`` over ``owed`` in ``order`` (each part at most what is owed); return it and the rest."""
-    taken = dict.fromkeys(("principal", "interest", "fee", "penalty"), ZERO)
+    taken: dict[str, Decimal] = {}  # a part not in ``order`` takes nothing (Parts defaults to zero)
     remaining = amount
     for component in order:
-        take = min(remaining, owed.get(component))
+        take = min(remaining, getattr(owed, component))
         taken[component] = take
         remaining -= take
     return Parts(**taken), remaining
