@@ -8,10 +8,14 @@ loan in it (``repayOuterNo``, ``correctionNo``, the bureau's ``AcctCode``, an SM
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 from simulator.clock import ScheduledEvent
 from simulator.partners._money import ZERO, money_str
@@ -46,25 +50,51 @@ class Terms:
 
 @dataclass(slots=True)
 class Repayment:
-    """A repayment forwarded with ``repayOuterNo``: the body it was first sent with and its result."""
+    """A repayment forwarded with ``repayOuterNo``: the body it was first sent with and its result.
+
+    The body is kept as compact JSON (a quarter of the memory of the decoded dict: the bank keeps every
+    repayment to answer retries), with the fields the bank reads again beside it.
+    """
 
     key: str
     loan_no: str
-    body: dict[str, Any]  # the request without reqNo (tracing only)
+    request: str  # the body as first sent, without reqNo (tracing only), as JSON: a retry must match it
     accepted_at: datetime
+    repay_amount: str
+    repay_type: str
+    repay_mode: str
+    actual_repay_date: str
     status: str = PROCESSING
     code: str = "0001"
     message: str = "accepted; the bank posts it shortly"
     posted_at: datetime | None = None
-    event: ScheduledEvent | None = None
-    terms: Terms | None = None  # parsed when checked
+    event: ScheduledEvent | None = None  # the posting, until it runs
+    terms: Terms | None = None  # parsed when checked, until posted
     planned: tuple[int, Plan] | None = None  # (ledger version, plan) from the check, until posted
+
+    @classmethod
+    def received(cls, key: str, loan_no: str, body: Mapping[str, Any], at: datetime) -> Repayment:
+        return cls(
+            key,
+            loan_no,
+            compact_json(body),
+            at,
+            body["repayAmount"],
+            body["repayType"],
+            body["repayMode"],
+            body["actualRepayDate"],
+        )
+
+    @property
+    def body(self) -> dict[str, Any]:
+        decoded: dict[str, Any] = json.loads(self.request)
+        return decoded
 
     def to_json(self) -> dict[str, Any]:
         return {
             "repayOuterNo": self.key,
             "loanOuterNo": self.loan_no,
-            "repayAmount": self.body["repayAmount"],
+            "repayAmount": self.repay_amount,
             "repayStatus": self.status,
             "respCode": self.code,
             "respMsg": self.message,
@@ -222,6 +252,16 @@ def installment_json(state: InstallmentState, term: int, tz: tzinfo) -> dict[str
         "actualRepayDate": collected.astimezone(tz).date().isoformat() if collected else None,
         "repayType": state.last_repay_type,
     }
+
+
+def compact_json(value: Mapping[str, Any]) -> str:
+    """``value`` (decoded from a request) as compact JSON text that ``json.loads`` reads back equal.
+
+    Text, not orjson's bytes: those keep orjson's 4 KiB buffer allocated behind them."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # what orjson does not write (integers past 64 bits, lone surrogates): ASCII json
+        return json.dumps(value, separators=(",", ":"))
 
 
 def acct_code_for(loan_no: str) -> str:

@@ -25,7 +25,7 @@ def notify_result(engine: Engine, config: BankConfig, account: LoanAccount, repa
         "respMsg": repayment.message,
         "loanOuterNo": repayment.loan_no,
         "repayOuterNo": repayment.key,
-        "repayAmount": repayment.body["repayAmount"],
+        "repayAmount": repayment.repay_amount,
         "repayStatus": repayment.status,
         "notifiedAt": iso(engine.clock.now()),
     }

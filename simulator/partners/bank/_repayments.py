@@ -78,10 +78,10 @@ class Repayments:
                 "repayApply",
             )
         account = account_or_none
-        repayment = Repayment(key, account.loan_no, request, call.now)
+        repayment = Repayment.received(key, account.loan_no, request, call.now)
         account.repayments[key] = repayment
         self.state.repayments[key] = account.loan_no
-        refusal = self._check(account, repayment)
+        refusal = self._check(account, repayment, _terms(request))
         if refusal is not None:
             self._fail(account, repayment, refusal, "repayRejected", notify=False)
         elif self.config.processing_delay:
@@ -113,8 +113,7 @@ class Repayments:
 
     # -- checking and posting -----------------------------------------------------------------------
 
-    def _check(self, account: LoanAccount, repayment: Repayment) -> Refusal | None:
-        terms = _terms(repayment.body)
+    def _check(self, account: LoanAccount, repayment: Repayment, terms: Terms) -> Refusal | None:
         repayment.terms = terms
         if account.view(repayment.accepted_at).settled:
             return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
@@ -134,7 +133,7 @@ class Repayments:
         if terms.amount == ZERO:
             return Refusal("E9999", "repayAmount is 0.00; there is nothing to post")
         if terms.claimed is None:
-            return Refusal("E9999", f"actualRepayDate {repayment.body['actualRepayDate']!r} is not a usable date-time")
+            return Refusal("E9999", f"actualRepayDate {repayment.actual_repay_date!r} is not a usable date-time")
         plan = self._plan(account, repayment)
         if isinstance(plan, Refusal):
             return plan
@@ -152,7 +151,7 @@ class Repayments:
         def on_time(no: int) -> bool:
             return collected <= account.deadline(no)
 
-        if repayment.body["repayType"] == "EARLY_SETTLE":
+        if repayment.repay_type == "EARLY_SETTLE":
             day = self.engine.clock.calendar.local_date(collected)
             plan = plan_settlement(view, day, account.annual_rate, account.disburse_date, on_time)
             if terms.amount != plan.amount:
@@ -185,6 +184,7 @@ class Repayments:
         """Post an accepted repayment (the clock event after the processing delay)."""
         if repayment.status != PROCESSING:
             return
+        repayment.event = None
         planned, repayment.planned = repayment.planned, None
         if planned is not None and planned[0] == account.ledger.version:
             plan: Plan | Refusal = planned[1]
@@ -195,17 +195,17 @@ class Repayments:
             return
         now = self.engine.clock.now()
         before = account.view(now)
-        body = repayment.body
         posting = Posting(
             repayment.key,
             now,
             self.collected_at(repayment),
             accounting_date(self.engine.clock.calendar, self.config.cutoff, now),
-            body["repayType"],
-            body["repayMode"],
-            body["actualRepayDate"],
+            repayment.repay_type,
+            repayment.repay_mode,
+            repayment.actual_repay_date,
             plan.lines,
         )
+        repayment.terms = None  # the posting has what it said
         account.ledger.apply(plan, posting)
         self.state.by_day.setdefault(posting.accounting_date, []).append(
             (account.loan_no, len(account.ledger.postings) - 1)
@@ -257,13 +257,14 @@ class Repayments:
 
     def _fail(self, account: LoanAccount, repayment: Repayment, refusal: Refusal, event: str, *, notify: bool) -> None:
         repayment.status, repayment.code, repayment.message = "FAIL", refusal.code, refusal.message
+        repayment.terms = repayment.planned = None
         self.engine.event(
             "bank",
             event,
             borrower=account.borrower,
             loan=account.loan_no,
             serial=repayment.key,
-            data={"respCode": refusal.code, "respMsg": refusal.message, "repayAmount": repayment.body["repayAmount"]},
+            data={"respCode": refusal.code, "respMsg": refusal.message, "repayAmount": repayment.repay_amount},
         )
         if notify:
             notify_result(self.engine, self.config, account, repayment)

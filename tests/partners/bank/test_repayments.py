@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
 from simulator.core import Engine
 from simulator.partners.bank import BankConfig
+from simulator.partners.bank._account import compact_json
 from tests.partners.bank.helpers import (
     LOAN_NO,
     at,
@@ -300,3 +302,14 @@ def test_an_early_settlement_of_the_wrong_amount_says_the_exact_amount(engine: E
 
     assert response.json()["respCode"] == code
     assert "takes exactly 2004.00" in response.json()["respMsg"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"repayOuterNo": "RP1", "repayList": [{"installmentNo": 1, "paidPrincipal": "1.00"}], "note": "还款"},
+        {"repayOuterNo": "RP1", "big": 2**70, "ratio": 0.1, "lone": "\ud800"},  # what orjson cannot write
+    ],
+)
+def test_the_first_body_of_a_key_is_kept_as_json_that_reads_back_equal(body: dict[str, object]) -> None:
+    assert json.loads(compact_json(body)) == body
