@@ -316,8 +316,8 @@ def _generator(births: _Births, ids: _Shuffle, phones: _Shuffle, cards: _Shuffle
 
     The three permutations are those of :class:`_Shuffle`, written out: ``a·t³ mod p`` as one product and one
     remainder is faster than ``pow(t, 3, p)·a mod p`` for the 33-bit ID and phone primes; for the 54-bit card
-    prime, reducing ``t²`` and ``a·t`` before the last product is. Splitting with ``//`` and ``%`` is faster than
-    ``divmod``. ``test_the_generator_agrees_with_the_plain_definitions`` holds them to the plain forms.
+    prime, reducing ``t²`` and ``a·t`` before the last product is. ``//`` and ``%`` are a little faster than
+    ``divmod``. ``test_the_generator_agrees_with_the_plain_definitions`` holds all this to the plain forms.
     """
     areas, area_weights, n_areas = AREA_CODES, _AREA_WEIGHTS, len(AREA_CODES)
     day_text, day_weights, n_days = births.text, births.weights, len(births.days)
