@@ -235,10 +235,12 @@ _AREA_WEIGHTS: Final = tuple(_id_weight(code, 0) for code in AREA_CODES)
 _SEQUENCE_TEXT: Final = tuple(f"{k + 1:03d}" for k in range(_SEQUENCES))
 _SEQUENCE_WEIGHTS: Final = tuple(_id_weight(text, 14) for text in _SEQUENCE_TEXT)
 _CHECK_BY_SUM: Final = tuple(_ID_CHECK[r % 11] for r in range(33))  # three weights, each < 11
-_THREE_DIGITS: Final = tuple(f"{k:03d}" for k in range(1000))
-_FOUR_DIGITS: Final = tuple(f"{k:04d}" for k in range(10_000))
 _LUHN_CHUNKS: Final = tuple(_luhn_chunk(k) for k in range(10_000))
 _CARD_PREFIX_LUHN: Final = 6 + 4  # "62" in front of 16 digits: the 6 counts as is, the 2 doubled
+# A phone or a card is written as one int, which str() turns into digits faster than pieces are joined;
+# no leading zero is lost, since every prefix starts with "1" and every card with "62".
+_PHONE_BASES: Final = tuple(int(prefix) * 10_000_000 for prefix in MOBILE_PREFIXES)
+_CARD_BASE: Final = 62 * 10 * _CARD_DOMAIN  # "62", then 16 digits, then the check digit
 _AREA_INDEX: Final = {code: a for a, code in enumerate(AREA_CODES)}
 _PREFIX_INDEX: Final = {prefix: j for j, prefix in enumerate(MOBILE_PREFIXES)}
 _SEXES: Final = ("M", "F")
@@ -310,48 +312,51 @@ _Fields = tuple[str, str, str, int, int, int]
 
 
 def _generator(births: _Births, ids: _Shuffle, phones: _Shuffle, cards: _Shuffle) -> Callable[[int], _Fields]:
-    """The numeric fields of borrower ``i``; everything it needs is bound locally, for speed."""
+    """The numeric fields of borrower ``i``; everything it needs is bound locally, for speed.
+
+    The three permutations are those of :class:`_Shuffle`, written out: ``a·t³ mod p`` as one product and one
+    remainder is faster than ``pow(t, 3, p)·a mod p`` for the 33-bit ID and phone primes; for the 54-bit card
+    prime, reducing ``t²`` and ``a·t`` before the last product is. ``//`` and ``%`` are a little faster than
+    ``divmod``. ``test_the_generator_agrees_with_the_plain_definitions`` holds all this to the plain forms.
+    """
     areas, area_weights, n_areas = AREA_CODES, _AREA_WEIGHTS, len(AREA_CODES)
     day_text, day_weights, n_days = births.text, births.weights, len(births.days)
     sequences, sequence_weights, checks = _SEQUENCE_TEXT, _SEQUENCE_WEIGHTS, _CHECK_BY_SUM
-    prefixes, n_prefixes, three, four = MOBILE_PREFIXES, len(MOBILE_PREFIXES), _THREE_DIGITS, _FOUR_DIGITS
-    luhn, card_luhn = _LUHN_CHUNKS, _CARD_PREFIX_LUHN
+    phone_bases, n_prefixes = _PHONE_BASES, len(MOBILE_PREFIXES)
+    luhn, card_luhn, card_base = _LUHN_CHUNKS, _CARD_PREFIX_LUHN, _CARD_BASE
     id_n, id_p, id_a, id_b = ids.n, ids.p, ids.a, ids.b
     phone_n, phone_p, phone_a, phone_b = phones.n, phones.p, phones.a, phones.b
     card_n, card_p, card_a, card_b = cards.n, cards.p, cards.a, cards.b
 
     def generate(i: int) -> _Fields:
-        x = i
-        while True:
-            x = pow(x + id_b, 3, id_p) * id_a % id_p
-            if x < id_n:
-                break
-        x, area = divmod(x, n_areas)
-        sequence, day = divmod(x, n_days)
+        x = i + id_b
+        x = x * x * x * id_a % id_p
+        while x >= id_n:  # cycle-walk back into the domain (rare: p is just above n)
+            x += id_b
+            x = x * x * x * id_a % id_p
+        area = x % n_areas
+        x //= n_areas
+        day = x % n_days
+        sequence = x // n_days
         id_number = (
-            areas[area]
-            + day_text[day]
-            + sequences[sequence]
-            + checks[area_weights[area] + day_weights[day] + sequence_weights[sequence]]
+            f"{areas[area]}{day_text[day]}{sequences[sequence]}"
+            f"{checks[area_weights[area] + day_weights[day] + sequence_weights[sequence]]}"
         )
-        y = i
-        while True:
-            y = pow(y + phone_b, 3, phone_p) * phone_a % phone_p
-            if y < phone_n:
-                break
-        y, prefix = divmod(y, n_prefixes)
-        high, low = divmod(y, 10_000)
-        phone = prefixes[prefix] + three[high] + four[low]
-        c = i
-        while True:
-            c = pow(c + card_b, 3, card_p) * card_a % card_p
-            if c < card_n:
-                break
-        rest, c0 = divmod(c, 10_000)
-        rest, c1 = divmod(rest, 10_000)
-        c3, c2 = divmod(rest, 10_000)
-        check = -(card_luhn + luhn[c0] + luhn[c1] + luhn[c2] + luhn[c3]) % 10
-        card = "62" + four[c3] + four[c2] + four[c1] + four[c0] + "0123456789"[check]
+        y = i + phone_b
+        y = y * y * y * phone_a % phone_p
+        while y >= phone_n:
+            y += phone_b
+            y = y * y * y * phone_a % phone_p
+        phone = f"{phone_bases[y % n_prefixes] + y // n_prefixes}"
+        c = i + card_b
+        c = c * c % card_p * (c * card_a % card_p) % card_p
+        while c >= card_n:
+            c += card_b
+            c = c * c % card_p * (c * card_a % card_p) % card_p
+        high = c // 100_000_000
+        low = c % 100_000_000
+        luhn_sum = card_luhn + luhn[high // 10_000] + luhn[high % 10_000] + luhn[low // 10_000] + luhn[low % 10_000]
+        card = f"{card_base + 10 * c + -luhn_sum % 10}"
         return id_number, phone, card, day, sequence, c
 
     return generate

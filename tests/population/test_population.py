@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +13,9 @@ from hypothesis import strategies as st
 
 from simulator.errors import ConfigError
 from simulator.population import (
+    AREA_CODES,
     AREAS,
+    MOBILE_PREFIXES,
     Borrower,
     PhoneBook,
     Population,
@@ -21,6 +24,7 @@ from simulator.population import (
     id_check_char,
     is_mobile,
     is_valid_resident_id,
+    luhn_check_digit,
     luhn_valid,
 )
 
@@ -213,6 +217,55 @@ def test_borrowers_are_frozen_and_equal_to_ones_built_the_usual_way() -> None:
     assert rebuilt == borrower and hash(rebuilt) == hash(borrower)
     with pytest.raises(dataclasses.FrozenInstanceError):
         borrower.name = "张三"  # type: ignore[misc]
+
+
+# --- the generator against the plain definitions -----------------------------------------------------
+
+
+def plain_fields(
+    births: _people._Births, ids: _people._Shuffle, phones: _people._Shuffle, cards: _people._Shuffle, i: int
+) -> tuple[str, str, str, int, int, int]:
+    """Borrower ``i``'s numeric fields as the module docstring defines them, from the public helpers."""
+    x = ids(i)
+    area, rest = x % len(AREA_CODES), x // len(AREA_CODES)
+    day, sequence = rest % len(births.days), rest // len(births.days)
+    first17 = f"{AREA_CODES[area]}{births.days[day]:%Y%m%d}{sequence + 1:03d}"
+    y = phones(i)
+    phone = f"{MOBILE_PREFIXES[y % len(MOBILE_PREFIXES)]}{y // len(MOBILE_PREFIXES):07d}"
+    c = cards(i)
+    payload = f"62{c:016d}"
+    return first17 + id_check_char(first17), phone, payload + luhn_check_digit(payload), day, sequence, c
+
+
+def shuffles(seed: int, as_of: date) -> tuple[_people._Births, _people._Shuffle, _people._Shuffle, _people._Shuffle]:
+    births = _people._births(as_of)
+    rng = random.Random(seed)
+    return (
+        births,
+        _people._Shuffle(len(AREA_CODES) * len(births.days) * 998, rng.getrandbits(128)),
+        _people._Shuffle(len(MOBILE_PREFIXES) * 10_000_000, rng.getrandbits(128)),
+        _people._Shuffle(_people._CARD_DOMAIN, rng.getrandbits(128)),
+    )
+
+
+@pytest.mark.parametrize(("seed", "as_of"), [(1, AS_OF), (-7, date(2020, 2, 29)), (2**70, date(1990, 1, 1))])
+def test_the_generator_agrees_with_the_plain_definitions(seed: int, as_of: date) -> None:
+    births, ids, phones, cards = shuffles(seed, as_of)
+    generate = _people._generator(births, ids, phones, cards)
+    indices = [*range(2000), *random.Random(seed).sample(range(ids.n), 2000), ids.n - 1]
+
+    assert [generate(i) for i in indices] == [plain_fields(births, ids, phones, cards, i) for i in indices]
+
+
+def test_the_generator_walks_back_into_the_domain_as_the_plain_permutation_does() -> None:
+    births, ids, phones, cards = shuffles(3, AS_OF)
+    for shuffle in (ids, phones, cards):  # a third of the prime: most first steps land outside and walk
+        shuffle.n = shuffle.p // 3
+    generate = _people._generator(births, ids, phones, cards)
+    walked = [i for i in range(3000) if pow(i + ids.b, 3, ids.p) * ids.a % ids.p >= ids.n]
+
+    assert len(walked) > 1000
+    assert [generate(i) for i in range(3000)] == [plain_fields(births, ids, phones, cards, i) for i in range(3000)]
 
 
 # --- bad input ------------------------------------------------------------------------------------
