@@ -70,7 +70,7 @@ def _population(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     details = [
         f"Baseline: Faker zh_CN per record (six fields). One-off costs: a Population "
         f"{measured.setup_seconds * 1000:.0f} ms, the first borrower in a process {measured.first_seconds:.2f} s "
-        "(builds the cached pool of Faker names). Best of three repeats per row. "
+        "(builds the cached pool of Faker names). CPU time of the process, best of three repeats per row. "
         "`.venv/bin/python bench/population.py` runs this section alone."
     ]
     return rows, details
