@@ -448,16 +448,17 @@ class ResilientPlatform(BasePlatform):
     def _payments(self, loan: LoanFile, no: int) -> list[Collection]:
         return [c for c in self.by_loan.get(loan.loan_no, []) if c.state != FAIL and no in c.lines]
 
-    def _collected_on_time(self, loan: LoanFile, no: int) -> bool:
-        """Whether the platform holds all of installment ``no``, every part of it by due date + grace."""
-        payments = self._payments(loan, no)
-        deadline = self.deadline(loan, no, self.grace_days)
+    def _collected_on_time(
+        self, loan: LoanFile, no: int, payments: list[Collection] | None = None, deadline: datetime | None = None
+    ) -> bool:
+        """Whether the platform holds all of installment ``no``, every part of it by due date + grace (``payments``
+        and ``deadline`` when the caller has them already)."""
+        payments = self._payments(loan, no) if payments is None else payments
+        deadline = self.deadline(loan, no, self.grace_days) if deadline is None else deadline
+        if not payments or any(c.paid_at > deadline for c in payments):
+            return False  # decided without summing what is owed
         owed = self.owed(loan, no)
-        return (
-            bool(payments)
-            and owed.principal + owed.interest + owed.fee == ZERO
-            and all(c.paid_at <= deadline for c in payments)
-        )
+        return owed.principal + owed.interest + owed.fee == ZERO
 
     # -- reconciliation --------------------------------------------------------------------------------------
 
@@ -636,10 +637,9 @@ class ResilientPlatform(BasePlatform):
         for loan_no, no in sorted(self._to_correct):
             loan = self.loans[loan_no]
             payments = self._payments(loan, no)
-            if not self._collected_on_time(loan, no):
-                if now > self.deadline(loan, no, self.grace_days) or any(
-                    c.paid_at > self.deadline(loan, no, self.grace_days) for c in payments
-                ):
+            deadline = self.deadline(loan, no, self.grace_days)
+            if not self._collected_on_time(loan, no, payments, deadline):
+                if now > deadline or any(c.paid_at > deadline for c in payments):
                     self._to_correct.discard((loan_no, no))  # not ours to put right: it was paid late, or not at all
                 continue
             if not all(c.state == SUCCESS for c in payments):

@@ -2,13 +2,14 @@
 
 An oracle is a :class:`Part` of one pass over the journal: it names the entries it wants (``routes``), is fed
 each of them in ``seq`` order and keeps only what it needs (seqs, a few fields), then judges in
-:meth:`Oracle.verdict`. :func:`stream` feeds any number of parts from one ``journal.iter`` — so
-``evaluate`` reads the journal once for all the invariants a scenario expects.
+:meth:`Oracle.verdict`. :func:`stream` feeds any number of parts from one merged read of the entries on
+their routes — so ``evaluate`` reads the journal once for all the invariants a scenario expects.
 """
 
 from __future__ import annotations
 
 import difflib
+import heapq
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from simulator.clock import Calendar, Span, parse_span
 from simulator.errors import ConfigError
-from simulator.journal import Entry, Journal
+from simulator.journal import Entry, Filters, Journal
 from simulator.masking import mask_text
 from simulator.partners._money import money
 from simulator.partners.bureau import NEGATIVE_ACCT_STATUS, NEGATIVE_RPY_STATUS, is_negative
@@ -165,7 +166,7 @@ class Oracle(Part):
 
 
 def stream(journal: Journal, parts: Sequence[Part]) -> None:
-    """Feed ``parts`` every entry on their routes, in ``seq`` order, in one pass over ``journal``."""
+    """Feed ``parts`` every entry on their routes, in ``seq`` order, in one merged pass over ``journal``."""
     table: dict[Route, list[Handler]] = {}
     kinds: set[str] = set()
     for part in parts:
@@ -175,7 +176,9 @@ def stream(journal: Journal, parts: Sequence[Part]) -> None:
     if not kinds:
         return
     merged: dict[Route, tuple[Handler, ...]] = {}
-    for entry in journal.iter(kind=sorted(kinds)):
+    streams = [journal.iter(**filters) for filters in _selection(table)]
+    entries = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_seq)
+    for entry in entries:
         route = (entry.kind, entry.partner, entry.operation)
         handlers = merged.get(route)
         if handlers is None:
@@ -183,6 +186,40 @@ def stream(journal: Journal, parts: Sequence[Part]) -> None:
             handlers = merged[route] = tuple(h for key in keys for h in table.get(key, ()))
         for handler in handlers:
             handler(entry)
+
+
+def _selection(table: Mapping[Route, object]) -> list[Filters]:
+    """Journal filters that together select every entry on the routes of ``table``, each entry once.
+
+    A kind wanted whatever the operation is read whole; otherwise only its wanted operations are read (through
+    the operation index), so the many entries no part wants (logs, feedback, receipts: about half a replay's
+    journal) are neither fetched nor decoded. The selections are disjoint (by kind, then operation), so
+    merging them by ``seq`` gives each entry once, in the order one pass would.
+    """
+    wanted: dict[str, dict[str | None, set[str | None]]] = {}
+    for kind, partner, operation in table:
+        wanted.setdefault(kind, {}).setdefault(operation, set()).add(partner)
+    selection: list[Filters] = []
+    for kind in sorted(wanted):
+        operations = wanted[kind]
+        if None in operations:
+            partners = set().union(*operations.values())
+            selection.append(_narrowed({"kind": kind}, partners))
+            continue
+        for operation in sorted(op for op in operations if op is not None):
+            selection.append(_narrowed({"kind": kind, "operation": operation}, operations[operation]))
+    return selection
+
+
+def _narrowed(filters: Filters, partners: set[str | None]) -> Filters:
+    """``filters`` on the one partner wanted, if there is just one (a superset is fine: the table decides)."""
+    if len(partners) == 1 and None not in partners:
+        filters["partner"] = next(iter(partners))
+    return filters
+
+
+def _seq(entry: Entry) -> int:
+    return entry.seq
 
 
 # -- parameters ------------------------------------------------------------------------------------------

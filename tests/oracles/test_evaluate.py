@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pytest
 
 from simulator.clock import Span
 from simulator.errors import ConfigError
-from simulator.journal import Journal
+from simulator.journal import Entry, Journal
 from simulator.oracles import INVARIANTS, ORACLES, evaluate
+from simulator.oracles._base import Handler, Part, Route, stream
 from tests.oracles.story import CALENDAR, Story, at
 
 SCHEMA = Path(__file__).resolve().parents[2] / "simulator" / "scenario" / "schema.json"
@@ -84,3 +86,52 @@ def test_each_invariant_alone_gives_the_same_verdict_as_in_the_shared_pass() -> 
         "ledgers_reconcile",
         "dispute_sla",
     }
+
+
+class _Recorder(Part):
+    def __init__(self, routes: list[Route]) -> None:
+        self.wanted = routes
+        self.seen: list[tuple[int, Route]] = []
+
+    def routes(self) -> Iterable[tuple[Route, Handler]]:
+        for route in self.wanted:
+            yield route, self._take
+
+    def _take(self, entry: Entry) -> None:
+        self.seen.append((entry.seq, (entry.kind, entry.partner, entry.operation)))
+
+
+def test_the_shared_pass_feeds_each_part_exactly_the_entries_on_its_routes_in_seq_order() -> None:
+    journal = Journal()
+    rows = [
+        ("request", "bank", "repayApply"),
+        ("event", "platform", "platformLog"),
+        ("response", "bank", "repayApply"),
+        ("event", "bank", "furnished"),
+        ("delivery", "bank", "bankNotice"),
+        ("event", "bank", "furnishLoaded"),
+        ("event", "sms", "smsDelivered"),
+        ("delivery", "sms", "smsReport"),
+        ("event", None, None),
+        ("request", "sms", "repayApply"),
+    ] * 3
+    for minute, (kind, partner, operation) in enumerate(rows):
+        journal.append(kind, at(5, 1, 0, minute), partner=partner, operation=operation)
+    parts = [
+        _Recorder([("event", "bank", "furnished"), ("request", "bank", "repayApply"), ("delivery", None, None)]),
+        _Recorder([("event", "sms", None), ("response", "bank", "repayApply"), ("event", "bank", "furnished")]),
+        _Recorder([("request", None, "repayApply"), ("event", "bank", None)]),
+    ]
+
+    stream(journal, parts)
+
+    for part in parts:
+        expected = [
+            (entry.seq, route)
+            for entry in journal
+            if (route := (entry.kind, entry.partner, entry.operation)) in part.wanted
+            or (route[0], route[1], None) in part.wanted
+            or (route[0], None, None) in part.wanted
+        ]
+        assert part.seen == expected
+        assert expected

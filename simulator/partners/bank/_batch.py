@@ -12,7 +12,7 @@ blindly repeated.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from simulator.core import Engine
@@ -36,17 +36,19 @@ class OverdueBatch:
 
     def run(self, day: date) -> None:
         counts = {"newlyOverdue": 0, "overdue": 0, "noticesSent": 0, "noticesFailed": 0}
+        clock = self.engine.clock
+        now = clock.now()  # virtual time stands still while the batch runs
+        today = clock.calendar.local_date(now)
         for account in self.state.accounts.values():
-            self._run_loan(account, counts)
+            # Most accounts have nothing past its grace: skipped here, before any per-account work.
+            if account.batch_done or (account.batch_after is not None and now <= account.batch_after):
+                continue  # postings only ever pay more
+            self._run_loan(account, now, today, counts)
         self.engine.event("bank", "overdueBatch", data={"businessDate": day.isoformat(), **counts})
 
-    def _run_loan(self, account: LoanAccount, counts: dict[str, int]) -> None:
+    def _run_loan(self, account: LoanAccount, now: datetime, today: date, counts: dict[str, int]) -> None:
         engine = self.engine
-        now = engine.clock.now()
-        today = engine.clock.calendar.local_date(now)
         ledger = account.ledger
-        if account.batch_done or (account.batch_after is not None and now <= account.batch_after):
-            return  # nothing unpaid is past its grace: postings only ever pay more
         unpaid = [state for state in account.view(now).installments if not state.repaid]
         future = [account.deadline(state.no) for state in unpaid if now <= account.deadline(state.no)]
         account.batch_done = not unpaid

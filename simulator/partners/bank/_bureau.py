@@ -43,6 +43,7 @@ RETRY_LIMIT = 3
 _LOADED = ("0000", "ABR004")
 _RETRY_ACCOUNT = ("ABR002",)
 _RETRY_CORRECTION = ("ABR002", "ABR005", "ABR006")
+_SUBMITTED = "submitted"  # marks a furnishing key kept after a submission (see _report)
 
 
 class Furnisher:
@@ -80,10 +81,17 @@ class Furnisher:
         # A segment changes with the ledger, the excused installments and the month; an overdue one with
         # the day too (its bucket counts the days past due) — only while something is still overdue.
         key = (ledger.version, len(account.excused), this_month, today if self._overdue(account) else None)
-        if account.furnish_key == key:
+        if account.furnish_key == key or account.furnish_key == (*key, _SUBMITTED):
             return None
-        outcome = self._report_changes(account, today, this_month)
-        account.furnish_key = key if outcome is None else None
+        outcome, exhausted = self._report_changes(account, today, this_month)
+        if outcome is None:
+            account.furnish_key = key
+        elif outcome == "submitted" and exhausted:
+            # The month just reported is as the ledger stands: with the same key the next run would find it
+            # unchanged — unless feedback or a correction changes what was reported meanwhile (_forget).
+            account.furnish_key = (*key, _SUBMITTED)
+        else:
+            account.furnish_key = None
         return outcome
 
     def _overdue(self, account: LoanAccount) -> bool:
@@ -97,7 +105,8 @@ class Furnisher:
             account.overdue_at_version = cached
         return cached[1]
 
-    def _report_changes(self, account: LoanAccount, today: date, this_month: str) -> str | None:
+    def _report_changes(self, account: LoanAccount, today: date, this_month: str) -> tuple[str | None, bool]:
+        """What reporting the account came to, and whether every candidate month was looked at."""
         now = self.engine.clock.now()
         calendar = self.engine.clock.calendar
         previous = month_of(month_start(this_month) - timedelta(days=1))
@@ -106,7 +115,7 @@ class Furnisher:
             candidates.append((previous, month_end(previous, calendar), last_day(previous), True))
         if self.config.furnishing == "daily" and account.disburse_date <= today:
             candidates.append((this_month, now, today, False))
-        for month, as_of, rpt_date, at_month_end in candidates:
+        for index, (month, as_of, rpt_date, at_month_end) in enumerate(candidates):
             if account.latest_rpt_date is not None and rpt_date < account.latest_rpt_date:
                 continue  # never back-date a 210 (BBR002): a correction is a 212
             seg = self.segment(account, month, as_of, rpt_date)
@@ -115,8 +124,8 @@ class Furnisher:
                     continue
             elif unchanged(account.reported.get(month), seg.body):
                 continue
-            return self._submit_account(account, seg, rpt_date, at_month_end)
-        return None
+            return self._submit_account(account, seg, rpt_date, at_month_end), index == len(candidates) - 1
+        return None, True
 
     def segment(self, account: LoanAccount, month: str, as_of: datetime, rpt_date: date) -> Segment:
         return segment(
@@ -223,6 +232,7 @@ class Furnisher:
             return
         correction.status, correction.submission_id = "SUBMITTED", submission
         account.reported[correction.month] = seg.body
+        _forget(account)
         self.engine.event(
             "bank",
             "correctionSubmitted",
@@ -322,6 +332,7 @@ class Furnisher:
             correction.status, correction.resubmit = "ACCEPTED", True
         elif account.reported.get(record.month) == record.segment:
             del account.reported[record.month]  # the report step sends the month again
+            _forget(account)
 
     def _outcome(
         self, account: LoanAccount, pending: PendingSubmission, record: SubmittedRecord, code: str, message: str
@@ -374,6 +385,14 @@ class Furnisher:
             self.engine.event(
                 "bank", "furnishEscalated", **ids, data={**data, "action": "referred to the furnishing team"}
             )
+
+
+def _forget(account: LoanAccount) -> None:
+    """What was reported changed after a submission: the run after it must look at the account again (as it
+    always did before the skip after a submission existed)."""
+    key = account.furnish_key
+    if key is not None and key[-1] == _SUBMITTED:
+        account.furnish_key = None
 
 
 def _json(response: Response) -> Any:

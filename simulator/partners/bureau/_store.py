@@ -194,6 +194,7 @@ class Store:
         month = str(segment["Month"])
         rpt_date = date.fromisoformat(record["RptDate"])
         account = self.account(code)
+        fp = fingerprint(record)  # once: it is the record's canonical JSON
         if account is not None:
             if account.subject != subject:
                 return Load(
@@ -205,7 +206,6 @@ class Store:
                 )
             if account.mngmt_org != furnisher:
                 return _other_furnisher(account, furnisher)
-            fp = fingerprint(record)
             if fp in account.fingerprints:
                 return Load(
                     Outcome(
@@ -231,7 +231,7 @@ class Store:
         account.months[month] = MonthState(
             dict(segment), rpt_date, ACCOUNT, source.when, previous.objections if previous else []
         )
-        account.fingerprints[fingerprint(record)] = month
+        account.fingerprints[fp] = month
         self._history(account, ACCOUNT, source, month, segment["RpyStatus"])
         return Load(_loaded(), account, months_set=(month,))
 

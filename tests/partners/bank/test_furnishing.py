@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from simulator.core import Engine
 from simulator.partners.bank import BankConfig
+from simulator.partners.bank._account import LoanAccount
+from simulator.partners.bank._bureau import Furnisher
+from simulator.partners.bank._furnishing import Segment
 from tests.partners.bank.helpers import (
     Receiver,
     at,
@@ -190,3 +196,43 @@ def test_every_submission_belongs_to_one_loan_and_its_feedback_is_asked_for(engi
     for entry in requests(engine, "bureau", "submitReport"):
         assert len({record["AcctCode"] for record in entry.data["body"]["records"]}) == 1
     assert len(requests(engine, "bureau", "submissionFeedback")) == 4  # each submission, at the next run
+
+
+def _segments_computed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, datetime]]:
+    """Record (month, as of) of every segment the furnisher computes."""
+    computed: list[tuple[str, datetime]] = []
+    original = Furnisher.segment
+
+    def recording(self: Furnisher, account: LoanAccount, month: str, as_of: datetime, rpt_date: date) -> Segment:
+        computed.append((month, as_of))
+        return original(self, account, month, as_of, rpt_date)
+
+    monkeypatch.setattr(Furnisher, "segment", recording)
+    return computed
+
+
+def test_the_run_after_a_submission_does_not_recompute_an_account_with_nothing_new(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed = _segments_computed(monkeypatch)
+    register(engine, **APRIL)
+
+    engine.advance(to=at(5, 6, 12))
+
+    # 1 May: April's final state; 2 May: April unchanged, May reported; nothing new after that to compute.
+    april_end = at(4, 30, 23, 59, 59) + timedelta(microseconds=999_999)
+    assert computed == [("2019-04", april_end), ("2019-04", april_end), ("2019-05", at(5, 2, 4))]
+    assert [e.data["rptDate"] for e in events(engine, "furnished")] == ["2019-04-30", "2019-05-02"]
+
+
+def test_a_month_the_bureau_bounces_is_sent_again_although_the_account_is_otherwise_quiet() -> None:
+    engine, _ = new_engine()
+    codes = ["0000", "ABR002"]
+    install_stub_bureau(engine, lambda record: codes.pop(0) if codes else "0000")
+    register(engine, **APRIL)
+
+    engine.advance(to=at(5, 5, 12))
+
+    (retry,) = events(engine, "furnishRetry")
+    assert (retry.virtual_time, retry.data["month"]) == (at(5, 3, 4), "2019-05")
+    assert [e.data["rptDate"] for e in events(engine, "furnished")] == ["2019-04-30", "2019-05-02", "2019-05-03"]
