@@ -388,11 +388,10 @@ class Furnisher:
 
 
 def _forget(account: LoanAccount) -> None:
-    """What was reported changed after a submission: the run after it must look at the account again (as it
-    always did before the skip after a submission existed)."""
-    key = account.furnish_key
-    if key is not None and key[-1] == _SUBMITTED:
-        account.furnish_key = None
+    """What was reported changed (feedback bounced a month, a correction was sent): the next run must look at
+    the account again, whatever the last run found. Feedback can come runs after its submission, after a run
+    that found nothing new; keeping that run's key would skip the bounced month until the ledger moved."""
+    account.furnish_key = None
 
 
 def _json(response: Response) -> Any:
