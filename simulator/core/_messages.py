@@ -35,9 +35,13 @@ PROBLEM_JSON = "application/problem+json"
 TransportFault = str  # "connection_refused" | "connection_reset" | "timeout"
 
 
+# json.dumps with options builds a new encoder on every call; this one is built once (same settings, same text).
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON, as every body the simulator sends is written."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return _encode(value).encode()
 
 
 @dataclass(slots=True)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulator.journal import Journal, encode_data
 
@@ -27,3 +33,25 @@ def test_empty_data_stays_empty_whatever_the_text() -> None:
         stored = journal.last()
 
     assert stored is not None and stored.data == {}
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+def test_encode_data_writes_what_json_dumps_writes(value: object) -> None:
+    assert encode_data(value) == json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+@pytest.mark.parametrize("value", [math.nan, {"rate": math.inf}, {(1,): 2}, {"at": object()}])
+def test_encode_data_refuses_what_json_dumps_refuses(value: object) -> None:
+    with pytest.raises((TypeError, ValueError)) as ours:
+        encode_data(value)
+    with pytest.raises((TypeError, ValueError)) as theirs:
+        json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+    assert (type(ours.value), str(ours.value)) == (type(theirs.value), str(theirs.value))
