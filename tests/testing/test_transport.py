@@ -112,3 +112,22 @@ def test_the_httpx_answer_is_what_httpx_builds_from_the_cores_headers_and_body(
     expected = httpx.Response(201, headers=headers, content=body, request=request)
     assert answer.headers.raw == expected.headers.raw
     assert (answer.status_code, answer.content, answer.request) == (201, body, request)
+
+
+def test_a_connection_fault_through_the_respx_routes_raises_the_httpx_exception_and_is_recorded(sim: Engine) -> None:
+    sim.add_fault({"at": "bank.repayApply", "outage": {"error": "connection_refused"}})
+
+    with mock_router(sim) as router:
+        with pytest.raises(httpx.ConnectError):
+            httpx.post(f"{base_url('bank')}/repayments", json=REPAYMENT)
+
+        assert router.calls.call_count == 1
+        assert not router.calls.last.has_response
+
+
+def test_the_respx_routes_record_each_answered_call_with_its_response(sim: Engine) -> None:
+    with mock_router(sim) as router:
+        status = httpx.post(f"{base_url('bank')}/repayments", json=REPAYMENT).status_code
+
+        assert status == 200
+        assert router.calls.last.response.status_code == 200
