@@ -55,3 +55,28 @@ def test_encode_data_refuses_what_json_dumps_refuses(value: object) -> None:
         json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
     assert (type(ours.value), str(ours.value)) == (type(theirs.value), str(theirs.value))
+
+
+_STORED = st.dictionaries(
+    st.text(max_size=8),
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(min_value=-(2**70), max_value=2**70)
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(),
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+        max_leaves=20,
+    ),
+    max_size=4,
+)
+
+
+@given(_STORED)
+def test_stored_data_reads_back_as_json_loads_reads_its_text(data: dict[str, object]) -> None:
+    with Journal() as journal:
+        journal.append("event", NOW, data=data)
+        stored = journal.last()
+
+    assert stored is not None
+    assert repr(stored.data) == repr(json.loads(encode_data(data)))  # repr: 1 and 1.0, int and float, told apart
