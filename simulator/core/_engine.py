@@ -29,6 +29,7 @@ from simulator.core._messages import (
     Response,
     dumps,
     invalid_request,
+    make_call,
     no_operation,
     problem,
 )
@@ -163,7 +164,7 @@ class Engine:
         data: Mapping[str, Any] | None = None,
     ) -> None:
         """Journal something a model did on its own (a batch run, a posting, a file made available)."""
-        self.journal.append(
+        self.journal.add(
             "event",
             self.clock.now(),
             partner=partner,
@@ -306,7 +307,7 @@ class Engine:
         commit_then_timeout = any(f.action == "timeout_after_commit" for f in faults)
 
         def record(result: DeliveryResult, first: bool) -> None:
-            self.journal.append(
+            self.journal.add(
                 "delivery",
                 self.clock.now(),
                 partner=partner,
@@ -381,14 +382,14 @@ class Engine:
             now=self.clock.now(),
         )
         self.faults.add(fault)
-        self.journal.append(
+        self.journal.add(
             "fault", self.clock.now(), partner=fault.at.split(".")[0], operation="faultAdded", data=fault.to_json()
         )
         return fault
 
     def remove_fault(self, fault_id: str) -> Fault:
         fault = self.faults.remove(fault_id)
-        self.journal.append(
+        self.journal.add(
             "fault", self.clock.now(), partner=fault.at.split(".")[0], operation="faultRemoved", data=fault.to_json()
         )
         return fault
@@ -399,7 +400,7 @@ class Engine:
             raise ConfigError("give exactly one of to= (an instant) or by= (a duration)")
         before = self.clock.now()
         ran = self.clock.advance_to(to) if to is not None else self.clock.advance_by(by or timedelta(0))
-        self.journal.append(
+        self.journal.add(
             "event",
             self.clock.now(),
             partner=CONTROL,
@@ -491,7 +492,7 @@ class Engine:
         for column, known in request.ids.items():
             ids.setdefault(column, known)
         journaled = request_data(request, body)
-        self.journal.append(
+        self.journal.add(
             "request",
             now,
             partner=partner,
@@ -519,8 +520,8 @@ class Engine:
         behaviour_answered = reply is None and transport_fault is None
         if behaviour_answered:
             assert operation is not None
-            call = Call(operation, params, body, request.headers, now)
-            times = max((f.times for f in faults if f.action == "duplicate"), default=1)
+            call = make_call(operation, params, body, request.headers, now)
+            times = max((f.times for f in faults if f.action == "duplicate"), default=1) if faults else 1
             for _ in range(times):
                 reply = self._run(operation, call)
             for fault in faults:
@@ -529,7 +530,7 @@ class Engine:
                 elif fault.action == "latency" and fault.delay is not None:
                     delay = max(delay, fault.delay)
         if reply is None:  # lost before any answer was made
-            self.journal.append(
+            self.journal.add(
                 "response",
                 now,
                 partner=partner,
@@ -555,7 +556,7 @@ class Engine:
         # The body is written once, for the journal and the wire; what the journal's encoder refuses (NaN, a
         # cycle) goes the journal's own way, which raises the JournalError that names the bad value.
         body_json = _reply_json(reply.body)
-        self.journal.append(
+        self.journal.add(
             "response",
             now,
             partner=partner,
@@ -622,7 +623,7 @@ class Engine:
             if self.strict:
                 raise
             # A bug in a behaviour: journal it in full, answer without a traceback.
-            self.journal.append(
+            self.journal.add(
                 "event",
                 call.now,
                 partner=operation.partner,
@@ -638,13 +639,15 @@ class Engine:
             )
 
     def _check_drift(self, operation: Operation, reply: Reply, partner: str, correlation: str | None) -> None:
-        spec = operation.response(reply.status)
         errors = operation.validate_response(reply.status, reply.body, reply.content_type)
-        if spec is not None:
-            undeclared = [h for h in reply.headers if h.lower() not in spec.headers]
-            errors.extend(
-                Violation(f"header.{h}", "declared", "header not declared by the contract") for h in undeclared
-            )
+        if reply.headers:
+            spec = operation.response(reply.status)
+            if spec is not None:
+                errors.extend(
+                    Violation(f"header.{h}", "declared", "header not declared by the contract")
+                    for h in reply.headers
+                    if h.lower() not in spec.headers
+                )
         if not errors:
             return
         detail = [error.to_json() for error in errors]
@@ -652,7 +655,7 @@ class Engine:
             raise DriftError(
                 f"{partner}.{operation.operation_id} answered {reply.status} outside its contract: {detail}"
             )
-        self.journal.append(
+        self.journal.add(
             "drift",
             self.clock.now(),
             partner=partner,
@@ -702,8 +705,8 @@ class Engine:
             f"no partner is served at /{partner}; this server serves {', '.join('/' + n for n in names)}",
             suggestion=hint,
         )
-        self.journal.append("request", self.clock.now(), data=request_data(request, None))
-        self.journal.append("response", self.clock.now(), status=404, data={"body": reply.body})
+        self.journal.add("request", self.clock.now(), data=request_data(request, None))
+        self.journal.add("response", self.clock.now(), status=404, data={"body": reply.body})
         return reply
 
     def _no_operation(self, contract: Contract, method: str, path: str) -> Reply:

@@ -202,7 +202,7 @@ class ValidationProxy:
         now = self.clock()
         data = {**request_data(request, body), "upstream": self.upstream}
         operation_id = exchange.operation.operation_id if exchange.operation else None
-        self.journal.append(
+        self.journal.add(
             "request", now, partner=self.contract.name, operation=operation_id, correlation=correlation, data=data
         )
         self._journal_drift(now, operation_id, correlation, "request", exchange.request_errors)
@@ -218,7 +218,7 @@ class ValidationProxy:
     ) -> None:
         """One ``drift`` entry per way the ``side`` (request or response) broke the contract."""
         for violation in violations:
-            self.journal.append(
+            self.journal.add(
                 "drift",
                 now,
                 partner=self.contract.name,
@@ -266,7 +266,7 @@ class ValidationProxy:
         if exchange.upstream_error:
             data["upstreamError"] = exchange.upstream_error
         partner = self.contract.name
-        self.journal.append(
+        self.journal.add(
             "response", now, partner=partner, operation=operation_id, correlation=correlation, status=status, data=data
         )
         self._journal_drift(now, operation_id, correlation, "response", exchange.response_errors, status)

@@ -52,10 +52,27 @@ def _default(value: object) -> object:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-# One encoder built once: json.dumps with options builds a new one on every call.
-encode_data: Callable[[Any], str] = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, check_circular=False, separators=(",", ":"), default=_default
-).encode
+def _c_encoder() -> Callable[[Any], str] | None:
+    """The C encoder ``JSONEncoder.encode`` builds on every call (with its settings below), built once: the same
+    text and the same errors, without the per-call set-up (~2 µs of a 6 µs body on a slow machine)."""
+    try:
+        from _json import encode_basestring, make_encoder
+    except ImportError:  # pragma: no cover - CPython always has it
+        return None
+    encoder = make_encoder(None, _default, encode_basestring, None, ":", ",", False, False, False)
+
+    def encode(value: Any) -> str:
+        return "".join(encoder(value, 0))
+
+    return encode
+
+
+encode_data: Callable[[Any], str] = (
+    _c_encoder()
+    or json.JSONEncoder(
+        ensure_ascii=False, allow_nan=False, check_circular=False, separators=(",", ":"), default=_default
+    ).encode
+)
 """Compact JSON text of a payload; raises TypeError/ValueError/RecursionError like ``json.dumps``."""
 
 _repr = reprlib.Repr()

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 from urllib.parse import parse_qsl
 
 import jsonschema_rs
@@ -114,14 +114,29 @@ class MediaSpec:
         return self.validator.errors(instance) if self.validator is not None else []
 
 
+# Lookups answered from a per-operation cache on the request path, each cache bounded: the keys come from
+# the requests (content types) and the behaviours (statuses), and a fuzzer sends many of both.
+_CACHED: Final = 64
+
+
 @dataclass(frozen=True, slots=True)
 class ResponseSpec:
     status: str  # "200", "4XX", "default"
     description: str
     content: Mapping[str, MediaSpec]
     headers: frozenset[str]  # lower-case names declared
+    _by_type: dict[str | None, MediaSpec | None] = field(default_factory=dict, compare=False, repr=False)
 
     def media(self, content_type: str | None) -> MediaSpec | None:
+        cache = self._by_type
+        if content_type in cache:
+            return cache[content_type]
+        found = self._media(content_type)
+        if len(cache) < _CACHED:
+            cache[content_type] = found
+        return found
+
+    def _media(self, content_type: str | None) -> MediaSpec | None:
         if not self.content:
             return None
         if content_type is not None:
@@ -156,6 +171,8 @@ class Operation:
     body: Mapping[str, MediaSpec]  # content type → spec; empty when the operation takes no body
     responses: Mapping[str, ResponseSpec]
     _validators: dict[str, _Validator] = field(default_factory=dict)
+    _by_status: dict[int, ResponseSpec | None] = field(default_factory=dict, repr=False)
+    _body_by_type: dict[str | None, MediaSpec | None] = field(default_factory=dict, repr=False)
 
     @property
     def success(self) -> ResponseSpec | None:
@@ -167,8 +184,14 @@ class Operation:
 
     def response(self, status: int) -> ResponseSpec | None:
         """The response spec that covers ``status`` (exact, then ``4XX``, then ``default``)."""
+        cache = self._by_status
+        if status in cache:
+            return cache[status]
         text = str(status)
-        return self.responses.get(text) or self.responses.get(f"{text[0]}XX") or self.responses.get("default")
+        found = self.responses.get(text) or self.responses.get(f"{text[0]}XX") or self.responses.get("default")
+        if len(cache) < _CACHED:
+            cache[status] = found
+        return found
 
     def validate_response(
         self, status: int, body: Any, content_type: str | None = None, *, declared_type: bool = False
@@ -199,6 +222,15 @@ class Operation:
 
     def body_media(self, content_type: str | None) -> MediaSpec | None:
         """The request media spec for ``content_type``; None if the operation does not accept it."""
+        cache = self._body_by_type
+        if content_type in cache:
+            return cache[content_type]
+        found = self._body_media(content_type)
+        if len(cache) < _CACHED:
+            cache[content_type] = found
+        return found
+
+    def _body_media(self, content_type: str | None) -> MediaSpec | None:
         if not self.body:
             return None
         base = (content_type or "").split(";", 1)[0].strip().lower()

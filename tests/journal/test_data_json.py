@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulator.journal import Journal, encode_data
 
@@ -27,3 +33,50 @@ def test_empty_data_stays_empty_whatever_the_text() -> None:
         stored = journal.last()
 
     assert stored is not None and stored.data == {}
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+def test_encode_data_writes_what_json_dumps_writes(value: object) -> None:
+    assert encode_data(value) == json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+@pytest.mark.parametrize("value", [math.nan, {"rate": math.inf}, {(1,): 2}, {"at": object()}])
+def test_encode_data_refuses_what_json_dumps_refuses(value: object) -> None:
+    with pytest.raises((TypeError, ValueError)) as ours:
+        encode_data(value)
+    with pytest.raises((TypeError, ValueError)) as theirs:
+        json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+    assert (type(ours.value), str(ours.value)) == (type(theirs.value), str(theirs.value))
+
+
+_STORED = st.dictionaries(
+    st.text(max_size=8),
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(min_value=-(2**70), max_value=2**70)
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(),
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+        max_leaves=20,
+    ),
+    max_size=4,
+)
+
+
+@given(_STORED)
+def test_stored_data_reads_back_as_json_loads_reads_its_text(data: dict[str, object]) -> None:
+    with Journal() as journal:
+        journal.append("event", NOW, data=data)
+        stored = journal.last()
+
+    assert stored is not None
+    assert repr(stored.data) == repr(json.loads(encode_data(data)))  # repr: 1 and 1.0, int and float, told apart

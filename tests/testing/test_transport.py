@@ -7,8 +7,9 @@ import asyncio
 import httpx
 import pytest
 
-from simulator.core import Engine
+from simulator.core import Engine, Response
 from simulator.testing import SimulatorTransport, UnroutedRequestError, base_url, mock_router
+from simulator.testing._transport import to_httpx
 from tests.core.helpers import REPAYMENT
 
 
@@ -91,3 +92,42 @@ def test_an_unrouted_host_fails_with_the_host_and_the_fix(sim: Engine) -> None:
     message = str(caught.value)
     assert "'api.realbank.example'" in message
     assert "lendsim.base_url('bank')" in message and "passthrough_hosts" in message
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ({"x-lendsim-virtual-time": "2019-05-01T00:00:00+08:00", "content-type": "application/json"}, b'{"a":1}'),
+        ({"x-lendsim-virtual-time": "2019-05-01T00:00:00+08:00"}, b""),
+        ({"Content-Length": "7", "allow": "GET, POST"}, b'{"a":1}'),
+    ],
+)
+def test_the_httpx_answer_is_what_httpx_builds_from_the_cores_headers_and_body(
+    headers: dict[str, str], body: bytes
+) -> None:
+    request = httpx.Request("POST", f"{base_url('bank')}/repayments")
+
+    answer = to_httpx(request, Response(201, dict(headers), body))
+
+    expected = httpx.Response(201, headers=headers, content=body, request=request)
+    assert answer.headers.raw == expected.headers.raw
+    assert (answer.status_code, answer.content, answer.request) == (201, body, request)
+
+
+def test_a_connection_fault_through_the_respx_routes_raises_the_httpx_exception_and_is_recorded(sim: Engine) -> None:
+    sim.add_fault({"at": "bank.repayApply", "outage": {"error": "connection_refused"}})
+
+    with mock_router(sim) as router:
+        with pytest.raises(httpx.ConnectError):
+            httpx.post(f"{base_url('bank')}/repayments", json=REPAYMENT)
+
+        assert router.calls.call_count == 1
+        assert not router.calls.last.has_response
+
+
+def test_the_respx_routes_record_each_answered_call_with_its_response(sim: Engine) -> None:
+    with mock_router(sim) as router:
+        status = httpx.post(f"{base_url('bank')}/repayments", json=REPAYMENT).status_code
+
+        assert status == 200
+        assert router.calls.last.response.status_code == 200
