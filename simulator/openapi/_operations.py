@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, TypeVar
 from urllib.parse import parse_qsl
 
 import jsonschema_rs
@@ -117,6 +117,18 @@ class MediaSpec:
 # Lookups answered from a per-operation cache on the request path, each cache bounded: the keys come from
 # the requests (content types) and the behaviours (statuses), and a fuzzer sends many of both.
 _CACHED: Final = 64
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _remembered(cache: dict[_K, _V], key: _K, find: Callable[[_K], _V]) -> _V:
+    """``find(key)``, from ``cache`` when it was asked before; the cache keeps at most :data:`_CACHED` keys."""
+    if key in cache:
+        return cache[key]
+    found = find(key)
+    if len(cache) < _CACHED:
+        cache[key] = found
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +140,7 @@ class ResponseSpec:
     _by_type: dict[str | None, MediaSpec | None] = field(default_factory=dict, compare=False, repr=False)
 
     def media(self, content_type: str | None) -> MediaSpec | None:
-        cache = self._by_type
-        if content_type in cache:
-            return cache[content_type]
-        found = self._media(content_type)
-        if len(cache) < _CACHED:
-            cache[content_type] = found
-        return found
+        return _remembered(self._by_type, content_type, self._media)
 
     def _media(self, content_type: str | None) -> MediaSpec | None:
         if not self.content:
@@ -184,14 +190,11 @@ class Operation:
 
     def response(self, status: int) -> ResponseSpec | None:
         """The response spec that covers ``status`` (exact, then ``4XX``, then ``default``)."""
-        cache = self._by_status
-        if status in cache:
-            return cache[status]
+        return _remembered(self._by_status, status, self._response)
+
+    def _response(self, status: int) -> ResponseSpec | None:
         text = str(status)
-        found = self.responses.get(text) or self.responses.get(f"{text[0]}XX") or self.responses.get("default")
-        if len(cache) < _CACHED:
-            cache[status] = found
-        return found
+        return self.responses.get(text) or self.responses.get(f"{text[0]}XX") or self.responses.get("default")
 
     def validate_response(
         self, status: int, body: Any, content_type: str | None = None, *, declared_type: bool = False
@@ -222,13 +225,7 @@ class Operation:
 
     def body_media(self, content_type: str | None) -> MediaSpec | None:
         """The request media spec for ``content_type``; None if the operation does not accept it."""
-        cache = self._body_by_type
-        if content_type in cache:
-            return cache[content_type]
-        found = self._body_media(content_type)
-        if len(cache) < _CACHED:
-            cache[content_type] = found
-        return found
+        return _remembered(self._body_by_type, content_type, self._body_media)
 
     def _body_media(self, content_type: str | None) -> MediaSpec | None:
         if not self.body:
