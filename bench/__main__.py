@@ -1,7 +1,8 @@
 """``bench/run [SECTION…] [--quick] [--replay-sizes N,N] [--time-cap S] [--no-write]``
 
-Runs the chosen sections (all by default: http, inprocess, replay, population, contracts), prints one table of
-measurement, figure, baseline, ratio and target, and writes each section's block into docs/benchmarks.md.
+Runs the chosen sections (all by default: http, inprocess, instructions, replay, population, contracts), prints
+one table of measurement, figure, baseline, ratio and target, and writes each section's block into
+docs/benchmarks.md. The instructions section needs valgrind (callgrind); without it its rows say "not available".
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ def _inprocess(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     from bench import _inprocess
 
     return _inprocess.measure(_inprocess.Settings.quick() if args.quick else _inprocess.Settings())
+
+
+def _instructions(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import _instructions
+
+    return _instructions.measure(_instructions.Settings.quick() if args.quick else _instructions.Settings())
 
 
 def _replay(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
@@ -85,6 +92,7 @@ def _contracts(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
 RUNNERS: dict[str, Section] = {
     "http": _http,
     "inprocess": _inprocess,
+    "instructions": _instructions,
     "replay": _replay,
     "population": _population,
     "contracts": _contracts,

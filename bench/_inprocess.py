@@ -13,6 +13,7 @@ import json
 import statistics
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -42,6 +43,16 @@ LOAN = {
     "phone": "13800138000",
 }
 HEADERS = {"content-type": "application/json"}
+BARE_URL = "http://bank.example/repayments"  # where the bare respx route answers
+
+# The rows, shared with the instructions section (which counts the same paths in instructions).
+RESPX_ROW = "repayApply via the plugin's respx routing vs a bare respx route"
+TRANSPORT_ROW = "repayApply via lendsim.transport('bank') vs a bare httpx.MockTransport"
+CORE_ROW = "core alone: Simulator.handle(repayApply)"
+STUBBED_ROW = "core with the bank's repayApply stubbed (engine only: route, validate, journal, respond)"
+STUBBED_NOTE = "the difference to the row above is the bank's behaviour"
+
+Send = Callable[[bytes], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +131,38 @@ def _harness() -> Lendsim:
     return harness
 
 
+def _post(client: httpx.Client, url: str) -> Send:
+    """POST a body to ``url`` (absolute, or relative to the client's base URL) as the platform would."""
+    return lambda body: client.post(url, content=body, headers=HEADERS)
+
+
+def _handle(sim: Simulator) -> Send:
+    """The core alone: ``Simulator.handle`` of a repayApply with the body."""
+    return lambda body: sim.handle(Request("POST", "/bank/repayments", "", HEADERS, body))
+
+
+@contextmanager
+def _bare_respx(answer: httpx.Response) -> Iterator[None]:
+    """A bare respx route at :data:`BARE_URL` answering ``answer`` (respx clones it per call), active inside."""
+    with respx.mock(assert_all_called=False) as router:
+        router.post(BARE_URL).mock(return_value=answer)
+        yield
+
+
+def _simulator(*, stubbed: bool = False) -> Simulator:
+    """A simulator with the bench loan registered; ``stubbed``: the bank's repayApply answers a constant."""
+    sim = Simulator(seed=1)
+    sim.call("bench", "bank", "registerLoan", LOAN)
+    if stubbed:
+        constant = json.loads(_answer(sim).content)
+
+        def behaviour(call: object) -> Reply:
+            return Reply(200, dict(constant), borrower=str(LOAN["borrowerId"]), loan=str(LOAN["loanOuterNo"]))
+
+        sim.behaviours[("bank", "repayApply")] = behaviour
+    return sim
+
+
 def _constant(answer: httpx.Response) -> Callable[[httpx.Request], httpx.Response]:
     status, headers, content = answer.status_code, dict(answer.headers), answer.content
 
@@ -140,7 +183,7 @@ def measure(settings: Settings) -> tuple[list[Row], list[str]]:
     rows.append(
         Row(
             SECTION,
-            "repayApply via the plugin's respx routing vs a bare respx route",
+            RESPX_ROW,
             _us(routed_pair.subject),
             _us(routed_pair.baseline),
             routed_pair.ratio,
@@ -151,15 +194,11 @@ def measure(settings: Settings) -> tuple[list[Row], list[str]]:
 
     transport = httpx.Client(transport=harness.transport("bank"), base_url="http://bank")
     mock = httpx.Client(transport=httpx.MockTransport(_constant(answer)), base_url="http://bank")
-    pair = _compare(
-        settings,
-        lambda body: transport.post("/repayments", content=body, headers=HEADERS),
-        lambda body: mock.post("/repayments", content=body, headers=HEADERS),
-    )
+    pair = _compare(settings, _post(transport, "/repayments"), _post(mock, "/repayments"))
     rows.append(
         Row(
             SECTION,
-            "repayApply via lendsim.transport('bank') vs a bare httpx.MockTransport",
+            TRANSPORT_ROW,
             _us(pair.subject),
             _us(pair.baseline),
             pair.ratio,
@@ -184,16 +223,11 @@ def _compare_respx(settings: Settings, harness: Lendsim, answer: httpx.Response)
 
     def subject(calls: int) -> float:
         with mock_router(harness.sim):  # what the plugin's fixture enters for each test
-            return _per_call(calls, lambda body: client.post(url, content=body, headers=HEADERS), subject_bodies)
+            return _per_call(calls, _post(client, url), subject_bodies)
 
     def baseline(calls: int) -> float:
-        with respx.mock(assert_all_called=False) as router:
-            router.post("http://bank.example/repayments").mock(return_value=answer)  # respx clones it per call
-            return _per_call(
-                calls,
-                lambda body: client.post("http://bank.example/repayments", content=body, headers=HEADERS),
-                baseline_bodies,
-            )
+        with _bare_respx(answer):
+            return _per_call(calls, _post(client, BARE_URL), baseline_bodies)
 
     subject(max(50, settings.calls // 10))
     baseline(max(50, settings.calls // 10))
@@ -207,35 +241,22 @@ def _compare_respx(settings: Settings, harness: Lendsim, answer: httpx.Response)
 
 def _core_rows(settings: Settings, mock_transport: float) -> list[Row]:
     """``Simulator.handle`` alone, and with the bank's behaviour replaced by a constant (the engine's own share)."""
-    sim = Simulator(seed=1)
-    sim.call("bench", "bank", "registerLoan", LOAN)
-    stub = Simulator(seed=1)
-    stub.call("bench", "bank", "registerLoan", LOAN)
-    constant = json.loads(_answer(stub).content)
-
-    def stubbed(call: object) -> Reply:
-        return Reply(200, dict(constant), borrower=str(LOAN["borrowerId"]), loan=str(LOAN["loanOuterNo"]))
-
-    stub.behaviours[("bank", "repayApply")] = stubbed
-    pair = _compare(
-        settings,
-        lambda body: sim.handle(Request("POST", "/bank/repayments", "", HEADERS, body)),
-        lambda body: stub.handle(Request("POST", "/bank/repayments", "", HEADERS, body)),
-    )
+    sim, stub = _simulator(), _simulator(stubbed=True)
+    pair = _compare(settings, _handle(sim), _handle(stub))
     sim.journal.close()
     stub.journal.close()
     return [
         Row(
             SECTION,
-            "core alone: Simulator.handle(repayApply)",
+            CORE_ROW,
             _us(pair.subject),
             note=f"{pair.subject / mock_transport:.2f}× a bare MockTransport call",
         ),
         Row(
             SECTION,
-            "core with the bank's repayApply stubbed (engine only: route, validate, journal, respond)",
+            STUBBED_ROW,
             _us(pair.baseline),
-            note="the difference to the row above is the bank's behaviour",
+            note=STUBBED_NOTE,
         ),
     ]
 

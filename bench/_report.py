@@ -17,7 +17,7 @@ from pathlib import Path
 
 __all__ = ["SECTIONS", "Row", "format_table", "machine", "markdown_block", "write_report"]
 
-SECTIONS = ("http", "inprocess", "replay", "population", "contracts")
+SECTIONS = ("http", "inprocess", "instructions", "replay", "population", "contracts")
 HEADERS = ("measurement", "figure", "baseline", "ratio", "target", "met")
 
 
@@ -26,7 +26,7 @@ class Row:
     """One line of the table.
 
     ``ratio`` is figure / baseline in the direction the target is written in (× raw ASGI for throughput,
-    × bare route for time per call); ``met`` is None when the row has no target or was not measured.
+    × bare route for time or instructions per call); ``met`` is None when the row has no target or was not measured.
     """
 
     section: str
@@ -103,6 +103,7 @@ def markdown_block(section: str, rows: Sequence[Row], today: date, details: Iter
     title = {
         "http": "HTTP: `lendsim serve` against a raw ASGI app, WireMock and Prism",
         "inprocess": "In-process: the pytest plugin's routes and transport against bare respx and MockTransport",
+        "instructions": "In-process in instructions (callgrind): the same routes, transport and core",
         "replay": "Scenario replay: the incident, resilient in-process platform",
         "population": "Synthetic population against Faker",
         "contracts": "Contract self-test (schemathesis)",
