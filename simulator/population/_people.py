@@ -33,6 +33,7 @@ import random
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Final, NamedTuple
 
 from simulator.errors import ConfigError
@@ -49,6 +50,7 @@ _SEQUENCES: Final = 998  # 001..998: odd for men, even for women
 _CARD_DOMAIN: Final = 10**16  # the 16 random digits between "62" and the check digit
 _NAME_POOL: Final = 2048  # names per sex; a power of two (picked with a bit mask)
 _NAME_SEED: Final = 20190514
+_NAME_FILES: Final = Path(__file__).resolve().parent
 _M64: Final = (1 << 64) - 1
 _GOLDEN: Final = 0x9E3779B97F4A7C15
 
@@ -272,7 +274,23 @@ def _births(as_of: date) -> _Births:
 
 @functools.cache
 def _name_pools() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """2,048 male and 2,048 female names from a seeded Faker ``zh_CN``, made once per process."""
+    """2,048 male and 2,048 female names, read once per process from the files :func:`_faker_name_pools` wrote.
+
+    Shipped rather than drawn at run time: importing Faker and drawing them cost a replay ~0.15 s of CPU (more
+    without bytecode caches); tests/population checks the files still are what Faker draws.
+    """
+    return _read_names(_NAME_FILES / "_names_male.txt"), _read_names(_NAME_FILES / "_names_female.txt")
+
+
+def _read_names(path: Path) -> tuple[str, ...]:
+    names = tuple(path.read_text(encoding="utf-8").splitlines())
+    if len(names) != _NAME_POOL:
+        raise RuntimeError(f"{path} holds {len(names)} names, not {_NAME_POOL}: the lendsim installation is damaged")
+    return names
+
+
+def _faker_name_pools() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The name pools as drawn from a seeded Faker ``zh_CN``: what the name files hold (how they were made)."""
     from faker import Faker  # imported late: it takes a few tenths of a second
 
     faker = Faker("zh_CN")
