@@ -269,7 +269,13 @@ def _births(as_of: date) -> _Births:
     last = _years_before(as_of, _MIN_AGE)
     days = tuple(first + timedelta(days=k) for k in range((last - first).days + 1))
     text = tuple(f"{d.year:04d}{d.month:02d}{d.day:02d}" for d in days)
-    return _Births(first, days, text, tuple(_id_weight(t, 6) for t in text))
+    # The weight of YYYYMMDD is that of YYYY, MM and DD in their places (all mod 11): ~17,500 dates from a few
+    # dozen parts, rather than digit by digit (a replay's one-off 0.04 s).
+    years = {year: _id_weight(f"{year:04d}", 6) for year in range(first.year, last.year + 1)}
+    months = {month: _id_weight(f"{month:02d}", 10) for month in range(1, 13)}
+    month_days = {day: _id_weight(f"{day:02d}", 12) for day in range(1, 32)}
+    weights = tuple((years[d.year] + months[d.month] + month_days[d.day]) % 11 for d in days)
+    return _Births(first, days, text, weights)
 
 
 @functools.cache
