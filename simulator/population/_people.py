@@ -9,8 +9,8 @@ in O(1) per borrower, in any order, on any day (nothing reads the wall clock).
   ID**; the sequence's parity gives the sex.
 - **Phone**: ``i`` is permuted over every allowed number (549 prefixes × 10⁷), so numbers are unique too.
 - **Card**: ``i`` is permuted over 10¹⁶ and written as ``62`` + 16 digits + Luhn digit (19 digits, unique).
-- **Name**: from a pool of 2,048 male and 2,048 female names made once per process by Faker ``zh_CN``
-  (seeded), picked by the sex; names repeat, as real ones do.
+- **Name**: from a pool of 2,048 male and 2,048 female names drawn once from a seeded Faker ``zh_CN`` and
+  shipped as ``_names_male.txt`` / ``_names_female.txt``, picked by the sex; names repeat, as real ones do.
 
 A permutation is ``x ↦ a·(x + b)³ mod p`` for a prime ``p ≡ 2 (mod 3)`` just above the domain size (cubing
 is then a bijection), cycle-walked back into the domain; ``a`` and ``b`` come from ``random.Random(seed)``.
