@@ -107,12 +107,21 @@ class Pair:
 
 def _compare(settings: Settings, subject: Callable[[bytes], object], baseline: Callable[[bytes], object]) -> Pair:
     subject_bodies, baseline_bodies = _bodies("S"), _bodies("B")
-    for send, bodies in ((subject, subject_bodies), (baseline, baseline_bodies)):
-        _per_call(max(50, settings.calls // 10), send, bodies)  # warm-up
+    return _alternate(
+        settings,
+        lambda calls: _per_call(calls, subject, subject_bodies),
+        lambda calls: _per_call(calls, baseline, baseline_bodies),
+    )
+
+
+def _alternate(settings: Settings, subject: Callable[[int], float], baseline: Callable[[int], float]) -> Pair:
+    """Warm both sides up, then run them in alternating rounds (each ``f(calls)`` → CPU seconds per call)."""
+    subject(max(50, settings.calls // 10))
+    baseline(max(50, settings.calls // 10))
     subjects, baselines = [], []
     for _ in range(settings.rounds):
-        subjects.append(_per_call(settings.calls, subject, subject_bodies))
-        baselines.append(_per_call(settings.calls, baseline, baseline_bodies))
+        subjects.append(subject(settings.calls))
+        baselines.append(baseline(settings.calls))
     ratios = [s / b for s, b in zip(subjects, baselines, strict=True)]
     return Pair(statistics.median(subjects), statistics.median(baselines), statistics.median(ratios))
 
@@ -229,14 +238,7 @@ def _compare_respx(settings: Settings, harness: Lendsim, answer: httpx.Response)
         with _bare_respx(answer):
             return _per_call(calls, _post(client, BARE_URL), baseline_bodies)
 
-    subject(max(50, settings.calls // 10))
-    baseline(max(50, settings.calls // 10))
-    subjects, baselines = [], []
-    for _ in range(settings.rounds):
-        subjects.append(subject(settings.calls))
-        baselines.append(baseline(settings.calls))
-    ratios = [s / b for s, b in zip(subjects, baselines, strict=True)]
-    return Pair(statistics.median(subjects), statistics.median(baselines), statistics.median(ratios))
+    return _alternate(settings, subject, baseline)
 
 
 def _core_rows(settings: Settings, mock_transport: float) -> list[Row]:
