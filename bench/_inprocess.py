@@ -47,6 +47,11 @@ BARE_URL = "http://bank.example/repayments"  # where the bare respx route answer
 
 # The rows, shared with the instructions section (which counts the same paths in instructions).
 RESPX_ROW = "repayApply via the plugin's respx routing vs a bare respx route"
+RESPX_HTTPX_ROW = "the same vs a bare respx route at httpx's level (respx.mock(using='httpx'))"
+RESPX_HTTPX_NOTE = (
+    "the plugin answers a client on httpx's own transport at httpx's level; the row above compares it with respx's "
+    "default, httpcore's level, which this row leaves out"
+)
 TRANSPORT_ROW = "repayApply via lendsim.transport('bank') vs a bare httpx.MockTransport"
 CORE_ROW = "core alone: Simulator.handle(repayApply)"
 STUBBED_ROW = "core with the bank's repayApply stubbed (engine only: route, validate, journal, respond)"
@@ -151,9 +156,10 @@ def _handle(sim: Simulator) -> Send:
 
 
 @contextmanager
-def _bare_respx(answer: httpx.Response) -> Iterator[None]:
-    """A bare respx route at :data:`BARE_URL` answering ``answer`` (respx clones it per call), active inside."""
-    with respx.mock(assert_all_called=False) as router:
+def _bare_respx(answer: httpx.Response, using: str = "httpcore") -> Iterator[None]:
+    """A bare respx route at :data:`BARE_URL` answering ``answer`` (respx clones it per call), active inside;
+    ``using`` is respx's mocker (its default is httpcore's level)."""
+    with respx.mock(assert_all_called=False, using=using) as router:
         router.post(BARE_URL).mock(return_value=answer)
         yield
 
@@ -200,6 +206,17 @@ def measure(settings: Settings) -> tuple[list[Row], list[str]]:
             routed_pair.ratio <= 1.2,
         )
     )
+    same_level = _compare_respx(settings, harness, answer, using="httpx")
+    rows.append(
+        Row(
+            SECTION,
+            RESPX_HTTPX_ROW,
+            _us(same_level.subject),
+            _us(same_level.baseline),
+            same_level.ratio,
+            note=RESPX_HTTPX_NOTE,
+        )
+    )
 
     transport = httpx.Client(transport=harness.transport("bank"), base_url="http://bank")
     mock = httpx.Client(transport=httpx.MockTransport(_constant(answer)), base_url="http://bank")
@@ -224,8 +241,9 @@ def measure(settings: Settings) -> tuple[list[Row], list[str]]:
     ]
 
 
-def _compare_respx(settings: Settings, harness: Lendsim, answer: httpx.Response) -> Pair:
-    """The plugin's routing and a bare respx route, each active only while its own side runs."""
+def _compare_respx(settings: Settings, harness: Lendsim, answer: httpx.Response, using: str = "httpcore") -> Pair:
+    """The plugin's routing and a bare respx route (respx's mocker ``using``), each active only while its own side
+    runs."""
     subject_bodies, baseline_bodies = _bodies("R"), _bodies("Q")
     client = httpx.Client()
     url = harness.base_url("bank") + "/repayments"
@@ -235,7 +253,7 @@ def _compare_respx(settings: Settings, harness: Lendsim, answer: httpx.Response)
             return _per_call(calls, _post(client, url), subject_bodies)
 
     def baseline(calls: int) -> float:
-        with _bare_respx(answer):
+        with _bare_respx(answer, using):
             return _per_call(calls, _post(client, BARE_URL), baseline_bodies)
 
     return _alternate(settings, subject, baseline)
