@@ -47,6 +47,11 @@ BARE_URL = "http://bank.example/repayments"  # where the bare respx route answer
 
 # The rows, shared with the instructions section (which counts the same paths in instructions).
 RESPX_ROW = "repayApply via the plugin's respx routing vs a bare respx route"
+RESPX_HTTPX_ROW = "the same vs a bare respx route at httpx's level (respx.mock(using='httpx'))"
+RESPX_HTTPX_NOTE = (
+    "the plugin answers a client on httpx's own transport at httpx's level; the row above compares it with respx's "
+    "default, httpcore's level, which this row leaves out"
+)
 TRANSPORT_ROW = "repayApply via lendsim.transport('bank') vs a bare httpx.MockTransport"
 CORE_ROW = "core alone: Simulator.handle(repayApply)"
 STUBBED_ROW = "core with the bank's repayApply stubbed (engine only: route, validate, journal, respond)"
@@ -107,12 +112,21 @@ class Pair:
 
 def _compare(settings: Settings, subject: Callable[[bytes], object], baseline: Callable[[bytes], object]) -> Pair:
     subject_bodies, baseline_bodies = _bodies("S"), _bodies("B")
-    for send, bodies in ((subject, subject_bodies), (baseline, baseline_bodies)):
-        _per_call(max(50, settings.calls // 10), send, bodies)  # warm-up
+    return _alternate(
+        settings,
+        lambda calls: _per_call(calls, subject, subject_bodies),
+        lambda calls: _per_call(calls, baseline, baseline_bodies),
+    )
+
+
+def _alternate(settings: Settings, subject: Callable[[int], float], baseline: Callable[[int], float]) -> Pair:
+    """Warm both sides up, then run them in alternating rounds (each ``f(calls)`` → CPU seconds per call)."""
+    subject(max(50, settings.calls // 10))
+    baseline(max(50, settings.calls // 10))
     subjects, baselines = [], []
     for _ in range(settings.rounds):
-        subjects.append(_per_call(settings.calls, subject, subject_bodies))
-        baselines.append(_per_call(settings.calls, baseline, baseline_bodies))
+        subjects.append(subject(settings.calls))
+        baselines.append(baseline(settings.calls))
     ratios = [s / b for s, b in zip(subjects, baselines, strict=True)]
     return Pair(statistics.median(subjects), statistics.median(baselines), statistics.median(ratios))
 
@@ -142,9 +156,10 @@ def _handle(sim: Simulator) -> Send:
 
 
 @contextmanager
-def _bare_respx(answer: httpx.Response) -> Iterator[None]:
-    """A bare respx route at :data:`BARE_URL` answering ``answer`` (respx clones it per call), active inside."""
-    with respx.mock(assert_all_called=False) as router:
+def _bare_respx(answer: httpx.Response, using: str = "httpcore") -> Iterator[None]:
+    """A bare respx route at :data:`BARE_URL` answering ``answer`` (respx clones it per call), active inside;
+    ``using`` is respx's mocker (its default is httpcore's level)."""
+    with respx.mock(assert_all_called=False, using=using) as router:
         router.post(BARE_URL).mock(return_value=answer)
         yield
 
@@ -191,6 +206,17 @@ def measure(settings: Settings) -> tuple[list[Row], list[str]]:
             routed_pair.ratio <= 1.2,
         )
     )
+    same_level = _compare_respx(settings, harness, answer, using="httpx")
+    rows.append(
+        Row(
+            SECTION,
+            RESPX_HTTPX_ROW,
+            _us(same_level.subject),
+            _us(same_level.baseline),
+            same_level.ratio,
+            note=RESPX_HTTPX_NOTE,
+        )
+    )
 
     transport = httpx.Client(transport=harness.transport("bank"), base_url="http://bank")
     mock = httpx.Client(transport=httpx.MockTransport(_constant(answer)), base_url="http://bank")
@@ -215,8 +241,9 @@ def measure(settings: Settings) -> tuple[list[Row], list[str]]:
     ]
 
 
-def _compare_respx(settings: Settings, harness: Lendsim, answer: httpx.Response) -> Pair:
-    """The plugin's routing and a bare respx route, each active only while its own side runs."""
+def _compare_respx(settings: Settings, harness: Lendsim, answer: httpx.Response, using: str = "httpcore") -> Pair:
+    """The plugin's routing and a bare respx route (respx's mocker ``using``), each active only while its own side
+    runs."""
     subject_bodies, baseline_bodies = _bodies("R"), _bodies("Q")
     client = httpx.Client()
     url = harness.base_url("bank") + "/repayments"
@@ -226,17 +253,10 @@ def _compare_respx(settings: Settings, harness: Lendsim, answer: httpx.Response)
             return _per_call(calls, _post(client, url), subject_bodies)
 
     def baseline(calls: int) -> float:
-        with _bare_respx(answer):
+        with _bare_respx(answer, using):
             return _per_call(calls, _post(client, BARE_URL), baseline_bodies)
 
-    subject(max(50, settings.calls // 10))
-    baseline(max(50, settings.calls // 10))
-    subjects, baselines = [], []
-    for _ in range(settings.rounds):
-        subjects.append(subject(settings.calls))
-        baselines.append(baseline(settings.calls))
-    ratios = [s / b for s, b in zip(subjects, baselines, strict=True)]
-    return Pair(statistics.median(subjects), statistics.median(baselines), statistics.median(ratios))
+    return _alternate(settings, subject, baseline)
 
 
 def _core_rows(settings: Settings, mock_transport: float) -> list[Row]:

@@ -36,7 +36,7 @@ __all__ = ["PATHS", "Settings", "callgrind_total", "measure"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "instructions"
-PATHS = ("respx", "bare-respx", "transport", "mock-transport", "core", "core-stubbed")
+PATHS = ("respx", "bare-respx", "bare-respx-httpx", "transport", "mock-transport", "core", "core-stubbed")
 TOOLS = ("valgrind", "callgrind_control")
 
 
@@ -66,8 +66,8 @@ def _path(name: str, stack: ExitStack) -> Send:
     if name == "respx":
         stack.enter_context(mock_router(harness.sim))
         return _inprocess._post(stack.enter_context(httpx.Client()), harness.base_url("bank") + "/repayments")
-    if name == "bare-respx":
-        stack.enter_context(_inprocess._bare_respx(answer))
+    if name in ("bare-respx", "bare-respx-httpx"):
+        stack.enter_context(_inprocess._bare_respx(answer, "httpx" if name == "bare-respx-httpx" else "httpcore"))
         return _inprocess._post(stack.enter_context(httpx.Client()), BARE_URL)
     if name == "transport":
         client = httpx.Client(transport=harness.transport("bank"), base_url="http://bank")
@@ -254,6 +254,15 @@ def measure(settings: Settings) -> tuple[list[Row], list[str]]:
             failed[name] = str(exc)
     rows = [
         _pair(_counted(_inprocess.RESPX_ROW), "respx", "bare-respx", 1.2, counted, failed),
+        _pair(
+            _counted(_inprocess.RESPX_HTTPX_ROW),
+            "respx",
+            "bare-respx-httpx",
+            None,
+            counted,
+            failed,
+            _inprocess.RESPX_HTTPX_NOTE,
+        ),
         _pair(_counted(_inprocess.TRANSPORT_ROW), "transport", "mock-transport", 1.3, counted, failed),
     ]
     for measurement, name, note in (
@@ -280,10 +289,18 @@ def _counted(measurement: str) -> str:
 
 
 def _pair(
-    measurement: str, subject: str, baseline: str, target: float, counted: dict[str, float], failed: dict[str, str]
+    measurement: str,
+    subject: str,
+    baseline: str,
+    target: float | None,
+    counted: dict[str, float],
+    failed: dict[str, str],
+    note: str = "",
 ) -> Row:
+    """Subject against baseline; a row without a target (``None``) is context and says nothing is met."""
+    wanted = "—" if target is None else f"≤ {target}×"
     if subject not in counted or baseline not in counted:
-        return not_available(SECTION, measurement, failed.get(subject) or failed[baseline], f"≤ {target}×")
+        return not_available(SECTION, measurement, failed.get(subject) or failed[baseline], wanted)
     ratio = counted[subject] / counted[baseline]
     return Row(
         SECTION,
@@ -291,8 +308,9 @@ def _pair(
         _instructions(counted[subject]),
         _instructions(counted[baseline]),
         ratio,
-        f"≤ {target}×",
-        ratio <= target,
+        wanted,
+        None if target is None else ratio <= target,
+        note=note,
     )
 
 

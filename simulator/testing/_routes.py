@@ -1,5 +1,12 @@
 """respx routes over the simulator core: a platform's own httpx clients, wherever they are created, reach the
-simulated partners in-process. A request to a host nobody routed fails with the host and the fix."""
+simulated partners in-process. A request to a host nobody routed fails with the host and the fix.
+
+The routes answer a client whose transport is httpx's own network transport at httpx's level (the transport is
+wrapped, as respx's ``using="httpx"`` does): httpx never writes the request for the wire nor reads the answer back,
+which was about a third of a routed call. Every other request that reaches httpcore's connection pool (a client
+with a subclass or a wrapper of httpx's transport) is answered at httpcore's level, as respx does by default; a
+transport that stays in memory (``httpx.MockTransport``, an ASGI app, ``lendsim.transport``) is left to itself.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import respx
+from respx.mocks import HTTPCoreMocker, HTTPXMocker
 from respx.models import SideEffectError
+from respx.transports import TryTransport
 
 from simulator.core import Engine
 from simulator.testing._transport import _core_request, base_url, to_httpx
@@ -40,9 +49,50 @@ class _PartnerRoute(respx.Route):
             raise SideEffectError(self, origin=error) from error
 
 
+_NETWORK_TRANSPORTS = (httpx.HTTPTransport, httpx.AsyncHTTPTransport)
+
+
+class _ClientMocker(HTTPXMocker):
+    """Routes at httpx's level for clients on httpx's own network transport, at httpcore's for the rest (registered
+    with respx under the name ``lendsim``; a router using it is registered with respx's httpcore mocker too)."""
+
+    name = "lendsim"
+
+    @classmethod
+    def mock(cls, spec: Callable[..., Any]) -> Callable[..., Any]:
+        def _transport_for_url(client: httpx.Client | httpx.AsyncClient, url: httpx.URL) -> Any:
+            transport = spec(client, url)
+            if type(transport) not in _NETWORK_TRANSPORTS:  # a subclass may change the request: httpcore's level
+                return transport
+            handler = cls.async_handler if isinstance(client, httpx.AsyncClient) else cls.handler
+            return TryTransport([httpx.MockTransport(handler), transport])  # a pass-through falls to the transport
+
+        return _transport_for_url
+
+    @classmethod
+    def register(cls, router: Any) -> None:
+        super().register(router)
+        HTTPCoreMocker.register(router)
+
+    @classmethod
+    def unregister(cls, router: Any) -> bool:
+        HTTPCoreMocker.unregister(router)
+        return bool(super().unregister(router))
+
+    @classmethod
+    def start(cls) -> None:
+        super().start()
+        HTTPCoreMocker.start()
+
+    @classmethod
+    def stop(cls, force: bool = False) -> None:
+        super().stop(force)
+        HTTPCoreMocker.stop(force)  # only once no router of its own is left, as respx stops any mocker
+
+
 def mock_router(sim: Engine, *, passthrough_hosts: Iterable[str] = ()) -> respx.MockRouter:
     """A respx router sending each partner's base URL (``base_url(partner)``) to ``sim``; others fail loudly."""
-    router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
+    router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True, using=_ClientMocker.name)
     partners = [*sim.contracts, "_sim"]
     hosts = {urlsplit(base_url(partner)).hostname: partner for partner in partners}
     for host, partner in hosts.items():

@@ -32,6 +32,7 @@ totals: 461998271
 COUNTS = {
     "respx": 1_540_000.0,
     "bare-respx": 1_143_000.0,
+    "bare-respx-httpx": 800_000.0,
     "transport": 1_162_000.0,
     "mock-transport": 793_000.0,
     "core": 338_000.0,
@@ -52,7 +53,7 @@ def test_counted_paths_become_instructions_per_call_ratios_and_targets(monkeypat
 
     rows, details = _instructions.measure(_instructions.Settings())
 
-    respx, transport, core, stubbed = rows
+    respx, same_level, transport, core, stubbed = rows
     assert (respx.figure, respx.baseline, respx.target, respx.met) == (
         "1,540k instr/call",
         "1,143k instr/call",
@@ -60,6 +61,8 @@ def test_counted_paths_become_instructions_per_call_ratios_and_targets(monkeypat
         False,
     )
     assert respx.ratio == pytest.approx(1_540 / 1_143)
+    assert same_level.ratio == pytest.approx(1_540 / 800)
+    assert (same_level.target, same_level.met) == ("—", None) and "httpcore" in same_level.note
     assert transport.target == "≤ 1.3×" and transport.ratio == pytest.approx(1_162 / 793)
     assert core.figure == "338k instr/call" and core.note == "0.43× a bare MockTransport call" and core.met is None
     assert stubbed.figure == "177k instr/call"
@@ -76,9 +79,9 @@ def test_without_valgrind_every_row_says_not_available_and_why(monkeypatch: pyte
 
     rows, _ = _instructions.measure(_instructions.Settings())
 
-    assert [row.figure for row in rows] == ["not available"] * 4
+    assert [row.figure for row in rows] == ["not available"] * 5
     assert all("valgrind and callgrind_control not installed" in row.note for row in rows)
-    assert [row.target for row in rows] == ["≤ 1.2×", "≤ 1.3×", "—", "—"]
+    assert [row.target for row in rows] == ["≤ 1.2×", "—", "≤ 1.3×", "—", "—"]
 
 
 def test_a_path_that_fails_spoils_only_its_own_rows(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,7 +97,12 @@ def test_a_path_that_fails_spoils_only_its_own_rows(monkeypatch: pytest.MonkeyPa
     rows, _ = _instructions.measure(_instructions.Settings())
 
     assert rows[0].figure == "not available" and "no 'ready'" in rows[0].note
-    assert [row.figure for row in rows[1:]] == ["1,162k instr/call", "338k instr/call", "177k instr/call"]
+    assert [row.figure for row in rows[1:]] == [
+        "1,540k instr/call",
+        "1,162k instr/call",
+        "338k instr/call",
+        "177k instr/call",
+    ]
 
 
 def test_the_instructions_block_goes_right_after_the_in_process_block(tmp_path: Path) -> None:

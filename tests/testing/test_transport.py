@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -92,6 +95,77 @@ def test_an_unrouted_host_fails_with_the_host_and_the_fix(sim: Engine) -> None:
     message = str(caught.value)
     assert "'api.realbank.example'" in message
     assert "lendsim.base_url('bank')" in message and "passthrough_hosts" in message
+
+
+def test_a_client_whose_transport_is_already_in_memory_is_left_to_it_inside_the_routes(sim: Engine) -> None:
+    fake = httpx.MockTransport(lambda request: httpx.Response(204))
+
+    with mock_router(sim):
+        faked = httpx.Client(transport=fake).get("https://api.realbank.example/v1/ping").status_code
+        direct = httpx.Client(base_url="http://bank", transport=SimulatorTransport(sim, "bank"))
+        simulated = direct.post("/repayments", json=REPAYMENT).status_code
+
+    assert (faked, simulated) == (204, 200)
+
+
+class _SigningTransport(httpx.HTTPTransport):
+    """A platform's own network transport: it changes each request before httpx sends it."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.headers["x-request-id"] = "signed-1"
+        return super().handle_request(request)
+
+
+class _WrappingTransport(httpx.BaseTransport):
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.inner.handle_request(request)
+
+
+def test_a_client_whose_network_transport_is_its_own_reaches_the_simulator_as_it_sends(sim: Engine) -> None:
+    with mock_router(sim):
+        signed = httpx.Client(transport=_SigningTransport()).post(f"{base_url('bank')}/repayments", json=REPAYMENT)
+        wrapped = httpx.Client(transport=_WrappingTransport()).get(f"{base_url('_sim')}/clock")
+
+    assert (signed.status_code, wrapped.status_code) == (200, 200)
+    request = sim.journal.last(kind="request", partner="bank")
+    assert request is not None and request.data["headers"]["x-request-id"] == "signed-1"
+
+
+class _Hello(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("content-length", "5")
+        self.end_headers()
+        self.wfile.write(b"hello")
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
+
+
+@pytest.fixture
+def local_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_passthrough_host_reaches_the_network_sync_and_async(sim: Engine, local_server: str) -> None:
+    async def fetch() -> bytes:
+        async with httpx.AsyncClient() as client:
+            return (await client.get(local_server)).content
+
+    with mock_router(sim, passthrough_hosts=["127.0.0.1"]):
+        answers = (httpx.get(local_server).content, asyncio.run(fetch()))
+        with pytest.raises(UnroutedRequestError):
+            httpx.get(local_server.replace("127.0.0.1", "localhost"))
+
+    assert answers == (b"hello", b"hello")
 
 
 @pytest.mark.parametrize(
