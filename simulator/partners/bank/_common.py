@@ -108,9 +108,26 @@ def _normalized(text: str) -> str:
     return normalized
 
 
+# The clock hands out one datetime object per instant, and what happens at an instant (an answer, its
+# callback, the books) writes that instant again and again: the text of the last one written is kept. It
+# cannot go stale: a datetime never changes, and holding it keeps its id from being reused by another.
+_last_iso: tuple[datetime | None, str] = (None, "")
+
+
 def iso(instant: datetime) -> str:
     """RFC 3339 text of an instant. A zone's local mean time before 1901 has an offset in seconds (Shanghai's
     +08:05:43), which RFC 3339 cannot write: such an instant is written in UTC."""
+    global _last_iso
+    last, text = _last_iso
+    if instant is last:
+        return text
+    text = _rfc3339(instant)
+    if type(instant) is datetime:  # not a subclass, which could write itself differently
+        _last_iso = (instant, text)
+    return text
+
+
+def _rfc3339(instant: datetime) -> str:
     offset = instant.utcoffset()
     if offset is not None and offset.seconds % 60:
         return instant.astimezone(UTC).isoformat()
