@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from simulator.core import Reply, problem
@@ -92,7 +92,8 @@ def parse_instant(text: str) -> datetime | None:
         value = datetime.fromisoformat(normalized)
         if value.tzinfo is None:
             return None
-        value.astimezone(UTC)  # out of range once shifted by its offset?
+        if value.year in (MINYEAR, MAXYEAR):  # out of range once shifted by its offset (under a day)?
+            value.astimezone(UTC)
     except (ValueError, OverflowError):
         return None
     return value
