@@ -197,7 +197,11 @@ class LedgerView:
 
     @property
     def settled(self) -> bool:
-        return all(state.repaid for state in self.installments)
+        # A loop, not all(): closing the generator all() leaves unfinished costs more than the loop.
+        for state in self.installments:  # noqa: SIM110
+            if not state.repaid:
+                return False
+        return True
 
     @property
     def overdue(self) -> tuple[InstallmentState, ...]:
@@ -224,7 +228,7 @@ class Ledger:
         view of everything; it is cached until the next fact (``version``). The view of everything with
         nothing excused is kept current as facts arrive (:meth:`_carry`), the rest is rebuilt from the facts.
         """
-        spared = frozenset(excused)
+        spared = frozenset(excused) if excused else _NOTHING_EXCUSED  # the usual case, without a new set
         everything = at is None or self.latest is None or at >= self.latest
         if everything:
             cached = self._views.get(spared)
