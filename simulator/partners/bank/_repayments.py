@@ -115,7 +115,8 @@ class Repayments:
 
     def _check(self, account: LoanAccount, repayment: Repayment, terms: Terms) -> Refusal | None:
         repayment.terms = terms
-        if account.view(repayment.accepted_at).settled:
+        view = account.view(repayment.accepted_at)
+        if view.settled:
             return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
         if terms.summed != terms.amount:
             return Refusal(
@@ -123,7 +124,8 @@ class Repayments:
                 f"repayAmount {money_str(terms.amount)} is not the sum of repayList, {money_str(terms.summed)}; "
                 "send the total of every line",
             )
-        missing = sorted(no for no in terms.lines if no > account.term)
+        term = account.term
+        missing = sorted([no for no in terms.lines if no > term])
         if missing:
             return Refusal(
                 "E1002",
@@ -134,19 +136,25 @@ class Repayments:
             return Refusal("E9999", "repayAmount is 0.00; there is nothing to post")
         if terms.claimed is None:
             return Refusal("E9999", f"actualRepayDate {repayment.actual_repay_date!r} is not a usable date-time")
-        plan = self._plan(account, repayment)
+        # Planned on the loan as of now: the view just checked when the call's time is the clock's (as it is
+        # whenever the engine runs the call), so not asked for again.
+        checked = view if repayment.accepted_at is self.engine.clock.now() else None
+        plan = self._plan(account, repayment, checked)
         if isinstance(plan, Refusal):
             return plan
         # Posting reuses this plan unless the loan's books moved in between (the plan depends on nothing else).
         repayment.planned = (account.ledger.version, plan)
         return None
 
-    def _plan(self, account: LoanAccount, repayment: Repayment) -> Plan | Refusal:
+    def _plan(self, account: LoanAccount, repayment: Repayment, checked: LedgerView | None = None) -> Plan | Refusal:
+        """Plan the repayment on the loan as of now; ``checked``: that view, already found not settled."""
         terms = repayment.terms or _terms(repayment.body)
-        view = account.view(self.engine.clock.now())
-        if view.settled:
-            return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
-        collected = self.collected_at(repayment)
+        view = checked
+        if view is None:
+            view = account.view(self.engine.clock.now())
+            if view.settled:
+                return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
+        collected = _collected(terms.claimed, repayment.accepted_at)
 
         def on_time(no: int) -> bool:
             return collected <= account.deadline(no)
@@ -177,8 +185,7 @@ class Repayments:
 
     def collected_at(self, repayment: Repayment) -> datetime:
         """When the platform collected it: ``actualRepayDate``, but never after the bank received it."""
-        claimed = (repayment.terms or _terms(repayment.body)).claimed
-        return repayment.accepted_at if claimed is None else min(claimed, repayment.accepted_at)
+        return _collected((repayment.terms or _terms(repayment.body)).claimed, repayment.accepted_at)
 
     def post(self, account: LoanAccount, repayment: Repayment) -> None:
         """Post an accepted repayment (the clock event after the processing delay)."""
@@ -268,6 +275,13 @@ class Repayments:
         )
         if notify:
             notify_result(self.engine, self.config, account, repayment)
+
+
+def _collected(claimed: datetime | None, accepted_at: datetime) -> datetime:
+    """``claimed``, but never after ``accepted_at`` (what ``min`` gives, without the builtin's call)."""
+    if claimed is None or accepted_at < claimed:
+        return accepted_at
+    return claimed
 
 
 _LINE_PARTS = ("paidPrincipal", "paidInterest", "paidFee", "paidPenalty")
