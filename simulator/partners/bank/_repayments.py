@@ -53,7 +53,8 @@ class Repayments:
     def apply(self, call: Call) -> Reply:
         body: dict[str, Any] = call.body
         key = body["repayOuterNo"]
-        request = {name: value for name, value in body.items() if name != "reqNo"}
+        request = dict(body)  # what a retry must match: the body without reqNo, which only traces the call
+        request.pop("reqNo", None)
         known = self.state.repayments.get(key)
         if known is not None:
             account = self.state.accounts[known]
