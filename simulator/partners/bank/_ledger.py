@@ -104,13 +104,14 @@ class Parts:
 
 def allocate(amount: Decimal, owed: Parts, order: Sequence[str]) -> tuple[Parts, Decimal]:
     """Split ``amount`` over ``owed`` in ``order`` (each part at most what is owed); return it and the rest."""
-    taken: dict[str, Decimal] = {}  # a part not in ``order`` takes nothing (Parts defaults to zero)
+    taken = [ZERO, ZERO, ZERO, ZERO]  # in the order of Parts' fields; a part not in ``order`` takes nothing
     remaining = amount
     for component in order:
-        take = min(remaining, getattr(owed, component))
-        taken[component] = take
+        part = getattr(owed, component)
+        take = part if part < remaining else remaining  # min(remaining, part), without the builtin's call
+        taken[_INDEX[component]] = take
         remaining -= take
-    return Parts(**taken), remaining
+    return Parts(*taken), remaining
 
 
 @dataclass(frozen=True, slots=True)
