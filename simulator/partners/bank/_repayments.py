@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from simulator.clock import Calendar
@@ -90,7 +91,7 @@ class Repayments:
                 notify_result(self.engine, self.config, account, repayment)
             repayment.event = self.engine.clock.schedule_in(
                 self.config.processing_delay,
-                lambda: self.post(account, repayment),
+                partial(self.post, account, repayment),  # not a lambda: no closure cells for apply to keep
                 name=f"bank post {key}",
                 borrower=account.borrower,
             )
