@@ -48,6 +48,7 @@ class Repayments:
         self.engine = engine
         self.config = config
         self.state = state
+        self.order = config.order  # the config is frozen: its allocation order, made once
 
     # -- behaviours ---------------------------------------------------------------------------------
 
@@ -127,13 +128,14 @@ class Repayments:
                 "send the total of every line",
             )
         term = account.term
-        missing = sorted([no for no in terms.lines if no > term])
-        if missing:
-            return Refusal(
-                "E1002",
-                f"loan {account.loan_no} has no installment {', '.join(map(str, missing))}; "
-                f"it has {account.term} (1–{account.term})",
-            )
+        for no in terms.lines:  # a loop: the usual repayment names no missing installment to sort
+            if no > term:
+                missing = sorted([no for no in terms.lines if no > term])
+                return Refusal(
+                    "E1002",
+                    f"loan {account.loan_no} has no installment {', '.join(map(str, missing))}; "
+                    f"it has {term} (1–{term})",
+                )
         if terms.amount == ZERO:
             return Refusal("E9999", "repayAmount is 0.00; there is nothing to post")
         if terms.claimed is None:
@@ -172,7 +174,7 @@ class Repayments:
                     f"(everything due, interest to date); this repayment has {money_str(terms.amount)}",
                 )
             return plan
-        return plan_repayment(view, terms.lines, self.config.order, on_time)
+        return plan_repayment(view, terms.lines, self.order, on_time)
 
     def settlement_quote(self, account: LoanAccount, collected: datetime) -> Decimal | None:
         """The exact amount an ``EARLY_SETTLE`` collected at ``collected`` must carry; ``None`` once settled."""
