@@ -426,10 +426,12 @@ class Plan:
         return {no: -amount for no, component, amount, reason in self.adjustments if reason == "waiver"}
 
 
-def _waiver(state: InstallmentState, on_time: bool) -> tuple[Parts, tuple[tuple[int, str, Decimal, str], ...]]:
+def _waiver(
+    state: InstallmentState, on_time: Callable[[int], bool]
+) -> tuple[Parts, tuple[tuple[int, str, Decimal, str], ...]]:
     """What the installment owes for this repayment: the penalty is waived when the money came in time."""
     owed = state.owed
-    if on_time and owed.penalty > ZERO:
+    if owed.penalty > ZERO and on_time(state.no):  # whether it came in time matters only with a penalty
         return Parts(owed.principal, owed.interest, owed.fee, ZERO), ((state.no, "penalty", -owed.penalty, "waiver"),)
     return owed, ()
 
@@ -443,7 +445,7 @@ def plan_repayment(
     for no, amount in sorted(amounts.items()):
         if amount == ZERO:
             continue
-        owed, waiver = _waiver(view[no], on_time(no))
+        owed, waiver = _waiver(view[no], on_time)
         if amount > owed.total:
             what = f"owes {money_str(owed.total)} ({owed.describe()})" if owed.total else "is paid in full"
             return Refusal(
@@ -473,7 +475,7 @@ def plan_settlement(
     current = future[0].no if future else None
     remaining_principal = total(state.owed.principal for state in future)
     for state in open_rows:
-        owed, waiver = _waiver(state, on_time(state.no))
+        owed, waiver = _waiver(state, on_time)
         adjustments.extend(waiver)
         if state.due_date > collected:
             if state.no == current:
