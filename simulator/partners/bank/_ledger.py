@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, NamedTuple
 
 from simulator.partners._money import ZERO, money, money_str, total
 from simulator.partners.bank._schedule import ScheduledInstallment
@@ -125,9 +125,11 @@ class Adjustment:
     reason: str  # "penalty", "waiver", "earlySettle"
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """The part of a posting that went to one installment, as the bank allocated it."""
+class Line(NamedTuple):
+    """The part of a posting that went to one installment, as the bank allocated it.
+
+    Named tuples (this and :class:`Plan`), not frozen dataclasses: as immutable, and made on every repayment
+    checked for less than half the cost (a frozen dataclass sets each field through ``object.__setattr__``)."""
 
     installment: int
     parts: Parts
@@ -410,8 +412,7 @@ class Refusal:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):
     """What posting a repayment does: adjustments ``(installment, component, amount, reason)`` and lines."""
 
     adjustments: tuple[tuple[int, str, Decimal, str], ...]
