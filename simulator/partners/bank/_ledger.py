@@ -49,9 +49,12 @@ OVERDUE: Final = "OVERDUE"
 REPAYED: Final = "REPAYED"
 
 
-@dataclass(frozen=True, slots=True)
-class Parts:
-    """An amount split into what an installment is made of."""
+class Parts(NamedTuple):
+    """An amount split into what an installment is made of.
+
+    A named tuple, not a frozen dataclass: as immutable, and made (for every allocation, every installment of
+    a view rebuilt) at less than half the cost, since a frozen dataclass sets each field through
+    ``object.__setattr__``. ``+`` adds part by part, as it always did: it does not join tuples."""
 
     principal: Decimal = ZERO
     interest: Decimal = ZERO
@@ -81,7 +84,7 @@ class Parts:
     def as_dict(self) -> dict[str, Decimal]:
         return {"principal": self.principal, "interest": self.interest, "fee": self.fee, "penalty": self.penalty}
 
-    def __add__(self, other: Parts) -> Parts:
+    def __add__(self, other: Parts) -> Parts:  # type: ignore[override]  # parts, not tuple concatenation
         return Parts(
             self.principal + other.principal,
             self.interest + other.interest,
@@ -107,9 +110,10 @@ def allocate(amount: Decimal, owed: Parts, order: Sequence[str]) -> tuple[Parts,
     taken = [ZERO, ZERO, ZERO, ZERO]  # in the order of Parts' fields; a part not in ``order`` takes nothing
     remaining = amount
     for component in order:
-        part = getattr(owed, component)
+        index = _INDEX[component]
+        part = owed[index]
         take = part if part < remaining else remaining  # min(remaining, part), without the builtin's call
-        taken[_INDEX[component]] = take
+        taken[index] = take
         remaining -= take
     return Parts(*taken), remaining
 
