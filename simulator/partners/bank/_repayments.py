@@ -292,15 +292,21 @@ _LINE_PARTS = ("paidPrincipal", "paidInterest", "paidFee", "paidPenalty")
 
 
 def _terms(body: dict[str, Any]) -> Terms:
-    """What a repayment asks, read from its body once: checking and posting it both use this."""
+    """What a repayment asks, read from its body once: checking and posting it both use this.
+
+    Every amount here has two places (``money``) and none is -0.00 once added to ``ZERO``, so adding a zero
+    part, or an installment's first amount to ``ZERO``, would give the same Decimal back: those sums are left
+    out (the usual line is one amount and 0.00s)."""
     lines: dict[int, Decimal] = {}
     summed = ZERO
     for line in body["repayList"]:
         amount = ZERO
         for name in _LINE_PARTS:
             if name in line:
-                amount += money(line[name])
+                part = money(line[name])
+                if part:
+                    amount += part
         no = line["installmentNo"]
-        lines[no] = lines.get(no, ZERO) + amount
+        lines[no] = lines[no] + amount if no in lines else amount
         summed += amount
     return Terms(money(body["repayAmount"]), lines, summed, parse_instant(body["actualRepayDate"]))
