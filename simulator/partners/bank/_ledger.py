@@ -444,21 +444,22 @@ def _waiver(
 def plan_repayment(
     view: LedgerView, amounts: Mapping[int, Decimal], order: Sequence[str], on_time: Callable[[int], bool]
 ) -> Plan | Refusal:
-    """Allocate each installment's amount in ``order``; refuse (E1003) more than an installment owes."""
+    """Allocate each installment's amount in ``order`` (every component); refuse (E1003) more than an
+    installment owes."""
     adjustments: list[tuple[int, str, Decimal, str]] = []
     lines = []
     for no, amount in sorted(amounts.items()):
-        if amount == ZERO:
+        if not amount:
             continue
         owed, waiver = _waiver(view[no], on_time)
-        if amount > owed.total:
+        parts, rest = allocate(amount, owed, order)
+        if rest > ZERO:  # what is left once every part is paid (none is below zero): more than is owed
             what = f"owes {money_str(owed.total)} ({owed.describe()})" if owed.total else "is paid in full"
             return Refusal(
                 "E1003",
                 f"installment {no} {what}; this repayment has {money_str(amount)} for it. "
                 "Send at most what is due (getLoan shows it).",
             )
-        parts, _ = allocate(amount, owed, order)
         adjustments.extend(waiver)
         lines.append(Line(no, parts))
     return Plan(tuple(adjustments), tuple(lines))
