@@ -158,14 +158,12 @@ class Repayments:
             view = account.view(self.engine.clock.now())
             if view.settled:
                 return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
-        collected = _collected(terms.claimed, repayment.accepted_at)
-
-        def on_time(no: int) -> bool:
-            return collected <= account.deadline(no)
-
         if repayment.repay_type == "EARLY_SETTLE":
+            collected = _collected(terms.claimed, repayment.accepted_at)
             day = self.engine.clock.calendar.local_date(collected)
-            plan = plan_settlement(view, day, account.annual_rate, account.disburse_date, on_time)
+            plan = plan_settlement(
+                view, day, account.annual_rate, account.disburse_date, lambda no: collected <= account.deadline(no)
+            )
             if terms.amount != plan.amount:
                 code = "E1003" if terms.amount > plan.amount else "E9999"
                 return Refusal(
@@ -174,6 +172,12 @@ class Repayments:
                     f"(everything due, interest to date); this repayment has {money_str(terms.amount)}",
                 )
             return plan
+
+        def on_time(no: int) -> bool:
+            # Asked only of an installment with a penalty to waive, so when the money was collected is worked out
+            # only then: comparing instants in two zones (actualRepayDate's offset, the clock's zone) is not cheap.
+            return _collected(terms.claimed, repayment.accepted_at) <= account.deadline(no)
+
         return plan_repayment(view, terms.lines, self.order, on_time)
 
     def settlement_quote(self, account: LoanAccount, collected: datetime) -> Decimal | None:
