@@ -436,9 +436,7 @@ def _waiver(
 ) -> tuple[Parts, tuple[tuple[int, str, Decimal, str], ...]]:
     """What the installment owes for this repayment: the penalty is waived when the money came in time."""
     owed = state.owed
-    # What is owed is never below zero, so a penalty is one that is not zero; whether the money came in time
-    # matters only then.
-    if owed.penalty and on_time(state.no):
+    if owed.penalty > ZERO and on_time(state.no):  # whether it came in time matters only with a penalty
         return Parts(owed.principal, owed.interest, owed.fee, ZERO), ((state.no, "penalty", -owed.penalty, "waiver"),)
     return owed, ()
 
@@ -455,7 +453,7 @@ def plan_repayment(
             continue
         owed, waiver = _waiver(view[no], on_time)
         parts, rest = allocate(amount, owed, order)
-        if rest:  # what is left once every part is paid (none is below zero): more than is owed
+        if rest > ZERO:  # what is left once every part is paid (none is below zero): more than is owed
             what = f"owes {money_str(owed.total)} ({owed.describe()})" if owed.total else "is paid in full"
             return Refusal(
                 "E1003",

@@ -136,7 +136,7 @@ class Repayments:
                     f"loan {account.loan_no} has no installment {', '.join(map(str, missing))}; "
                     f"it has {term} (1–{term})",
                 )
-        if not terms.amount:  # 0.00 (or -0.00)
+        if terms.amount == ZERO:
             return Refusal("E9999", "repayAmount is 0.00; there is nothing to post")
         if terms.claimed is None:
             return Refusal("E9999", f"actualRepayDate {repayment.actual_repay_date!r} is not a usable date-time")
