@@ -11,8 +11,24 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
+# Contract amounts repeat (each line of a repayment carries its "0.00"s), so a text that already is the exact
+# cent form of its amount is kept with its Decimal: quantising it again would give an equal Decimal with the
+# same exponent, and a Decimal never changes. Only such texts are kept (rounding one would also set the
+# context's flags), none longer than the contracts' 15 characters, and no more than _KEPT_MAX of them.
+_KEPT: dict[str, Decimal] = {}
+_KEPT_MAX = 4096
+
+
 def money(value: str | Decimal | int) -> Decimal:
     """A contract money string ("1050.00") or a Decimal, quantised to the cent (half up)."""
+    if type(value) is str:
+        kept = _KEPT.get(value)
+        if kept is not None:
+            return kept
+        amount = Decimal(value).quantize(CENT, ROUND_HALF_UP)
+        if len(value) <= 15 and len(_KEPT) < _KEPT_MAX and str(amount) == value:
+            _KEPT[value] = amount
+        return amount
     return Decimal(value).quantize(CENT, ROUND_HALF_UP)  # positional: a third faster than rounding=
 
 

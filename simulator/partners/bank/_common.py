@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from simulator.core import Reply, problem
@@ -92,7 +92,8 @@ def parse_instant(text: str) -> datetime | None:
         value = datetime.fromisoformat(normalized)
         if value.tzinfo is None:
             return None
-        value.astimezone(UTC)  # out of range once shifted by its offset?
+        if value.year in (MINYEAR, MAXYEAR):  # out of range once shifted by its offset (under a day)?
+            value.astimezone(UTC)
     except (ValueError, OverflowError):
         return None
     return value
@@ -108,9 +109,26 @@ def _normalized(text: str) -> str:
     return normalized
 
 
+# The clock hands out one datetime object per instant, and what happens at an instant (an answer, its
+# callback, the books) writes that instant again and again: the text of the last one written is kept. It
+# cannot go stale: a datetime never changes, and holding it keeps its id from being reused by another.
+_last_iso: tuple[datetime | None, str] = (None, "")
+
+
 def iso(instant: datetime) -> str:
     """RFC 3339 text of an instant. A zone's local mean time before 1901 has an offset in seconds (Shanghai's
     +08:05:43), which RFC 3339 cannot write: such an instant is written in UTC."""
+    global _last_iso
+    last, text = _last_iso
+    if instant is last:
+        return text
+    text = _rfc3339(instant)
+    if type(instant) is datetime:  # not a subclass, which could write itself differently
+        _last_iso = (instant, text)
+    return text
+
+
+def _rfc3339(instant: datetime) -> str:
     offset = instant.utcoffset()
     if offset is not None and offset.seconds % 60:
         return instant.astimezone(UTC).isoformat()

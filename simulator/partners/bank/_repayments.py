@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from simulator.clock import Calendar
@@ -47,13 +48,15 @@ class Repayments:
         self.engine = engine
         self.config = config
         self.state = state
+        self.order = config.order  # the config is frozen: its allocation order, made once
 
     # -- behaviours ---------------------------------------------------------------------------------
 
     def apply(self, call: Call) -> Reply:
         body: dict[str, Any] = call.body
         key = body["repayOuterNo"]
-        request = {name: value for name, value in body.items() if name != "reqNo"}
+        request = dict(body)  # what a retry must match: the body without reqNo, which only traces the call
+        request.pop("reqNo", None)
         known = self.state.repayments.get(key)
         if known is not None:
             account = self.state.accounts[known]
@@ -89,7 +92,7 @@ class Repayments:
                 notify_result(self.engine, self.config, account, repayment)
             repayment.event = self.engine.clock.schedule_in(
                 self.config.processing_delay,
-                lambda: self.post(account, repayment),
+                partial(self.post, account, repayment),  # not a lambda: no closure cells for apply to keep
                 name=f"bank post {key}",
                 borrower=account.borrower,
             )
@@ -115,7 +118,8 @@ class Repayments:
 
     def _check(self, account: LoanAccount, repayment: Repayment, terms: Terms) -> Refusal | None:
         repayment.terms = terms
-        if account.view(repayment.accepted_at).settled:
+        view = account.view(repayment.accepted_at)
+        if view.settled:
             return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
         if terms.summed != terms.amount:
             return Refusal(
@@ -123,37 +127,43 @@ class Repayments:
                 f"repayAmount {money_str(terms.amount)} is not the sum of repayList, {money_str(terms.summed)}; "
                 "send the total of every line",
             )
-        missing = sorted(no for no in terms.lines if no > account.term)
-        if missing:
-            return Refusal(
-                "E1002",
-                f"loan {account.loan_no} has no installment {', '.join(map(str, missing))}; "
-                f"it has {account.term} (1–{account.term})",
-            )
+        term = account.term
+        for no in terms.lines:  # a loop: the usual repayment names no missing installment to sort
+            if no > term:
+                missing = sorted([no for no in terms.lines if no > term])
+                return Refusal(
+                    "E1002",
+                    f"loan {account.loan_no} has no installment {', '.join(map(str, missing))}; "
+                    f"it has {term} (1–{term})",
+                )
         if terms.amount == ZERO:
             return Refusal("E9999", "repayAmount is 0.00; there is nothing to post")
         if terms.claimed is None:
             return Refusal("E9999", f"actualRepayDate {repayment.actual_repay_date!r} is not a usable date-time")
-        plan = self._plan(account, repayment)
+        # Planned on the loan as of now: the view just checked when the call's time is the clock's (as it is
+        # whenever the engine runs the call), so not asked for again.
+        checked = view if repayment.accepted_at is self.engine.clock.now() else None
+        plan = self._plan(account, repayment, checked)
         if isinstance(plan, Refusal):
             return plan
         # Posting reuses this plan unless the loan's books moved in between (the plan depends on nothing else).
         repayment.planned = (account.ledger.version, plan)
         return None
 
-    def _plan(self, account: LoanAccount, repayment: Repayment) -> Plan | Refusal:
+    def _plan(self, account: LoanAccount, repayment: Repayment, checked: LedgerView | None = None) -> Plan | Refusal:
+        """Plan the repayment on the loan as of now; ``checked``: that view, already found not settled."""
         terms = repayment.terms or _terms(repayment.body)
-        view = account.view(self.engine.clock.now())
-        if view.settled:
-            return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
-        collected = self.collected_at(repayment)
-
-        def on_time(no: int) -> bool:
-            return collected <= account.deadline(no)
-
+        view = checked
+        if view is None:
+            view = account.view(self.engine.clock.now())
+            if view.settled:
+                return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
         if repayment.repay_type == "EARLY_SETTLE":
+            collected = _collected(terms.claimed, repayment.accepted_at)
             day = self.engine.clock.calendar.local_date(collected)
-            plan = plan_settlement(view, day, account.annual_rate, account.disburse_date, on_time)
+            plan = plan_settlement(
+                view, day, account.annual_rate, account.disburse_date, lambda no: collected <= account.deadline(no)
+            )
             if terms.amount != plan.amount:
                 code = "E1003" if terms.amount > plan.amount else "E9999"
                 return Refusal(
@@ -162,7 +172,13 @@ class Repayments:
                     f"(everything due, interest to date); this repayment has {money_str(terms.amount)}",
                 )
             return plan
-        return plan_repayment(view, terms.lines, self.config.order, on_time)
+
+        def on_time(no: int) -> bool:
+            # Asked only of an installment with a penalty to waive, so when the money was collected is worked out
+            # only then: comparing instants in two zones (actualRepayDate's offset, the clock's zone) is not cheap.
+            return _collected(terms.claimed, repayment.accepted_at) <= account.deadline(no)
+
+        return plan_repayment(view, terms.lines, self.order, on_time)
 
     def settlement_quote(self, account: LoanAccount, collected: datetime) -> Decimal | None:
         """The exact amount an ``EARLY_SETTLE`` collected at ``collected`` must carry; ``None`` once settled."""
@@ -177,8 +193,7 @@ class Repayments:
 
     def collected_at(self, repayment: Repayment) -> datetime:
         """When the platform collected it: ``actualRepayDate``, but never after the bank received it."""
-        claimed = (repayment.terms or _terms(repayment.body)).claimed
-        return repayment.accepted_at if claimed is None else min(claimed, repayment.accepted_at)
+        return _collected((repayment.terms or _terms(repayment.body)).claimed, repayment.accepted_at)
 
     def post(self, account: LoanAccount, repayment: Repayment) -> None:
         """Post an accepted repayment (the clock event after the processing delay)."""
@@ -270,19 +285,32 @@ class Repayments:
             notify_result(self.engine, self.config, account, repayment)
 
 
+def _collected(claimed: datetime | None, accepted_at: datetime) -> datetime:
+    """``claimed``, but never after ``accepted_at`` (what ``min`` gives, without the builtin's call)."""
+    if claimed is None or accepted_at < claimed:
+        return accepted_at
+    return claimed
+
+
 _LINE_PARTS = ("paidPrincipal", "paidInterest", "paidFee", "paidPenalty")
 
 
 def _terms(body: dict[str, Any]) -> Terms:
-    """What a repayment asks, read from its body once: checking and posting it both use this."""
+    """What a repayment asks, read from its body once: checking and posting it both use this.
+
+    Every amount here has two places (``money``) and none is -0.00 once added to ``ZERO``, so adding a zero
+    part, or an installment's first amount to ``ZERO``, would give the same Decimal back: those sums are left
+    out (the usual line is one amount and 0.00s)."""
     lines: dict[int, Decimal] = {}
     summed = ZERO
     for line in body["repayList"]:
         amount = ZERO
         for name in _LINE_PARTS:
             if name in line:
-                amount += money(line[name])
+                part = money(line[name])
+                if part:
+                    amount += part
         no = line["installmentNo"]
-        lines[no] = lines.get(no, ZERO) + amount
+        lines[no] = lines[no] + amount if no in lines else amount
         summed += amount
     return Terms(money(body["repayAmount"]), lines, summed, parse_instant(body["actualRepayDate"]))

@@ -1,0 +1,68 @@
+"""The bank's small helpers: the text of an instant (kept for the last instant written) and reading one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator.partners.bank._common import iso, parse_instant
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+instants = st.datetimes(
+    min_value=datetime(1850, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.sampled_from([UTC, SHANGHAI])
+)
+
+
+def _written(instant: datetime) -> str:
+    """What ``iso`` writes, worked out afresh."""
+    offset = instant.utcoffset()
+    assert offset is not None
+    return (instant.astimezone(UTC) if offset.seconds % 60 else instant).isoformat()
+
+
+@settings(max_examples=300, deadline=None)
+@given(first=instants, second=instants)
+def test_an_instant_is_written_the_same_whether_it_was_the_last_one_written_or_not(
+    first: datetime, second: datetime
+) -> None:
+    for instant in (first, first, second, first, second, second):
+        assert iso(instant) == _written(instant)
+
+
+def test_an_equal_instant_in_another_zone_is_written_in_its_own_zone() -> None:
+    local = datetime(2019, 5, 1, 10, 0, tzinfo=SHANGHAI)
+    same_instant = local.astimezone(timezone(timedelta(hours=8)))
+
+    assert iso(local) == "2019-05-01T10:00:00+08:00"
+    assert iso(local.astimezone(UTC)) == "2019-05-01T02:00:00+00:00"
+    assert iso(same_instant) == "2019-05-01T10:00:00+08:00"
+
+
+def test_local_mean_time_is_written_in_utc() -> None:
+    lmt = datetime(1900, 1, 1, 12, 0, tzinfo=SHANGHAI)  # +08:05:43
+
+    assert iso(lmt) == iso(lmt) == "1900-01-01T03:54:17+00:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("2019-05-01T10:00:00+08:00", datetime(2019, 5, 1, 10, tzinfo=timezone(timedelta(hours=8)))),
+        ("2019-05-01T10:00:00Z", datetime(2019, 5, 1, 10, tzinfo=UTC)),
+        ("2019-05-01T10:00:00", None),  # no offset
+        ("0001-01-01T07:59:59+08:00", None),  # before the first instant once in UTC
+        ("0001-01-01T08:00:00+08:00", datetime(1, 1, 1, 8, tzinfo=timezone(timedelta(hours=8)))),
+        ("9999-12-31T23:00:00-01:00", None),  # after the last
+        ("9999-12-31T22:59:59-01:00", datetime(9999, 12, 31, 22, 59, 59, tzinfo=timezone(timedelta(hours=-1)))),
+        ("9999-12-31T23:59:59+00:00", datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)),
+    ],
+)
+def test_an_instant_is_read_when_it_is_one_in_every_zone(text: str, read: datetime | None) -> None:
+    value = parse_instant(text)
+
+    assert value == read
+    assert value is None or value.utcoffset() == read.utcoffset()  # type: ignore[union-attr]
