@@ -60,6 +60,7 @@ _CORRELATION_FIELDS = {
     "out_id": "sms_out_id",
 }
 _CORRELATION_ITEMS = tuple(_CORRELATION_FIELDS.items())
+_NO_DELAY = timedelta(0)
 # Headers worth keeping in the journal; the rest (and any credential) stay out of it.
 _JOURNALED_HEADERS = frozenset(
     ("content-type", "content-length", "user-agent", "x-request-id", "idempotency-key", "x-lendsim-source")
@@ -503,7 +504,7 @@ class Engine:
             data_json=_plain_json(journaled) if plain or body is None else None,
         )
         transport_fault: str | None = None
-        delay = timedelta(0)
+        delay = _NO_DELAY
         for fault in faults:
             if fault.action == "outage":
                 if fault.error is not None:

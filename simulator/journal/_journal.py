@@ -722,7 +722,8 @@ def _decode(text: str) -> dict[str, Any]:
         encoded = text.encode()
     except UnicodeEncodeError:  # a lone surrogate
         encoded = b""
-    if encoded and _LONG_NUMBER not in encoded.translate(_DIGITS_AS_ZERO):
+    # find, not `in`: `bytes in bytes` first tries the operand as an int and raises (and clears) a TypeError.
+    if encoded and encoded.translate(_DIGITS_AS_ZERO).find(_LONG_NUMBER) < 0:
         try:
             value = orjson.loads(encoded)
         except orjson.JSONDecodeError:
