@@ -122,7 +122,10 @@ _V = TypeVar("_V")
 
 
 def _remembered(cache: dict[_K, _V], key: _K, find: Callable[[_K], _V]) -> _V:
-    """``find(key)``, from ``cache`` when it was asked before; the cache keeps at most :data:`_CACHED` keys."""
+    """``find(key)``, from ``cache`` when it was asked before; the cache keeps at most :data:`_CACHED` keys.
+
+    The request path reads a hit itself (a Python frame less) and calls this only on a miss.
+    """
     if key in cache:
         return cache[key]
     found = find(key)
@@ -205,7 +208,8 @@ class Operation:
         ``declared_type``, a content type the contract does not declare for the status is a violation too (a
         real service's answer; the simulator's own answers are JSON by construction).
         """
-        spec = self.response(status)
+        by_status = self._by_status
+        spec = by_status[status] if status in by_status else self.response(status)
         if spec is None:
             declared = ", ".join(sorted(self.responses)) or "none"
             return [Violation("status", "declared", f"status {status} is not declared (declared: {declared})")]
@@ -220,8 +224,11 @@ class Operation:
                         f"{shown} is not declared for status {status}; the contract declares {', '.join(spec.content)}",
                     )
                 ]
-        media = spec.media(content_type)
-        return media.errors(body) if media is not None and body is not None else []
+        by_type = spec._by_type
+        media = by_type[content_type] if content_type in by_type else spec.media(content_type)
+        if media is None or body is None or media.validator is None:
+            return []
+        return media.validator.errors(body)
 
     def body_media(self, content_type: str | None) -> MediaSpec | None:
         """The request media spec for ``content_type``; None if the operation does not accept it."""
@@ -300,14 +307,16 @@ class Operation:
             if self.body_required:
                 return DecodedBody(None, [Violation("body", "required", "a request body is required")], 400)
             return DecodedBody(None, [], 400)
-        media = self.body_media(content_type)
+        by_type = self._body_by_type
+        media = by_type[content_type] if content_type in by_type else self.body_media(content_type)
         if media is None:
             accepted = ", ".join(self.body)
             violation = Violation(
                 "header.content-type", "contentType", f"content type {content_type!r} is not accepted; send {accepted}"
             )
             return DecodedBody(None, [violation], 415)
-        if not _is_json(media.content_type):
+        media_type = media.content_type
+        if not (media_type == "application/json" or media_type.endswith("+json")):  # not JSON: the text as is
             return DecodedBody(body.decode("utf-8", "replace"), [], 400)
         plain = not _may_hold_a_long_integer(body)
         try:
@@ -320,7 +329,10 @@ class Operation:
                 return DecodedBody(None, [_malformed(exc)], 400)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             return DecodedBody(None, [_malformed(exc)], 400)
-        return DecodedBody(value, media.errors(value), 400, plain)
+        errors = media.validator.errors(value) if media.validator is not None else []
+        # DecodedBody(...) without its generated __new__ (a Python frame): every request with a body passes here.
+        decoded: DecodedBody = _new_tuple(DecodedBody, (value, errors, 400, plain))
+        return decoded
 
 
 class DecodedBody(NamedTuple):
@@ -334,6 +346,9 @@ class DecodedBody(NamedTuple):
     errors: list[Violation]
     status: int
     plain: bool = False
+
+
+_new_tuple = tuple.__new__
 
 
 def _malformed(exc: json.JSONDecodeError | UnicodeDecodeError) -> Violation:
@@ -353,10 +368,6 @@ _LONG_NUMBER = b"0" * 19
 
 def _may_hold_a_long_integer(body: bytes) -> bool:
     return body.translate(_DIGITS_AS_ZERO).find(_LONG_NUMBER) >= 0
-
-
-def _is_json(content_type: str) -> bool:
-    return content_type == "application/json" or content_type.endswith("+json")
 
 
 _INT = re.compile(r"-?\d+")
