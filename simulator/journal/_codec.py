@@ -90,7 +90,7 @@ def _orjson_writes_it_as_json(value: Any) -> bool:
         items = value
     else:
         return kind in _LEAVES
-    for item in items:
+    for item in items:  # noqa: SIM110 - all() over a generator costs more than the walk saves
         if type(item) not in _LEAVES and not _orjson_writes_it_as_json(item):
             return False
     return True
@@ -107,6 +107,7 @@ def encode_data(value: Any) -> str:
     except (orjson.JSONEncodeError, RecursionError):  # what orjson refuses (or a cycle): json says what is wrong
         pass
     return _json_encode(value)
+
 
 _repr = reprlib.Repr()
 _repr.maxstring = 60

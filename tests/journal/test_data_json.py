@@ -68,7 +68,7 @@ def _nested(depth: int) -> object:
     [
         {"big": 2**64, "small": -(2**63) - 1, "max": 2**64 - 1},  # orjson refuses past 64 bits: json writes them
         {"lone": "\ud800", "controls": "".join(map(chr, range(0x20))) + '"\\\x7f\u2028'},
-        {1: "a", None: "b", True: "c", 2.5: "d"},  # non-str keys: json converts them
+        {1: "a", None: "b", False: "c", 2.5: "d"},  # non-str keys: json converts them
         ("a", ["b", ("c",)], {"d": ()}),
         {"level": _Level.LOW, "name": StrSubclass("x"), "float": 1e16, "tiny": 1e-7},
         _nested(300),  # deeper than orjson writes
