@@ -59,7 +59,11 @@ _CORRELATION_FIELDS = {
     "OutId": "sms_out_id",
     "out_id": "sms_out_id",
 }
-_CORRELATION_ITEMS = tuple(_CORRELATION_FIELDS.items())
+_ID_COLUMNS = ("borrower", "loan", "serial", "sms_out_id")
+# (field, index in _ID_COLUMNS), last listed first: a later match overwrites, so the first field listed wins.
+_CORRELATION_LAST_FIRST = tuple(
+    (field, _ID_COLUMNS.index(column)) for field, column in reversed(_CORRELATION_FIELDS.items())
+)
 _NO_DELAY = timedelta(0)
 # Headers worth keeping in the journal; the rest (and any credential) stay out of it.
 _JOURNALED_HEADERS = frozenset(
@@ -489,17 +493,19 @@ class Engine:
             faults = self.faults.active(f"{partner}.{op_id}", now) if len(self.faults) else []
             reply, params, body, plain = self._decode(operation, matched[1], request)
 
-        ids = _correlate(params, body)
-        for column, known in request.ids.items():
-            ids.setdefault(column, known)
+        # The ids as locals, not a dict passed as **ids: a call with ** builds a new dict every time.
+        borrower, loan, serial, sms_out_id = _correlate(params, body, request.ids)
         journaled = request_data(request, body)
         self.journal.add(
             "request",
             now,
             partner=partner,
             operation=op_id,
+            borrower=borrower,
+            loan=loan,
+            serial=serial,
+            sms_out_id=sms_out_id,
             correlation=correlation,
-            **ids,
             data=journaled,
             data_json=_plain_json(journaled) if plain or body is None else None,
         )
@@ -522,9 +528,11 @@ class Engine:
         if behaviour_answered:
             assert operation is not None
             call = make_call(operation, params, body, request.headers, now)
-            times = max((f.times for f in faults if f.action == "duplicate"), default=1) if faults else 1
-            for _ in range(times):
-                reply = self._run(operation, call)
+            reply = self._run(operation, call)
+            if faults:
+                copies = max((f.times for f in faults if f.action == "duplicate"), default=1)
+                for _ in range(copies - 1):  # a duplicate fault: the same call again; the last answer goes back
+                    reply = self._run(operation, call)
             for fault in faults:
                 if fault.action == "timeout_after_commit":
                     transport_fault = "timeout"
@@ -536,19 +544,22 @@ class Engine:
                 now,
                 partner=partner,
                 operation=op_id,
+                borrower=borrower,
+                loan=loan,
+                serial=serial,
+                sms_out_id=sms_out_id,
                 correlation=correlation,
-                **ids,
                 data={"transportFault": transport_fault},
             )
             return Response(0, {}, b"", transport_fault=transport_fault)
         if reply.borrower is not None:
-            ids["borrower"] = reply.borrower
+            borrower = reply.borrower
         if reply.loan is not None:
-            ids["loan"] = reply.loan
+            loan = reply.loan
         if reply.serial is not None:
-            ids["serial"] = reply.serial
+            serial = reply.serial
         if reply.sms_out_id is not None:
-            ids["sms_out_id"] = reply.sms_out_id
+            sms_out_id = reply.sms_out_id
         extra: dict[str, Any] = {}
         if transport_fault:
             extra["transportFault"] = transport_fault
@@ -562,10 +573,13 @@ class Engine:
             now,
             partner=partner,
             operation=op_id,
-            correlation=correlation,
+            borrower=borrower,
+            loan=loan,
+            serial=serial,
+            sms_out_id=sms_out_id,
             status=reply.status,
-            **ids,
-            data={"body": reply.body, **extra},
+            correlation=correlation,
+            data={"body": reply.body, **extra} if extra else {"body": reply.body},
             data_json=None if body_json is None else _with_body(body_json, extra),
         )
         if behaviour_answered and operation is not None:
@@ -740,16 +754,24 @@ def _delivery_outcome(future: Future[DeliveryResult]) -> DeliveryResult:
         return DeliveryResult(None, f"error: {exc!r}")
 
 
-def _correlate(params: Mapping[str, Any], body: Any) -> dict[str, Any]:
-    ids: dict[str, Any] = {}
-    for source in (params, body):
+def _correlate(
+    params: Mapping[str, Any], body: Any, known: Mapping[str, str]
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """(borrower, loan, serial, sms_out_id) a request names: from its parameters, else its body (the first field
+    listed for a column), else ``known`` (what an internal call says it is about)."""
+    ids: list[str | None] = [None, None, None, None]
+    for source in (body, params):  # the parameters last: they win
         if source and (type(source) is dict or isinstance(source, Mapping)):
-            for field, column in _CORRELATION_ITEMS:
-                if column not in ids:
-                    value = source.get(field)
-                    if isinstance(value, str):
-                        ids[column] = value
-    return ids
+            get = source.get
+            for field, index in _CORRELATION_LAST_FIRST:
+                value = get(field)
+                if isinstance(value, str):
+                    ids[index] = value
+    if known:
+        for index, column in enumerate(_ID_COLUMNS):
+            if ids[index] is None:
+                ids[index] = known.get(column)
+    return ids[0], ids[1], ids[2], ids[3]
 
 
 def _plain_json(data: dict[str, Any]) -> str | None:
