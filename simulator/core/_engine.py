@@ -496,18 +496,19 @@ class Engine:
         # The ids as locals, not a dict passed as **ids: a call with ** builds a new dict every time.
         borrower, loan, serial, sms_out_id = _correlate(params, body, request.ids)
         journaled = request_data(request, body)
-        self.journal.add(
+        self.journal.record(  # add(), positionally: kind, time, partner, operation, the ids, status, correlation, data
             "request",
             now,
-            partner=partner,
-            operation=op_id,
-            borrower=borrower,
-            loan=loan,
-            serial=serial,
-            sms_out_id=sms_out_id,
-            correlation=correlation,
-            data=journaled,
-            data_json=_plain_json(journaled) if plain or body is None else None,
+            partner,
+            op_id,
+            borrower,
+            loan,
+            serial,
+            sms_out_id,
+            None,
+            correlation,
+            journaled,
+            _plain_json(journaled) if plain or body is None else None,
         )
         transport_fault: str | None = None
         delay = _NO_DELAY
@@ -568,19 +569,19 @@ class Engine:
         # The body is written once, for the journal and the wire; what the journal's encoder refuses (NaN, a
         # cycle) goes the journal's own way, which raises the JournalError that names the bad value.
         body_json = _reply_json(reply.body)
-        self.journal.add(
+        self.journal.record(
             "response",
             now,
-            partner=partner,
-            operation=op_id,
-            borrower=borrower,
-            loan=loan,
-            serial=serial,
-            sms_out_id=sms_out_id,
-            status=reply.status,
-            correlation=correlation,
-            data={"body": reply.body, **extra} if extra else {"body": reply.body},
-            data_json=None if body_json is None else _with_body(body_json, extra),
+            partner,
+            op_id,
+            borrower,
+            loan,
+            serial,
+            sms_out_id,
+            reply.status,
+            correlation,
+            {"body": reply.body, **extra} if extra else {"body": reply.body},
+            None if body_json is None else _with_body(body_json, extra),
         )
         if behaviour_answered and operation is not None:
             # The core's own problems (validation, faults, 404/405/413) are not the contract's to declare.
