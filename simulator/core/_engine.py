@@ -30,6 +30,7 @@ from simulator.core._messages import (
     dumps,
     invalid_request,
     make_call,
+    make_response,
     no_operation,
     problem,
 )
@@ -626,7 +627,8 @@ class Engine:
         body, body_errors, status, plain = operation.decode(request.body, request.headers.get("content-type"))
         if body_errors and status == 415:
             return invalid_request(operation.operation_id, body_errors, 415), params, None, False
-        errors.extend(body_errors)
+        if body_errors:
+            errors.extend(body_errors)
         if errors:
             return invalid_request(operation.operation_id, errors), params, body, plain
         return None, params, body, plain
@@ -693,10 +695,11 @@ class Engine:
         if reply.body is not None:
             body = body_json.encode() if body_json is not None else dumps(reply.body)
             headers["content-type"] = reply.content_type
-        headers.update(reply.headers)
+        if reply.headers:
+            headers.update(reply.headers)
         if extra_headers:
             headers.update(extra_headers)
-        return Response(reply.status, headers, body)
+        return make_response(reply.status, headers, body)
 
     # -- not found, not allowed --------------------------------------------------------------------
 
@@ -805,7 +808,10 @@ def request_data(request: Request, body: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"method": request.method, "path": request.path}
     if request.query:
         data["query"] = request.query
-    headers = {k: v for k, v in request.headers.items() if k in _JOURNALED_HEADERS}
+    headers: dict[str, str] = {}
+    for name, value in request.headers.items():  # a loop, not a comprehension: no function made per request
+        if name in _JOURNALED_HEADERS:
+            headers[name] = value
     if headers:
         data["headers"] = headers
     if body is not None:

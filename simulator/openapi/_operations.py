@@ -251,6 +251,8 @@ class Operation:
         self, path_params: Mapping[str, str], query: str, headers: Mapping[str, str]
     ) -> tuple[dict[str, Any], list[Violation]]:
         """Coerce and check path, query and header parameters. Returns (values by name, errors)."""
+        if not (self.params or path_params or query):  # nothing declared, nothing sent: nothing to check
+            return {}, []
         values: dict[str, Any] = {}
         errors: list[Violation] = []
         if "path" in self._validators or path_params:
