@@ -30,7 +30,6 @@ from simulator.core._messages import (
     dumps,
     invalid_request,
     make_call,
-    make_response,
     no_operation,
     problem,
 )
@@ -699,7 +698,7 @@ class Engine:
             headers.update(reply.headers)
         if extra_headers:
             headers.update(extra_headers)
-        return make_response(reply.status, headers, body)
+        return Response(reply.status, headers, body)
 
     # -- not found, not allowed --------------------------------------------------------------------
 

@@ -104,25 +104,6 @@ def make_call(
     return call
 
 
-# Response(...) through its generated __init__ is a Python frame; the engine makes one per request.
-_new_response = object.__new__
-_set_status, _set_response_headers, _set_response_body, _set_delay, _set_transport_fault = tuple[
-    Callable[[Response, Any], None], ...
-](vars(Response)[f.name].__set__ for f in fields(Response))
-_NO_DELAY = timedelta(0)
-
-
-def make_response(status: int, headers: dict[str, str], body: bytes) -> Response:
-    """``Response(status, headers, body)`` (no delay, no transport fault), built faster."""
-    response: Response = _new_response(Response)
-    _set_status(response, status)
-    _set_response_headers(response, headers)
-    _set_response_body(response, body)
-    _set_delay(response, _NO_DELAY)
-    _set_transport_fault(response, None)
-    return response
-
-
 @dataclass(slots=True)
 class Reply:
     """A behaviour's answer: status and JSON body, plus the ids that tie it to a borrower or loan."""

@@ -47,7 +47,7 @@ class Violation:
 class _Validator:
     """A compiled validator that reports Violations rooted at a location ("body", "query", …)."""
 
-    __slots__ = ("_root", "_validator")
+    __slots__ = ("_root", "_validator", "is_valid")
 
     def __init__(self, schema: Mapping[str, Any], root: str, components: Mapping[str, Any]) -> None:
         full = {"$schema": _DIALECT, **schema}
@@ -59,9 +59,12 @@ class _Validator:
         except (ValueError, jsonschema_rs.ReferencingError) as exc:
             raise ContractError(f"invalid schema: {exc}") from None
         self._root = root
+        #: Whether ``instance`` passes: the compiled validator's own method, so a check is one call into Rust (the
+        #: request path asks this first and builds the errors only for what fails).
+        self.is_valid: Callable[[Any], bool] = self._validator.is_valid
 
     def errors(self, instance: Any) -> list[Violation]:
-        if self._validator.is_valid(instance):
+        if self.is_valid(instance):
             return []
         found = []
         for error in self._validator.iter_errors(instance):
@@ -226,9 +229,10 @@ class Operation:
                 ]
         by_type = spec._by_type
         media = by_type[content_type] if content_type in by_type else spec.media(content_type)
-        if media is None or body is None or media.validator is None:
+        validator = media.validator if media is not None and body is not None else None
+        if validator is None or validator.is_valid(body):
             return []
-        return media.validator.errors(body)
+        return validator.errors(body)
 
     def body_media(self, content_type: str | None) -> MediaSpec | None:
         """The request media spec for ``content_type``; None if the operation does not accept it."""
@@ -320,7 +324,7 @@ class Operation:
         media_type = media.content_type
         if not (media_type == "application/json" or media_type.endswith("+json")):  # not JSON: the text as is
             return DecodedBody(body.decode("utf-8", "replace"), [], 400)
-        plain = not _may_hold_a_long_integer(body)
+        plain = body.translate(_DIGITS_AS_ZERO).find(_LONG_NUMBER) < 0  # no run of 19 digits: see below
         try:
             value = orjson.loads(body) if plain else json.loads(body)
         except orjson.JSONDecodeError:  # what orjson refuses json may take (NaN, a BOM, UTF-16, lone surrogates)
@@ -331,7 +335,8 @@ class Operation:
                 return DecodedBody(None, [_malformed(exc)], 400)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             return DecodedBody(None, [_malformed(exc)], 400)
-        errors = media.validator.errors(value) if media.validator is not None else []
+        validator = media.validator
+        errors = [] if validator is None or validator.is_valid(value) else validator.errors(value)
         # DecodedBody(...) without its generated __new__ (a Python frame): every request with a body passes here.
         decoded: DecodedBody = _new_tuple(DecodedBody, (value, errors, 400, plain))
         return decoded
@@ -366,10 +371,6 @@ def _malformed(exc: json.JSONDecodeError | UnicodeDecodeError) -> Violation:
 # find, not `in`: `bytes in bytes` first tries the operand as an int and raises (and clears) a TypeError.
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _LONG_NUMBER = b"0" * 19
-
-
-def _may_hold_a_long_integer(body: bytes) -> bool:
-    return body.translate(_DIGITS_AS_ZERO).find(_LONG_NUMBER) >= 0
 
 
 _INT = re.compile(r"-?\d+")
