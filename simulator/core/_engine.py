@@ -495,7 +495,7 @@ class Engine:
 
         # The ids as locals, not a dict passed as **ids: a call with ** builds a new dict every time.
         borrower, loan, serial, sms_out_id = _correlate(params, body, request.ids)
-        journaled = request_data(request, body)
+        journaled, journaled_json = _journaled_request(request, body, plain)
         self.journal.record(  # add(), positionally: kind, time, partner, operation, the ids, status, correlation, data
             "request",
             now,
@@ -508,7 +508,7 @@ class Engine:
             None,
             correlation,
             journaled,
-            _plain_json(journaled) if plain or body is None else None,
+            journaled_json,
         )
         transport_fault: str | None = None
         delay = _NO_DELAY
@@ -568,7 +568,10 @@ class Engine:
             extra["delay"] = delay.total_seconds()
         # The body is written once, for the journal and the wire; what the journal's encoder refuses (NaN, a
         # cycle) goes the journal's own way, which raises the JournalError that names the bad value.
-        body_json = _reply_json(reply.body)
+        try:
+            body_json: str | None = encode_data(reply.body)
+        except (TypeError, ValueError, RecursionError):
+            body_json = None
         self.journal.record(
             "response",
             now,
@@ -786,14 +789,6 @@ def _plain_json(data: dict[str, Any]) -> str | None:
         return None
 
 
-def _reply_json(body: Any) -> str | None:
-    """A reply body as the journal writes JSON (compact, UTF-8, no NaN); None if it refuses it."""
-    try:
-        return encode_data(body)
-    except (TypeError, ValueError, RecursionError):
-        return None
-
-
 def _with_body(body_json: str, extra: Mapping[str, Any]) -> str:
     """The JSON text of ``{"body": <body_json>, **extra}`` without writing the body again."""
     if not extra:
@@ -801,9 +796,40 @@ def _with_body(body_json: str, extra: Mapping[str, Any]) -> str:
     return '{"body":' + body_json + "," + encode_data(extra)[1:]
 
 
+def _journaled_request(request: Request, body: Any, plain: bool) -> tuple[dict[str, Any], str | None]:
+    """:func:`request_data` and its JSON text where orjson writes it (None: the journal encodes it).
+
+    A body of plain JSON is not written again: its raw bytes go into the text as they came, which read back as the
+    value they were decoded to (``plain``: orjson read them as json reads them).
+    """
+    if body is None or not plain:
+        data = request_data(request, body)
+        return data, _plain_json(data) if body is None else None
+    data = _request_head(request)
+    try:
+        head = orjson.dumps(data)
+    except orjson.JSONEncodeError:  # a lone surrogate in the path or a header: the journal's own way
+        data["body"] = body
+        return data, None
+    data["body"] = body
+    return data, b"".join((head[:-1], b',"body":', request.body, b"}")).decode()
+
+
 def request_data(request: Request, body: Any) -> dict[str, Any]:
     """What the journal keeps of a request: method, path, query, the headers worth keeping, the body (or its
     first 4 KiB as text when it is no JSON)."""
+    data = _request_head(request)
+    if body is not None:
+        data["body"] = body
+    elif request.body:
+        data["bodyText"] = request.body[:4096].decode("utf-8", "replace")
+    if request.body_too_large:
+        data["bodyTooLarge"] = True
+    return data
+
+
+def _request_head(request: Request) -> dict[str, Any]:
+    """The start of :func:`request_data`: method, path, query and the headers worth keeping."""
     data: dict[str, Any] = {"method": request.method, "path": request.path}
     if request.query:
         data["query"] = request.query
@@ -813,10 +839,4 @@ def request_data(request: Request, body: Any) -> dict[str, Any]:
             headers[name] = value
     if headers:
         data["headers"] = headers
-    if body is not None:
-        data["body"] = body
-    elif request.body:
-        data["bodyText"] = request.body[:4096].decode("utf-8", "replace")
-    if request.body_too_large:
-        data["bodyTooLarge"] = True
     return data
