@@ -59,7 +59,12 @@ _CORRELATION_FIELDS = {
     "OutId": "sms_out_id",
     "out_id": "sms_out_id",
 }
-_CORRELATION_ITEMS = tuple(_CORRELATION_FIELDS.items())
+_ID_COLUMNS = ("borrower", "loan", "serial", "sms_out_id")
+# (field, index in _ID_COLUMNS), last listed first: a later match overwrites, so the first field listed wins.
+_CORRELATION_LAST_FIRST = tuple(
+    (field, _ID_COLUMNS.index(column)) for field, column in reversed(_CORRELATION_FIELDS.items())
+)
+_NO_DELAY = timedelta(0)
 # Headers worth keeping in the journal; the rest (and any credential) stay out of it.
 _JOURNALED_HEADERS = frozenset(
     ("content-type", "content-length", "user-agent", "x-request-id", "idempotency-key", "x-lendsim-source")
@@ -488,22 +493,25 @@ class Engine:
             faults = self.faults.active(f"{partner}.{op_id}", now) if len(self.faults) else []
             reply, params, body, plain = self._decode(operation, matched[1], request)
 
-        ids = _correlate(params, body)
-        for column, known in request.ids.items():
-            ids.setdefault(column, known)
-        journaled = request_data(request, body)
-        self.journal.add(
+        # The ids as locals, not a dict passed as **ids: a call with ** builds a new dict every time.
+        borrower, loan, serial, sms_out_id = _correlate(params, body, request.ids)
+        journaled, journaled_json = _journaled_request(request, body, plain)
+        self.journal.record(  # add(), positionally: kind, time, partner, operation, the ids, status, correlation, data
             "request",
             now,
-            partner=partner,
-            operation=op_id,
-            correlation=correlation,
-            **ids,
-            data=journaled,
-            data_json=_plain_json(journaled) if plain or body is None else None,
+            partner,
+            op_id,
+            borrower,
+            loan,
+            serial,
+            sms_out_id,
+            None,
+            correlation,
+            journaled,
+            journaled_json,
         )
         transport_fault: str | None = None
-        delay = timedelta(0)
+        delay = _NO_DELAY
         for fault in faults:
             if fault.action == "outage":
                 if fault.error is not None:
@@ -521,9 +529,11 @@ class Engine:
         if behaviour_answered:
             assert operation is not None
             call = make_call(operation, params, body, request.headers, now)
-            times = max((f.times for f in faults if f.action == "duplicate"), default=1) if faults else 1
-            for _ in range(times):
-                reply = self._run(operation, call)
+            reply = self._run(operation, call)
+            if faults:
+                copies = max((f.times for f in faults if f.action == "duplicate"), default=1)
+                for _ in range(copies - 1):  # a duplicate fault: the same call again; the last answer goes back
+                    reply = self._run(operation, call)
             for fault in faults:
                 if fault.action == "timeout_after_commit":
                     transport_fault = "timeout"
@@ -535,19 +545,22 @@ class Engine:
                 now,
                 partner=partner,
                 operation=op_id,
+                borrower=borrower,
+                loan=loan,
+                serial=serial,
+                sms_out_id=sms_out_id,
                 correlation=correlation,
-                **ids,
                 data={"transportFault": transport_fault},
             )
             return Response(0, {}, b"", transport_fault=transport_fault)
         if reply.borrower is not None:
-            ids["borrower"] = reply.borrower
+            borrower = reply.borrower
         if reply.loan is not None:
-            ids["loan"] = reply.loan
+            loan = reply.loan
         if reply.serial is not None:
-            ids["serial"] = reply.serial
+            serial = reply.serial
         if reply.sms_out_id is not None:
-            ids["sms_out_id"] = reply.sms_out_id
+            sms_out_id = reply.sms_out_id
         extra: dict[str, Any] = {}
         if transport_fault:
             extra["transportFault"] = transport_fault
@@ -555,17 +568,23 @@ class Engine:
             extra["delay"] = delay.total_seconds()
         # The body is written once, for the journal and the wire; what the journal's encoder refuses (NaN, a
         # cycle) goes the journal's own way, which raises the JournalError that names the bad value.
-        body_json = _reply_json(reply.body)
-        self.journal.add(
+        try:
+            body_json: str | None = encode_data(reply.body)
+        except (TypeError, ValueError, RecursionError):
+            body_json = None
+        self.journal.record(
             "response",
             now,
-            partner=partner,
-            operation=op_id,
-            correlation=correlation,
-            status=reply.status,
-            **ids,
-            data={"body": reply.body, **extra},
-            data_json=None if body_json is None else _with_body(body_json, extra),
+            partner,
+            op_id,
+            borrower,
+            loan,
+            serial,
+            sms_out_id,
+            reply.status,
+            correlation,
+            {"body": reply.body, **extra} if extra else {"body": reply.body},
+            None if body_json is None else _with_body(body_json, extra),
         )
         if behaviour_answered and operation is not None:
             # The core's own problems (validation, faults, 404/405/413) are not the contract's to declare.
@@ -610,7 +629,8 @@ class Engine:
         body, body_errors, status, plain = operation.decode(request.body, request.headers.get("content-type"))
         if body_errors and status == 415:
             return invalid_request(operation.operation_id, body_errors, 415), params, None, False
-        errors.extend(body_errors)
+        if body_errors:
+            errors.extend(body_errors)
         if errors:
             return invalid_request(operation.operation_id, errors), params, body, plain
         return None, params, body, plain
@@ -677,7 +697,8 @@ class Engine:
         if reply.body is not None:
             body = body_json.encode() if body_json is not None else dumps(reply.body)
             headers["content-type"] = reply.content_type
-        headers.update(reply.headers)
+        if reply.headers:
+            headers.update(reply.headers)
         if extra_headers:
             headers.update(extra_headers)
         return Response(reply.status, headers, body)
@@ -739,16 +760,24 @@ def _delivery_outcome(future: Future[DeliveryResult]) -> DeliveryResult:
         return DeliveryResult(None, f"error: {exc!r}")
 
 
-def _correlate(params: Mapping[str, Any], body: Any) -> dict[str, Any]:
-    ids: dict[str, Any] = {}
-    for source in (params, body):
+def _correlate(
+    params: Mapping[str, Any], body: Any, known: Mapping[str, str]
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """(borrower, loan, serial, sms_out_id) a request names: from its parameters, else its body (the first field
+    listed for a column), else ``known`` (what an internal call says it is about)."""
+    ids: list[str | None] = [None, None, None, None]
+    for source in (body, params):  # the parameters last: they win
         if source and (type(source) is dict or isinstance(source, Mapping)):
-            for field, column in _CORRELATION_ITEMS:
-                if column not in ids:
-                    value = source.get(field)
-                    if isinstance(value, str):
-                        ids[column] = value
-    return ids
+            get = source.get
+            for field, index in _CORRELATION_LAST_FIRST:
+                value = get(field)
+                if isinstance(value, str):
+                    ids[index] = value
+    if known:
+        for index, column in enumerate(_ID_COLUMNS):
+            if ids[index] is None:
+                ids[index] = known.get(column)
+    return ids[0], ids[1], ids[2], ids[3]
 
 
 def _plain_json(data: dict[str, Any]) -> str | None:
@@ -760,14 +789,6 @@ def _plain_json(data: dict[str, Any]) -> str | None:
         return None
 
 
-def _reply_json(body: Any) -> str | None:
-    """A reply body as the journal writes JSON (compact, UTF-8, no NaN); None if it refuses it."""
-    try:
-        return encode_data(body)
-    except (TypeError, ValueError, RecursionError):
-        return None
-
-
 def _with_body(body_json: str, extra: Mapping[str, Any]) -> str:
     """The JSON text of ``{"body": <body_json>, **extra}`` without writing the body again."""
     if not extra:
@@ -775,19 +796,47 @@ def _with_body(body_json: str, extra: Mapping[str, Any]) -> str:
     return '{"body":' + body_json + "," + encode_data(extra)[1:]
 
 
+def _journaled_request(request: Request, body: Any, plain: bool) -> tuple[dict[str, Any], str | None]:
+    """:func:`request_data` and its JSON text where orjson writes it (None: the journal encodes it).
+
+    A body of plain JSON is not written again: its raw bytes go into the text as they came, which read back as the
+    value they were decoded to (``plain``: orjson read them as json reads them).
+    """
+    if body is None or not plain:
+        data = request_data(request, body)
+        return data, _plain_json(data) if body is None else None
+    data = _request_head(request)
+    try:
+        head = orjson.dumps(data)
+    except orjson.JSONEncodeError:  # a lone surrogate in the path or a header: the journal's own way
+        data["body"] = body
+        return data, None
+    data["body"] = body
+    return data, b"".join((head[:-1], b',"body":', request.body, b"}")).decode()
+
+
 def request_data(request: Request, body: Any) -> dict[str, Any]:
     """What the journal keeps of a request: method, path, query, the headers worth keeping, the body (or its
     first 4 KiB as text when it is no JSON)."""
-    data: dict[str, Any] = {"method": request.method, "path": request.path}
-    if request.query:
-        data["query"] = request.query
-    headers = {k: v for k, v in request.headers.items() if k in _JOURNALED_HEADERS}
-    if headers:
-        data["headers"] = headers
+    data = _request_head(request)
     if body is not None:
         data["body"] = body
     elif request.body:
         data["bodyText"] = request.body[:4096].decode("utf-8", "replace")
     if request.body_too_large:
         data["bodyTooLarge"] = True
+    return data
+
+
+def _request_head(request: Request) -> dict[str, Any]:
+    """The start of :func:`request_data`: method, path, query and the headers worth keeping."""
+    data: dict[str, Any] = {"method": request.method, "path": request.path}
+    if request.query:
+        data["query"] = request.query
+    headers: dict[str, str] = {}
+    for name, value in request.headers.items():  # a loop, not a comprehension: no function made per request
+        if name in _JOURNALED_HEADERS:
+            headers[name] = value
+    if headers:
+        data["headers"] = headers
     return data

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import orjson
+
 from simulator.errors import JournalError
 
 __all__ = ["encode_data", "from_us", "to_us", "unserialisable"]
@@ -67,13 +69,45 @@ def _c_encoder() -> Callable[[Any], str] | None:
     return encode
 
 
-encode_data: Callable[[Any], str] = (
+_json_encode: Callable[[Any], str] = (
     _c_encoder()
     or json.JSONEncoder(
         ensure_ascii=False, allow_nan=False, check_circular=False, separators=(",", ":"), default=_default
     ).encode
 )
-"""Compact JSON text of a payload; raises TypeError/ValueError/RecursionError like ``json.dumps``."""
+
+# What orjson writes byte for byte as the json encoder does: exact dicts, lists and tuples of these, str, int, bool
+# and None (it refuses, and json then writes, non-str keys, ints past 64 bits, lone surrogates and deep nesting).
+# Not floats: orjson writes 1e16 where json writes 1e+16, and NaN as null where json refuses it.
+_LEAVES = frozenset((str, int, bool, type(None)))
+
+
+def _orjson_writes_it_as_json(value: Any) -> bool:
+    kind = type(value)
+    if kind is dict:
+        items = value.values()
+    elif kind is list or kind is tuple:
+        items = value
+    else:
+        return kind in _LEAVES
+    for item in items:  # noqa: SIM110 - all() over a generator costs more than the walk saves
+        if type(item) not in _LEAVES and not _orjson_writes_it_as_json(item):
+            return False
+    return True
+
+
+def encode_data(value: Any) -> str:
+    """Compact JSON text of a payload; raises TypeError/ValueError/RecursionError like ``json.dumps``.
+
+    Through orjson (about 4× faster) when it writes the same text, through the json encoder otherwise.
+    """
+    try:
+        if _orjson_writes_it_as_json(value):
+            return orjson.dumps(value).decode()
+    except (orjson.JSONEncodeError, RecursionError):  # what orjson refuses (or a cycle): json says what is wrong
+        pass
+    return _json_encode(value)
+
 
 _repr = reprlib.Repr()
 _repr.maxstring = 60

@@ -47,7 +47,7 @@ class Violation:
 class _Validator:
     """A compiled validator that reports Violations rooted at a location ("body", "query", …)."""
 
-    __slots__ = ("_root", "_validator")
+    __slots__ = ("_root", "_validator", "is_valid")
 
     def __init__(self, schema: Mapping[str, Any], root: str, components: Mapping[str, Any]) -> None:
         full = {"$schema": _DIALECT, **schema}
@@ -59,9 +59,12 @@ class _Validator:
         except (ValueError, jsonschema_rs.ReferencingError) as exc:
             raise ContractError(f"invalid schema: {exc}") from None
         self._root = root
+        #: Whether ``instance`` passes: the compiled validator's own method, so a check is one call into Rust (the
+        #: request path asks this first and builds the errors only for what fails).
+        self.is_valid: Callable[[Any], bool] = self._validator.is_valid
 
     def errors(self, instance: Any) -> list[Violation]:
-        if self._validator.is_valid(instance):
+        if self.is_valid(instance):
             return []
         found = []
         for error in self._validator.iter_errors(instance):
@@ -122,7 +125,10 @@ _V = TypeVar("_V")
 
 
 def _remembered(cache: dict[_K, _V], key: _K, find: Callable[[_K], _V]) -> _V:
-    """``find(key)``, from ``cache`` when it was asked before; the cache keeps at most :data:`_CACHED` keys."""
+    """``find(key)``, from ``cache`` when it was asked before; the cache keeps at most :data:`_CACHED` keys.
+
+    The request path reads a hit itself (a Python frame less) and calls this only on a miss.
+    """
     if key in cache:
         return cache[key]
     found = find(key)
@@ -205,7 +211,8 @@ class Operation:
         ``declared_type``, a content type the contract does not declare for the status is a violation too (a
         real service's answer; the simulator's own answers are JSON by construction).
         """
-        spec = self.response(status)
+        by_status = self._by_status
+        spec = by_status[status] if status in by_status else self.response(status)
         if spec is None:
             declared = ", ".join(sorted(self.responses)) or "none"
             return [Violation("status", "declared", f"status {status} is not declared (declared: {declared})")]
@@ -220,8 +227,12 @@ class Operation:
                         f"{shown} is not declared for status {status}; the contract declares {', '.join(spec.content)}",
                     )
                 ]
-        media = spec.media(content_type)
-        return media.errors(body) if media is not None and body is not None else []
+        by_type = spec._by_type
+        media = by_type[content_type] if content_type in by_type else spec.media(content_type)
+        validator = media.validator if media is not None and body is not None else None
+        if validator is None or validator.is_valid(body):
+            return []
+        return validator.errors(body)
 
     def body_media(self, content_type: str | None) -> MediaSpec | None:
         """The request media spec for ``content_type``; None if the operation does not accept it."""
@@ -244,6 +255,8 @@ class Operation:
         self, path_params: Mapping[str, str], query: str, headers: Mapping[str, str]
     ) -> tuple[dict[str, Any], list[Violation]]:
         """Coerce and check path, query and header parameters. Returns (values by name, errors)."""
+        if not (self.params or path_params or query):  # nothing declared, nothing sent: nothing to check
+            return {}, []
         values: dict[str, Any] = {}
         errors: list[Violation] = []
         if "path" in self._validators or path_params:
@@ -300,16 +313,18 @@ class Operation:
             if self.body_required:
                 return DecodedBody(None, [Violation("body", "required", "a request body is required")], 400)
             return DecodedBody(None, [], 400)
-        media = self.body_media(content_type)
+        by_type = self._body_by_type
+        media = by_type[content_type] if content_type in by_type else self.body_media(content_type)
         if media is None:
             accepted = ", ".join(self.body)
             violation = Violation(
                 "header.content-type", "contentType", f"content type {content_type!r} is not accepted; send {accepted}"
             )
             return DecodedBody(None, [violation], 415)
-        if not _is_json(media.content_type):
+        media_type = media.content_type
+        if not (media_type == "application/json" or media_type.endswith("+json")):  # not JSON: the text as is
             return DecodedBody(body.decode("utf-8", "replace"), [], 400)
-        plain = not _may_hold_a_long_integer(body)
+        plain = body.translate(_DIGITS_AS_ZERO).find(_LONG_NUMBER) < 0  # no run of 19 digits: see below
         try:
             value = orjson.loads(body) if plain else json.loads(body)
         except orjson.JSONDecodeError:  # what orjson refuses json may take (NaN, a BOM, UTF-16, lone surrogates)
@@ -320,7 +335,11 @@ class Operation:
                 return DecodedBody(None, [_malformed(exc)], 400)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             return DecodedBody(None, [_malformed(exc)], 400)
-        return DecodedBody(value, media.errors(value), 400, plain)
+        validator = media.validator
+        errors = [] if validator is None or validator.is_valid(value) else validator.errors(value)
+        # DecodedBody(...) without its generated __new__ (a Python frame): every request with a body passes here.
+        decoded: DecodedBody = _new_tuple(DecodedBody, (value, errors, 400, plain))
+        return decoded
 
 
 class DecodedBody(NamedTuple):
@@ -336,6 +355,9 @@ class DecodedBody(NamedTuple):
     plain: bool = False
 
 
+_new_tuple = tuple.__new__
+
+
 def _malformed(exc: json.JSONDecodeError | UnicodeDecodeError) -> Violation:
     where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
     reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "the body is not UTF-8"
@@ -346,16 +368,9 @@ def _malformed(exc: json.JSONDecodeError | UnicodeDecodeError) -> Violation:
 # more than 64 bits as a float, json keeps it an int: bodies with 19 digits in a row go to json, and so does any
 # body orjson refuses (NaN, a BOM, UTF-16, lone surrogates), so every body decodes exactly as json.loads does.
 # The digit run is found by mapping every digit to "0" and looking for nineteen of them (a regex is 6× slower).
+# find, not `in`: `bytes in bytes` first tries the operand as an int and raises (and clears) a TypeError.
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _LONG_NUMBER = b"0" * 19
-
-
-def _may_hold_a_long_integer(body: bytes) -> bool:
-    return _LONG_NUMBER in body.translate(_DIGITS_AS_ZERO)
-
-
-def _is_json(content_type: str) -> bool:
-    return content_type == "application/json" or content_type.endswith("+json")
 
 
 _INT = re.compile(r"-?\d+")

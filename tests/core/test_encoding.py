@@ -44,3 +44,20 @@ def test_a_reply_the_journal_cannot_hold_is_refused_as_before() -> None:
 def test_a_request_with_nan_is_refused_by_the_journal_as_before(sim: Engine) -> None:
     with pytest.raises(JournalError, match=r"is nan, which JSON cannot represent"):
         call(sim, "POST", "/bank/repayments", raw=b'{"reqNo": NaN}')
+
+
+@pytest.mark.parametrize(
+    ("raw", "headers"),
+    [
+        (b' {\n  "reqNo" : "REQ-1",\t"repayOuterNo": "RP-\\u00e9\\/\\n",  "amount": 1.0E+2 } \n', {}),
+        (b'{"reqNo":"REQ-2","n":-0,"x":-0.0,"tiny":1e-400,"reqNo":"REQ-3"}', {}),  # a repeated key: the last wins
+        (b'{"reqNo":"\xe8\xaf\xb7\xe6\xb1\x82","big":1234567890123456}', {"x-request-id": "1234567890123456789012"}),
+    ],
+)
+def test_a_plain_body_is_journaled_as_it_reads(sim: Engine, raw: bytes, headers: dict[str, str]) -> None:
+    call(sim, "POST", "/bank/repayments", raw=raw, headers=headers)
+
+    journaled = sim.journal.last(kind="request")
+    assert journaled is not None
+    assert repr(journaled.data["body"]) == repr(json.loads(raw))  # repr: 1 and 1.0, -0.0 and 0.0 told apart
+    assert journaled.data["headers"] == {"content-type": "application/json", **headers}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
+from enum import IntEnum
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,6 +45,37 @@ _JSON = st.recursive(
 
 @given(_JSON)
 def test_encode_data_writes_what_json_dumps_writes(value: object) -> None:
+    assert encode_data(value) == json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+class _Level(IntEnum):
+    LOW = 1
+
+
+class StrSubclass(str):
+    __slots__ = ()
+
+
+def _nested(depth: int) -> object:
+    value: object = "leaf"
+    for _ in range(depth):
+        value = {"next": [value]}
+    return value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"big": 2**64, "small": -(2**63) - 1, "max": 2**64 - 1},  # orjson refuses past 64 bits: json writes them
+        {"lone": "\ud800", "controls": "".join(map(chr, range(0x20))) + '"\\\x7f\u2028'},
+        {1: "a", None: "b", False: "c", 2.5: "d"},  # non-str keys: json converts them
+        ("a", ["b", ("c",)], {"d": ()}),
+        {"level": _Level.LOW, "name": StrSubclass("x"), "float": 1e16, "tiny": 1e-7},
+        _nested(300),  # deeper than orjson writes
+        {"plain": {"text": "还款", "n": -7, "yes": True, "no": None, "list": [1, "2", [3]]}},
+    ],
+)
+def test_encode_data_writes_what_json_dumps_writes_on_the_edges(value: object) -> None:
     assert encode_data(value) == json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
