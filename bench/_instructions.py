@@ -30,6 +30,7 @@ from bench import _inprocess
 from bench._inprocess import BARE_URL, Send
 from bench._report import Row, not_available
 from bench._tools import Unavailable
+from simulator.journal import BATCH
 from simulator.testing import mock_router
 
 __all__ = ["PATHS", "Settings", "callgrind_total", "measure"]
@@ -42,13 +43,16 @@ TOOLS = ("valgrind", "callgrind_control")
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    calls: int = 300  # counted, per path
+    # Counted, per path. The journal writes its rows in batches of BATCH (two rows a call): a multiple of BATCH / 2
+    # calls includes exactly that many batch writes whatever the rows already pending, so they are counted in
+    # proportion (300 calls never reached one: ~40k instructions a call went unseen).
+    calls: int = BATCH
     warmup: int = 50  # made before instrumentation is switched on
     timeout: float = 600.0  # seconds a child may take from start to exit
 
     @classmethod
     def quick(cls) -> Settings:
-        return cls(calls=100, warmup=30, timeout=300.0)
+        return cls(calls=BATCH // 2, warmup=30, timeout=300.0)
 
 
 # -- the child ------------------------------------------------------------------------------------------------
@@ -277,7 +281,9 @@ def measure(settings: Settings) -> tuple[list[Row], list[str]]:
         f"Instructions per call counted by valgrind's callgrind (`--instr-atstart=no`): each path in its own "
         f"process, built as the in-process section builds it, {settings.warmup} calls of warm-up, then "
         f"instrumentation switched on (`callgrind_control -i on PID`, that process only) around {settings.calls:,} "
-        "calls and off again; the figure is the total over those calls divided by their number. Counts repeat "
+        "calls and off again (a multiple of half the journal's batch of "
+        f"{BATCH:,} rows, so its batched writes are counted in proportion); the figure is the total over those "
+        "calls divided by their number. Counts repeat "
         "to within about ±0.6 % whatever else the machine runs; they weigh every instruction alike, so they "
         "miss what memory access costs (the CPU-time ratios of the in-process section run higher)."
     ]

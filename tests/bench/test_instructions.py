@@ -11,6 +11,7 @@ import pytest
 from bench import _instructions
 from bench._report import markdown_block, write_report
 from bench._tools import Unavailable
+from simulator.journal import BATCH
 
 STDERR = """==4242== Callgrind, a call-graph generating cache profiler
 ==4242== For interactive control, run 'callgrind_control -h'.
@@ -66,7 +67,13 @@ def test_counted_paths_become_instructions_per_call_ratios_and_targets(monkeypat
     assert transport.target == "≤ 1.3×" and transport.ratio == pytest.approx(1_162 / 793)
     assert core.figure == "338k instr/call" and core.note == "0.43× a bare MockTransport call" and core.met is None
     assert stubbed.figure == "177k instr/call"
-    assert "callgrind" in details[0] and "300 calls" in details[0]
+    assert "callgrind" in details[0] and "1,024 calls" in details[0]
+
+
+def test_the_counted_calls_take_in_whole_journal_batches() -> None:
+    # Two rows a call: a multiple of BATCH / 2 calls crosses the batch size exactly calls / (BATCH / 2) times.
+    for settings in (_instructions.Settings(), _instructions.Settings.quick()):
+        assert settings.calls % (BATCH // 2) == 0
 
 
 def test_without_valgrind_every_row_says_not_available_and_why(monkeypatch: pytest.MonkeyPatch) -> None:
