@@ -259,22 +259,20 @@ class Journal:
         data_json: str | None = None,
     ) -> int:
         """:meth:`append`, checked and recorded alike, returning only the ``seq``: no :class:`Entry` is built
-        (the engine's hot path, two appends per request, never reads it)."""
-        return int(
-            self._record(
-                kind,
-                virtual_time,
-                partner,
-                operation,
-                borrower,
-                loan,
-                serial,
-                sms_out_id,
-                status,
-                correlation,
-                data,
-                data_json,
-            )[0]
+        (the models' events, which never read it)."""
+        return self.record(
+            kind,
+            virtual_time,
+            partner,
+            operation,
+            borrower,
+            loan,
+            serial,
+            sms_out_id,
+            status,
+            correlation,
+            data,
+            data_json,
         )
 
     def record(
