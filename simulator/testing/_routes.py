@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import respx
-from respx.mocks import HTTPCoreMocker, HTTPXMocker
+from respx.mocks import HTTPCoreMocker, HTTPXMocker, Mocker
 from respx.models import SideEffectError
 from respx.transports import TryTransport
 
@@ -52,47 +52,53 @@ class _PartnerRoute(respx.Route):
 _NETWORK_TRANSPORTS = (httpx.HTTPTransport, httpx.AsyncHTTPTransport)
 
 
-class _ClientMocker(HTTPXMocker):
-    """Routes at httpx's level for clients on httpx's own network transport, at httpcore's for the rest (registered
-    with respx under the name ``lendsim``; a router using it is registered with respx's httpcore mocker too)."""
+_MOCKER = "lendsim"  # the name respx knows the mocker below by
 
-    name = "lendsim"
+# respx refuses a second mocker class under a registered name, and this module may be imported again (pytester's
+# in-process runs restore sys.modules after each run): the class registered first goes on serving.
+if _MOCKER not in Mocker.registry:
 
-    @classmethod
-    def mock(cls, spec: Callable[..., Any]) -> Callable[..., Any]:
-        def _transport_for_url(client: httpx.Client | httpx.AsyncClient, url: httpx.URL) -> Any:
-            transport = spec(client, url)
-            if type(transport) not in _NETWORK_TRANSPORTS:  # a subclass may change the request: httpcore's level
-                return transport
-            handler = cls.async_handler if isinstance(client, httpx.AsyncClient) else cls.handler
-            return TryTransport([httpx.MockTransport(handler), transport])  # a pass-through falls to the transport
+    class _ClientMocker(HTTPXMocker):
+        """Routes at httpx's level for clients on httpx's own network transport, at httpcore's for the rest (registered
+        with respx under the name ``lendsim``; a router using it is registered with respx's httpcore mocker too)."""
 
-        return _transport_for_url
+        name = _MOCKER
 
-    @classmethod
-    def register(cls, router: Any) -> None:
-        super().register(router)
-        HTTPCoreMocker.register(router)
+        @classmethod
+        def mock(cls, spec: Callable[..., Any]) -> Callable[..., Any]:
+            def _transport_for_url(client: httpx.Client | httpx.AsyncClient, url: httpx.URL) -> Any:
+                transport = spec(client, url)
+                if type(transport) not in _NETWORK_TRANSPORTS:  # a subclass may change the request: httpcore's level
+                    return transport
+                handler = cls.async_handler if isinstance(client, httpx.AsyncClient) else cls.handler
+                return TryTransport([httpx.MockTransport(handler), transport])  # a pass-through falls to the transport
 
-    @classmethod
-    def unregister(cls, router: Any) -> bool:
-        HTTPCoreMocker.unregister(router)
-        return bool(super().unregister(router))
+            return _transport_for_url
 
-    @classmethod
-    def start(cls) -> None:
-        super().start()
-        HTTPCoreMocker.start()
+        @classmethod
+        def register(cls, router: Any) -> None:
+            super().register(router)
+            HTTPCoreMocker.register(router)
 
-    @classmethod
-    def stop(cls, force: bool = False) -> None:
-        super().stop(force)
-        HTTPCoreMocker.stop(force)  # only once no router of its own is left, as respx stops any mocker
+        @classmethod
+        def unregister(cls, router: Any) -> bool:
+            HTTPCoreMocker.unregister(router)
+            return bool(super().unregister(router))
+
+        @classmethod
+        def start(cls) -> None:
+            super().start()
+            HTTPCoreMocker.start()
+
+        @classmethod
+        def stop(cls, force: bool = False) -> None:
+            super().stop(force)
+            HTTPCoreMocker.stop(force)  # only once no router of its own is left, as respx stops any mocker
 
 
 def mock_router(sim: Engine, *, passthrough_hosts: Iterable[str] = ()) -> respx.MockRouter:
     """A respx router sending each partner's base URL (``base_url(partner)``) to ``sim``; others fail loudly."""
-    router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True, using=_ClientMocker.name)
+    router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True, using=_MOCKER)
     partners = [*sim.contracts, "_sim"]
     hosts = {urlsplit(base_url(partner)).hostname: partner for partner in partners}
     for host, partner in hosts.items():

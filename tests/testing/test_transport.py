@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -106,6 +108,20 @@ def test_a_client_whose_transport_is_already_in_memory_is_left_to_it_inside_the_
         simulated = direct.post("/repayments", json=REPAYMENT).status_code
 
     assert (faked, simulated) == (204, 200)
+
+
+def test_the_routes_still_answer_after_their_module_is_imported_again(
+    sim: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pytester's in-process runs restore sys.modules after each run, so the plugin's modules are imported again.
+    for name in [module for module in sys.modules if module.startswith("simulator.testing")]:
+        monkeypatch.delitem(sys.modules, name)
+    again = importlib.import_module("simulator.testing._routes")
+
+    with again.mock_router(sim):
+        status = httpx.post(f"{base_url('bank')}/repayments", json=REPAYMENT).status_code
+
+    assert status == 200
 
 
 class _SigningTransport(httpx.HTTPTransport):
