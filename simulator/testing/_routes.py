@@ -140,11 +140,11 @@ class _LendsimRouter(respx.MockRouter):
         where, own = "", ""
         if passed:
             where = (
-                " (a respx route of this test passes it through, and in a lendsim test only passthrough_hosts "
-                "reach the network)"
+                " (a pass_through() route of your own respx mock lets it through, but in a lendsim test only "
+                "passthrough_hosts reach the network)"
             )
         elif asked:
-            where, own = " (nor does a route of the test's own respx mock)", "mock it in your own respx mock, "
+            where, own = " (nor does any route of your own respx mocks)", "add a route for it to your respx mock, "
         return UnroutedRequestError(
             f"lendsim: {request.method} {request.url} goes to host {host!r}, which nothing routes{where}; "
             f"nothing reaches the network in these tests. Point the client at a simulated partner "
