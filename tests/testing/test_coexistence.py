@@ -14,7 +14,7 @@ import httpx
 import pytest
 import respx
 from respx.mocks import HTTPCoreMocker, HTTPXMocker, Mocker
-from respx.models import AllMockedAssertionError
+from respx.models import AllMockedAssertionError, PassThrough
 
 from simulator.core import Engine
 from simulator.testing import UnroutedRequestError, base_url, mock_router
@@ -216,23 +216,31 @@ def test_neither_mock_leaves_anything_patched_or_registered_after_both_have_ende
 
 def test_respx_dispatches_as_the_routes_rely_on() -> None:
     # respx 0.23 (pinned in pyproject): a mocker asks its routers in the order of its `routers` list and goes on to
-    # the next only when one has no route for the request (AllMockedAssertionError); any other outcome ends it.
+    # the next only when one has no route for the request (AllMockedAssertionError); any other outcome ends it. A
+    # pass-through is raised as PassThrough carrying its route.
     asked: list[str] = []
     no_route, answers, after = respx.Router(), respx.Router(), respx.Router()
     no_route.route(host="nowhere.example").mock(side_effect=lambda request: asked.append("no-route"))
     answers.get(KYC).mock(side_effect=lambda request: asked.append("answers") or httpx.Response(204))
     after.route().mock(side_effect=lambda request: asked.append("after") or httpx.Response(500))
+    through = respx.Router()
+    passing = through.route().pass_through()
+    saved = list(HTTPCoreMocker.routers)
     HTTPCoreMocker.routers[:] = [no_route, answers, after]
     try:
         response = HTTPCoreMocker.handler(httpx.Request("GET", KYC))
         HTTPCoreMocker.routers[:] = [no_route]
         with pytest.raises(AllMockedAssertionError):
             HTTPCoreMocker.handler(httpx.Request("GET", ELSEWHERE))
+        HTTPCoreMocker.routers[:] = [through, answers]
+        with pytest.raises(PassThrough) as passed:
+            HTTPCoreMocker.handler(httpx.Request("GET", KYC))
     finally:
-        HTTPCoreMocker.routers[:] = []
+        HTTPCoreMocker.routers[:] = saved
 
     assert respx.__version__.startswith("0.23.")
     assert (response.status_code, asked) == (204, ["answers"])
+    assert passed.value.origin is passing
 
 
 def test_the_respx_mock_fixture_and_the_lendsim_fixture_share_a_test_in_either_order(
