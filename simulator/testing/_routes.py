@@ -6,6 +6,18 @@ wrapped, as respx's ``using="httpx"`` does): httpx never writes the request for 
 which was about a third of a routed call. Every other request that reaches httpcore's connection pool (a client
 with a subclass or a wrapper of httpx's transport) is answered at httpcore's level, as respx does by default; a
 transport that stays in memory (``httpx.MockTransport``, an ASGI app, ``lendsim.transport``) is left to itself.
+
+A test's own respx mocks (``respx_mock``, ``with respx.mock``, ``using="httpx"``) route its other dependencies
+beside these routes, entered before or after them. While the routes are active they stand first in respx's own
+mockers (httpcore's and httpx's), and there they settle each request in this order: the simulated partners; the
+routes of the test's own respx routers on that mocker, in respx's order; lendsim's ``passthrough_hosts``; else
+``UnroutedRequestError``. A request none of them answers never reaches the network: a ``pass_through()`` route of
+the test's own fails it too, only ``passthrough_hosts`` open the network.
+
+What this relies on in respx 0.23 (pinned in pyproject; ``tests/testing/test_coexistence.py`` pins the behaviour):
+each mocker class keeps its active routers in the list ``routers`` and asks them in its order, going on to the next
+only when one raises ``AllMockedAssertionError``; a route answering with the request itself is a pass-through,
+raised as ``PassThrough`` carrying the route as ``origin``.
 """
 
 from __future__ import annotations
@@ -17,7 +29,7 @@ from urllib.parse import urlsplit
 import httpx
 import respx
 from respx.mocks import HTTPCoreMocker, HTTPXMocker, Mocker
-from respx.models import SideEffectError
+from respx.models import AllMockedAssertionError, PassThrough, SideEffectError
 from respx.transports import TryTransport
 
 from simulator.core import Engine
@@ -55,12 +67,13 @@ _NETWORK_TRANSPORTS = (httpx.HTTPTransport, httpx.AsyncHTTPTransport)
 _MOCKER = "lendsim"  # the name respx knows the mocker below by
 
 # respx refuses a second mocker class under a registered name, and this module may be imported again (pytester's
-# in-process runs restore sys.modules after each run): the class registered first goes on serving.
+# in-process runs restore sys.modules after each run): the class registered first goes on serving. It holds no
+# logic of the routes' own (that is on the router, of whichever import made it).
 if _MOCKER not in Mocker.registry:
 
     class _ClientMocker(HTTPXMocker):
-        """Routes at httpx's level for clients on httpx's own network transport, at httpcore's for the rest (registered
-        with respx under the name ``lendsim``; a router using it is registered with respx's httpcore mocker too)."""
+        """Routes at httpx's level for clients on httpx's own network transport (registered with respx under the name
+        ``lendsim``); it starts respx's httpcore mocker too, where the router's front (below) answers the rest."""
 
         name = _MOCKER
 
@@ -76,16 +89,6 @@ if _MOCKER not in Mocker.registry:
             return _transport_for_url
 
         @classmethod
-        def register(cls, router: Any) -> None:
-            super().register(router)
-            HTTPCoreMocker.register(router)
-
-        @classmethod
-        def unregister(cls, router: Any) -> bool:
-            HTTPCoreMocker.unregister(router)
-            return bool(super().unregister(router))
-
-        @classmethod
         def start(cls) -> None:
             super().start()
             HTTPCoreMocker.start()
@@ -93,31 +96,135 @@ if _MOCKER not in Mocker.registry:
         @classmethod
         def stop(cls, force: bool = False) -> None:
             super().stop(force)
-            HTTPCoreMocker.stop(force)  # only once no router of its own is left, as respx stops any mocker
+            HTTPCoreMocker.stop(force)  # only once no router is left on it, as respx stops any mocker
+
+
+def _others(mocker: type[Mocker]) -> list[respx.Router]:
+    """The routers of ``mocker`` that are not lendsim's: a test's own respx mocks, in the order respx asks them."""
+    return [router for router in mocker.routers if not isinstance(router, _Front)]
+
+
+class _LendsimRouter(respx.MockRouter):
+    """The simulator's routes on lendsim's mocker (httpx's level), and at the head of respx's own mockers while active.
+
+    Its last route takes what no other route of it matched. With no router of the test's own on respx's httpcore
+    mocker, that is ``UnroutedRequestError`` at once; with one, the request is passed on (httpx's level) to
+    httpcore's, where lendsim's front asks the test's routers before settling it.
+    """
+
+    def __init__(self, sim: Engine, passthrough_hosts: Iterable[str]) -> None:
+        super().__init__(assert_all_called=False, assert_all_mocked=True, using=_MOCKER)
+        self._partners = [*sim.contracts, "_sim"]
+        hosts = {urlsplit(base_url(partner)).hostname: partner for partner in self._partners}
+        for host, partner in hosts.items():
+
+            def handle(request: httpx.Request, partner: str = partner) -> httpx.Response:
+                return to_httpx(request, sim.handle(_core_request(request, request.content, partner)))
+
+            self.add(_PartnerRoute(handle, host=host))
+        for host in passthrough_hosts:
+            self.route(host=host).pass_through()
+        self.unrouted_route = self.route().mock(side_effect=self._unrouted)
+        self._fronts: list[_Front] = []
+
+    def _unrouted(self, request: httpx.Request) -> httpx.Request:
+        if _others(HTTPCoreMocker):
+            return request  # a pass-through: on to httpcore's level, where the test's own routers are asked
+        raise self.unrouted_error(request)
+
+    def unrouted_error(self, request: httpx.Request, *, asked: bool = False, passed: bool = False) -> Exception:
+        """The error for a request nothing routed; ``asked``: the test's own respx routers were asked and none
+        answered; ``passed``: one of them passes it through."""
+        known = ", ".join(f"{p} → {base_url(p)}" for p in self._partners)
+        host = request.url.host
+        where, own = "", ""
+        if passed:
+            where = (
+                " (a pass_through() route of your own respx mock lets it through, but in a lendsim test only "
+                "passthrough_hosts reach the network)"
+            )
+        elif asked:
+            where, own = " (nor does any route of your own respx mocks)", "add a route for it to your respx mock, "
+        return UnroutedRequestError(
+            f"lendsim: {request.method} {request.url} goes to host {host!r}, which nothing routes{where}; "
+            f"nothing reaches the network in these tests. Point the client at a simulated partner "
+            f"(lendsim.base_url('bank') …: {known}), {own}or let this host through with "
+            f"@pytest.mark.lendsim(passthrough_hosts=[{host!r}])."
+        )
+
+    def start(self) -> None:
+        super().start()
+        self._fronts = [_Front(self, HTTPCoreMocker), _Front(self, HTTPXMocker)]
+        for front in self._fronts:
+            front.mocker.routers.insert(0, front)  # first, whether the test's own routers came before or come after
+
+    def stop(self, clear: bool = True, reset: bool = True, quiet: bool = False) -> None:
+        for front in self._fronts:
+            front.mocker.unregister(front)
+        self._fronts = []
+        # respx's httpx mocker stays patched while a front is on it: undone now, before lendsim's own patch of the
+        # same method (patches are undone in the reverse order of their making, or the first one stays in place).
+        HTTPXMocker.stop()
+        super().stop(clear=clear, reset=reset, quiet=quiet)
+
+
+class _Front(respx.Router):
+    """lendsim's routes at the head of one of respx's own mockers: it settles every request that mocker handles, so
+    respx goes on to no other router after it. The simulated partners first; then the mocker's other routers in
+    respx's order (the next one only when one has no route for it); then lendsim's verdict — a pass-through for
+    ``passthrough_hosts``, else ``UnroutedRequestError`` (a pass-through of the test's own routers included). On
+    httpx's level a request is passed on to httpcore's instead when a router of the test's own waits there."""
+
+    def __init__(self, router: _LendsimRouter, mocker: type[Mocker]) -> None:
+        super().__init__(assert_all_called=False)
+        self.router = router
+        self.mocker = mocker
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return self.router.handler(request)
+        except (PassThrough, UnroutedRequestError) as error:
+            verdict: Exception = error
+        others = _others(self.mocker)
+        passed = False
+        for other in others:
+            try:
+                return other.handler(request)
+            except AllMockedAssertionError:
+                continue
+            except PassThrough:
+                passed = True
+                break
+        raise self._settled(verdict, request, bool(others), passed)
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self.router.async_handler(request)
+        except (PassThrough, UnroutedRequestError) as error:
+            verdict: Exception = error
+        others = _others(self.mocker)
+        passed = False
+        for other in others:
+            try:
+                return await other.async_handler(request)
+            except AllMockedAssertionError:
+                continue
+            except PassThrough:
+                passed = True
+                break
+        raise self._settled(verdict, request, bool(others), passed)
+
+    def _settled(self, verdict: Exception, request: httpx.Request, asked: bool, passed: bool) -> Exception:
+        """lendsim's verdict on a request the routers of this mocker did not answer."""
+        if isinstance(verdict, PassThrough):
+            if verdict.origin is not self.router.unrouted_route:
+                return verdict  # one of lendsim's passthrough_hosts
+            if self.mocker is not HTTPCoreMocker and not passed:
+                return verdict  # on to httpcore's level, where the test's routers there are asked (the last level)
+        return self.router.unrouted_error(request, asked=asked, passed=passed)
 
 
 def mock_router(sim: Engine, *, passthrough_hosts: Iterable[str] = ()) -> respx.MockRouter:
-    """A respx router sending each partner's base URL (``base_url(partner)``) to ``sim``; others fail loudly."""
-    router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True, using=_MOCKER)
-    partners = [*sim.contracts, "_sim"]
-    hosts = {urlsplit(base_url(partner)).hostname: partner for partner in partners}
-    for host, partner in hosts.items():
-
-        def handle(request: httpx.Request, partner: str = partner) -> httpx.Response:
-            return to_httpx(request, sim.handle(_core_request(request, request.content, partner)))
-
-        router.add(_PartnerRoute(handle, host=host))
-    for host in passthrough_hosts:
-        router.route(host=host).pass_through()
-
-    def unrouted(request: httpx.Request) -> httpx.Response:
-        known = ", ".join(f"{p} → {base_url(p)}" for p in partners)
-        raise UnroutedRequestError(
-            f"lendsim: {request.method} {request.url} goes to host {request.url.host!r}, which nothing routes; "
-            f"nothing reaches the network in these tests. Point the client at a simulated partner "
-            f"(lendsim.base_url('bank') …: {known}), or let this host through with "
-            f"@pytest.mark.lendsim(passthrough_hosts=[{request.url.host!r}])."
-        )
-
-    router.route().mock(side_effect=unrouted)
-    return router
+    """A respx router sending each partner's base URL (``base_url(partner)``) to ``sim``; others fail loudly (a test's
+    own respx mocks, active before or after it, answer the requests their routes match)."""
+    return _LendsimRouter(sim, passthrough_hosts)
