@@ -4,10 +4,8 @@ respx's default httpcore-level mocker and with ``using="httpx"``, for sync, asyn
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpcore
 import httpx
@@ -309,24 +307,3 @@ def test_their_route_never_called(lendsim, respx_mock):
     result.assert_outcomes(passed=7, errors=1)
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_their_route_never_called*"])
     result.stdout.fnmatch_lines(["*RESPX: some routes were not called!*"])
-
-
-class _Hello(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("content-length", "5")
-        self.end_headers()
-        self.wfile.write(b"hello")
-
-    def log_message(self, format: str, *args: object) -> None:  # quiet
-        pass
-
-
-@pytest.fixture
-def local_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()

@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -148,27 +145,6 @@ def test_a_client_whose_network_transport_is_its_own_reaches_the_simulator_as_it
     assert (signed.status_code, wrapped.status_code) == (200, 200)
     request = sim.journal.last(kind="request", partner="bank")
     assert request is not None and request.data["headers"]["x-request-id"] == "signed-1"
-
-
-class _Hello(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("content-length", "5")
-        self.end_headers()
-        self.wfile.write(b"hello")
-
-    def log_message(self, format: str, *args: object) -> None:  # quiet
-        pass
-
-
-@pytest.fixture
-def local_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_a_passthrough_host_reaches_the_network_sync_and_async(sim: Engine, local_server: str) -> None:
