@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -233,38 +234,8 @@ class Engine:
         delivers it but reports a timeout (so the sender retries). ``on_result`` hears the last attempt.
         ``accept`` says what counts as acknowledged (default: any 2xx), e.g. a receipt answered ``{"code": 0}``.
         """
-        partner, _, hook = point.partition(".")
-        ids = {"borrower": borrower, "loan": loan, "serial": serial, "sms_out_id": sms_out_id}
-        delays = list(retry)
-
-        about = (point, serial or loan or sms_out_id)
-
-        def attempt(number: int, postponed: bool = False) -> None:
-            faults = self.faults.active(point, self.clock.now()) if len(self.faults) else []
-            delay = max((f.delay for f in faults if f.action == "latency" and f.delay), default=None)
-            if delay is not None and not postponed:  # a delayed delivery: the same attempt, later
-                self.clock.schedule_in(delay, lambda: attempt(number, True), name=f"deliver {point}", borrower=borrower)
-                return
-            within = next((f.delay for f in faults if f.action == "reorder" and f.delay), None)
-            # Held back until the next one about the same thing is sent (which itself goes out: a swap).
-            if within is not None and not postponed and about not in self._held:
-                self._hold(about, lambda: attempt(number, True), within, point, borrower)
-                return
-
-            def finished(result: DeliveryResult) -> None:
-                acknowledged = accept(result) if accept is not None else result.ok
-                if not acknowledged and number < len(delays):
-                    self.clock.schedule_in(
-                        delays[number], lambda: attempt(number + 1), name=f"retry {point}", borrower=borrower
-                    )
-                elif on_result is not None:
-                    on_result(result)
-
-            self._attempt(point, partner, hook, body, faults, number, ids, finished)
-            for release in self._held.pop(about, ()):  # what a reorder fault held back now arrives after this
-                release()
-
-        self.clock.schedule_in(after, lambda: attempt(0), name=f"deliver {point}", borrower=borrower)
+        delivery = _Delivery(self, point, body, borrower, loan, serial, sms_out_id, retry, on_result, accept)
+        self.clock.schedule_in(after, partial(delivery.attempt, 0), name=f"deliver {point}", borrower=borrower)
 
     def _hold(
         self,
@@ -840,3 +811,82 @@ def _request_head(request: Request) -> dict[str, Any]:
     if headers:
         data["headers"] = headers
     return data
+
+
+class _Delivery:
+    """One webhook delivery and its retries (:meth:`Engine.deliver`).
+
+    A plain object whose scheduled steps are bound methods, not closures calling themselves: those would be
+    reference cycles, which outlive their delivery wherever the cycle collector does not reach them (``lendsim
+    serve`` freezes what survives a middle-generation collection, and a delivery waiting for its retries does).
+    """
+
+    __slots__ = (
+        "about",
+        "accept",
+        "body",
+        "borrower",
+        "delays",
+        "engine",
+        "hook",
+        "ids",
+        "on_result",
+        "partner",
+        "point",
+    )
+
+    def __init__(
+        self,
+        engine: Engine,
+        point: str,
+        body: Any,
+        borrower: str | None,
+        loan: str | None,
+        serial: str | None,
+        sms_out_id: str | None,
+        retry: Sequence[timedelta],
+        on_result: Callable[[DeliveryResult], None] | None,
+        accept: Callable[[DeliveryResult], bool] | None,
+    ) -> None:
+        self.engine = engine
+        self.point = point
+        self.partner, _, self.hook = point.partition(".")
+        self.body = body
+        self.ids = {"borrower": borrower, "loan": loan, "serial": serial, "sms_out_id": sms_out_id}
+        self.delays = list(retry)
+        self.about = (point, serial or loan or sms_out_id)
+        self.borrower = borrower
+        self.on_result = on_result
+        self.accept = accept
+
+    def attempt(self, number: int, postponed: bool = False) -> None:
+        engine, point = self.engine, self.point
+        faults = engine.faults.active(point, engine.clock.now()) if len(engine.faults) else []
+        delay = max((f.delay for f in faults if f.action == "latency" and f.delay), default=None)
+        if delay is not None and not postponed:  # a delayed delivery: the same attempt, later
+            engine.clock.schedule_in(
+                delay, partial(self.attempt, number, True), name=f"deliver {point}", borrower=self.borrower
+            )
+            return
+        within = next((f.delay for f in faults if f.action == "reorder" and f.delay), None)
+        # Held back until the next one about the same thing is sent (which itself goes out: a swap).
+        if within is not None and not postponed and self.about not in engine._held:
+            engine._hold(self.about, partial(self.attempt, number, True), within, point, self.borrower)
+            return
+        engine._attempt(
+            point, self.partner, self.hook, self.body, faults, number, self.ids, partial(self.finished, number)
+        )
+        for release in engine._held.pop(self.about, ()):  # what a reorder fault held back now arrives after this
+            release()
+
+    def finished(self, number: int, result: DeliveryResult) -> None:
+        acknowledged = self.accept(result) if self.accept is not None else result.ok
+        if not acknowledged and number < len(self.delays):
+            self.engine.clock.schedule_in(
+                self.delays[number],
+                partial(self.attempt, number + 1),
+                name=f"retry {self.point}",
+                borrower=self.borrower,
+            )
+        elif self.on_result is not None:
+            self.on_result(result)
