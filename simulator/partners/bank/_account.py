@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from simulator.clock import ScheduledEvent
 from simulator.partners._money import ZERO, money_str
 from simulator.partners.bank._common import bounded_id, iso
 from simulator.partners.bank._ledger import InstallmentState, Ledger, LedgerView, Plan
@@ -33,6 +32,7 @@ __all__ = [
     "Terms",
     "acct_code_for",
     "installment_json",
+    "shared",
 ]
 
 PROCESSING = "PROCESSING"
@@ -54,13 +54,16 @@ class Terms(NamedTuple):
 class Repayment:
     """A repayment forwarded with ``repayOuterNo``: the body it was first sent with and its result.
 
-    The body is kept as compact JSON (a quarter of the memory of the decoded dict: the bank keeps every
-    repayment to answer retries), with the fields the bank reads again beside it.
+    The bank keeps every repayment (to answer retries), so it keeps little: the body as compact JSON with its
+    ``repayOuterNo`` and ``loanOuterNo`` left out (null in their place; :attr:`body` puts them back), which
+    makes the text of two repayments of the same amount, lines and collection time the same text, kept once
+    (:func:`shared`), and the fields the bank reads again beside it, shared alike. What checking and posting
+    need (``work``) is dropped once it is posted or failed.
     """
 
     key: str
     loan_no: str
-    request: str  # the body as first sent, without reqNo (tracing only), as JSON: a retry must match it
+    request: str  # the body as first sent, without reqNo (tracing only), key and loan null, as JSON
     accepted_at: datetime
     repay_amount: str
     repay_type: str
@@ -70,26 +73,28 @@ class Repayment:
     code: str = "0001"
     message: str = "accepted; the bank posts it shortly"
     posted_at: datetime | None = None
-    event: ScheduledEvent | None = None  # the posting, until it runs
     terms: Terms | None = None  # parsed when checked, until posted
     planned: tuple[int, Plan] | None = None  # (ledger version, plan) from the check, until posted
 
     @classmethod
     def received(cls, key: str, loan_no: str, body: Mapping[str, Any], at: datetime) -> Repayment:
+        """``body``: as sent, without reqNo; its ``repayOuterNo`` is ``key``, its ``loanOuterNo`` ``loan_no``."""
         return cls(
             key,
             loan_no,
-            compact_json(body),
+            shared(compact_json({**body, "repayOuterNo": None, "loanOuterNo": None})),
             at,
-            body["repayAmount"],
-            body["repayType"],
-            body["repayMode"],
-            body["actualRepayDate"],
+            shared(body["repayAmount"]),
+            shared(body["repayType"]),
+            shared(body["repayMode"]),
+            shared(body["actualRepayDate"]),
         )
 
     @property
     def body(self) -> dict[str, Any]:
         decoded: dict[str, Any] = json.loads(self.request)
+        decoded["repayOuterNo"] = self.key  # in its place: a retry's differences are named in the body's order
+        decoded["loanOuterNo"] = self.loan_no
         return decoded
 
     def to_json(self) -> dict[str, Any]:
@@ -264,6 +269,28 @@ def compact_json(value: Mapping[str, Any]) -> str:
         return orjson.dumps(value).decode()
     except TypeError:  # what orjson does not write (integers past 64 bits, lone surrogates): ASCII json
         return json.dumps(value, separators=(",", ":"))
+
+
+# Texts the bank keeps many of, once each: a repayment's amount, type, mode, collection time, and its body
+# without its keys, repeat from one repayment to the next. Bounded; a full table starts over (what was kept
+# stays shared), and a long text is not kept (it is seldom sent twice alike).
+_SHARED: dict[str, str] = {}
+_SHARED_MAX = 4096
+_SHARED_LONGEST = 1024
+
+
+def shared(text: str) -> str:
+    """``text``, or an equal string kept before (the one to keep instead)."""
+    if type(text) is not str:  # a subclass could compare or hash differently: as it is
+        return text
+    known = _SHARED.get(text)
+    if known is not None:
+        return known
+    if len(text) <= _SHARED_LONGEST:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        _SHARED[text] = text
+    return text
 
 
 def acct_code_for(loan_no: str) -> str:

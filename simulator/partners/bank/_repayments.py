@@ -90,7 +90,7 @@ class Repayments:
         elif self.config.processing_delay:
             if self.config.notify_processing:
                 notify_result(self.engine, self.config, account, repayment)
-            repayment.event = self.engine.clock.schedule_in(
+            self.engine.clock.schedule_in(
                 self.config.processing_delay,
                 partial(self.post, account, repayment),  # not a lambda: no closure cells for apply to keep
                 name=f"bank post {key}",
@@ -199,7 +199,6 @@ class Repayments:
         """Post an accepted repayment (the clock event after the processing delay)."""
         if repayment.status != PROCESSING:
             return
-        repayment.event = None
         planned, repayment.planned = repayment.planned, None
         if planned is not None and planned[0] == account.ledger.version:
             plan: Plan | Refusal = planned[1]
@@ -299,8 +298,9 @@ def _terms(body: dict[str, Any]) -> Terms:
     """What a repayment asks, read from its body once: checking and posting it both use this.
 
     Every amount here has two places (``money``) and none is -0.00 once added to ``ZERO``, so adding a zero
-    part, or an installment's first amount to ``ZERO``, would give the same Decimal back: those sums are left
-    out (the usual line is one amount and 0.00s)."""
+    part, or an installment's first amount to ``ZERO``, would give an equal Decimal of the same form back:
+    those sums are left out (the usual line is one amount and 0.00s), and the line keeps ``money``'s own
+    Decimal for its amount (shared by every repayment of that amount, and kept by the posting)."""
     lines: dict[int, Decimal] = {}
     summed = ZERO
     for line in body["repayList"]:
@@ -309,8 +309,8 @@ def _terms(body: dict[str, Any]) -> Terms:
             if name in line:
                 part = money(line[name])
                 if part:
-                    amount += part
+                    amount = part if amount is ZERO else amount + part
         no = line["installmentNo"]
         lines[no] = lines[no] + amount if no in lines else amount
-        summed += amount
+        summed = amount if summed is ZERO else summed + amount
     return Terms(money(body["repayAmount"]), lines, summed, parse_instant(body["actualRepayDate"]))
