@@ -1,9 +1,10 @@
 """One loan at the bank and everything the bank keeps about it — all state of the bank model lives here.
 
-A :class:`LoanAccount` belongs to one borrower: its ledger, the repayments forwarded for it (by their
-idempotency key), the overdue notices sent, what was furnished to the bureau and the corrections asked for.
-Nothing is shared between borrowers except the indexes in :class:`BankState` that route a key with no
-loan in it (``repayOuterNo``, ``correctionNo``, the bureau's ``AcctCode``, an SMS ``OutId``) to its loan.
+A :class:`LoanAccount` belongs to one borrower: its ledger, the overdue notices sent, what was furnished to
+the bureau and the corrections asked for. Nothing is shared between borrowers except the indexes in
+:class:`BankState` that route a key with no loan in it (``correctionNo``, the bureau's ``AcctCode``, an SMS
+``OutId``) to its loan, and the repayments: kept by their idempotency key (``repayOuterNo``) alone, each
+naming its loan, since one index is half the memory of two and the bank keeps every repayment.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import orjson
 
 from simulator.partners._money import ZERO, money_str
 from simulator.partners.bank._common import bounded_id, iso
-from simulator.partners.bank._ledger import InstallmentState, Ledger, LedgerView, Plan
+from simulator.partners.bank._ledger import InstallmentState, Ledger, LedgerView, Plan, Posting
 
 __all__ = [
     "BankState",
@@ -48,6 +49,9 @@ class Terms(NamedTuple):
     lines: dict[int, Decimal]  # installment -> the sum of its lines
     summed: Decimal  # of every line
     claimed: datetime | None  # actualRepayDate; None if it is no usable instant
+    repay_type: str  # what the posting keeps of the body, as sent
+    repay_mode: str
+    actual_repay_date: str
 
 
 @dataclass(slots=True)
@@ -57,8 +61,9 @@ class Repayment:
     The bank keeps every repayment (to answer retries), so it keeps little: the body as compact JSON with its
     ``repayOuterNo`` and ``loanOuterNo`` left out (null in their place; :attr:`body` puts them back), which
     makes the text of two repayments of the same amount, lines and collection time the same text, kept once
-    (:func:`shared`), and the fields the bank reads again beside it, shared alike. What checking and posting
-    need (``work``) is dropped once it is posted or failed.
+    (:func:`shared`), and the fields its answers read beside it, shared alike. What checking and posting
+    need (``terms``, ``planned``) is dropped once it is posted or failed; after that, its type, mode and
+    collection time are the posting's.
     """
 
     key: str
@@ -66,9 +71,6 @@ class Repayment:
     request: str  # the body as first sent, without reqNo (tracing only), key and loan null, as JSON
     accepted_at: datetime
     repay_amount: str
-    repay_type: str
-    repay_mode: str
-    actual_repay_date: str
     status: str = PROCESSING
     code: str = "0001"
     message: str = "accepted; the bank posts it shortly"
@@ -85,9 +87,6 @@ class Repayment:
             shared(compact_json({**body, "repayOuterNo": None, "loanOuterNo": None})),
             at,
             shared(body["repayAmount"]),
-            shared(body["repayType"]),
-            shared(body["repayMode"]),
-            shared(body["actualRepayDate"]),
         )
 
     @property
@@ -187,7 +186,6 @@ class LoanAccount:
     ledger: Ledger
     deadlines: tuple[datetime, ...]  # per installment: the end of its grace period
     acct_code: str
-    repayments: dict[str, Repayment] = field(default_factory=dict)
     notices: dict[int, Notice] = field(default_factory=dict)
     excused: set[int] = field(default_factory=set)  # found paid on time by a correction
     corrections: dict[str, Correction] = field(default_factory=dict)
@@ -303,11 +301,12 @@ class BankState:
     """The bank's loans, by loanOuterNo, and the indexes that route loan-less keys to them."""
 
     accounts: dict[str, LoanAccount] = field(default_factory=dict)
-    repayments: dict[str, str] = field(default_factory=dict)  # repayOuterNo -> loanOuterNo
+    repayments: dict[str, Repayment] = field(default_factory=dict)  # repayOuterNo -> its repayment (for good)
     corrections: dict[str, str] = field(default_factory=dict)  # correctionNo -> loanOuterNo
     acct_codes: dict[str, str] = field(default_factory=dict)  # bureau AcctCode -> loanOuterNo
     out_ids: dict[str, str] = field(default_factory=dict)  # SMS OutId -> loanOuterNo
-    by_day: dict[date, list[tuple[str, int]]] = field(default_factory=dict)  # books of a day: (loan, posting #)
+    # The books of a day: its postings in posting order and, beside them, their loans.
+    by_day: dict[date, tuple[list[str], list[Posting]]] = field(default_factory=dict)
 
     def clear(self) -> None:
         self.accounts.clear()

@@ -22,7 +22,7 @@ from typing import Any
 from simulator.clock import Calendar
 from simulator.core import Call, Engine, Reply, problem
 from simulator.partners._money import ZERO, money, money_str
-from simulator.partners.bank._account import PROCESSING, BankState, LoanAccount, Repayment, Terms
+from simulator.partners.bank._account import PROCESSING, BankState, LoanAccount, Repayment, Terms, shared
 from simulator.partners.bank._common import differences, key_conflict, parse_instant
 from simulator.partners.bank._config import BankConfig
 from simulator.partners.bank._ledger import LedgerView, Plan, Posting, Refusal, plan_repayment, plan_settlement
@@ -49,6 +49,17 @@ class Repayments:
         self.config = config
         self.state = state
         self.order = config.order  # the config is frozen: its allocation order, made once
+        self._day: date | None = None  # the accounting date of the last posting
+
+    def _accounting_date(self, at: datetime) -> date:
+        """:func:`accounting_date` of a posting at ``at``, the same object as the last posting's when equal: every
+        posting keeps its date, and a day has thousands of them."""
+        day = accounting_date(self.engine.clock.calendar, self.config.cutoff, at)
+        last = self._day
+        if last is not None and day == last:
+            return last
+        self._day = day
+        return day
 
     # -- behaviours ---------------------------------------------------------------------------------
 
@@ -57,10 +68,9 @@ class Repayments:
         key = body["repayOuterNo"]
         request = dict(body)  # what a retry must match: the body without reqNo, which only traces the call
         request.pop("reqNo", None)
-        known = self.state.repayments.get(key)
-        if known is not None:
-            account = self.state.accounts[known]
-            first = account.repayments[key]
+        first = self.state.repayments.get(key)
+        if first is not None:
+            account = self.state.accounts[first.loan_no]
             errors = differences(first.body, request)
             if errors:
                 return key_conflict(
@@ -82,8 +92,7 @@ class Repayments:
             )
         account = account_or_none
         repayment = Repayment.received(key, account.loan_no, request, call.now)
-        account.repayments[key] = repayment
-        self.state.repayments[key] = account.loan_no
+        self.state.repayments[key] = repayment
         refusal = self._check(account, repayment, _terms(request))
         if refusal is not None:
             self._fail(account, repayment, refusal, "repayRejected", notify=False)
@@ -102,14 +111,13 @@ class Repayments:
 
     def query(self, call: Call) -> Reply:
         key = call.params["repayOuterNo"]
-        loan_no = self.state.repayments.get(key)
-        if loan_no is None:
+        repayment = self.state.repayments.get(key)
+        if repayment is None:
             return not_found(
                 f"The bank never received a repayment {key}; it is safe to send it (again) with this repayOuterNo.",
                 "repayResultQuery",
             )
-        account = self.state.accounts[loan_no]
-        return self._reply(account, account.repayments[key])
+        return self._reply(self.state.accounts[repayment.loan_no], repayment)
 
     def _reply(self, account: LoanAccount, repayment: Repayment) -> Reply:
         return Reply(200, repayment.to_json(), borrower=account.borrower, loan=account.loan_no, serial=repayment.key)
@@ -139,7 +147,7 @@ class Repayments:
         if terms.amount == ZERO:
             return Refusal("E9999", "repayAmount is 0.00; there is nothing to post")
         if terms.claimed is None:
-            return Refusal("E9999", f"actualRepayDate {repayment.actual_repay_date!r} is not a usable date-time")
+            return Refusal("E9999", f"actualRepayDate {terms.actual_repay_date!r} is not a usable date-time")
         # Planned on the loan as of now: the view just checked when the call's time is the clock's (as it is
         # whenever the engine runs the call), so not asked for again.
         checked = view if repayment.accepted_at is self.engine.clock.now() else None
@@ -158,7 +166,7 @@ class Repayments:
             view = account.view(self.engine.clock.now())
             if view.settled:
                 return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
-        if repayment.repay_type == "EARLY_SETTLE":
+        if terms.repay_type == "EARLY_SETTLE":
             collected = _collected(terms.claimed, repayment.accepted_at)
             day = self.engine.clock.calendar.local_date(collected)
             plan = plan_settlement(
@@ -209,21 +217,24 @@ class Repayments:
             return
         now = self.engine.clock.now()
         before = account.view(now)
+        terms = repayment.terms or _terms(repayment.body)
         posting = Posting(
             repayment.key,
             now,
-            self.collected_at(repayment),
-            accounting_date(self.engine.clock.calendar, self.config.cutoff, now),
-            repayment.repay_type,
-            repayment.repay_mode,
-            repayment.actual_repay_date,
+            _collected(terms.claimed, repayment.accepted_at),
+            self._accounting_date(now),
+            terms.repay_type,
+            terms.repay_mode,
+            terms.actual_repay_date,
             plan.lines,
         )
         repayment.terms = None  # the posting has what it said
         account.ledger.apply(plan, posting)
-        self.state.by_day.setdefault(posting.accounting_date, []).append(
-            (account.loan_no, len(account.ledger.postings) - 1)
-        )
+        books = self.state.by_day.get(posting.accounting_date)
+        if books is None:
+            books = self.state.by_day[posting.accounting_date] = ([], [])
+        books[0].append(account.loan_no)
+        books[1].append(posting)
         repayment.status, repayment.code, repayment.message, repayment.posted_at = "SUCCESS", "0000", "posted", now
         self._journal_posting(account, posting, plan, before)
         notify_result(self.engine, self.config, account, repayment)
@@ -313,4 +324,13 @@ def _terms(body: dict[str, Any]) -> Terms:
         no = line["installmentNo"]
         lines[no] = lines[no] + amount if no in lines else amount
         summed = amount if summed is ZERO else summed + amount
-    return Terms(money(body["repayAmount"]), lines, summed, parse_instant(body["actualRepayDate"]))
+    claimed = body["actualRepayDate"]
+    return Terms(
+        money(body["repayAmount"]),
+        lines,
+        summed,
+        parse_instant(claimed),
+        shared(body["repayType"]),
+        shared(body["repayMode"]),
+        shared(claimed),
+    )
