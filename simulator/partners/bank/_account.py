@@ -62,8 +62,8 @@ class Repayment:
     ``repayOuterNo`` and ``loanOuterNo`` left out (null in their place; :attr:`body` puts them back), which
     makes the text of two repayments of the same amount, lines and collection time the same text, kept once
     (:func:`shared`), and the fields its answers read beside it, shared alike. What checking and posting
-    need (``terms``, ``planned``) is dropped once it is posted or failed; after that, its type, mode and
-    collection time are the posting's.
+    need (``planned``) is dropped once it is posted or failed; after that, its type, mode and collection time
+    are the posting's.
     """
 
     key: str
@@ -75,8 +75,7 @@ class Repayment:
     code: str = "0001"
     message: str = "accepted; the bank posts it shortly"
     posted_at: datetime | None = None
-    terms: Terms | None = None  # parsed when checked, until posted
-    planned: tuple[int, Plan] | None = None  # (ledger version, plan) from the check, until posted
+    planned: tuple[int, Plan, Terms] | None = None  # (ledger version, plan, terms) from the check, until posted
 
     @classmethod
     def received(cls, key: str, loan_no: str, body: Mapping[str, Any], at: datetime) -> Repayment:

@@ -40,6 +40,7 @@ __all__ = [
     "allocate",
     "plan_repayment",
     "plan_settlement",
+    "shared_lines",
 ]
 
 _INDEX: Final = {"principal": 0, "interest": 1, "fee": 2, "penalty": 3}  # the order of Parts' fields
@@ -146,6 +147,27 @@ class Line(NamedTuple):
 
     installment: int
     parts: Parts
+
+
+# Postings repeat their lines (a product's installment paid the same way by many borrowers; every bench
+# repayment alike), and a posting keeps its lines for good: equal lines are kept once. Equal is the same here:
+# every amount has two places and no zero is -0.00 (``allocate``, ``owed_after``), so equal Decimals have
+# equal digits, exponent and sign. Bounded; a full table starts over.
+_LINES: dict[tuple[Line, ...], tuple[Line, ...]] = {}
+_LINES_MAX: Final = 4096
+_LINES_LONGEST: Final = 4  # more lines are seldom posted twice alike
+
+
+def shared_lines(lines: tuple[Line, ...]) -> tuple[Line, ...]:
+    """``lines``, or equal lines kept before (the ones to keep instead)."""
+    known = _LINES.get(lines)
+    if known is not None:
+        return known
+    if len(lines) <= _LINES_LONGEST:
+        if len(_LINES) >= _LINES_MAX:
+            _LINES.clear()
+        _LINES[lines] = lines
+    return lines
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,15 @@ from simulator.partners._money import ZERO, money, money_str
 from simulator.partners.bank._account import PROCESSING, BankState, LoanAccount, Repayment, Terms, shared
 from simulator.partners.bank._common import differences, key_conflict, parse_instant
 from simulator.partners.bank._config import BankConfig
-from simulator.partners.bank._ledger import LedgerView, Plan, Posting, Refusal, plan_repayment, plan_settlement
+from simulator.partners.bank._ledger import (
+    LedgerView,
+    Plan,
+    Posting,
+    Refusal,
+    plan_repayment,
+    plan_settlement,
+    shared_lines,
+)
 from simulator.partners.bank._notify import notify_result
 
 __all__ = ["Repayments", "accounting_date", "not_found"]
@@ -125,7 +133,6 @@ class Repayments:
     # -- checking and posting -----------------------------------------------------------------------
 
     def _check(self, account: LoanAccount, repayment: Repayment, terms: Terms) -> Refusal | None:
-        repayment.terms = terms
         view = account.view(repayment.accepted_at)
         if view.settled:
             return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
@@ -151,16 +158,18 @@ class Repayments:
         # Planned on the loan as of now: the view just checked when the call's time is the clock's (as it is
         # whenever the engine runs the call), so not asked for again.
         checked = view if repayment.accepted_at is self.engine.clock.now() else None
-        plan = self._plan(account, repayment, checked)
+        plan = self._plan(account, repayment, terms, checked)
         if isinstance(plan, Refusal):
             return plan
-        # Posting reuses this plan unless the loan's books moved in between (the plan depends on nothing else).
-        repayment.planned = (account.ledger.version, plan)
+        # Posting reuses this plan unless the loan's books moved in between (the plan depends on nothing else),
+        # and the terms: what the posting keeps of the body.
+        repayment.planned = (account.ledger.version, plan, terms)
         return None
 
-    def _plan(self, account: LoanAccount, repayment: Repayment, checked: LedgerView | None = None) -> Plan | Refusal:
+    def _plan(
+        self, account: LoanAccount, repayment: Repayment, terms: Terms, checked: LedgerView | None = None
+    ) -> Plan | Refusal:
         """Plan the repayment on the loan as of now; ``checked``: that view, already found not settled."""
-        terms = repayment.terms or _terms(repayment.body)
         view = checked
         if view is None:
             view = account.view(self.engine.clock.now())
@@ -201,23 +210,25 @@ class Repayments:
 
     def collected_at(self, repayment: Repayment) -> datetime:
         """When the platform collected it: ``actualRepayDate``, but never after the bank received it."""
-        return _collected((repayment.terms or _terms(repayment.body)).claimed, repayment.accepted_at)
+        planned = repayment.planned
+        terms = planned[2] if planned is not None else _terms(repayment.body)
+        return _collected(terms.claimed, repayment.accepted_at)
 
     def post(self, account: LoanAccount, repayment: Repayment) -> None:
         """Post an accepted repayment (the clock event after the processing delay)."""
         if repayment.status != PROCESSING:
             return
         planned, repayment.planned = repayment.planned, None
+        terms = planned[2] if planned is not None else _terms(repayment.body)
         if planned is not None and planned[0] == account.ledger.version:
             plan: Plan | Refusal = planned[1]
         else:
-            plan = self._plan(account, repayment)
+            plan = self._plan(account, repayment, terms)
         if isinstance(plan, Refusal):
             self._fail(account, repayment, plan, "repayFailed", notify=True)
             return
         now = self.engine.clock.now()
         before = account.view(now)
-        terms = repayment.terms or _terms(repayment.body)
         posting = Posting(
             repayment.key,
             now,
@@ -226,9 +237,8 @@ class Repayments:
             terms.repay_type,
             terms.repay_mode,
             terms.actual_repay_date,
-            plan.lines,
+            shared_lines(plan.lines),
         )
-        repayment.terms = None  # the posting has what it said
         account.ledger.apply(plan, posting)
         books = self.state.by_day.get(posting.accounting_date)
         if books is None:
@@ -282,7 +292,7 @@ class Repayments:
 
     def _fail(self, account: LoanAccount, repayment: Repayment, refusal: Refusal, event: str, *, notify: bool) -> None:
         repayment.status, repayment.code, repayment.message = "FAIL", refusal.code, refusal.message
-        repayment.terms = repayment.planned = None
+        repayment.planned = None
         self.engine.event(
             "bank",
             event,
