@@ -1,21 +1,29 @@
 """What the simulator holds per ``repayApply`` of the http bench's load, in process (tracemalloc).
 
-``python -m bench._memory_probe [--requests N] [--loans L] [--rate R] [--top K]``
+``python -m bench._memory_probe [--requests N] [--loans L] [--rate R] [--top K] [--frames F] [--serve-gc]
+[--no-trace]``
 
 Builds the world ``lendsim serve`` builds (journal in an SQLite file), registers ``--loans`` loans as
 ``bench/_http.py`` does, then sends ``--requests`` repayApply bodies like ``bench/repay.lua``'s (a fresh
 ``repayOuterNo`` each) through ``SimulatorTransport`` (``lendsim.transport('bank')``), each 1/``--rate``
 virtual seconds after the one before: ``lendsim serve --speed 60`` answering ``--rate`` × 60 requests a second
-(the http bench's ~3,100 a second are ~52 a virtual second).
-Then it takes snapshots in two states and prints what each holds per request, by the line that allocated it:
+(the http bench's ~3,100 a second are ~52 a virtual second). No platform is registered, as in the bench.
+Then it takes snapshots in two states and prints what each holds per request, by the line that allocated it
+(``--frames`` > 1: by traceback, outermost frame first):
 
 - *posted*: three virtual seconds after the last request, so every repayment is posted and its callback was
-  attempted once (no platform: journaled as undeliverable); the callbacks' retries are still pending, as in the
-  60 s serve run;
+  attempted once (journaled as undeliverable); the callbacks' retries (1, 5 and 30 virtual minutes later) are
+  still pending, as in the first 36 s of the serve run at 60×;
 - *final*: an hour later, every retry over: what the world keeps for good.
 
-Not a benchmark: memory only. ``tracemalloc`` counts Python's allocations (not SQLite's page cache, nor
-what the allocator keeps after frees); the RSS of the process is printed beside it for comparison.
+``--serve-gc`` tunes the cycle collector as ``lendsim serve`` does (``tune_gc_for_a_growing_world``: what
+survives a middle-generation collection is frozen): a cycle frozen while alive is never collected once it
+dies, which is what happens to each callback's delivery closures (``Engine.deliver``'s ``attempt`` refers to
+itself) — the *final* state shows them.
+
+Not a benchmark: memory only. ``tracemalloc`` counts Python's allocations, not SQLite's page cache (up to
+32 MiB) nor what the allocator keeps after frees, and adds its own overhead per block: the RSS growth printed
+beside it is only meaningful with ``--no-trace``.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from pathlib import Path
 
 import httpx
 
+from simulator.http._serve import tune_gc_for_a_growing_world
 from simulator.population import Population
 from simulator.testing import SimulatorTransport
 from simulator.world import Simulator
@@ -112,6 +121,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--frames", type=int, default=1, help="frames per traceback (>1: group by traceback)")
     parser.add_argument("--no-trace", action="store_true", help="RSS only, without tracemalloc's own overhead")
+    parser.add_argument(
+        "--serve-gc", action="store_true", help="tune the collector as lendsim serve does (freezing what survives)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,6 +138,8 @@ def main() -> None:
         _send(client, sim, "W", max(args.loans * 2, 2000), args.loans, args.rate)
         _settle(sim, timedelta(hours=1))
 
+        if args.serve_gc:
+            tune_gc_for_a_growing_world()
         trace = not args.no_trace
         if trace:
             tracemalloc.start(args.frames)
