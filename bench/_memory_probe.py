@@ -8,6 +8,8 @@ Builds the world ``lendsim serve`` builds (journal in an SQLite file), registers
 ``repayOuterNo`` each) through ``SimulatorTransport`` (``lendsim.transport('bank')``), each 1/``--rate``
 virtual seconds after the one before: ``lendsim serve --speed 60`` answering ``--rate`` × 60 requests a second
 (the http bench's ~3,100 a second are ~52 a virtual second). No platform is registered, as in the bench.
+``--varied`` gives each body an amount and a collection time of its own (the bench's differ only in their keys,
+so what the bank keeps once for equal texts and lines is kept once for all of them).
 Then it takes snapshots in two states and prints what each holds per request, by the line that allocated it
 (``--frames`` > 1: by traceback, outermost frame first):
 
@@ -74,20 +76,27 @@ def _loan(index: int, population: Population) -> dict[str, object]:
     }
 
 
-def _body(tag: str, counter: int, loans: int) -> bytes:
+def _body(tag: str, counter: int, loans: int, varied: bool) -> bytes:
     serial = f"RP{tag}{counter:010d}"
+    amount, collected = "0.01", "2019-05-01T10:00:00+08:00"  # bench/repay.lua's: every body alike but its keys
+    if varied:  # an amount and a collection time of its own (0.01-50.00, a second of the day before)
+        cents, second = 1 + counter % 5000, counter % 86400
+        amount = f"{cents // 100}.{cents % 100:02d}"
+        collected = f"2019-04-30T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}+08:00"
     return (
         f'{{"reqNo":"REQ{serial}","repayOuterNo":"{serial}","loanOuterNo":"LNBENCH{counter % loans:05d}",'
-        '"repayAmount":"0.01","repayMode":"PARTNER_COLLECT","repayType":"NORMAL_REPAY",'
-        '"actualRepayDate":"2019-05-01T10:00:00+08:00","repayList":[{"installmentNo":1,"paidPrincipal":"0.01",'
+        f'"repayAmount":"{amount}","repayMode":"PARTNER_COLLECT","repayType":"NORMAL_REPAY",'
+        f'"actualRepayDate":"{collected}","repayList":[{{"installmentNo":1,"paidPrincipal":"{amount}",'
         '"paidInterest":"0.00","paidFee":"0.00"}]}'
     ).encode()
 
 
-def _send(client: httpx.Client, sim: Simulator, tag: str, requests: int, loans: int, rate: int) -> None:
+def _send(
+    client: httpx.Client, sim: Simulator, tag: str, requests: int, loans: int, rate: int, varied: bool = False
+) -> None:
     step = timedelta(seconds=1) / rate  # each request at its own instant, as under lendsim serve
     for counter in range(1, requests + 1):
-        response = client.post("/repayments", content=_body(tag, counter, loans), headers=HEADERS)
+        response = client.post("/repayments", content=_body(tag, counter, loans, varied), headers=HEADERS)
         if response.status_code != 200:
             raise RuntimeError(f"repayApply answered {response.status_code}: {response.text[:300]}")
         sim.advance(by=step)
@@ -122,6 +131,9 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=1, help="frames per traceback (>1: group by traceback)")
     parser.add_argument("--no-trace", action="store_true", help="RSS only, without tracemalloc's own overhead")
     parser.add_argument(
+        "--varied", action="store_true", help="each body with an amount and a collection time of its own"
+    )
+    parser.add_argument(
         "--serve-gc", action="store_true", help="tune the collector as lendsim serve does (freezing what survives)"
     )
     args = parser.parse_args()
@@ -145,7 +157,7 @@ def main() -> None:
             tracemalloc.start(args.frames)
         rss0 = _rss()
         base = tracemalloc.take_snapshot() if trace else None
-        _send(client, sim, "M", args.requests, args.loans, args.rate)
+        _send(client, sim, "M", args.requests, args.loans, args.rate, args.varied)
         _settle(sim, timedelta(seconds=3))
         posted = tracemalloc.take_snapshot() if trace else None
         rss1 = _rss()
