@@ -1,9 +1,10 @@
 """One loan at the bank and everything the bank keeps about it — all state of the bank model lives here.
 
-A :class:`LoanAccount` belongs to one borrower: its ledger, the repayments forwarded for it (by their
-idempotency key), the overdue notices sent, what was furnished to the bureau and the corrections asked for.
-Nothing is shared between borrowers except the indexes in :class:`BankState` that route a key with no
-loan in it (``repayOuterNo``, ``correctionNo``, the bureau's ``AcctCode``, an SMS ``OutId``) to its loan.
+A :class:`LoanAccount` belongs to one borrower: its ledger, the overdue notices sent, what was furnished to
+the bureau and the corrections asked for. Nothing is shared between borrowers except the indexes in
+:class:`BankState` that route a key with no loan in it (``correctionNo``, the bureau's ``AcctCode``, an SMS
+``OutId``) to its loan, and the repayments: kept by their idempotency key (``repayOuterNo``) alone, each
+naming its loan, since one index is half the memory of two and the bank keeps every repayment.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from simulator.clock import ScheduledEvent
 from simulator.partners._money import ZERO, money_str
 from simulator.partners.bank._common import bounded_id, iso
-from simulator.partners.bank._ledger import InstallmentState, Ledger, LedgerView, Plan
+from simulator.partners.bank._ledger import InstallmentState, Ledger, LedgerView, Plan, Posting
 
 __all__ = [
     "BankState",
@@ -33,6 +33,7 @@ __all__ = [
     "Terms",
     "acct_code_for",
     "installment_json",
+    "shared",
 ]
 
 PROCESSING = "PROCESSING"
@@ -48,48 +49,50 @@ class Terms(NamedTuple):
     lines: dict[int, Decimal]  # installment -> the sum of its lines
     summed: Decimal  # of every line
     claimed: datetime | None  # actualRepayDate; None if it is no usable instant
+    repay_type: str  # what the posting keeps of the body, as sent
+    repay_mode: str
+    actual_repay_date: str
 
 
 @dataclass(slots=True)
 class Repayment:
     """A repayment forwarded with ``repayOuterNo``: the body it was first sent with and its result.
 
-    The body is kept as compact JSON (a quarter of the memory of the decoded dict: the bank keeps every
-    repayment to answer retries), with the fields the bank reads again beside it.
+    The bank keeps every repayment (to answer retries), so it keeps little: the body as compact JSON with its
+    ``repayOuterNo`` and ``loanOuterNo`` left out (null in their place; :attr:`body` puts them back), which
+    makes the text of two repayments of the same amount, lines and collection time the same text, kept once
+    (:func:`shared`), and the fields its answers read beside it, shared alike. What checking and posting
+    need (``planned``) is dropped once it is posted or failed; after that, its type, mode and collection time
+    are the posting's.
     """
 
     key: str
     loan_no: str
-    request: str  # the body as first sent, without reqNo (tracing only), as JSON: a retry must match it
+    request: str  # the body as first sent, without reqNo (tracing only), key and loan null, as JSON
     accepted_at: datetime
     repay_amount: str
-    repay_type: str
-    repay_mode: str
-    actual_repay_date: str
     status: str = PROCESSING
     code: str = "0001"
     message: str = "accepted; the bank posts it shortly"
     posted_at: datetime | None = None
-    event: ScheduledEvent | None = None  # the posting, until it runs
-    terms: Terms | None = None  # parsed when checked, until posted
-    planned: tuple[int, Plan] | None = None  # (ledger version, plan) from the check, until posted
+    planned: tuple[int, Plan, Terms] | None = None  # (ledger version, plan, terms) from the check, until posted
 
     @classmethod
     def received(cls, key: str, loan_no: str, body: Mapping[str, Any], at: datetime) -> Repayment:
+        """``body``: as sent, without reqNo; its ``repayOuterNo`` is ``key``, its ``loanOuterNo`` ``loan_no``."""
         return cls(
             key,
             loan_no,
-            compact_json(body),
+            shared(compact_json({**body, "repayOuterNo": None, "loanOuterNo": None})),
             at,
-            body["repayAmount"],
-            body["repayType"],
-            body["repayMode"],
-            body["actualRepayDate"],
+            shared(body["repayAmount"]),
         )
 
     @property
     def body(self) -> dict[str, Any]:
         decoded: dict[str, Any] = json.loads(self.request)
+        decoded["repayOuterNo"] = self.key  # in its place: a retry's differences are named in the body's order
+        decoded["loanOuterNo"] = self.loan_no
         return decoded
 
     def to_json(self) -> dict[str, Any]:
@@ -182,7 +185,6 @@ class LoanAccount:
     ledger: Ledger
     deadlines: tuple[datetime, ...]  # per installment: the end of its grace period
     acct_code: str
-    repayments: dict[str, Repayment] = field(default_factory=dict)
     notices: dict[int, Notice] = field(default_factory=dict)
     excused: set[int] = field(default_factory=set)  # found paid on time by a correction
     corrections: dict[str, Correction] = field(default_factory=dict)
@@ -266,6 +268,28 @@ def compact_json(value: Mapping[str, Any]) -> str:
         return json.dumps(value, separators=(",", ":"))
 
 
+# Texts the bank keeps many of, once each: a repayment's amount, type, mode, collection time, and its body
+# without its keys, repeat from one repayment to the next. Bounded; a full table starts over (what was kept
+# stays shared), and a long text is not kept (it is seldom sent twice alike).
+_SHARED: dict[str, str] = {}
+_SHARED_MAX = 4096
+_SHARED_LONGEST = 1024
+
+
+def shared(text: str) -> str:
+    """``text``, or an equal string kept before (the one to keep instead)."""
+    if type(text) is not str:  # a subclass could compare or hash differently: as it is
+        return text
+    known = _SHARED.get(text)
+    if known is not None:
+        return known
+    if len(text) <= _SHARED_LONGEST:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        _SHARED[text] = text
+    return text
+
+
 def acct_code_for(loan_no: str) -> str:
     """The bureau AcctCode of a loan: its loanOuterNo (the bureau allows 60 characters, the bank 64)."""
     return bounded_id(loan_no, limit=60)
@@ -276,11 +300,12 @@ class BankState:
     """The bank's loans, by loanOuterNo, and the indexes that route loan-less keys to them."""
 
     accounts: dict[str, LoanAccount] = field(default_factory=dict)
-    repayments: dict[str, str] = field(default_factory=dict)  # repayOuterNo -> loanOuterNo
+    repayments: dict[str, Repayment] = field(default_factory=dict)  # repayOuterNo -> its repayment (for good)
     corrections: dict[str, str] = field(default_factory=dict)  # correctionNo -> loanOuterNo
     acct_codes: dict[str, str] = field(default_factory=dict)  # bureau AcctCode -> loanOuterNo
     out_ids: dict[str, str] = field(default_factory=dict)  # SMS OutId -> loanOuterNo
-    by_day: dict[date, list[tuple[str, int]]] = field(default_factory=dict)  # books of a day: (loan, posting #)
+    # The books of a day: its postings in posting order and, beside them, their loans.
+    by_day: dict[date, tuple[list[str], list[Posting]]] = field(default_factory=dict)
 
     def clear(self) -> None:
         self.accounts.clear()

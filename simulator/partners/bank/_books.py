@@ -69,8 +69,11 @@ class Books:
 
     def postings_of(self, day: date) -> list[tuple[str, Posting]]:
         """The postings of business day ``day``, in posting order, with their loan."""
-        accounts = self.state.accounts
-        return [(loan, accounts[loan].ledger.postings[index]) for loan, index in self.state.by_day.get(day, [])]
+        books = self.state.by_day.get(day)
+        if books is None:
+            return []
+        loans, postings = books
+        return list(zip(loans, postings, strict=True))
 
     def records(self, day: date) -> list[dict[str, Any]]:
         records = []

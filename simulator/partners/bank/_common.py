@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Final
 
 from simulator.core import Reply, problem
@@ -85,17 +85,47 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+# The instants read lately, by their text: repayments repeat their ``actualRepayDate`` (a day's collections
+# are often stamped alike), and each posting keeps the one it was collected at. A datetime never changes,
+# so one object serves every text alike; a full table starts over.
+_INSTANTS: dict[str, datetime | None] = {}
+_INSTANTS_MAX: Final = 4096
+# One fixed-offset zone per offset: ``fromisoformat`` makes a new one (with its timedelta) for each text.
+_ZONES: dict[tzinfo, tzinfo] = {}
+_ZONES_MAX: Final = 256
+
+
 def parse_instant(text: str) -> datetime | None:
     """An RFC 3339 date-time as an aware datetime, or ``None`` if it cannot be one (no offset, out of range)."""
+    if type(text) is str:  # not a subclass, which could compare or hash differently
+        if text in _INSTANTS:
+            return _INSTANTS[text]
+        value = _parse_instant(text)
+        if len(text) <= 64:
+            if len(_INSTANTS) >= _INSTANTS_MAX:
+                _INSTANTS.clear()
+            _INSTANTS[text] = value
+        return value
+    return _parse_instant(text)
+
+
+def _parse_instant(text: str) -> datetime | None:
     normalized = text if _CANONICAL.fullmatch(text) else _normalized(text)
     try:
         value = datetime.fromisoformat(normalized)
-        if value.tzinfo is None:
+        zone = value.tzinfo
+        if zone is None:
             return None
         if value.year in (MINYEAR, MAXYEAR):  # out of range once shifted by its offset (under a day)?
             value.astimezone(UTC)
     except (ValueError, OverflowError):
         return None
+    shared = _ZONES.get(zone)
+    if shared is None:
+        if len(_ZONES) < _ZONES_MAX:
+            _ZONES[zone] = zone
+    elif shared is not zone:  # an equal offset (fixed-offset zones compare by it): the same instant, one zone
+        value = value.replace(tzinfo=shared)
     return value
 
 

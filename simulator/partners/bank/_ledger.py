@@ -40,6 +40,7 @@ __all__ = [
     "allocate",
     "plan_repayment",
     "plan_settlement",
+    "shared_lines",
 ]
 
 _INDEX: Final = {"principal": 0, "interest": 1, "fee": 2, "penalty": 3}  # the order of Parts' fields
@@ -106,15 +107,24 @@ class Parts(NamedTuple):
 
 
 def allocate(amount: Decimal, owed: Parts, order: Sequence[str]) -> tuple[Parts, Decimal]:
-    """Split ``amount`` over ``owed`` in ``order`` (each part at most what is owed); return it and the rest."""
+    """Split ``amount`` over ``owed`` in ``order`` (each part at most what is owed); return it and the rest.
+
+    A part that takes nothing is ``ZERO`` itself, and one that takes all that is left is the very Decimal
+    left, not a copy: a posting keeps its parts for good, so each new Decimal here (104 bytes) stayed in
+    memory with it. Amounts and owed parts have two places and owed parts are never negative, so a zero taken
+    or left is 0.00 either way, and what is left once a part took all of it is zero: the loop stops there."""
     taken = [ZERO, ZERO, ZERO, ZERO]  # in the order of Parts' fields; a part not in ``order`` takes nothing
     remaining = amount
     for component in order:
         index = _INDEX[component]
         part = owed[index]
-        take = part if part < remaining else remaining  # min(remaining, part), without the builtin's call
-        taken[index] = take
-        remaining -= take
+        if part < remaining:  # min(remaining, part), without the builtin's call
+            if part:
+                taken[index] = part
+                remaining -= part
+        else:
+            taken[index] = remaining
+            return Parts(*taken), remaining - remaining
     return Parts(*taken), remaining
 
 
@@ -137,6 +147,27 @@ class Line(NamedTuple):
 
     installment: int
     parts: Parts
+
+
+# Postings repeat their lines (a product's installment paid the same way by many borrowers; every bench
+# repayment alike), and a posting keeps its lines for good: equal lines are kept once. Equal is the same here:
+# every amount has two places and no zero is -0.00 (``allocate``, ``owed_after``), so equal Decimals have
+# equal digits, exponent and sign. Bounded; a full table starts over.
+_LINES: dict[tuple[Line, ...], tuple[Line, ...]] = {}
+_LINES_MAX: Final = 4096
+_LINES_LONGEST: Final = 4  # more lines are seldom posted twice alike
+
+
+def shared_lines(lines: tuple[Line, ...]) -> tuple[Line, ...]:
+    """``lines``, or equal lines kept before (the ones to keep instead)."""
+    known = _LINES.get(lines)
+    if known is not None:
+        return known
+    if len(lines) <= _LINES_LONGEST:
+        if len(_LINES) >= _LINES_MAX:
+            _LINES.clear()
+        _LINES[lines] = lines
+    return lines
 
 
 @dataclass(frozen=True, slots=True)

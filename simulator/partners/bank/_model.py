@@ -100,11 +100,8 @@ class BankModel:
         for account, view in views:
             status = account.status(view)
             statuses[status] = statuses.get(status, 0) + 1
-        repayments: dict[str, int] = {}
         corrections: dict[str, int] = {}
         for account in accounts:
-            for repayment in account.repayments.values():
-                repayments[repayment.status] = repayments.get(repayment.status, 0) + 1
             for correction in account.corrections.values():
                 corrections[correction.status] = corrections.get(correction.status, 0) + 1
         return {
@@ -112,7 +109,7 @@ class BankModel:
             "loansByStatus": statuses,
             "outstandingPrincipal": money_str(total(view.outstanding_principal for _, view in views)),
             "overdueInstallments": sum(len(view.overdue) for _, view in views),
-            "repayments": repayments,
+            "repayments": self._repayments_by_status(),
             "postings": sum(len(account.ledger.postings) for account in accounts),
             "overdueNoticesSent": sum(
                 1 for account in accounts for notice in account.notices.values() if notice.state == "sent"
@@ -121,6 +118,20 @@ class BankModel:
             "pendingSubmissions": sum(len(account.pending) for account in accounts),
             "furnishing": self.config.furnishing,
         }
+
+    def _repayments_by_status(self) -> dict[str, int]:
+        """How many repayments are in each status, the statuses in the order a walk of the loans (in the order
+        they were registered), each loan's repayments in the order they came, first meets them."""
+        rank = {loan_no: index for index, loan_no in enumerate(self.state.accounts)}
+        counts: dict[str, int] = {}
+        first: dict[str, tuple[int, int]] = {}  # status -> (its loan's rank, its place among all repayments)
+        for place, repayment in enumerate(self.state.repayments.values()):
+            status = repayment.status
+            counts[status] = counts.get(status, 0) + 1
+            met = (rank[repayment.loan_no], place)
+            if status not in first or met < first[status]:
+                first[status] = met
+        return {status: counts[status] for status in sorted(counts, key=first.__getitem__)}
 
     # -- the dispute hook and the SMS addressee -----------------------------------------------------
 

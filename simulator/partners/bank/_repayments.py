@@ -22,10 +22,18 @@ from typing import Any
 from simulator.clock import Calendar
 from simulator.core import Call, Engine, Reply, problem
 from simulator.partners._money import ZERO, money, money_str
-from simulator.partners.bank._account import PROCESSING, BankState, LoanAccount, Repayment, Terms
+from simulator.partners.bank._account import PROCESSING, BankState, LoanAccount, Repayment, Terms, shared
 from simulator.partners.bank._common import differences, key_conflict, parse_instant
 from simulator.partners.bank._config import BankConfig
-from simulator.partners.bank._ledger import LedgerView, Plan, Posting, Refusal, plan_repayment, plan_settlement
+from simulator.partners.bank._ledger import (
+    LedgerView,
+    Plan,
+    Posting,
+    Refusal,
+    plan_repayment,
+    plan_settlement,
+    shared_lines,
+)
 from simulator.partners.bank._notify import notify_result
 
 __all__ = ["Repayments", "accounting_date", "not_found"]
@@ -49,6 +57,17 @@ class Repayments:
         self.config = config
         self.state = state
         self.order = config.order  # the config is frozen: its allocation order, made once
+        self._day: date | None = None  # the accounting date of the last posting
+
+    def _accounting_date(self, at: datetime) -> date:
+        """:func:`accounting_date` of a posting at ``at``, the same object as the last posting's when equal: every
+        posting keeps its date, and a day has thousands of them."""
+        day = accounting_date(self.engine.clock.calendar, self.config.cutoff, at)
+        last = self._day
+        if last is not None and day == last:
+            return last
+        self._day = day
+        return day
 
     # -- behaviours ---------------------------------------------------------------------------------
 
@@ -57,10 +76,9 @@ class Repayments:
         key = body["repayOuterNo"]
         request = dict(body)  # what a retry must match: the body without reqNo, which only traces the call
         request.pop("reqNo", None)
-        known = self.state.repayments.get(key)
-        if known is not None:
-            account = self.state.accounts[known]
-            first = account.repayments[key]
+        first = self.state.repayments.get(key)
+        if first is not None:
+            account = self.state.accounts[first.loan_no]
             errors = differences(first.body, request)
             if errors:
                 return key_conflict(
@@ -82,15 +100,14 @@ class Repayments:
             )
         account = account_or_none
         repayment = Repayment.received(key, account.loan_no, request, call.now)
-        account.repayments[key] = repayment
-        self.state.repayments[key] = account.loan_no
+        self.state.repayments[key] = repayment
         refusal = self._check(account, repayment, _terms(request))
         if refusal is not None:
             self._fail(account, repayment, refusal, "repayRejected", notify=False)
         elif self.config.processing_delay:
             if self.config.notify_processing:
                 notify_result(self.engine, self.config, account, repayment)
-            repayment.event = self.engine.clock.schedule_in(
+            self.engine.clock.schedule_in(
                 self.config.processing_delay,
                 partial(self.post, account, repayment),  # not a lambda: no closure cells for apply to keep
                 name=f"bank post {key}",
@@ -102,14 +119,13 @@ class Repayments:
 
     def query(self, call: Call) -> Reply:
         key = call.params["repayOuterNo"]
-        loan_no = self.state.repayments.get(key)
-        if loan_no is None:
+        repayment = self.state.repayments.get(key)
+        if repayment is None:
             return not_found(
                 f"The bank never received a repayment {key}; it is safe to send it (again) with this repayOuterNo.",
                 "repayResultQuery",
             )
-        account = self.state.accounts[loan_no]
-        return self._reply(account, account.repayments[key])
+        return self._reply(self.state.accounts[repayment.loan_no], repayment)
 
     def _reply(self, account: LoanAccount, repayment: Repayment) -> Reply:
         return Reply(200, repayment.to_json(), borrower=account.borrower, loan=account.loan_no, serial=repayment.key)
@@ -117,7 +133,6 @@ class Repayments:
     # -- checking and posting -----------------------------------------------------------------------
 
     def _check(self, account: LoanAccount, repayment: Repayment, terms: Terms) -> Refusal | None:
-        repayment.terms = terms
         view = account.view(repayment.accepted_at)
         if view.settled:
             return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
@@ -139,26 +154,28 @@ class Repayments:
         if terms.amount == ZERO:
             return Refusal("E9999", "repayAmount is 0.00; there is nothing to post")
         if terms.claimed is None:
-            return Refusal("E9999", f"actualRepayDate {repayment.actual_repay_date!r} is not a usable date-time")
+            return Refusal("E9999", f"actualRepayDate {terms.actual_repay_date!r} is not a usable date-time")
         # Planned on the loan as of now: the view just checked when the call's time is the clock's (as it is
         # whenever the engine runs the call), so not asked for again.
         checked = view if repayment.accepted_at is self.engine.clock.now() else None
-        plan = self._plan(account, repayment, checked)
+        plan = self._plan(account, repayment, terms, checked)
         if isinstance(plan, Refusal):
             return plan
-        # Posting reuses this plan unless the loan's books moved in between (the plan depends on nothing else).
-        repayment.planned = (account.ledger.version, plan)
+        # Posting reuses this plan unless the loan's books moved in between (the plan depends on nothing else),
+        # and the terms: what the posting keeps of the body.
+        repayment.planned = (account.ledger.version, plan, terms)
         return None
 
-    def _plan(self, account: LoanAccount, repayment: Repayment, checked: LedgerView | None = None) -> Plan | Refusal:
+    def _plan(
+        self, account: LoanAccount, repayment: Repayment, terms: Terms, checked: LedgerView | None = None
+    ) -> Plan | Refusal:
         """Plan the repayment on the loan as of now; ``checked``: that view, already found not settled."""
-        terms = repayment.terms or _terms(repayment.body)
         view = checked
         if view is None:
             view = account.view(self.engine.clock.now())
             if view.settled:
                 return Refusal("E1004", f"loan {account.loan_no} is settled; nothing is due")
-        if repayment.repay_type == "EARLY_SETTLE":
+        if terms.repay_type == "EARLY_SETTLE":
             collected = _collected(terms.claimed, repayment.accepted_at)
             day = self.engine.clock.calendar.local_date(collected)
             plan = plan_settlement(
@@ -193,18 +210,20 @@ class Repayments:
 
     def collected_at(self, repayment: Repayment) -> datetime:
         """When the platform collected it: ``actualRepayDate``, but never after the bank received it."""
-        return _collected((repayment.terms or _terms(repayment.body)).claimed, repayment.accepted_at)
+        planned = repayment.planned
+        terms = planned[2] if planned is not None else _terms(repayment.body)
+        return _collected(terms.claimed, repayment.accepted_at)
 
     def post(self, account: LoanAccount, repayment: Repayment) -> None:
         """Post an accepted repayment (the clock event after the processing delay)."""
         if repayment.status != PROCESSING:
             return
-        repayment.event = None
         planned, repayment.planned = repayment.planned, None
+        terms = planned[2] if planned is not None else _terms(repayment.body)
         if planned is not None and planned[0] == account.ledger.version:
             plan: Plan | Refusal = planned[1]
         else:
-            plan = self._plan(account, repayment)
+            plan = self._plan(account, repayment, terms)
         if isinstance(plan, Refusal):
             self._fail(account, repayment, plan, "repayFailed", notify=True)
             return
@@ -213,18 +232,19 @@ class Repayments:
         posting = Posting(
             repayment.key,
             now,
-            self.collected_at(repayment),
-            accounting_date(self.engine.clock.calendar, self.config.cutoff, now),
-            repayment.repay_type,
-            repayment.repay_mode,
-            repayment.actual_repay_date,
-            plan.lines,
+            _collected(terms.claimed, repayment.accepted_at),
+            self._accounting_date(now),
+            terms.repay_type,
+            terms.repay_mode,
+            terms.actual_repay_date,
+            shared_lines(plan.lines),
         )
-        repayment.terms = None  # the posting has what it said
         account.ledger.apply(plan, posting)
-        self.state.by_day.setdefault(posting.accounting_date, []).append(
-            (account.loan_no, len(account.ledger.postings) - 1)
-        )
+        books = self.state.by_day.get(posting.accounting_date)
+        if books is None:
+            books = self.state.by_day[posting.accounting_date] = ([], [])
+        books[0].append(account.loan_no)
+        books[1].append(posting)
         repayment.status, repayment.code, repayment.message, repayment.posted_at = "SUCCESS", "0000", "posted", now
         self._journal_posting(account, posting, plan, before)
         notify_result(self.engine, self.config, account, repayment)
@@ -272,7 +292,7 @@ class Repayments:
 
     def _fail(self, account: LoanAccount, repayment: Repayment, refusal: Refusal, event: str, *, notify: bool) -> None:
         repayment.status, repayment.code, repayment.message = "FAIL", refusal.code, refusal.message
-        repayment.terms = repayment.planned = None
+        repayment.planned = None
         self.engine.event(
             "bank",
             event,
@@ -299,8 +319,9 @@ def _terms(body: dict[str, Any]) -> Terms:
     """What a repayment asks, read from its body once: checking and posting it both use this.
 
     Every amount here has two places (``money``) and none is -0.00 once added to ``ZERO``, so adding a zero
-    part, or an installment's first amount to ``ZERO``, would give the same Decimal back: those sums are left
-    out (the usual line is one amount and 0.00s)."""
+    part, or an installment's first amount to ``ZERO``, would give an equal Decimal of the same form back:
+    those sums are left out (the usual line is one amount and 0.00s), and the line keeps ``money``'s own
+    Decimal for its amount (shared by every repayment of that amount, and kept by the posting)."""
     lines: dict[int, Decimal] = {}
     summed = ZERO
     for line in body["repayList"]:
@@ -309,8 +330,17 @@ def _terms(body: dict[str, Any]) -> Terms:
             if name in line:
                 part = money(line[name])
                 if part:
-                    amount += part
+                    amount = part if amount is ZERO else amount + part
         no = line["installmentNo"]
         lines[no] = lines[no] + amount if no in lines else amount
-        summed += amount
-    return Terms(money(body["repayAmount"]), lines, summed, parse_instant(body["actualRepayDate"]))
+        summed = amount if summed is ZERO else summed + amount
+    claimed = body["actualRepayDate"]
+    return Terms(
+        money(body["repayAmount"]),
+        lines,
+        summed,
+        parse_instant(claimed),
+        shared(body["repayType"]),
+        shared(body["repayMode"]),
+        shared(claimed),
+    )

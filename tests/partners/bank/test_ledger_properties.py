@@ -47,6 +47,38 @@ def test_an_allocation_fills_the_parts_in_order(amount: Decimal, owed: Parts, or
             assert all(filled[:index]), f"{component} was paid before the earlier parts were full"
 
 
+cents = st.integers(min_value=0, max_value=10**9).map(lambda n: money(f"{n // 100}.{n % 100:02d}"))
+owed_parts = st.builds(Parts, principal=cents, interest=cents, fee=cents, penalty=cents)
+
+
+def _allocate_in_full(amount: Decimal, owed: Parts, order: list[str]) -> tuple[Parts, Decimal]:
+    """Every part taken and subtracted, as the bank first did it."""
+    index = {"principal": 0, "interest": 1, "fee": 2, "penalty": 3}
+    taken = [ZERO, ZERO, ZERO, ZERO]
+    remaining = amount
+    for component in order:
+        part = owed[index[component]]
+        take = part if part < remaining else remaining
+        taken[index[component]] = take
+        remaining -= take
+    return Parts(*taken), remaining
+
+
+@settings(max_examples=500, deadline=None)
+@given(amount=cents, owed=owed_parts, order=orders)
+def test_an_allocation_of_money_is_the_full_allocation_digit_for_digit(
+    amount: Decimal, owed: Parts, order: list[str]
+) -> None:
+    # The bank's amounts have two places: what allocate skips (zero parts, the parts after the amount ran out)
+    # changes no Decimal's digits, exponent or sign, so equal posting lines are the same lines (shared_lines).
+    taken, rest = allocate(amount, owed, order)
+    full, full_rest = _allocate_in_full(amount, owed, list(order))
+
+    assert [part.as_tuple() for part in taken] == [part.as_tuple() for part in full]
+    assert rest.as_tuple() == full_rest.as_tuple()
+    assert all(part.as_tuple().exponent == -2 and part.as_tuple().sign == 0 for part in taken)
+
+
 # -- through the engine: repeated, conflicting and interleaved repayments -------------------------------
 
 _KEYS = ("RP-A", "RP-B", "RP-C", "RP-D")

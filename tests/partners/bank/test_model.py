@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from simulator.core import Engine
 from simulator.partners.bank import BankModel
@@ -34,6 +35,24 @@ def test_the_snapshot_is_a_json_summary(engine: Engine, bank: BankModel) -> None
         "2000.00",
     )
     assert engine.snapshot()["partners"]["bank"]["state"] == snapshot
+
+
+def test_the_snapshot_counts_repayments_by_status_in_the_order_a_walk_of_the_loans_meets_them(
+    engine: Engine, bank: BankModel
+) -> None:
+    register(engine, disburseDate="2019-04-10")
+    register(engine, disburseDate="2019-04-10", loanOuterNo="LN2", creditContractNo="CC2")
+    # The second loan's repayments come first: a rejection (FAIL at once), then one left PROCESSING.
+    repay(engine, repayment("RP1", 9, "1.00", "0.00", loan="LN2"))
+    engine.advance(by=timedelta(seconds=5))
+    repay(engine, repayment("RP2", 1, "1.00", "0.00", collected="2019-05-01T00:00:00+08:00", loan="LN2"))
+    repay(engine, repayment("RP3", 1, "1.00", "0.00", collected="2019-05-01T00:00:00+08:00"))
+    repay(engine, repayment("RP4", 1, "1.00", "0.00", collected="2019-05-01T00:00:00+08:00"))
+    engine.advance(by=timedelta(seconds=1))  # before the processing delay: RP2-RP4 are processing
+
+    assert list(bank.snapshot()["repayments"].items()) == [("PROCESSING", 3), ("FAIL", 1)]
+    engine.advance(by=timedelta(seconds=5))
+    assert list(bank.snapshot()["repayments"].items()) == [("SUCCESS", 3), ("FAIL", 1)]
 
 
 def test_the_bank_tells_the_gateway_whom_an_overdue_notice_was_for(engine: Engine, bank: BankModel) -> None:

@@ -134,6 +134,34 @@ def test_the_same_key_with_a_different_body_is_a_conflict_naming_each_field_and_
     assert posted.data["repayAmount"] == "1018.00"
 
 
+def test_a_posted_repayment_still_answers_its_retry_and_refuses_another_body_field_by_field(engine: Engine) -> None:
+    # The bank keeps a posted repayment's body without its repayOuterNo and loanOuterNo, shared by every
+    # repayment alike: RP1 and RP2 differ only in those, and each still answers as itself.
+    register(engine, **APRIL)
+    register(engine, **APRIL, loanOuterNo="LN2", creditContractNo="CC2")
+    first = repayment("RP1", 1, "1000.00", "18.00", collected="2019-05-01T00:00:00+08:00")
+    second = repayment("RP2", 1, "1000.00", "18.00", collected="2019-05-01T00:00:00+08:00", loan="LN2")
+    answers = [repay(engine, first).json(), repay(engine, second).json()]
+    engine.advance(by=timedelta(hours=1))  # posted, and the callbacks' retries are over
+    posted = [_query(engine, "RP1"), _query(engine, "RP2")]
+
+    again = [repay(engine, {**first, "reqNo": "REQ-again"}), repay(engine, {**second, "reqNo": "REQ-again"})]
+    moved = repay(engine, {**first, "loanOuterNo": "LN2", "repayList": [{**first["repayList"][0], "paidFee": "1.00"}]})
+
+    assert [answer["repayStatus"] for answer in answers] == ["PROCESSING", "PROCESSING"]
+    assert [response.status for response in again] == [200, 200]
+    assert [response.json() for response in again] == posted
+    assert [answer["repayStatus"] for answer in posted] == ["SUCCESS", "SUCCESS"]
+    assert [(answer["repayOuterNo"], answer["loanOuterNo"]) for answer in posted] == [("RP1", LOAN_NO), ("RP2", "LN2")]
+    assert moved.status == 409
+    assert [error["field"] for error in moved.json()["errors"]] == [
+        "body.loanOuterNo",
+        "body.repayList[0].paidFee",
+    ]
+    assert moved.json()["errors"][0]["message"] == f"was '{LOAN_NO}', now 'LN2'"
+    assert len(events(engine, "repayPosted")) == 2
+
+
 def test_a_request_handled_three_times_by_a_duplicate_fault_is_posted_once(engine: Engine) -> None:
     register(engine, **APRIL)
     engine.add_fault({"at": "bank.repayApply", "duplicate": {"times": 3}})

@@ -23,6 +23,8 @@ bodies = st.fixed_dictionaries(
     {
         "repayAmount": amounts,
         "actualRepayDate": st.just("2019-05-01T10:00:00+08:00"),
+        "repayType": st.sampled_from(["NORMAL_REPAY", "EARLY_SETTLE"]),
+        "repayMode": st.just("PARTNER_COLLECT"),
         "repayList": st.lists(lines, max_size=5),
     }
 )
@@ -54,3 +56,8 @@ def test_the_terms_are_the_sums_of_the_lines_exponent_and_sign_included(body: di
         assert terms.lines[no].as_tuple() == amount.as_tuple()
     assert terms.summed.as_tuple() == summed.as_tuple()
     assert terms.amount.as_tuple() == money(body["repayAmount"]).as_tuple()
+    assert (terms.repay_type, terms.repay_mode, terms.actual_repay_date) == (
+        body["repayType"],
+        body["repayMode"],
+        body["actualRepayDate"],
+    )
