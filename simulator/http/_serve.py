@@ -61,8 +61,9 @@ def tune_gc_for_a_growing_world() -> None:
     leaves the collector's walks (``gc.freeze``), and so does whatever survives a middle-generation
     collection afterwards: that is the world's state, which only grows. Young collections stay small (every
     :data:`GC_YOUNG_THRESHOLD` allocations) and a cycle that dies young is still collected. A cycle that lives
-    through a middle collection and dies later is not (none did in the benchmark's workload: a full collection
-    after 30,000 repayments found nothing).
+    through a middle collection and dies later is never collected (``gc.collect`` does not see frozen objects):
+    what waits in the engine — a delivery waiting for its retries, a scheduled posting — must be free of
+    reference cycles (``tests/core/test_world.py`` pins it for deliveries).
     """
     gc.freeze()
     _, middle, old = gc.get_threshold()
