@@ -35,6 +35,7 @@ __all__ = ["Settings", "measure"]
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).resolve().parent / "repay.lua"
 LOANS = 1000
+FLAT_GROWTH = 0.05  # RSS grown by less than this fraction over the long run counts as flat
 START = "2019-05-01T10:00:00+08:00"
 SECTION = "http"
 
@@ -471,13 +472,14 @@ def _errors_note(*loads: Load) -> str:
 def _soak_row(soak: _Soak, settings: Settings) -> Row:
     first, last = soak.samples[0][1], soak.samples[-1][1]
     per_request = (last - first) / max(1, soak.load.requests)
-    # "Flat" within what the bank must remember per repayment (idempotency on repayOuterNo): under 2 KiB each.
+    # Flat is flat: grown by under 5 % over the run. (It once read "under 2 KiB a request", what the bank then kept
+    # per repayment; a server that grows 2.4× in a minute is not flat, whatever it keeps the memory for.)
     return Row(
         SECTION,
         f"RSS over a {settings.long:.0f} s run ({soak.load.requests:,} requests), journal on disk",
         f"{_mib(first)} → {_mib(last)}",
-        target="flat",
-        met=per_request < 2048,
+        target="flat (< 5 % growth)",
+        met=last - first < FLAT_GROWTH * first,
         note=f"{per_request:,.0f} bytes per request held in memory; see the details below the table",
     )
 
