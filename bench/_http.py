@@ -29,8 +29,9 @@ import httpx
 
 from bench._report import Row, not_available
 from bench._tools import Unavailable, ensure_npm_tool, ensure_wrk
+from simulator.population import Population
 
-__all__ = ["Settings", "measure"]
+__all__ = ["Settings", "loan_body", "measure"]
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).resolve().parent / "repay.lua"
@@ -199,29 +200,32 @@ def _lendsim_command(port: int, journal: Path, *, realtime: bool = True) -> list
     return [*command, "--speed", "60"] if realtime else command
 
 
-def _register_loans(url: str) -> None:
-    """Register :data:`LOANS` loans of 20,000.00 over 12 months (synthetic borrowers)."""
-    from simulator.population import Population
+def loan_body(index: int, population: Population) -> dict[str, object]:
+    """The registerLoan body of bench loan ``index``: 20,000.00 over 12 months, a synthetic borrower."""
+    person = population.borrower(index)
+    return {
+        "loanOuterNo": f"LNBENCH{index:05d}",
+        "borrowerId": person.borrower_id,
+        "creditContractNo": f"CCBENCH{index:05d}",
+        "principal": "20000.00",
+        "annualRate": "0.0720",
+        "term": 12,
+        "dueDay": 10,
+        "disburseDate": "2019-04-10",
+        "repayMethod": "EQUAL_INSTALLMENT",
+        "name": person.name,
+        "certType": "ID_CARD",
+        "certNo": person.id_number,
+        "phone": person.phone,
+    }
 
+
+def _register_loans(url: str) -> None:
+    """Register :data:`LOANS` loans (:func:`loan_body`)."""
     population = Population(7, LOANS)
     with httpx.Client(base_url=url, timeout=30) as client:
         for index in range(LOANS):
-            person = population.borrower(index)
-            body = {
-                "loanOuterNo": f"LNBENCH{index:05d}",
-                "borrowerId": person.borrower_id,
-                "creditContractNo": f"CCBENCH{index:05d}",
-                "principal": "20000.00",
-                "annualRate": "0.0720",
-                "term": 12,
-                "dueDay": 10,
-                "disburseDate": "2019-04-10",
-                "repayMethod": "EQUAL_INSTALLMENT",
-                "name": person.name,
-                "certType": "ID_CARD",
-                "certNo": person.id_number,
-                "phone": person.phone,
-            }
+            body = loan_body(index, population)
             response = client.post("/bank/loans", json=body)
             if response.status_code not in (200, 201):
                 raise RuntimeError(f"registerLoan answered {response.status_code}: {response.text[:300]}")

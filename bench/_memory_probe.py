@@ -41,6 +41,7 @@ from pathlib import Path
 
 import httpx
 
+from bench._http import loan_body
 from simulator.http._serve import tune_gc_for_a_growing_world
 from simulator.population import Population
 from simulator.testing import SimulatorTransport
@@ -55,25 +56,6 @@ def _rss() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     return 0
-
-
-def _loan(index: int, population: Population) -> dict[str, object]:
-    person = population.borrower(index)
-    return {
-        "loanOuterNo": f"LNBENCH{index:05d}",
-        "borrowerId": person.borrower_id,
-        "creditContractNo": f"CCBENCH{index:05d}",
-        "principal": "20000.00",
-        "annualRate": "0.0720",
-        "term": 12,
-        "dueDay": 10,
-        "disburseDate": "2019-04-10",
-        "repayMethod": "EQUAL_INSTALLMENT",
-        "name": person.name,
-        "certType": "ID_CARD",
-        "certNo": person.id_number,
-        "phone": person.phone,
-    }
 
 
 def _body(tag: str, counter: int, loans: int, varied: bool) -> bytes:
@@ -142,7 +124,7 @@ def main() -> None:
         sim = Simulator(seed=1, start=START, journal=Path(tmp) / "journal.sqlite")
         population = Population(7, args.loans)
         for index in range(args.loans):
-            registered = sim.call("bench", "bank", "registerLoan", _loan(index, population))
+            registered = sim.call("bench", "bank", "registerLoan", loan_body(index, population))
             if registered.status not in (200, 201):
                 raise RuntimeError(f"registerLoan answered {registered.status}: {registered.body[:300]!r}")
         client = httpx.Client(transport=SimulatorTransport(sim, "bank"), base_url="http://bank")
