@@ -40,6 +40,7 @@ SENDERS: tuple[str, ...] = ("bank", "platform")
 class SmsUnique(Oracle):
     invariant = "O2"
     key = "sms_unique"
+    judges = "delivered SMS of the judged senders"
     params: ClassVar[Mapping[str, Any]] = {"senders": SENDERS}
 
     def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:
