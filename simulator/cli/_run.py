@@ -93,6 +93,11 @@ def check_writable(report_dir: Path | None, junit: Path | None) -> None:
 
 
 def _writable_folder(folder: Path, option: str, what: str) -> None:
+    blocker = next((part for part in (folder, *folder.parents) if part.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise click.BadParameter(
+            f"cannot write to {str(folder)!r}: {str(blocker)!r} is a file, not a folder; give {what}", param_hint=option
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
