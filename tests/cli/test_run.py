@@ -196,6 +196,30 @@ def test_a_harness_call_failing_mid_run_stops_the_run_at_once() -> None:
     assert CREATED == ["tick 1", "tick 2", "tick 3"]  # no tick after the one that failed
 
 
+async def refusing_platform(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An HTTP platform that refuses its set-up (422, with a borrower's phone in the problem) and answers the
+    ledger with HTML."""
+    if scope["type"] != "http":
+        return
+    if scope["path"] == "/harness/ledger":
+        status, body, kind = 200, b"<html>ledger</html>", b"text/html"
+    else:
+        status, body, kind = 422, b'{"title": "timezone unknown", "phone": "13912345678"}', b"application/json"
+    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", kind)]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def test_a_platform_refusing_its_set_up_over_http_is_an_error_with_its_answer_masked() -> None:
+    from tests.http.conftest import running
+
+    with running(refusing_platform) as url:
+        result = lendsim("run", "sms-retry-storm", "--platform", url, "--borrowers", 5)
+
+    assert result.exit_code == 2, result.output
+    assert f"the platform failed setupRun: POST {url}/harness/setup answered 422:" in result.output
+    assert "timezone unknown" in result.output and "13912345678" not in result.output
+
+
 def test_an_error_outranks_a_violation_when_runs_end_differently(tmp_path: Path) -> None:
     result = lendsim(
         "run",
