@@ -7,6 +7,7 @@
      ├── JournalError         the journal cannot be opened or queried as asked
      ├── ConfigError          an option or setting has a bad value
      ├── UnreachableError     a service to check (or proxy to) does not answer at all
+     ├── PlatformError        the platform under test failed an operation the harness called (a run's error)
      └── DriftError           a built-in behaviour answered outside its contract (strict mode)
 
 Messages say what happened, show the offending value with ``!r`` and give the fix.
@@ -22,6 +23,7 @@ __all__ = [
     "DriftError",
     "JournalError",
     "LendsimError",
+    "PlatformError",
     "UnreachableError",
 ]
 
@@ -72,6 +74,25 @@ class ConfigError(LendsimError, ValueError):
 
 class UnreachableError(LendsimError, ConnectionError):
     """A service lendsim was pointed at (``lendsim check --url``, ``lendsim proxy --upstream``) does not answer."""
+
+
+class PlatformError(LendsimError):
+    """The platform under test failed an operation the harness called — ``setupRun``, ``tick``,
+    ``borrowerRepay``, ``platformLedger`` of ``contracts/platform.yaml``: it could not be reached, answered an
+    error status or something that is not JSON, or (in-process) has no such method or raised.
+
+    A run stops at the first one and ends as an error (``lendsim run`` exits 2), never as a verdict: what the
+    invariants would judge did not happen. A delivery *to* the platform it fails (a callback, a notice, an SMS
+    receipt answered 500) is not one of these — that is part of the scenario, retried by the sender and judged.
+
+    ``operation`` is the operationId, ``answer`` what the platform said or what went wrong (callers mask it).
+    """
+
+    def __init__(self, operation: str, answer: str, *, hint: str = "") -> None:
+        self.operation = operation
+        self.answer = answer
+        self.hint = hint
+        super().__init__(f"the platform failed {operation}: {answer}" + (f"; {hint}" if hint else ""))
 
 
 class DriftError(LendsimError):

@@ -1,6 +1,6 @@
 """Reference platforms shipped with lendsim: a naive and a resilient integration (the harness 's proof of power)."""
 
-from lendsim_examples._base import LOGGER_NAME, BasePlatform, Platform, PlatformError, snake
+from lendsim_examples._base import LOGGER_NAME, BasePlatform, Platform, Problem, snake
 from lendsim_examples.asgi import PlatformApp, app_for, create_app
 from lendsim_examples.naive import NaivePlatform
 from lendsim_examples.resilient import SAFEGUARDS, ResilientPlatform
@@ -12,7 +12,7 @@ __all__ = [
     "NaivePlatform",
     "Platform",
     "PlatformApp",
-    "PlatformError",
+    "Problem",
     "ResilientPlatform",
     "app_for",
     "create_app",

@@ -38,8 +38,8 @@ __all__ = [
     "Parts",
     "PlanRow",
     "Platform",
-    "PlatformError",
     "PlatformLog",
+    "Problem",
     "allocate",
     "bounded",
     "money",
@@ -66,7 +66,7 @@ FAIL: Final = "FAIL"
 TERMINAL: Final = frozenset({SUCCESS, FAIL})
 
 
-class PlatformError(Exception):
+class Problem(Exception):
     """A request the platform refuses; the HTTP adapter answers it as an RFC 9457 problem with ``status``."""
 
     def __init__(self, status: int, title: str, detail: str) -> None:
@@ -98,7 +98,7 @@ def money(text: str | Decimal | int) -> Decimal:
     try:
         return Decimal(text).quantize(CENT)
     except (InvalidOperation, ValueError):
-        raise PlatformError(400, "Bad amount", f"{text!r} is not an amount like '1006.00'") from None
+        raise Problem(400, "Bad amount", f"{text!r} is not an amount like '1006.00'") from None
 
 
 def money_str(value: Decimal) -> str:
@@ -171,7 +171,7 @@ def parse_instant(text: str, tz: ZoneInfo) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except (TypeError, ValueError):
-        raise PlatformError(400, "Bad instant", f"{text!r} is not an RFC 3339 date-time") from None
+        raise Problem(400, "Bad instant", f"{text!r} is not an RFC 3339 date-time") from None
     return value if value.tzinfo is not None else value.replace(tzinfo=tz)
 
 
@@ -332,7 +332,7 @@ class BasePlatform:
         try:
             self.tz = ZoneInfo(body.get("timezone") or DEFAULT_TIMEZONE)
         except (KeyError, ValueError):
-            raise PlatformError(400, "Unknown time zone", f"{body.get('timezone')!r} is not an IANA zone") from None
+            raise Problem(400, "Unknown time zone", f"{body.get('timezone')!r} is not an IANA zone") from None
         self.observe(str(body["start"]))
         partners = body["partners"]
         self.partners = {name: str(partners[name]).rstrip("/") for name in ("bank", "bureau", "sms")}
@@ -389,14 +389,14 @@ class BasePlatform:
             return
         try:
             seen = parse_instant(instant, self.tz)
-        except PlatformError:
+        except Problem:
             return
         if self.now is None or seen > self.now:
             self.now = seen
 
     def _now(self) -> datetime:
         if self.now is None:
-            raise PlatformError(409, "No run", "the platform has no run: call setupRun first")
+            raise Problem(409, "No run", "the platform has no run: call setupRun first")
         return self.now
 
     def local_date(self, instant: datetime) -> date:
@@ -437,7 +437,7 @@ class BasePlatform:
     ) -> httpx.Response:
         """One request to a partner. Raises what httpx raises (timeouts, refused or reset connections)."""
         if self._client is None:
-            raise PlatformError(409, "No run", "the platform has no run: call setupRun first")
+            raise Problem(409, "No run", "the platform has no run: call setupRun first")
         response = self._client.request(
             method,
             self.partners[partner] + path,
@@ -485,7 +485,7 @@ class BasePlatform:
     def find_loan(self, body: Mapping[str, Any]) -> LoanFile:
         loan = self.loans.get(str(body["loanOuterNo"]))
         if loan is None or loan.borrower_id != str(body["borrowerId"]):
-            raise PlatformError(
+            raise Problem(
                 404,
                 "Not found",
                 f"No loan {body['loanOuterNo']} for borrower {body['borrowerId']} in this run.",
@@ -556,13 +556,13 @@ class BasePlatform:
         loan = self.find_loan(body)
         amount = money(body["amount"])
         if amount <= ZERO:
-            raise PlatformError(400, "Bad amount", f"amount {body['amount']!r} must be more than 0.00")
+            raise Problem(400, "Bad amount", f"amount {body['amount']!r} must be more than 0.00")
         paid_text = str(body["paidAt"])
         paid_at = parse_instant(paid_text, self.tz)
         self.observe(paid_text)
         no = body.get("installmentNo")
         if no is not None and not 1 <= int(no) <= loan.term:
-            raise PlatformError(404, "Not found", f"Loan {loan.loan_no} has no installment {no} (1–{loan.term}).")
+            raise Problem(404, "Not found", f"Loan {loan.loan_no} has no installment {no} (1–{loan.term}).")
         repay_type = str(body["repayType"])
         day = self.local_date(paid_at)
         if not loan.plan:

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Final
 
-from lendsim_examples._base import VIRTUAL_TIME_HEADER, Platform, PlatformError, snake
+from lendsim_examples._base import VIRTUAL_TIME_HEADER, Platform, Problem, snake
 from simulator._resources import bundled_contracts_dir
 from simulator.openapi import Contract, Operation, Violation, load_contract
 
@@ -120,7 +120,7 @@ class PlatformApp:
             method = getattr(self.platform, snake(operation.operation_id))
             try:
                 answer = method() if operation.operation_id == "platformLedger" else method(body)
-            except PlatformError as exc:
+            except Problem as exc:
                 status, problem = _problem(exc.status, exc.title, exc.detail, operation=operation.operation_id)
                 return status, problem, _PROBLEM
             except Exception as exc:

@@ -1,30 +1,67 @@
-"""``lendsim run``: replay scenarios against a platform; exit 0 when every invariant holds, 1 when one is
-violated, 2 on bad input."""
+"""``lendsim run``: replay scenarios against one platform or several, and judge each run.
+
+Exit codes: 0 every run passed (each expected invariant exercised and held); 1 an invariant violated or not
+exercised; 2 bad input (a scenario, an option, an output path that cannot be written) or a run that ended in
+error (the platform failed a call of the harness). When runs end differently the highest code wins: an error
+says more about a CI job than a verdict does.
+"""
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import click
 
 from simulator._resources import bundled_scenario
 from simulator.errors import LendsimError
-from simulator.run import HttpDriver, InProcessDriver, PlatformDriver, RunResult, run_scenario
-from simulator.run._reports import console_summary, junit_xml, write_json
-from simulator.scenario import ScenarioError, load_scenario
+from simulator.run import HttpDriver, InProcessDriver, PlatformDriver, run_scenario
+from simulator.run._reports import (
+    SHOWN_PER_INVARIANT,
+    PlatformRun,
+    console_summary,
+    exit_code,
+    junit_xml,
+    matrix,
+    summary,
+    write_json,
+)
+from simulator.scenario import Scenario, ScenarioError, load_scenario
 
-__all__ = ["run_command"]
+__all__ = ["MAX_SEED", "make_driver", "run_command", "run_many"]
 
-REFERENCE = {"naive": "lendsim_examples.naive:create", "resilient": "lendsim_examples.resilient:create"}
+REFERENCE: Final = {"naive": "lendsim_examples.naive:create", "resilient": "lendsim_examples.resilient:create"}
+#: The largest seed: 64 bits, what a platform, a JSON reader or SQLite keeps exactly (the seed is part of the
+#: run id a platform is told and of the report's file name).
+MAX_SEED: Final = 2**63 - 1
+
+
+def _seed(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """``--seed``: a whole number from 0 to :data:`MAX_SEED`, refused with the range (without echoing 5,000
+    digits back)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text.isdigit() or len(text) > len(str(MAX_SEED)) or int(text) > MAX_SEED:
+        shown = text if len(text) <= 30 else f"{text[:12]}…{text[-6:]} ({len(text):,} characters)"
+        raise click.BadParameter(f"{shown!r} is not a seed: give a whole number from 0 to {MAX_SEED:,}")
+    return int(text)
 
 
 def make_driver(platform: str) -> PlatformDriver:
     """A driver for ``platform``: a URL (HTTP), ``module:factory`` (in-process), or ``naive`` / ``resilient``."""
+    return platform_maker(platform)()
+
+
+def platform_maker(platform: str) -> Callable[[], PlatformDriver]:
+    """What makes a fresh driver for ``platform`` for each run; ``click.BadParameter`` if it names nothing."""
     if platform.startswith(("http://", "https://")):
-        return HttpDriver(platform)
+        return lambda: HttpDriver(platform)
     target = REFERENCE.get(platform, platform)
     module_name, _, factory_name = target.partition(":")
     if not factory_name:
@@ -38,43 +75,43 @@ def make_driver(platform: str) -> PlatformDriver:
     factory: Any = getattr(module, factory_name, None)
     if not callable(factory):
         raise click.BadParameter(f"{module_name} has no callable {factory_name!r}", param_hint="--platform")
-    return InProcessDriver(factory())
+    return lambda: InProcessDriver(factory())
 
 
-@click.command("run")
-@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--platform",
-    required=True,
-    help="URL of a platform implementing contracts/platform.yaml, "
-    "module:factory for an in-process one, or naive / resilient (the reference platforms).",
-)
-@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
-@click.option("--borrowers", type=click.IntRange(min=1), default=None, help="Override the population size.")
-@click.option(
-    "--report-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write a JSON report per scenario here.",
-)
-@click.option(
-    "--junit",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write JUnit XML (one test case per scenario × invariant).",
-)
-def run_command(
-    scenarios: tuple[Path, ...],
-    platform: str,
-    seed: int | None,
-    borrowers: int | None,
-    report_dir: Path | None,
-    junit: Path | None,
-) -> None:
-    """Replay SCENARIOS (files, or names from the catalog such as xiaomi-minsheng-2019) against the platform
-    and judge each with its invariants."""
+def check_writable(report_dir: Path | None, junit: Path | None) -> None:
+    """Refuse, before anything runs, an output path that cannot be written (``click.BadParameter``)."""
+    if report_dir is not None:
+        _writable_folder(report_dir, "--report-dir", "a folder the reports can be written to")
+    if junit is not None:
+        if junit.is_dir():
+            raise click.BadParameter(
+                f"{str(junit)!r} is a folder; give a file such as reports/junit.xml", param_hint="--junit"
+            )
+        _writable_folder(junit.parent, "--junit", "a file in a folder you can write to, such as reports/junit.xml")
+        if junit.exists() and not os.access(junit, os.W_OK):
+            raise click.BadParameter(f"{str(junit)!r} exists and cannot be overwritten", param_hint="--junit")
+
+
+def _writable_folder(folder: Path, option: str, what: str) -> None:
+    blocker = next((part for part in (folder, *folder.parents) if part.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise click.BadParameter(
+            f"cannot write to {str(folder)!r}: {str(blocker)!r} is a file, not a folder; give {what}", param_hint=option
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write to {str(folder)!r} ({exc.strerror or type(exc).__name__}); give {what}", param_hint=option
+        ) from None
+
+
+def load_scenarios(arguments: Sequence[Path]) -> list[Scenario]:
+    """The scenarios named (files, or catalog names); every problem echoed, then exit 2."""
     loaded = []
-    for path in scenarios:
+    for path in arguments:
         try:
             if not path.exists() and path.suffix == "" and len(path.parts) == 1:
                 path = bundled_scenario(path.name)  # a catalog name
@@ -86,26 +123,122 @@ def run_command(
         except LendsimError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
-    results: list[RunResult] = []
-    for scenario in loaded:
-        driver = make_driver(platform)
-        with click.progressbar(length=100, label=scenario.name, file=sys.stderr) as bar:
-            done = [0]
+    return loaded
 
-            def advance(fraction: float, bar: Any = bar, done: list[int] = done) -> None:
-                step = int(fraction * 100) - done[0]
-                bar.update(step)
-                done[0] += step
 
-            try:
-                result = run_scenario(scenario, driver, seed=seed, borrowers=borrowers, progress=advance)
-            except LendsimError as exc:
-                click.secho(f"error: {exc}", fg="red", err=True)
-                sys.exit(2)
-        results.append(result)
-        click.echo(console_summary(result, platform))
-        if report_dir is not None:
-            click.echo(f"  report: {write_json(result, platform, report_dir)}")
+def run_many(
+    scenarios: Sequence[Scenario],
+    platforms: Sequence[str],
+    *,
+    seed: int | None = None,
+    borrowers: int | None = None,
+    report_dir: Path | None = None,
+    junit: Path | None = None,
+    shown: int = SHOWN_PER_INVARIANT,
+) -> list[PlatformRun]:
+    """Each scenario against each platform, in that order, echoing each run, a side-by-side table per scenario
+    run against several platforms, and a summary across them all; then the JUnit file. Bad platforms or output
+    paths are refused (``click.BadParameter``) before anything runs."""
+    makers = {platform: platform_maker(platform) for platform in dict.fromkeys(platforms)}
+    check_writable(report_dir, junit)
+    runs: list[PlatformRun] = []
+    for scenario in scenarios:
+        these = [_one(scenario, platform, makers[platform], seed, borrowers, report_dir, shown) for platform in makers]
+        runs.extend(these)
+        if len(these) > 1:
+            click.echo(f"\n{scenario.name}, side by side:\n{matrix(these)}")
+    if len(runs) > 1:
+        click.echo(f"\n{summary(runs)}")
     if junit is not None:
-        junit_xml(results, platform, junit)
-    sys.exit(0 if all(result.passed for result in results) else 1)
+        _write(lambda: junit_xml(runs, junit), junit, "--junit")
+        click.echo(f"junit: {junit}")
+    return runs
+
+
+def _one(
+    scenario: Scenario,
+    platform: str,
+    maker: Callable[[], PlatformDriver],
+    seed: int | None,
+    borrowers: int | None,
+    report_dir: Path | None,
+    shown: int,
+) -> PlatformRun:
+    with click.progressbar(length=100, label=f"{scenario.name} [{platform}]", file=sys.stderr) as bar:
+        done = [0]
+
+        def advance(fraction: float) -> None:
+            step = int(fraction * 100) - done[0]
+            bar.update(step)
+            done[0] += step
+
+        try:
+            result = run_scenario(scenario, maker(), seed=seed, borrowers=borrowers, progress=advance)
+        except LendsimError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(2)
+    run = PlatformRun(platform, result)
+    report = None
+    if report_dir is not None:
+        report = _write(lambda: write_json(run, report_dir), report_dir, "--report-dir")
+    click.echo(console_summary(result, platform, report=report, shown=shown))
+    if report is not None:
+        click.echo(f"  report: {report}")
+    return run
+
+
+def _write(write: Callable[[], Any], where: Path, option: str) -> Any:
+    try:
+        return write()
+    except OSError as exc:
+        click.secho(f"error: {option} {where}: cannot write ({exc.strerror or exc})", fg="red", err=True)
+        sys.exit(2)
+
+
+@click.command("run")
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--platform",
+    "platforms",
+    required=True,
+    multiple=True,
+    help="URL of a platform implementing contracts/platform.yaml, module:factory for an in-process one, or "
+    "naive / resilient (the reference platforms). Repeat it to run each scenario against each platform.",
+)
+@click.option(
+    "--seed", metavar="INTEGER", callback=_seed, default=None, help=f"Override the scenario's seed (0 to {MAX_SEED})."
+)
+@click.option("--borrowers", type=click.IntRange(min=1), default=None, help="Override the population size.")
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write a JSON report per scenario × platform here (SCENARIO-PLATFORM-SEED.json).",
+)
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write JUnit XML: a suite per scenario × platform, a test case per expected invariant.",
+)
+def run_command(
+    scenarios: tuple[Path, ...],
+    platforms: tuple[str, ...],
+    seed: int | None,
+    borrowers: int | None,
+    report_dir: Path | None,
+    junit: Path | None,
+) -> None:
+    """Replay SCENARIOS (files, or names from the catalog such as xiaomi-minsheng-2019) against the platform
+    and judge each with its invariants.
+
+    Exit 0 when every expected invariant was exercised and held; 1 when one was violated or not exercised; 2 on
+    bad input or when the platform failed a call of the harness (not reachable, set-up refused, …) — 2 wins
+    over 1 when runs end differently.
+    """
+    for platform in platforms:
+        platform_maker(platform)
+    check_writable(report_dir, junit)
+    loaded = load_scenarios(scenarios)
+    runs = run_many(loaded, platforms, seed=seed, borrowers=borrowers, report_dir=report_dir, junit=junit)
+    sys.exit(exit_code(runs))

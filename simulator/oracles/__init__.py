@@ -2,7 +2,10 @@
 
     verdicts = evaluate(journal, scenario.expect, calendar=calendar, end=end, grace_days=3)
     for verdict in verdicts:
-        print(verdict.invariant, verdict.key, "held" if verdict.held else verdict.violations[0].message)
+        print(verdict.invariant, verdict.key, verdict.outcome, verdict.reason)
+
+A verdict has one of three outcomes (:class:`Outcome`): ``HELD`` — it judged something and found no
+violation; ``VIOLATED``; or ``NOT_EXERCISED`` — it judged nothing, which is never a pass.
 
 ``evaluate`` reads the journal once for every invariant the ``expect:`` mapping names; each invariant is also
 usable alone through :data:`INVARIANTS` (``INVARIANTS["sms_unique"](journal, {}, calendar=..., end=...)``).
@@ -27,6 +30,7 @@ from simulator.oracles._base import (
     Context,
     InvariantViolation,
     Oracle,
+    Outcome,
     Part,
     Verdict,
     read_params,
@@ -51,6 +55,7 @@ __all__ = [
     "PLATFORM_SOURCES",
     "Check",
     "InvariantViolation",
+    "Outcome",
     "Verdict",
     "describe_chain",
     "evaluate",

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from simulator.clock import Calendar, Span, parse_span
@@ -35,6 +36,7 @@ __all__ = [
     "Handler",
     "InvariantViolation",
     "Oracle",
+    "Outcome",
     "Part",
     "Route",
     "Verdict",
@@ -80,16 +82,70 @@ class InvariantViolation:
     chain: tuple[int, ...]
 
 
+class Outcome(Enum):
+    """What an invariant says of a run: one of three, never a "pass" it did not earn."""
+
+    #: It judged something (``checked`` > 0) and found no violation.
+    HELD = "held"
+    #: It found at least one violation.
+    VIOLATED = "violated"
+    #: It judged nothing: no loan, installment, message, record or dispute of the kind it is about came to
+    #: pass in the run. Not a pass — the run gave it nothing to look at.
+    NOT_EXERCISED = "not exercised"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """An invariant's judgement of a run: ``held`` when there is no violation; ``checked`` counts the loans,
-    installments, messages or disputes it looked at."""
+    """An invariant's judgement of a run.
+
+    ``outcome`` is :attr:`Outcome.HELD` when it judged something and found no violation,
+    :attr:`Outcome.VIOLATED` when it found one, :attr:`Outcome.NOT_EXERCISED` when it judged nothing
+    (``checked`` is 0 and there is no violation). ``checked`` counts what it judged — ``judges`` names it
+    ("installments collected in time", "SMS delivered", …).
+    """
 
     invariant: str
     key: str
-    held: bool
+    outcome: Outcome
     checked: int
     violations: tuple[InvariantViolation, ...]
+    judges: str = "items"
+
+    @classmethod
+    def of(
+        cls, invariant: str, key: str, checked: int, violations: Iterable[InvariantViolation], judges: str = "items"
+    ) -> Verdict:
+        """The verdict the count and the violations make: violated, else held if anything was judged."""
+        found = tuple(violations)
+        outcome = Outcome.VIOLATED if found else Outcome.HELD if checked > 0 else Outcome.NOT_EXERCISED
+        return cls(invariant, key, outcome, checked, found, judges)
+
+    @property
+    def held(self) -> bool:
+        """Exercised, and no violation: the only outcome that passes."""
+        return self.outcome is Outcome.HELD
+
+    @property
+    def violated(self) -> bool:
+        return self.outcome is Outcome.VIOLATED
+
+    @property
+    def exercised(self) -> bool:
+        """It judged something (or found a violation)."""
+        return self.outcome is not Outcome.NOT_EXERCISED
+
+    @property
+    def reason(self) -> str:
+        """Why the outcome, in a line: "negative bureau records: 25 judged, none violated", "… 25 judged, 3
+        violations", "judged nothing: no negative bureau records in the run"."""
+        if self.outcome is Outcome.NOT_EXERCISED:
+            return f"judged nothing: no {self.judges} in the run"
+        count = len(self.violations)
+        found = f"{count:,} violation{'s' if count != 1 else ''}" if count else "none violated"
+        return f"{self.judges}: {self.checked:,} judged, {found}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +197,8 @@ class Oracle(Part):
 
     invariant: ClassVar[str]
     key: ClassVar[str]
+    #: What ``checked`` counts, in the plural ("installments collected in time"): what it judges.
+    judges: ClassVar[str] = "items"
     #: The parameters it takes in ``expect:`` and their defaults.
     params: ClassVar[Mapping[str, Any]] = {}
 
@@ -152,8 +210,7 @@ class Oracle(Part):
 
     def verdict(self) -> Verdict:
         self.judge()
-        found = tuple(self.violations)
-        return Verdict(self.invariant, self.key, not found, self.checked, found)
+        return Verdict.of(self.invariant, self.key, self.checked, self.violations, self.judges)
 
     def judge(self) -> None:
         """Decide, once everything has been fed; add to ``violations`` and ``checked``."""

@@ -82,6 +82,7 @@ class _Cleared:
 class BureauConverges(Oracle):
     invariant = "O5"
     key = "bureau_converges"
+    judges = "bureau records and rejections past their window"
     params: ClassVar[Mapping[str, Any]] = {"window": Span(30, business=False)}
 
     def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:

@@ -85,6 +85,7 @@ class _Load:
 class NoFalseDelinquency(Oracle):
     invariant = "O1"
     key = "no_false_delinquency"
+    judges = "installments paid in full by due date + grace"
     params: ClassVar[Mapping[str, Any]] = {"window": Span(30, business=True)}
 
     def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:

@@ -36,6 +36,7 @@ class _Filed:
 class DisputeSla(Oracle):
     invariant = "O8"
     key = "dispute_sla"
+    judges = "disputes filed"
     params: ClassVar[Mapping[str, Any]] = {"within": Span(20, business=False)}
 
     def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:

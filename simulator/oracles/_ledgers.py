@@ -37,6 +37,7 @@ _Parts = tuple[Decimal, Decimal, Decimal]
 class LedgersReconcile(Oracle):
     invariant = "O4"
     key = "ledgers_reconcile"
+    judges = "loans in either ledger"
     params: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:

@@ -54,6 +54,7 @@ class _Submission:
 class NoticeBeforeNegativeReport(Oracle):
     invariant = "O3"
     key = "notice_before_negative_report"
+    judges = "negative bureau records"
     params: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:

@@ -18,6 +18,12 @@ Any SMS — overdue or not — that the gateway says reached someone other than 
 ``x-lendsim-source`` of the ``sendSms`` that carried the OutId): ``[platform]`` judges what the platform under
 test sent, leaving the bank's notices — which a recycled number takes to a stranger whatever the platform
 does — out of its verdict.
+
+What it judged (``checked``): every delivered SMS of those senders; and, when the platform is one of them, every
+installment the bank told the platform was overdue (a ``bankNotice`` OVERDUE it acknowledged) — the occasions
+on which a platform sends its own SMS about an installment. A platform that rightly sends nothing on them (it
+cannot tell a reissued number from its borrower's) has been judged on them, not left "not exercised", as O1
+judges an installment paid in time that nothing went wrong with.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from typing import Any, ClassVar
 from simulator.errors import ConfigError
 from simulator.journal import Entry
 from simulator.masking import mask_phone
-from simulator.oracles._base import Context, Handler, Oracle, Route, bounded, source_of, stamp
+from simulator.oracles._base import Context, Handler, Oracle, Route, as_int, as_text, body_of, bounded, source_of, stamp
 from simulator.oracles._facts import Facts, Sms
 
 __all__ = ["SmsUnique"]
@@ -40,6 +46,7 @@ SENDERS: tuple[str, ...] = ("bank", "platform")
 class SmsUnique(Oracle):
     invariant = "O2"
     key = "sms_unique"
+    judges = "delivered SMS of the judged senders and overdue installments the platform was told of"
     params: ClassVar[Mapping[str, Any]] = {"senders": SENDERS}
 
     def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:
@@ -56,9 +63,20 @@ class SmsUnique(Oracle):
         self.senders = frozenset(senders)
         self.sends: dict[str, list[int]] = {}  # OutId -> sendSms requests
         self.sender_of: dict[str, str] = {}  # OutId -> who sent it
+        self.told: set[tuple[str, int]] = set()  # (loan, installment) the platform acknowledged as overdue
 
     def routes(self) -> Iterable[tuple[Route, Handler]]:
         yield ("request", "sms", "sendSms"), self._send
+        if "platform" in self.senders:
+            yield ("delivery", "bank", "bankNotice"), self._told
+
+    def _told(self, entry: Entry) -> None:
+        body = body_of(entry)
+        if entry.status is None or not 200 <= entry.status < 300 or not isinstance(body, Mapping):
+            return
+        loan, no = as_text(body.get("loanOuterNo")) or entry.loan, as_int(body.get("installmentNo"))
+        if body.get("noticeType") == "OVERDUE" and loan is not None and no is not None:
+            self.told.add((loan, no))
 
     def _send(self, entry: Entry) -> None:
         if entry.sms_out_id is not None:
@@ -76,6 +94,7 @@ class SmsUnique(Oracle):
         groups: dict[tuple[str, ...], list[Sms]] = {}
         targets: dict[tuple[str, ...], tuple[str, int] | None] = {}
         strays: set[tuple[str | None, str | None, str | None]] = set()
+        self.checked += len(self.told)  # occasions for the platform's own SMS, whether it sent any or not
         for sms in facts.sms:
             if not self._judged(sms):
                 continue

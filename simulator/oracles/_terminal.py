@@ -57,6 +57,7 @@ class _Told:
 class TerminalStatesAbsorb(Oracle):
     invariant = "O6"
     key = "terminal_states_absorb"
+    judges = "repayment states and settled loans"
     params: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:

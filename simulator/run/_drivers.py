@@ -1,7 +1,10 @@
 """Platform drivers: how the harness talks to the platform under test.
 
-Both speak contracts/platform.yaml — set-up, ticks, the borrower repaying in the app, the ledger — and receive
-the partners' deliveries (callbacks, notices, SMS receipts):
+Both speak contracts/platform.yaml — set-up, ticks, the borrower repaying in the app, the ledger (the harness's
+own calls: :data:`HARNESS_OPERATIONS`) — and receive the partners' deliveries (callbacks, notices, SMS
+receipts: :data:`RECEIVERS`). A harness call the platform fails raises :class:`~simulator.errors.PlatformError`
+(the run stops there, an error); a delivery it fails is answered as the failed delivery it is (the sender
+retries, the invariants judge):
 
 - ``InProcessDriver``: a Python object with one method per operation (``setup_run``, ``tick``,
   ``borrower_repay``, ``platform_ledger``, ``repay_result_notify``, ``bank_notice``, ``sms_report``, …); its
@@ -17,27 +20,30 @@ import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import httpx
 
 from simulator.core import DeliveryResult, Engine
+from simulator.errors import LendsimError, PlatformError
+from simulator.masking import mask_text
 from simulator.openapi import Operation
 from simulator.testing import base_url, mock_router
 
-__all__ = ["HttpDriver", "InProcessDriver", "PlatformDriver", "PlatformError", "snake"]
+__all__ = ["HARNESS_OPERATIONS", "RECEIVERS", "HttpDriver", "InProcessDriver", "PlatformDriver", "snake"]
 
 PLATFORM_LOGGER = "lendsim.platform"
+#: The operations of contracts/platform.yaml the harness calls while it drives a run.
+HARNESS_OPERATIONS: Final = ("setupRun", "tick", "borrowerRepay", "platformLedger")
+#: The platform's receivers: the partners' deliveries (callbacks, notices, SMS receipts).
+RECEIVERS: Final = ("repayResultNotify", "bankNotice", "smsReport")
+_ANSWER_SHOWN: Final = 300
 
 
 @functools.cache  # a handful of operation ids, converted on every call of a replay (~8,000 per 1,000 borrowers)
 def snake(operation_id: str) -> str:
     """``repayResultNotify`` → ``repay_result_notify``: the method an in-process platform implements."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
-
-
-class PlatformError(Exception):
-    """The platform under test failed to answer an operation of contracts/platform.yaml."""
 
 
 class PlatformDriver(Protocol):
@@ -73,6 +79,7 @@ class InProcessDriver:
         self.sim: Engine | None = None
 
     def start(self, sim: Engine) -> Mapping[str, str]:
+        self._check_methods()
         self.sim = sim
         self._router = mock_router(sim)
         self._router.start()
@@ -83,14 +90,28 @@ class InProcessDriver:
         sim.deliverer = self._deliver
         return {partner: base_url(partner) for partner in sim.contracts}
 
+    def _check_methods(self) -> None:
+        """Every operation a run calls or delivers must have its method, before anything runs."""
+        missing = [
+            op for op in (*HARNESS_OPERATIONS, *RECEIVERS) if not callable(getattr(self.platform, snake(op), None))
+        ]
+        if missing:
+            names = ", ".join(f"{snake(op)}()" for op in missing)
+            raise PlatformError(
+                missing[0],
+                f"the in-process platform {type(self.platform).__name__} has no {names}",
+                hint="an in-process platform has one method per operation of contracts/platform.yaml "
+                "(setup_run, tick, borrower_repay, platform_ledger, repay_result_notify, bank_notice, sms_report)",
+            )
+
     def call(self, operation_id: str, body: Any = None) -> Any:
         method = getattr(self.platform, snake(operation_id), None)
-        if method is None:
-            raise PlatformError(f"the platform has no method {snake(operation_id)}() for {operation_id}")
+        if not callable(method):
+            raise PlatformError(operation_id, f"the in-process platform has no method {snake(operation_id)}()")
         try:
             return method() if operation_id == "platformLedger" else method(body)
         except Exception as exc:
-            raise PlatformError(f"{snake(operation_id)}() raised {exc!r}") from exc
+            raise PlatformError(operation_id, mask_text(f"{snake(operation_id)}() raised {exc!r}")) from exc
 
     def _deliver(self, operation: Operation, body: Any, headers: Mapping[str, str]) -> DeliveryResult:
         try:
@@ -138,7 +159,7 @@ class HttpDriver:
         deadline = time.monotonic() + 10
         while not self._server.started:
             if time.monotonic() > deadline:
-                raise PlatformError("the simulator's server for the platform did not start")
+                raise LendsimError("the simulator's server for the platform did not start within 10 s")
             time.sleep(0.01)
         http = HttpDeliverer(self.url, timeout=self.timeout)
 
@@ -161,18 +182,33 @@ class HttpDriver:
     def call(self, operation_id: str, body: Any = None) -> Any:
         assert self.sim is not None
         operation = self.sim.platform.operation(operation_id)
+        where = f"{operation.method} {self.url}{operation.path}"
         try:
             with self.released():
                 response = self._client.request(
                     operation.method, operation.path, json=body if operation.method != "GET" else None
                 )
-        except httpx.HTTPError as exc:
-            raise PlatformError(f"{operation.method} {self.url}{operation.path} failed: {exc!r}") from exc
-        if response.status_code >= 400:
+        except httpx.ConnectError as exc:
             raise PlatformError(
-                f"{operation.method} {self.url}{operation.path} answered {response.status_code}: {response.text[:300]}"
-            )
-        return response.json() if response.content else None
+                operation_id,
+                f"{where}: could not connect ({exc})",
+                hint=f"is the platform running and listening at {self.url}?",
+            ) from None
+        except httpx.TimeoutException:
+            raise PlatformError(operation_id, f"{where}: no answer within {self.timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise PlatformError(operation_id, f"{where}: {type(exc).__name__}: {exc}") from None
+        if response.status_code >= 400:
+            raise PlatformError(operation_id, f"{where} answered {response.status_code}: {_excerpt(response.text)}")
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise PlatformError(
+                operation_id,
+                f"{where} answered {response.status_code} with a body that is not JSON: {_excerpt(response.text)}",
+            ) from None
 
     def stop(self) -> None:
         if self._server is not None:
@@ -181,3 +217,9 @@ class HttpDriver:
             with self.released():
                 self._thread.join(timeout=10)
         self._client.close()
+
+
+def _excerpt(text: str) -> str:
+    """What the platform answered, masked and cut short enough for a report line."""
+    text = mask_text(" ".join(text.split()))
+    return text if len(text) <= _ANSWER_SHOWN else text[: _ANSWER_SHOWN - 1] + "…"

@@ -2,6 +2,12 @@
 
 The run is deterministic for a scenario and seed: every draw (loan terms, who pays late and by how much) comes
 from RNGs keyed by the seed and the borrower, so a shard of borrowers replays the same way on its own.
+
+A run ends one of three ways (:attr:`RunResult.status`): **passed** — every invariant the scenario expects
+was exercised and held; **failed** — one was violated or not exercised (or the scenario expects none);
+**error** — the platform failed a call of the harness (:class:`~simulator.errors.PlatformError`: not reachable,
+set-up refused, a tick, a borrower's payment or the ledger answered with an error). The run stops at the
+first such error: nothing after it would be the scenario's doing, so no invariant is judged.
 """
 
 from __future__ import annotations
@@ -10,23 +16,28 @@ import gc
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
+from simulator.errors import PlatformError
 from simulator.oracles import Verdict, evaluate
-from simulator.run._drivers import PlatformDriver, PlatformError
+from simulator.run._drivers import PlatformDriver
 from simulator.scenario import Repayment, Scenario, ScenarioWorld, build_world
 from simulator.world import Simulator
 
-__all__ = ["RunResult", "run_scenario"]
+__all__ = ["RunResult", "Status", "run_scenario"]
 
 DEFAULT_TICK = timedelta(hours=1)
+
+Status = Literal["passed", "failed", "error"]
+#: ``lendsim run``'s exit code for each status.
+EXIT_CODES: dict[Status, int] = {"passed": 0, "failed": 1, "error": 2}
 
 
 @dataclass
 class RunResult:
-    """What a run did and what the invariants say about it."""
+    """What a run did and what the invariants say about it (no verdicts when it ended in ``error``)."""
 
     scenario: Scenario
     seed: int
@@ -35,11 +46,25 @@ class RunResult:
     verdicts: list[Verdict]
     wall_seconds: float
     events: int
-    errors: list[str] = field(default_factory=list)  # the platform failed an operation (each once, with a count)
+    error: PlatformError | None = None  # the platform failed a call of the harness: the run stopped there
+
+    @property
+    def status(self) -> Status:
+        """``error`` if the platform failed the harness; ``passed`` if every expected invariant was exercised and
+        held; else ``failed`` (one violated or not exercised, or no invariant expected at all)."""
+        if self.error is not None:
+            return "error"
+        if self.verdicts and all(verdict.held for verdict in self.verdicts):
+            return "passed"
+        return "failed"
 
     @property
     def passed(self) -> bool:
-        return all(verdict.held for verdict in self.verdicts)
+        return self.status == "passed"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
 
 
 class _Run:
@@ -47,7 +72,6 @@ class _Run:
         self.world = world
         self.sim = world.sim
         self.driver = driver
-        self.errors: dict[str, int] = {}
 
     def pay(self, repayment: Repayment) -> None:
         """A borrower pays in the platform's app (which stamps it with its own clock)."""
@@ -70,14 +94,8 @@ class _Run:
                 self.sim.event("platform", "platformRepayStatus", loan=loan.get("loanOuterNo"), serial=key, data=state)
 
     def _call(self, operation_id: str, body: Any = None) -> Any:
-        try:
-            return self.driver.call(operation_id, body)
-        except PlatformError as exc:
-            message = str(exc)
-            if message not in self.errors:
-                self.sim.event("platform", "platformError", data={"operation": operation_id, "error": message})
-            self.errors[message] = self.errors.get(message, 0) + 1
-            return None
+        """A call of the harness; a :class:`PlatformError` stops the run (it propagates out of the clock)."""
+        return self.driver.call(operation_id, body)
 
     def ticks(self, every: timedelta, end: datetime) -> None:
         def tick() -> None:
@@ -128,26 +146,30 @@ def _run_scenario(
     run = _Run(world, driver)
     sim = world.sim
     lock: AbstractContextManager[Any] = getattr(driver, "lock", None) or nullcontext()
-    with lock:
-        partners = driver.start(sim)
-        try:
-            world.add_faults()
-            run._call("setupRun", world.setup_body(partners))
-            world.plan(run.pay)
-            run.ticks(tick, scenario.end)
-            events = 0
-            steps = 20
-            span = scenario.end - scenario.start
-            for step in range(1, steps + 1):
-                events += sim.advance(to=scenario.start + span * step / steps)
-                if progress is not None:
-                    progress(step / steps)
-            ledger = run._call("platformLedger")
-            run.journal_ledger(ledger if isinstance(ledger, Mapping) else {"loans": []})
-        finally:
-            driver.stop()
+    events = 0
+    try:
+        with lock:
+            partners = driver.start(sim)
+            try:
+                world.add_faults()
+                run._call("setupRun", world.setup_body(partners))
+                world.plan(run.pay)
+                run.ticks(tick, scenario.end)
+                steps = 20
+                span = scenario.end - scenario.start
+                for step in range(1, steps + 1):
+                    events += sim.advance(to=scenario.start + span * step / steps)
+                    if progress is not None:
+                        progress(step / steps)
+                ledger = run._call("platformLedger")
+                run.journal_ledger(ledger if isinstance(ledger, Mapping) else {"loans": []})
+            finally:
+                driver.stop()
+    except PlatformError as exc:
+        sim.event("platform", "platformError", data={"operation": exc.operation, "error": str(exc)})
+        wall = time.perf_counter() - wall_start
+        return RunResult(scenario, world.seed, world.size, sim, [], wall, events, exc)
     grace = sim.bank.config.grace_days if sim.bank is not None else 3
     verdicts = evaluate(sim.journal, scenario.expect, calendar=sim.clock.calendar, end=scenario.end, grace_days=grace)
-    errors = [f"{message} (×{count})" if count > 1 else message for message, count in run.errors.items()]
     wall = time.perf_counter() - wall_start
-    return RunResult(scenario, world.seed, world.size, sim, verdicts, wall, events, errors)
+    return RunResult(scenario, world.seed, world.size, sim, verdicts, wall, events)

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -26,13 +26,17 @@ from simulator.testing._transport import SimulatorTransport, base_url
 from simulator.testing._travel import ClockFollower
 from simulator.world import Simulator
 
+if TYPE_CHECKING:
+    from simulator.oracles import Verdict
+
 __all__ = ["InvariantFailure", "Lendsim", "PlatformHandler"]
 
 CENT = Decimal("0.01")
 
 
 class InvariantFailure(AssertionError):
-    """``lendsim.check()`` found invariants violated; the message lists each with its chain of events."""
+    """``lendsim.check()`` found invariants violated, or not exercised that had to be; the message lists each
+    violation with its chain of events, and each invariant that judged nothing with what it looks for."""
 
 
 #: A platform's receiver in a test: given the receiver's operationId (``repayResultNotify``, ``bankNotice``,
@@ -246,28 +250,55 @@ class Lendsim:
 
     # -- what happened -------------------------------------------------------------------------------
 
-    def check(self, expect: Mapping[str, Mapping[str, Any] | None] | None = None) -> None:
-        """Judge the journal with invariants (all of O1–O8 that apply in-process by default: every one but
-        ``ledgers_reconcile``, which needs the platform's ledger; with a scenario, with the parameters its
-        ``expect:`` gives) and fail with :class:`InvariantFailure` listing each violation and its chain of events."""
+    def check(self, expect: Mapping[str, Mapping[str, Any] | None] | None = None) -> list[Verdict]:
+        """Judge the journal with invariants and return the verdicts; fail with :class:`InvariantFailure` when one
+        is violated (each violation listed with its chain of events) — or when one that had to judge something
+        did not.
+
+        ``expect`` names the invariants (a scenario-style mapping, ``{"sms_unique": {}}``). Without it: every
+        invariant that applies in-process (O1–O8 but ``ledgers_reconcile``, which needs the platform's ledger),
+        with the parameters the scenario's ``expect:`` gives. An invariant named — in ``expect`` or in the
+        scenario's ``expect:`` — must be *exercised*: one that judged nothing (no loan, message, record of the
+        kind it is about) fails the check, since it proves nothing. Of the default set, the check fails only
+        when none judged anything.
+        """
         from simulator.oracles import INVARIANTS, describe_chain, evaluate
 
         if expect is not None:
             wanted = dict(expect)
+            named = set(wanted)
+            why = "named in check()"
         else:
             given = self.scenario.expect if self.scenario is not None else {}
             wanted = {key: given.get(key, {}) for key in INVARIANTS if key != "ledgers_reconcile"}
+            named = set(given) & set(wanted)
+            why = "expected by the scenario"
         grace = self.sim.bank.config.grace_days if self.sim.bank is not None else 3
         verdicts = evaluate(self.sim.journal, wanted, calendar=self.sim.clock.calendar, end=self.now, grace_days=grace)
-        broken = [verdict for verdict in verdicts if not verdict.held]
-        if broken:
-            lines = []
-            for verdict in broken:
+        lines = []
+        for verdict in verdicts:
+            if verdict.violated:
                 lines.append(f"{verdict.invariant} {verdict.key}: {len(verdict.violations)} violation(s)")
                 for violation in verdict.violations[:5]:
                     lines.append(f"  loan {violation.loan or '-'}: {violation.message}")
                     lines.extend(f"    {line}" for line in describe_chain(self.sim.journal, violation.chain))
-            raise InvariantFailure("lendsim: invariants violated\n" + "\n".join(lines))
+        idle = [verdict for verdict in verdicts if not verdict.exercised]
+        for verdict in idle:
+            if verdict.key in named:
+                lines.append(
+                    f"{verdict.invariant} {verdict.key}: not exercised — {verdict.reason} (at "
+                    f"{self.now.isoformat()}); it is {why}, so it must judge something: drive the platform "
+                    "(and the clock) until that happens, or leave it out"
+                )
+        if verdicts and len(idle) == len(verdicts) and not named:
+            lines.append(
+                "no invariant judged anything: nothing they look at happened in this test (no payment told with "
+                "borrower_repaid(), no SMS, delivery, bureau record or dispute); name the invariants the test is "
+                'about, lendsim.check({"sms_unique": {}}), and make them happen'
+            )
+        if lines:
+            raise InvariantFailure("lendsim: invariants not held\n" + "\n".join(lines))
+        return verdicts
 
     @property
     def journal(self) -> Journal:

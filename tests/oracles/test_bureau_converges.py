@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from simulator.oracles import Outcome
 from tests.oracles.story import LOAN, Story, at, check, record
 
 KEY = "bureau_converges"
@@ -61,7 +62,7 @@ def test_a_window_still_open_at_the_end_of_the_run_is_pending() -> None:
 
     verdict = check(story.journal, KEY, end=at(5, 20), params={"window": "30 days"})
 
-    assert verdict.held and verdict.checked == 0
+    assert verdict.outcome is Outcome.NOT_EXERCISED and verdict.violations == ()
 
 
 def test_an_installment_the_bank_shows_collected_in_grace_must_not_stay_negative() -> None:

@@ -12,7 +12,7 @@ import pytest
 from simulator.clock import Span
 from simulator.errors import ConfigError
 from simulator.journal import Entry, Journal
-from simulator.oracles import INVARIANTS, ORACLES, evaluate
+from simulator.oracles import INVARIANTS, ORACLES, InvariantViolation, Outcome, Verdict, evaluate
 from simulator.oracles._base import Handler, Part, Route, stream
 from tests.oracles.story import CALENDAR, Story, at
 
@@ -54,8 +54,31 @@ def test_verdicts_come_in_invariant_order_one_per_key_and_none_params_mean_defau
         ("O7", "pii_minimized"),
         ("O8", "dispute_sla"),
     ]
-    assert all(v.held and v.violations == () for v in verdicts)
+    assert all(v.outcome is Outcome.NOT_EXERCISED and v.violations == () for v in verdicts)  # a loan, no more
     assert evaluate(story.journal, {}, calendar=CALENDAR, end=at(7, 1)) == []
+
+
+def test_an_invariant_that_judged_nothing_is_not_exercised_never_held() -> None:
+    story = Story()
+    story.loan()
+    story.repaid(at(5, 10, 9))
+
+    nothing = INVARIANTS["dispute_sla"](story.journal, calendar=CALENDAR, end=at(7, 1))
+    something = INVARIANTS["no_false_delinquency"](story.journal, calendar=CALENDAR, end=at(7, 1))
+
+    assert nothing.outcome is Outcome.NOT_EXERCISED and not nothing.held and not nothing.exercised
+    assert nothing.reason == "judged nothing: no disputes filed in the run"
+    assert something.outcome is Outcome.HELD and something.held and something.checked == 1
+    assert something.reason == "installments paid in full by due date + grace: 1 judged, none violated"
+
+
+def test_a_violation_makes_a_verdict_violated_whatever_was_counted() -> None:
+    violation = InvariantViolation("O4", "ledgers_reconcile", None, None, "no platformLedger event", ())
+
+    verdict = Verdict.of("O4", "ledgers_reconcile", 0, [violation], "loans in either ledger")
+
+    assert verdict.outcome is Outcome.VIOLATED and verdict.exercised and not verdict.held
+    assert verdict.reason == "loans in either ledger: 0 judged, 1 violation"
 
 
 def test_the_registry_covers_every_key_of_the_scenario_schema() -> None:

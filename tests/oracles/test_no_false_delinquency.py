@@ -6,6 +6,7 @@ import pytest
 
 from simulator.clock import Span
 from simulator.errors import ConfigError
+from simulator.oracles import Outcome
 from tests.oracles.story import LOAN, Story, at, check, record
 
 KEY = "no_false_delinquency"
@@ -115,7 +116,7 @@ def test_a_borrower_who_paid_after_the_grace_is_not_judged() -> None:
 
     verdict = check(story.journal, KEY, end=at(7, 31))
 
-    assert verdict.held and verdict.checked == 0
+    assert verdict.outcome is Outcome.NOT_EXERCISED and verdict.violations == ()
 
 
 def test_a_partial_payment_leaves_the_installment_legitimately_overdue() -> None:
@@ -126,7 +127,7 @@ def test_a_partial_payment_leaves_the_installment_legitimately_overdue() -> None
 
     verdict = check(story.journal, KEY, end=at(7, 31))
 
-    assert verdict.held and verdict.checked == 0
+    assert verdict.outcome is Outcome.NOT_EXERCISED and verdict.violations == ()
 
 
 def test_the_window_takes_a_span_or_its_text_and_refuses_unknown_parameters() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simulator.errors import ConfigError
+from simulator.oracles import Outcome
 from tests.oracles.story import LOAN, OUT_ID, PHONE, Story, at, check
 
 KEY = "sms_unique"
@@ -133,3 +134,39 @@ def test_senders_platform_leaves_the_banks_notices_out_of_the_verdict() -> None:
 def test_senders_must_name_the_bank_or_the_platform() -> None:
     with pytest.raises(ConfigError, match=r"sms_unique\.senders: \['partner'\] is not a list of bank and platform"):
         check(Story().journal, KEY, end=at(7, 1), params={"senders": ["partner"]})
+
+
+def told_overdue(story: Story, status: int = 200) -> None:
+    """The bank's OVERDUE notice of installment 3, delivered to the platform (answered ``status``)."""
+    story.journal.append(
+        "delivery",
+        at(5, 14, 2),
+        partner="bank",
+        operation="bankNotice",
+        loan=LOAN,
+        status=status,
+        data={"body": {"noticeType": "OVERDUE", "loanOuterNo": LOAN, "installmentNo": 3}},
+    )
+
+
+def test_an_overdue_installment_the_platform_was_told_of_is_judged_even_if_it_rightly_sends_nothing() -> None:
+    story = Story()
+    story.loan()
+    told_overdue(story)
+    told_overdue(story)  # a duplicate delivery: still one installment
+
+    platform = check(story.journal, KEY, end=at(7, 1), params={"senders": ["platform"]})
+    bank = check(story.journal, KEY, end=at(7, 1), params={"senders": ["bank"]})
+
+    assert platform.outcome is Outcome.HELD and platform.checked == 1
+    assert bank.outcome is Outcome.NOT_EXERCISED  # the bank sent nothing, and the platform is not judged
+
+
+def test_a_notice_the_platform_did_not_acknowledge_is_no_occasion_judged() -> None:
+    story = Story()
+    story.loan()
+    told_overdue(story, status=500)
+
+    verdict = check(story.journal, KEY, end=at(7, 1), params={"senders": ["platform"]})
+
+    assert verdict.outcome is Outcome.NOT_EXERCISED

@@ -179,7 +179,7 @@ def test_lendsim_run_reports_and_exits_by_verdict(tmp_path: Path, monkeypatch: p
 
     assert result.exit_code == 0, result.output
     assert "1/1 invariants held" in result.output
-    assert (tmp_path / "reports" / "runner-check-9.json").exists()
+    assert (tmp_path / "reports" / "runner-check-my-platform-create-9.json").exists()
     assert "<testcase" in (tmp_path / "j.xml").read_text(encoding="utf-8")
 
 

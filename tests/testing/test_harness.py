@@ -13,6 +13,7 @@ import pytest
 
 from simulator._resources import bundled_scenario
 from simulator.errors import ConfigError
+from simulator.oracles import Outcome
 from simulator.testing import InvariantFailure, Lendsim, Repayment
 from tests.testing.test_parity import LOAN
 
@@ -152,6 +153,54 @@ def test_a_payment_told_by_the_test_and_forwarded_in_time_holds_o1() -> None:
         lendsim.advance(days=10)
 
     lendsim.check({"no_false_delinquency": {}})
+
+
+def test_check_returns_the_verdicts_and_fails_an_invariant_it_was_told_to_judge_that_judged_nothing() -> None:
+    from tests.testing.test_parity import REPAY
+
+    with Lendsim() as lendsim:
+        httpx.post(lendsim.base_url("bank") + "/loans", json=LOAN).raise_for_status()
+        lendsim.advance(days=9, hours=10)
+        lendsim.borrower_repaid(LOAN["loanOuterNo"], 1018, installment=1)
+        at = lendsim.now.isoformat()
+        httpx.post(lendsim.base_url("bank") + "/repayments", json={**REPAY, "actualRepayDate": at}).raise_for_status()
+        lendsim.advance(days=10)
+
+    verdicts = lendsim.check({"no_false_delinquency": {}})
+    with pytest.raises(InvariantFailure) as caught:
+        lendsim.check({"no_false_delinquency": {}, "dispute_sla": {}})
+
+    assert [(v.key, v.outcome) for v in verdicts] == [("no_false_delinquency", Outcome.HELD)]
+    assert "O8 dispute_sla: not exercised — judged nothing: no disputes filed in the run" in str(caught.value)
+    assert "named in check()" in str(caught.value) and "no_false_delinquency" not in str(caught.value)
+
+
+def test_check_with_the_default_set_fails_only_when_nothing_at_all_was_judged() -> None:
+    with Lendsim() as lendsim:
+        httpx.post(lendsim.base_url("bank") + "/loans", json=LOAN).raise_for_status()
+        lendsim.advance(days=1)
+        with pytest.raises(InvariantFailure, match="no invariant judged anything"):
+            lendsim.check()
+
+        lendsim.advance(days=8, hours=10)
+        lendsim.borrower_repaid(LOAN["loanOuterNo"], 1018, installment=1)  # O1 has a payment to judge (and the
+        lendsim.advance(days=10)  # platform forwarded nothing: a violation)
+
+    with pytest.raises(InvariantFailure) as caught:
+        lendsim.check()
+
+    assert "O1 no_false_delinquency: 1 violation" in str(caught.value)
+    assert "not exercised" not in str(caught.value)  # the others judged nothing, and none was named
+
+
+def test_check_holds_a_scenarios_expected_invariants_to_judging_something() -> None:
+    with Lendsim(scenario="dispute-during-window", borrowers=2) as lendsim:
+        lendsim.advance(days=1)
+
+    with pytest.raises(InvariantFailure) as caught:
+        lendsim.check()
+
+    assert "not exercised" in str(caught.value) and "expected by the scenario" in str(caught.value)
 
 
 def platform_clock() -> tuple[datetime, float]:

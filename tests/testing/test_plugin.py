@@ -209,7 +209,7 @@ def test_typo(lendsim):
     )
 
 
-def test_check_passes_a_clean_journal_and_fails_with_each_violation_and_its_chain(pytester: pytest.Pytester) -> None:
+def test_check_refuses_an_empty_journal_and_fails_with_each_violation_and_its_chain(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,
         """
@@ -220,7 +220,8 @@ SMS = {"PhoneNumbers": "13912345678", "SignName": "小米金融", "TemplateCode"
        "TemplateParam": '{"bank":"民生银行"}', "OutId": "my-LN1-1-SMS_153055080"}
 
 def test_check(lendsim):
-    lendsim.check()  # nothing happened yet: every invariant holds
+    with pytest.raises(InvariantFailure, match="no invariant judged anything"):
+        lendsim.check()  # nothing happened yet: nothing was judged, which is no pass
     for _ in range(2):  # a platform that sends the same keyed SMS twice
         assert httpx.post(lendsim.base_url("sms") + "/send", json=SMS).json()["Code"] == "OK"
     lendsim.advance(minutes=1)
