@@ -13,9 +13,11 @@ key to change, why the scenario cannot mean what it says and what to write inste
   * ``drop``/``outage`` at ``sms.delivery`` over the overdue batch (or ``latency`` there that outlasts the
     time from the batch to the bank's daily furnishing) with ``notice_before_negative_report``: the bank
     counts a notice as given once the gateway accepts it, and reports; the borrower never had it first;
-  * corrections refused for the whole run (``bureau: {reject_corrections: true}``, or ``drop``/``outage`` at
-    ``bureau.corrections`` without a window) with ``no_false_delinquency`` or ``bureau_converges``: a
-    borrower reported wrongly can never be put right;
+  * a link down for the whole run where no platform can work around it (``outage``/``drop`` without a window
+    at ``bank.repayApply``, ``bank.correctionApply``, ``bureau.corrections``, ``bureau.answerDispute``;
+    ``drop`` at ``bureau.feedback``; ``bureau: {reject_corrections: true}``) with an invariant it breaks:
+    money that never reaches the bank, a wrong record never put right, a file never loaded, a dispute never
+    answered;
   * a bank that answers disputes (``bank.dispute_answer_days``) after the deadline of ``dispute_sla`` or of
     the bureau (``bureau.dispute_window``): every such answer is late, and only the bank answers;
   * ``dispute_sla`` without borrowers who dispute (``borrowers.disputes``): only they file disputes, so O8
@@ -28,7 +30,7 @@ fails it (or leaves the invariant nothing to judge), and the catalog, which it p
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
@@ -55,7 +57,7 @@ def check_rules(draft: Draft, out: Findings) -> None:
     _runs_shorter_than_windows(draft, out)
     _duplicated_sms(draft, out)
     _notices_lost_at_the_handset(draft, out)
-    _corrections_always_refused(draft, out)
+    _never_back(draft, out)
     _disputes_answered_late(draft, out)
     _disputes_nobody_files(draft, out)
 
@@ -277,29 +279,71 @@ def _first_batch_hit(draft: Draft, fault: Mapping[str, Any]) -> date | None:
     return None
 
 
-def _corrections_always_refused(draft: Draft, out: Findings) -> None:
+_INVARIANT_IDS: Final = {
+    "no_false_delinquency": "O1",
+    "sms_unique": "O2",
+    "notice_before_negative_report": "O3",
+    "ledgers_reconcile": "O4",
+    "bureau_converges": "O5",
+    "terminal_states_absorb": "O6",
+    "pii_minimized": "O7",
+    "dispute_sla": "O8",
+}
+
+#: A point that, down for the whole run, no platform can make up for: (point, actions) → (what it means, the
+#: invariants that then fail). Found by running the resilient platform against every point × action for a
+#: whole run; any shorter window it retries, resubmits or reconciles its way through.
+_NEVER_BACK: Final = {
+    ("bank.repayApply", ("outage", "drop")): (
+        "no repayment ever reaches the bank: every borrower the platform collected from on time is marked overdue "
+        "and stays so",
+        ("no_false_delinquency",),
+    ),
+    ("bank.correctionApply", ("outage", "drop")): (
+        "the platform can never ask the bank to correct a record: a borrower reported wrongly stays reported",
+        ("no_false_delinquency", "bureau_converges"),
+    ),
+    (_CORRECTIONS_POINT, ("outage", "drop")): (
+        "the bureau refuses every correction: a borrower reported wrongly can never be put right",
+        ("no_false_delinquency", "bureau_converges"),
+    ),
+    ("bureau.feedback", ("drop",)): (
+        "the bureau never loads a file it was sent",
+        ("bureau_converges",),
+    ),
+    ("bureau.answerDispute", ("outage", "drop")): (
+        "the bank can never answer a dispute: each stays open past its deadline",
+        ("dispute_sla", "no_false_delinquency"),
+    ),
+}
+
+
+def _named(invariants: Iterable[str]) -> str:
+    return " and ".join(f"{key} ({_INVARIANT_IDS[key]})" for key in invariants)
+
+
+def _never_back(draft: Draft, out: Findings) -> None:
+    """Faults that last the whole run at a point no platform can work around, and a bureau that refuses every
+    correction (``reject_corrections``, the same as a whole-run fault at ``bureau.corrections``)."""
     judged = [key for key in ("no_false_delinquency", "bureau_converges") if key in draft.expect]
-    if not judged:
-        return
-    named = " and ".join(f"{key} ({'O1' if key == 'no_false_delinquency' else 'O5'})" for key in judged)
-    consequence = (
-        f"a borrower reported wrongly can never be put right, so {named} fails whenever the run reports someone "
-        "wrongly, whatever the platform does"
-    )
-    if draft.bureau is not None and draft.bureau.reject_corrections:
+    if judged and draft.bureau is not None and draft.bureau.reject_corrections:
         out.warn(
             ["bureau", "reject_corrections"],
-            f"the bureau refuses every correction for the whole run: {consequence}; refuse them for a while "
-            "instead, with a fault such as {at: bureau.corrections, drop: {}, until: 2019-05-22}",
+            "the bureau refuses every correction for the whole run: a borrower reported wrongly can never be put "
+            f"right, so {_named(judged)} fails whenever the run reports someone wrongly, whatever the platform "
+            "does; refuse them for a while instead, with a fault such as "
+            "{at: bureau.corrections, drop: {}, until: 2019-05-22}",
         )
     for index, fault in draft.faults:
-        if fault["at"] != _CORRECTIONS_POINT or _action(fault) not in ("drop", "outage"):
-            continue
-        if _whole_run(fault, draft):
+        action = _action(fault)
+        for (point, actions), (meaning, invariants) in _NEVER_BACK.items():
+            failing = [key for key in invariants if key in draft.expect]
+            if fault["at"] != point or action not in actions or not failing or not _whole_run(fault, draft):
+                continue
             out.warn(
-                ["faults", index, _action(fault)],
-                f"this fault refuses every correction for the whole run: {consequence}; give it a window "
-                "('from'/'until') that ends inside the run",
+                ["faults", index, action],
+                f"this fault lasts the whole run at {point}: {meaning}, so {_named(failing)} fails whatever the "
+                "platform does; give it a window ('from'/'until') that ends inside the run, as a real outage has",
             )
 
 

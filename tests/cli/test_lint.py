@@ -21,6 +21,7 @@ WARNINGS = [
     "sms-duplicated-by-the-gateway.yaml",
     "notice-lost-at-the-handset.yaml",
     "corrections-always-refused.yaml",
+    "link-down-all-run.yaml",
     "disputes-answered-late.yaml",
     "disputes-nobody-files.yaml",
 ]

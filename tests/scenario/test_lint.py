@@ -138,6 +138,15 @@ EXPECTED: dict[str, list[tuple[str, str, str, str, str]]] = {
             "keep the fault clear of 02:00",
         )
     ],
+    "link-down-all-run.yaml": [
+        (
+            "8:5",
+            "warning",
+            "faults[0].outage",
+            "this fault lasts the whole run at bank.repayApply: no repayment ever reaches the bank",
+            "give it a window ('from'/'until') that ends inside the run",
+        )
+    ],
     "corrections-always-refused.yaml": [
         (
             "6:10",

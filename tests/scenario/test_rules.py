@@ -4,6 +4,7 @@ the invariant nothing to judge), and the same scenario written as the warning ad
 from __future__ import annotations
 
 import copy
+import re
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -57,12 +58,17 @@ def _refuse_for_a_while(data: dict[str, Any]) -> None:
     data["faults"].append({"at": "bureau.corrections", "drop": {}, "until": "2019-05-16 00:00"})
 
 
+def _give_it_a_window(data: dict[str, Any]) -> None:
+    data["faults"][0].update({"from": "2019-05-10 20:00", "until": "2019-05-14 18:00"})
+
+
 def _answer_in_time(data: dict[str, Any]) -> None:
     data["bank"] = {"dispute_answer_days": 20}
 
 
 # fixture → (the invariant it cannot pass, the fix its warning advises)
 UNPASSABLE = {
+    "link-down-all-run.yaml": ("O1", _give_it_a_window),
     "sms-duplicated-by-the-gateway.yaml": ("O2", _move_duplicate_to_receipts),
     "notice-lost-at-the-handset.yaml": ("O3", _keep_clear_of_the_batch),
     "corrections-always-refused.yaml": ("O1", _refuse_for_a_while),
@@ -90,6 +96,47 @@ def test_the_same_scenario_written_as_the_warning_advises_passes_unwarned(name: 
 
     assert scenario.warnings == ()
     assert (violations, checked > 0) == (0, True)
+
+
+WHOLE_RUN: dict[str, Any] = {
+    "name": "x",
+    "start": "2019-05-01",
+    "duration": "40 days",
+    "population": {"loan": {"term": 3, "due_day": 10}},
+    "borrowers": {"on_time": "100%", "pay_at": "20:00", "disputes": "50%"},
+    "faults": [
+        {"at": "bank.repayApply", "outage": {"status": 503}, "from": "2019-05-10 20:00", "until": "2019-05-14 18:00"}
+    ],
+    "expect": {
+        "no_false_delinquency": {"window": "10 days"},
+        "bureau_converges": {"window": "10 days"},
+        "dispute_sla": {"within": "20 days"},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("fault", "invariants"),
+    [
+        ({"at": "bank.repayApply", "drop": {}}, {"O1"}),
+        ({"at": "bank.correctionApply", "outage": {"status": 503}}, {"O1", "O5"}),
+        ({"at": "bureau.corrections", "drop": {}}, {"O1", "O5"}),
+        ({"at": "bureau.feedback", "drop": {}}, {"O5"}),
+        ({"at": "bureau.answerDispute", "outage": {"status": 500}}, {"O1", "O8"}),
+    ],
+    ids=lambda value: value["at"] if isinstance(value, dict) else "",
+)
+def test_a_link_down_for_the_whole_run_fails_the_invariants_it_warns_about(
+    fault: dict[str, Any], invariants: set[str]
+) -> None:
+    scenario = build_scenario({**WHOLE_RUN, "faults": [*WHOLE_RUN["faults"], fault]})
+
+    result = run_scenario(scenario, InProcessDriver(resilient.create()), borrowers=BORROWERS)
+
+    (warning,) = scenario.warnings
+    assert warning.path == f"faults[1].{next(iter(set(fault) - {'at'}))}"
+    assert {f"({key})" for key in invariants} == set(re.findall(r"\(O\d\)", warning.message))
+    assert {v.invariant for v in result.verdicts if v.violations} >= invariants
 
 
 def test_dispute_sla_without_disputing_borrowers_judges_nothing() -> None:
