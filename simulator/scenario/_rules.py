@@ -23,8 +23,10 @@ key to change, why the scenario cannot mean what it says and what to write inste
   * ``dispute_sla`` without borrowers who dispute (``borrowers.disputes``): only they file disputes, so O8
     has nothing to judge.
 
-Proved against the resilient reference platform in ``tests/scenario/test_rules.py``: each fixture that warns
-fails it (or leaves the invariant nothing to judge), and the catalog, which it passes, does not warn.
+Proved against the resilient reference platform in ``tests/scenario/test_rules.py``: a scenario that warns
+fails it (or leaves the invariant nothing to judge), and the same scenario written as the warning advises
+passes it without a warning. Every other point × action it retries, deduplicates or reconciles its way
+through, even for a whole run.
 """
 
 from __future__ import annotations
