@@ -99,8 +99,8 @@ def _whole_run(fault: Mapping[str, Any], draft: Draft) -> bool:
 
 def _faults_outside_the_run(draft: Draft, out: Findings) -> None:
     start, end, calendar = draft.start, draft.end, draft.calendar
-    if start is None or end is None:
-        return
+    if start is None or end is None or not draft.calendar_ok:
+        return  # instants in a time zone that is not the scenario's would put the window in the wrong place
     run = f"the run lasts from {_stamp(calendar, start)} to {_stamp(calendar, end)}"
     for index, fault in draft.faults:
         begin, until = fault.get("from"), fault.get("until")
