@@ -3,18 +3,19 @@
 Contracts and scenarios are written by people; their errors must name the file, line and column.
 PyYAML's ``compose`` gives a node tree with marks; we construct plain Python data from it with the
 safe constructor (no python tags, no code), refuse documents whose aliases expand past a bound
-(a "billion laughs" file), and keep the tree to map a key path back to a line.
+(a "billion laughs" file) or refer to the value that contains them (``name: &a [*a]``), note every key a
+mapping repeats (the last value would silently win), and keep the tree to map a key path back to a line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import yaml
 
-__all__ = ["MAX_NODES", "Finding", "YamlDocument", "YamlError", "dotted", "load_yaml"]
+__all__ = ["MAX_NODES", "DuplicateKey", "Finding", "Severity", "YamlDocument", "YamlError", "dotted", "load_yaml"]
 
 #: Upper bound on the number of nodes a document may expand to once aliases are followed.
 MAX_NODES = 200_000
@@ -58,21 +59,34 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
+Severity = Literal["error", "warning"]
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem in a file, positioned for an editor (``file:line:column: key.path: message``)."""
+    """One problem in a file, positioned for an editor (``file:line:column: error: key.path: message``).
+
+    An ``error`` makes the file unusable; a ``warning`` names something that runs but cannot mean what it
+    says (``lendsim lint --strict`` treats warnings as errors).
+    """
 
     file: str
     line: int | None
     column: int | None
-    path: str  # key path, e.g. "faults[0].outage.status" or "paths./repayments.post"
+    path: str  # key path as written, e.g. "faults[0].outage.status" or "paths./repayments.post"
     message: str
+    severity: Severity = "error"
 
     def __str__(self) -> str:
         where = self.file
         if self.line is not None:
             where += f":{self.line}:{self.column or 1}"
-        return f"{where}: {self.path + ': ' if self.path else ''}{self.message}"
+        return f"{where}: {self.severity}: {self.path + ': ' if self.path else ''}{self.message}"
+
+    @property
+    def order(self) -> tuple[str, int, int]:
+        """Sort key: by file, then line and column (findings about the whole file first)."""
+        return (self.file, self.line or 0, self.column or 0)
 
 
 def dotted(parts: Sequence[str | int]) -> str:
@@ -97,14 +111,34 @@ class YamlError(Exception):
         return f"line {self.line}, column {self.column}: {self.reason}"
 
 
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    """A mapping that gives ``key`` twice: at ``first`` and again at ``second`` (1-based line, column)."""
+
+    path: tuple[str | int, ...]  # the key path of the repeated key
+    key: str
+    first: tuple[int, int]
+    second: tuple[int, int]
+
+    def __str__(self) -> str:
+        (line, column), (again, column_again) = self.first, self.second
+        where = (
+            f"on line {line} and again on line {again}"
+            if line != again
+            else f"on line {line}, at columns {column} and {column_again}"
+        )
+        return f"the key {self.key!r} is given twice, {where}; the second would silently replace the first: keep one"
+
+
 class YamlDocument:
-    """Plain data (dicts, lists, scalars) plus the node tree it came from."""
+    """Plain data (dicts, lists, scalars) plus the node tree it came from, and the keys it repeats."""
 
-    __slots__ = ("_root", "data")
+    __slots__ = ("_root", "data", "duplicates")
 
-    def __init__(self, data: Any, root: yaml.Node | None) -> None:
+    def __init__(self, data: Any, root: yaml.Node | None, duplicates: Sequence[DuplicateKey] = ()) -> None:
         self.data = data
         self._root = root
+        self.duplicates = tuple(duplicates)
 
     def position(self, path: Sequence[str | int]) -> tuple[int, int] | None:
         """(line, column), 1-based, of the deepest node on ``path`` that exists; None for an empty file.
@@ -131,39 +165,97 @@ class YamlDocument:
         return mark.line + 1, mark.column + 1
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    if depth > 200:
-        raise YamlError("the document nests deeper than 200 levels", node.start_mark.line + 1)
-    memo[key] = 1  # a recursive alias counts once instead of looping
-    size = 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            size += _expanded_size(k, memo, depth + 1) + _expanded_size(v, memo, depth + 1)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            size += _expanded_size(item, memo, depth + 1)
-    memo[key] = size
-    if size > MAX_NODES:
-        raise YamlError(
-            f"the document expands to more than {MAX_NODES:,} values once its aliases are followed; "
-            "write the values out instead of repeating aliases",
-            node.start_mark.line + 1,
-            node.start_mark.column + 1,
-        )
-    return size
+@dataclass(slots=True)
+class _Walk:
+    """One pass over the node tree: sizes once aliases are followed, repeated keys, aliases that loop."""
+
+    memo: dict[int, int] = field(default_factory=dict)
+    open: set[int] = field(default_factory=set)  # the nodes being walked: an alias to one of them loops
+    duplicates: list[DuplicateKey] = field(default_factory=list)
+    loops: list[yaml.Node] = field(default_factory=list)
+
+    def size(self, node: yaml.Node, path: tuple[str | int, ...], depth: int = 0) -> int:
+        if isinstance(node, yaml.ScalarNode):
+            return 1  # most nodes: nothing inside to repeat a key or loop
+        key = id(node)
+        if key in self.open:
+            self.loops.append(node)
+            return 1
+        if key in self.memo:
+            return self.memo[key]
+        if depth > 200:
+            raise YamlError("the document nests deeper than 200 levels", node.start_mark.line + 1)
+        self.open.add(key)
+        size = 1
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, yaml.Node] = {}
+            for k, v in node.value:
+                name = k.value if isinstance(k, yaml.ScalarNode) else None
+                if name is not None and k.tag != "tag:yaml.org,2002:merge":
+                    if name in seen:
+                        first = seen[name].start_mark
+                        self.duplicates.append(
+                            DuplicateKey(
+                                (*path, name),
+                                name,
+                                (first.line + 1, first.column + 1),
+                                (k.start_mark.line + 1, k.start_mark.column + 1),
+                            )
+                        )
+                    else:
+                        seen[name] = k
+                size += self.size(k, path, depth + 1) if name is None else 1
+                size += 1 if isinstance(v, yaml.ScalarNode) else self.size(v, (*path, name or ""), depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                size += 1 if isinstance(item, yaml.ScalarNode) else self.size(item, (*path, index), depth + 1)
+        self.open.discard(key)
+        self.memo[key] = size
+        if size > MAX_NODES:
+            raise YamlError(
+                f"the document expands to more than {MAX_NODES:,} values once its aliases are followed; "
+                "write the values out instead of repeating aliases",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
+        return size
+
+
+def _loop_error(text: str) -> YamlError:
+    """The first alias that refers to the value containing it (``name: &a [*a]``), with its position.
+
+    The node tree has forgotten where its aliases were written; the event stream still knows."""
+    open_anchors: list[str | None] = []
+    for event in yaml.parse(text, Loader=_Base):
+        if isinstance(event, yaml.CollectionStartEvent):
+            open_anchors.append(event.anchor)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            open_anchors.pop()
+        elif isinstance(event, yaml.AliasEvent) and event.anchor in open_anchors and event.start_mark:
+            mark = event.start_mark
+            return YamlError(
+                f"the alias *{event.anchor} refers to the value that contains it (anchored &{event.anchor}), "
+                "which would repeat forever; write the value out, or anchor a value outside it",
+                mark.line + 1,
+                mark.column + 1,
+            )
+    return YamlError("an alias refers to the value that contains it; write the value out")
 
 
 def load_yaml(text: str) -> YamlDocument:
-    """Parse one YAML document safely; raise :class:`YamlError` with a position on any problem."""
+    """Parse one YAML document safely; raise :class:`YamlError` with a position on any problem.
+
+    Keys a mapping repeats do not stop the reading (the last value is kept, as YAML loaders do): they are in
+    :attr:`YamlDocument.duplicates`, for lint to report with both positions."""
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
         if root is None:
             return YamlDocument(None, None)
-        _expanded_size(root, {})
+        walk = _Walk()
+        walk.size(root, ())
+        if walk.loops:
+            raise _loop_error(text)
         data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -179,4 +271,4 @@ def load_yaml(text: str) -> YamlDocument:
         raise YamlError("the document nests too deeply to read") from None
     finally:
         loader.dispose()
-    return YamlDocument(data, root)
+    return YamlDocument(data, root, walk.duplicates)

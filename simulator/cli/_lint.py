@@ -39,13 +39,17 @@ def lint_file(path: Path) -> list[Finding]:
 
 @click.command("lint")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-def lint_command(files: tuple[Path, ...]) -> None:
-    """Check scenario files (schema, meaning, fault points) and contract files (YAML, OpenAPI validity,
-    references, examples against their schemas).
+@click.option("--strict", is_flag=True, help="Treat warnings as errors: exit 2 on any.")
+def lint_command(files: tuple[Path, ...], strict: bool) -> None:
+    """Check scenario files (schema, meaning, fault points, what no platform could pass) and contract files
+    (YAML, OpenAPI validity, references, examples against their schemas).
 
-    Each problem is printed as FILE:LINE:COLUMN: KEY PATH: what is wrong and the fix. Exit 2 on any
-    problem. A folder stands for the .yaml files in it. Without FILES, checks scenarios/*.yaml and the
-    built-in contracts.
+    Each problem is printed as FILE:LINE:COLUMN: error|warning: KEY PATH: what is wrong and the fix, every
+    problem of a file at once, in line order. An error makes a file unusable; a warning names a scenario
+    that runs but cannot mean what it says (a fault outside the run, an invariant no platform can pass, a
+    run too short for an invariant's window). Exit 2 on any error, or with --strict on any warning. A
+    folder stands for the .yaml files in it. Without FILES, checks scenarios/*.yaml and the built-in
+    contracts.
     """
     targets = [
         found for path in files for found in (sorted(_yaml_files(path)) or [path] if path.is_dir() else [path])
@@ -53,14 +57,25 @@ def lint_command(files: tuple[Path, ...]) -> None:
         *sorted(Path("scenarios").glob("*.yaml")),
         *sorted(bundled_contracts_dir().glob("*.yaml")),
     ]
-    problems = 0
+    errors = warnings = 0
     for path in targets:
         findings = lint_file(path)
         for finding in findings:
             click.echo(str(finding), err=True)
-        problems += len(findings)
-        if not findings:
-            click.echo(f"{path}: ok")
-    if problems:
-        click.secho(f"{problems} problem(s) in {len(targets)} file(s)", fg="red", err=True)
-        sys.exit(2)
+        warned = sum(finding.severity == "warning" for finding in findings)
+        errors += len(findings) - warned
+        warnings += warned
+        if len(findings) == warned:
+            click.echo(f"{path}: ok" + (f", {_count(warned, 'warning')}" if warned else ""))
+    if errors or warnings:
+        failed = errors > 0 or strict
+        summary = f"{_count(errors, 'error')}, {_count(warnings, 'warning')} in {_count(len(targets), 'file')}"
+        if strict and warnings:
+            summary += " (--strict: warnings count as errors)"
+        click.secho(summary, fg="red" if failed else "yellow", err=True)
+        if failed:
+            sys.exit(2)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

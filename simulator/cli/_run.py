@@ -115,7 +115,10 @@ def load_scenarios(arguments: Sequence[Path]) -> list[Scenario]:
         try:
             if not path.exists() and path.suffix == "" and len(path.parts) == 1:
                 path = bundled_scenario(path.name)  # a catalog name
-            loaded.append(load_scenario(str(path)))
+            scenario = load_scenario(str(path))
+            for warning in scenario.warnings:  # it runs, but lint says it cannot mean all it says
+                click.echo(str(warning), err=True)
+            loaded.append(scenario)
         except ScenarioError as exc:
             for finding in exc.findings:
                 click.echo(str(finding), err=True)

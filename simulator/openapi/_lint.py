@@ -2,7 +2,8 @@
 
 Three passes, stopping at the first that fails: the text reads as YAML/JSON; the document is valid
 OpenAPI (openapi-spec-validator); it loads (references resolve, operations index) and every example
-validates against its own schema.
+validates against its own schema. A key a mapping repeats (the last value would silently win) is an error
+whatever the passes find.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ def lint_contract(path: str | Path) -> list[Finding]:
         source = load_yaml(text)
     except YamlError as exc:
         return [Finding(file, exc.line, exc.column, "", f"invalid YAML: {exc.reason}")]
+    repeated = [
+        Finding(file, *duplicate.second, dotted(duplicate.path), str(duplicate)) for duplicate in source.duplicates
+    ]
+    return sorted([*repeated, *_problems(path, file, source)], key=lambda finding: finding.order)
+
+
+def _problems(path: str | Path, file: str, source: YamlDocument) -> list[Finding]:
     document = source.data
     if document is None:
         return [

@@ -1,8 +1,11 @@
 """Scenarios: the YAML format QA writes, its JSON Schema, lint with positions, and the checked model."""
 
-from simulator.scenario._loader import ScenarioError, lint_scenario, read_scenario, schema
-from simulator.scenario._model import IntRange, Scenario, build_scenario, known_points, load_scenario
+from simulator.scenario._findings import ScenarioError
+from simulator.scenario._lint import build_scenario, lint_scenario, load_scenario
+from simulator.scenario._loader import read_scenario
+from simulator.scenario._model import IntRange, Scenario, known_points
 from simulator.scenario._modes import FAILURE_MODES
+from simulator.scenario._schema import schema
 from simulator.scenario._world import Repayment, ScenarioWorld, build_world
 
 __all__ = [

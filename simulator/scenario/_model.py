@@ -1,33 +1,36 @@
 """A scenario, checked for meaning: instants in its time zone, durations, ranges, shares, faults, expectations.
 
-``build_scenario`` turns schema-valid data into a :class:`Scenario`, collecting every problem the schema
-cannot see (a negative duration, a range upside down, a fault at a point that does not exist, a window that
-ends before it starts) as findings with their positions.
+:func:`check_meaning` reads schema-valid data (what the schema refused is already gone) and reports every
+problem the schema cannot see — a negative duration, a range upside down, a fault at a point that does not
+exist, a window that ends before it starts — under the key the user wrote. What checked out is kept in a
+:class:`Draft`, for the rules that warn and for the :class:`Scenario` a clean file becomes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
-from simulator._yaml import Finding, YamlDocument, dotted
+from simulator._yaml import Finding
 from simulator.clock import Calendar, parse_duration, parse_span
 from simulator.core import parse_fault
 from simulator.errors import CalendarError, ConfigError, LendsimError
 from simulator.partners.bank import BankConfig
 from simulator.partners.bureau import BureauConfig
-from simulator.scenario._loader import ScenarioError
+from simulator.partners.sms import SmsConfig
+from simulator.scenario._findings import Findings
 
 __all__ = [
+    "Draft",
     "IntRange",
     "Scenario",
-    "build_scenario",
+    "check_meaning",
     "known_points",
-    "load_scenario",
     "parse_int_range",
     "parse_money_range",
     "parse_share",
@@ -44,7 +47,10 @@ class IntRange:
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """Everything a run needs, checked. Partner settings stay as written until the runner maps them."""
+    """Everything a run needs, checked. Partner settings stay as written until the runner maps them.
+
+    ``warnings``: what lint warns about (a fault outside the run, an invariant no platform can pass, …); a
+    run goes ahead with them, and says so."""
 
     name: str
     file: str
@@ -62,10 +68,35 @@ class Scenario:
     faults: tuple[Mapping[str, Any], ...]  # as Engine.add_fault takes them, instants made aware
     expect: Mapping[str, Mapping[str, Any]]
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    warnings: tuple[Finding, ...] = field(repr=False, default=())
 
     @property
     def end(self) -> datetime:
         return self.start + self.duration
+
+
+@dataclass(slots=True)
+class Draft:
+    """The parts of a scenario that checked out; ``None`` (or absent from a collection) where one did not.
+
+    ``written``: the data as given, without what the schema refused (to tell what the user wrote)."""
+
+    written: Mapping[str, Any]
+    calendar: Calendar
+    calendar_ok: bool
+    start: datetime | None
+    duration: timedelta | None
+    population: dict[str, Any]
+    borrowers: dict[str, Any]
+    bank: BankConfig | None
+    bureau: BureauConfig | None
+    sms: SmsConfig | None
+    faults: list[tuple[int, dict[str, Any]]]  # (its index in the file, the fault with aware instants)
+    expect: dict[str, dict[str, Any]]  # invariant → its parameters, spans read
+
+    @property
+    def end(self) -> datetime | None:
+        return self.start + self.duration if self.start is not None and self.duration is not None else None
 
 
 @cache
@@ -75,19 +106,6 @@ def known_points() -> Mapping[str, frozenset[str]]:
     from simulator.world import Simulator
 
     return Simulator().point_actions
-
-
-class _Collector:
-    def __init__(self, file: str, source: YamlDocument | None) -> None:
-        self.file = file
-        self.source = source
-        self.findings: list[Finding] = []
-
-    def add(self, parts: Sequence[str | int], message: str) -> None:
-        pos = self.source.position(parts) if self.source is not None else None
-        self.findings.append(
-            Finding(self.file, pos[0] if pos else None, pos[1] if pos else None, dotted(parts), message)
-        )
 
 
 def parse_share(value: Any) -> float:
@@ -117,69 +135,26 @@ def parse_money_range(value: Any) -> tuple[Decimal, Decimal]:
     return result
 
 
-def _instant(value: Any, tz: Any) -> datetime:
+def instant(value: Any, tz: Any) -> datetime:
+    """A scenario instant ('2019-05-10 20:00', '2019-05-10T20:00:00+08:00', '2019-05-10'), aware."""
     text = str(value)
     parsed = datetime.fromisoformat(text) if ":" in text else datetime.combine(date.fromisoformat(text), time())
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
 
 
-def build_scenario(
-    data: Mapping[str, Any], *, file: str = "<scenario>", source: YamlDocument | None = None
-) -> Scenario:
-    """A checked Scenario from schema-valid data; ScenarioError with every problem otherwise."""
-    out = _Collector(file, source)
-
-    calendar_spec = data.get("calendar", {})
-    try:
-        holidays = calendar_spec.get("holidays", "mainland")
-        calendar = Calendar(
-            calendar_spec.get("timezone", "Asia/Shanghai"),
-            None if holidays == "none" else holidays,
-            extra_holidays=[date.fromisoformat(d) for d in calendar_spec.get("extra_holidays", [])],
-            extra_workdays=[date.fromisoformat(d) for d in calendar_spec.get("extra_workdays", [])],
-        )
-    except (ConfigError, ValueError) as exc:
-        out.add(["calendar", "timezone"], str(exc))
-        calendar = Calendar()
-
-    start = datetime(2019, 5, 1, tzinfo=calendar.tz)
-    try:
-        start = _instant(data["start"], calendar.tz)
-    except ValueError as exc:
-        out.add(["start"], f"{data['start']!r} is not a real date or instant ({exc})")
-
-    duration = timedelta(days=1)
-    try:
-        duration = parse_duration(str(data["duration"]))
-        if duration <= timedelta(0):
-            out.add(["duration"], f"{data['duration']!r} is not positive; a run lasts e.g. '45 days'")
-        elif duration > MAX_DURATION:
-            out.add(["duration"], f"{data['duration']!r} is longer than the {MAX_DURATION.days} days a run may last")
-    except LendsimError as exc:
-        out.add(["duration"], str(exc))
-
-    if calendar_spec.get("holidays", "mainland") == "mainland" and out.findings == []:
-        day = start.date()
-        for year in range(day.year, (start + duration).year + 1):
-            try:
-                calendar.is_business_day(date(year, 6, 1))
-            except CalendarError:
-                out.add(
-                    ["calendar", "holidays"] if "holidays" in calendar_spec else ["start"],
-                    f"the run reaches {year}, for which there is no mainland holiday data (2004–2026 is known); "
-                    "list that year's holidays under calendar.extra_holidays and make-up days under "
-                    "calendar.extra_workdays, or set calendar.holidays: none (weekends only)",
-                )
-                break
-
+def check_meaning(data: Mapping[str, Any], out: Findings) -> Draft:
+    """Check what the schema cannot see in ``data`` (schema-valid where present); report to ``out``."""
+    calendar, calendar_ok = _calendar(data.get("calendar", {}), out)
+    calendar_ok = calendar_ok and not out.about(["calendar"])
+    start = _start(data, calendar, out)
+    duration = _duration(data, out)
+    if calendar_ok and start is not None and duration is not None:
+        _holiday_years(data.get("calendar", {}), calendar, start, start + duration, out)
     population = dict(data.get("population", {}))
     loan = population.get("loan", {})
     for key, parse in (("principal", parse_money_range), ("term", parse_int_range), ("due_day", parse_int_range)):
         if key in loan:
-            try:
-                parse(loan[key])
-            except (ConfigError, ValueError, ArithmeticError) as exc:
-                out.add(["population", "loan", key], str(exc))
+            _check(out, ["population", "loan", key], parse, loan[key])
     if "recycled_phones" in population:
         _check(out, ["population", "recycled_phones"], parse_share, population["recycled_phones"])
     borrowers = dict(data.get("borrowers", {}))
@@ -188,75 +163,196 @@ def build_scenario(
             _check(out, ["borrowers", key], parse_share, borrowers[key])
     if "late_days" in borrowers:
         _check(out, ["borrowers", "late_days"], parse_int_range, borrowers["late_days"])
-
-    bank = dict(data.get("bank", {}))
-    for section, reader in (("bank", BankConfig.from_mapping), ("bureau", BureauConfig.from_mapping)):
-        try:
-            reader(data.get(section, {}))
-        except ConfigError as exc:
-            out.add([section, *([exc.field] if exc.field else [])], str(exc).split(": ", 1)[-1])
+    bank = _settings(out, "bank", data.get("bank", {}), BankConfig.from_mapping)
+    bureau = _settings(out, "bureau", data.get("bureau", {}), BureauConfig.from_mapping)
+    sms: SmsConfig | None = SmsConfig()
     if "delivery_delay" in data.get("sms", {}):
-        _check(out, ["sms", "delivery_delay"], parse_duration, data["sms"]["delivery_delay"])
-
-    faults: list[Mapping[str, Any]] = []
-    points = known_points()
-    for index, spec in enumerate(data.get("faults", [])):
-        try:
-            fault = dict(spec)
-            for key in ("from", "until"):
-                if key in fault:
-                    fault[key] = _instant(fault[key], calendar.tz)
-            parse_fault(fault, fault_id=f"f{index + 1}", points=points, tz=calendar.tz)
-            faults.append(fault)
-        except ConfigError as exc:
-            field_path: list[str | int] = ["faults", index, *(exc.field.split(".") if exc.field else [])]
-            out.add(field_path, str(exc).split(": ", 1)[-1])
-        except ValueError as exc:
-            out.add(["faults", index], str(exc))
-
-    expect: dict[str, Mapping[str, Any]] = {}
-    for name, params in data.get("expect", {}).items():
-        params = dict(params or {})
-        for key in ("window", "within"):
-            if key in params:
-                span = _check(out, ["expect", name, key], parse_span, params[key])
-                if span is not None:
-                    params[key] = span
-        expect[name] = params
-
-    if out.findings:
-        raise ScenarioError(out.findings)
-    return Scenario(
-        name=data["name"],
-        file=file,
-        description=data.get("description", ""),
-        covers=tuple(data.get("covers", ())),
-        seed=int(data.get("seed", 0)),
+        sms = _check(out, ["sms", "delivery_delay"], _sms_delay, data["sms"]["delivery_delay"])
+    return Draft(  # what the schema refused in a section leaves it out of the rules (its defaults would mislead)
+        written=data,
         calendar=calendar,
+        calendar_ok=calendar_ok,
         start=start,
         duration=duration,
         population=population,
         borrowers=borrowers,
-        bank=bank,
-        bureau=dict(data.get("bureau", {})),
-        sms=dict(data.get("sms", {})),
-        faults=tuple(faults),
-        expect=expect,
-        raw=data,
+        bank=bank if isinstance(bank, BankConfig) and not out.about(["bank"]) else None,
+        bureau=bureau if isinstance(bureau, BureauConfig) and not out.about(["bureau"]) else None,
+        sms=sms if not out.about(["sms"]) else None,
+        faults=_faults(data.get("faults", []), calendar, out),
+        expect=_expect(data.get("expect", {}), out),
     )
 
 
-def _check(out: _Collector, parts: Sequence[str | int], parse: Any, value: Any) -> Any:
+def _sms_delay(value: Any) -> SmsConfig:
+    delay = parse_duration(str(value))
+    if delay < timedelta(0):
+        raise ConfigError(f"{value!r} is negative; a message reaches the handset e.g. '5 seconds' after it is sent")
+    return SmsConfig(delivery_delay=delay)
+
+
+def _calendar(spec: Mapping[str, Any], out: Findings) -> tuple[Calendar, bool]:
+    zone = spec.get("timezone", "Asia/Shanghai")
+    holidays = spec.get("holidays", "mainland")
+    holidays = None if holidays == "none" else holidays
+    ok = True
     try:
-        return parse(value)
-    except (LendsimError, ValueError, ArithmeticError) as exc:
-        out.add(parts, str(exc))
+        Calendar(zone, None)
+    except ConfigError as exc:
+        out.error(["calendar", "timezone"], str(exc))
+        zone, ok = "Asia/Shanghai", False
+    extras: dict[str, list[date]] = {}
+    for key in ("extra_holidays", "extra_workdays"):
+        extras[key] = []
+        for index, text in enumerate(spec.get(key, [])):
+            if text is None:
+                continue  # refused by the schema
+            try:
+                extras[key].append(date.fromisoformat(text))
+            except ValueError as exc:
+                out.error(["calendar", key, index], f"{text!r} is not a real date ({exc})")
+                ok = False
+    try:
+        return Calendar(zone, holidays, **extras), ok
+    except ConfigError as exc:
+        out.error(["calendar"], str(exc))
+        return Calendar(zone, holidays), False
+
+
+def _start(data: Mapping[str, Any], calendar: Calendar, out: Findings) -> datetime | None:
+    if "start" not in data:
+        return None
+    try:
+        return instant(data["start"], calendar.tz)
+    except ValueError as exc:
+        out.error(["start"], f"{data['start']!r} is not a real date or instant ({exc})")
         return None
 
 
-def load_scenario(path: str) -> Scenario:
-    """Read and check a scenario file; ScenarioError listing every problem with its position."""
-    from simulator.scenario._loader import read_scenario
+def _duration(data: Mapping[str, Any], out: Findings) -> timedelta | None:
+    if "duration" not in data:
+        return None
+    try:
+        duration = parse_duration(str(data["duration"]))
+    except LendsimError as exc:
+        out.error(["duration"], str(exc))
+        return None
+    if duration <= timedelta(0):
+        out.error(["duration"], f"{data['duration']!r} is not positive; a run lasts e.g. '45 days'")
+        return None
+    if duration > MAX_DURATION:
+        out.error(["duration"], f"{data['duration']!r} is longer than the {MAX_DURATION.days} days a run may last")
+        return None
+    return duration
 
-    data, source = read_scenario(path)
-    return build_scenario(data, file=str(path), source=source)
+
+def _holiday_years(spec: Mapping[str, Any], calendar: Calendar, start: datetime, end: datetime, out: Findings) -> None:
+    if spec.get("holidays", "mainland") != "mainland":
+        return
+    for year in range(start.year, end.year + 1):
+        try:
+            calendar.is_business_day(date(year, 6, 1))
+        except CalendarError:
+            out.error(
+                ["calendar", "holidays"] if "holidays" in spec else ["start"],
+                f"the run reaches {year}, for which there is no mainland holiday data (2004–2026 is known); "
+                "list that year's holidays under calendar.extra_holidays and make-up days under "
+                "calendar.extra_workdays, or set calendar.holidays: none (weekends only)",
+            )
+            return
+
+
+def _settings(out: Findings, section: str, values: Mapping[str, Any], read: Callable[[Mapping[str, Any]], Any]) -> Any:
+    """A partner's settings, each key checked on its own (so every bad one is reported, under its own name)."""
+    bad = False
+    for key, value in values.items():
+        try:
+            read({key: value})
+        except ConfigError as exc:
+            out.error([section, key], _own_words(str(exc), section, str(key), exc.field, value))
+            bad = True
+    if bad:
+        return None
+    try:
+        return read(values)
+    except ConfigError as exc:
+        out.error([section], str(exc))
+        return None
+
+
+#: Python's spelling of a value in a partner's message, and the scenario's: ``timedelta(hours=8)`` → '8 hours',
+#: ``('penalty', 'interest')`` → 'penalty, interest', ``a timedelta`` → a duration.
+_SCENARIO_WORDS: Final = (
+    (re.compile(r"\btimedelta\((\w+)=(\d+)\)"), lambda m: f"'{m[2]} {m[1]}'"),
+    (re.compile(r"\('([^()]*)'\)"), lambda m: "'" + m[1].replace("', '", ", ") + "'"),
+    (re.compile(r"\ba timedelta\b"), lambda m: "a duration"),
+)
+
+
+def _own_words(message: str, section: str, key: str, internal: str | None, written: Any) -> str:
+    """A partner's message about one setting, in the scenario's words.
+
+    ``BankConfig.grace_days must be a whole number 0–3, got 5`` is about what the scenario calls
+    ``bank.grace``, written ``5 days``: the finding's key path already says which setting, so the message
+    keeps what is wrong and the fix, quotes the value as written, and spells examples as a scenario does."""
+    text = message
+    for prefix in (f"{section}.{key}: ", f"{section}: "):
+        text = text.removeprefix(prefix)
+    text = re.sub(r"^[A-Z]\w*Config\.\w+ ", "", text)
+    for name in (internal, key):
+        if name:
+            text = re.sub(rf"^{re.escape(name)} (?=must\b)", "", text)
+    text = re.sub(r"\bgot .+?(?=; | \(|$)", lambda _: f"got {written!r}", text, count=1)
+    for pattern, words in _SCENARIO_WORDS:
+        text = pattern.sub(words, text)
+    return text
+
+
+def _faults(specs: Sequence[Any], calendar: Calendar, out: Findings) -> list[tuple[int, dict[str, Any]]]:
+    points = known_points()
+    faults: list[tuple[int, dict[str, Any]]] = []
+    for index, spec in enumerate(specs):
+        if not isinstance(spec, Mapping):
+            continue  # refused by the schema
+        fault = dict(spec)
+        readable = True
+        for key in ("from", "until"):
+            if key in fault:
+                try:
+                    fault[key] = instant(fault[key], calendar.tz)
+                except ValueError as exc:
+                    out.error(["faults", index, key], f"{fault[key]!r} is not a real date or instant ({exc})")
+                    readable = False
+        if not readable:
+            continue
+        try:
+            parse_fault(fault, fault_id=f"f{index + 1}", points=points, tz=calendar.tz)
+        except ConfigError as exc:
+            where = [] if exc.field in (None, "fault") else str(exc.field).split(".")
+            out.error(["faults", index, *where], str(exc).removeprefix(f"{exc.field}: "))
+            continue
+        faults.append((index, fault))
+    return faults
+
+
+def _expect(spec: Mapping[str, Any], out: Findings) -> dict[str, dict[str, Any]]:
+    expect: dict[str, dict[str, Any]] = {}
+    for name, given in spec.items():
+        params = dict(given or {})
+        for key in ("window", "within"):
+            if key in params:
+                span = _check(out, ["expect", name, key], parse_span, params[key])
+                if span is None:
+                    break
+                params[key] = span
+        else:
+            expect[name] = params
+    return expect
+
+
+def _check(out: Findings, parts: Sequence[str | int], parse: Any, value: Any) -> Any:
+    try:
+        return parse(value)
+    except (LendsimError, ValueError, ArithmeticError) as exc:
+        out.error(parts, str(exc))
+        return None

@@ -15,6 +15,7 @@ BASE: dict[str, Any] = {
     "duration": "45 days",
     "population": {"borrowers": 20, "loan": {"principal": "1000..2000", "term": 2, "due_day": 10}},
     "borrowers": {"on_time": "100%", "pay_at": "10:00"},
+    "expect": {"ledgers_reconcile": {}},
 }
 
 
