@@ -40,8 +40,16 @@ function isTimeZone(tz) {
   }
 }
 
+/** Date.UTC without its quirk of reading years 0–99 as 1900–1999. */
+function utc(y, mo, d, h = 0, mi = 0, s = 0) {
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d);
+  t.setUTCHours(h, mi, s, 0);
+  return t.getTime();
+}
+
 function validDate(y, m, d) {
-  const t = new Date(Date.UTC(y, m - 1, d));
+  const t = new Date(utc(y, m, d));
   return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
 }
 
@@ -74,7 +82,7 @@ function wall(ms, tz) {
 /** How far `tz` is ahead of UTC at instant `ms`, in milliseconds (whole seconds). */
 function offset(ms, tz) {
   const w = wall(ms, tz);
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  const asUtc = utc(w.year, w.month, w.day, w.hour, w.minute, w.second);
   return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
@@ -82,7 +90,7 @@ function offset(ms, tz) {
 function zoned(date, time, tz) {
   const [y, mo, d] = date.split('-').map(Number);
   const [h, mi, s = 0] = time.split(':').map(Number);
-  const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
+  const asUtc = utc(y, mo, d, h, mi, s);
   let guess = asUtc - offset(asUtc, tz);
   guess = asUtc - offset(guess, tz); // a second pass settles a guess that crossed a zone transition
   return guess;
@@ -111,15 +119,17 @@ function localSeconds(ms, tz) {
   return w.hour * 3600 + w.minute * 60 + w.second;
 }
 
-/** Instant `ms` as RFC 3339 in `tz`: 2019-05-10T20:15:00+08:00. */
+/** Instant `ms` as RFC 3339 in `tz`: 2019-05-10T20:15:00+08:00 (an offset with seconds, such as a zone's
+ * local mean time before 1901, is rounded to the minute, as RFC 3339 has no seconds in offsets). */
 function formatInstant(ms, tz) {
-  const w = wall(ms, tz);
-  const off = offset(ms, tz) / MINUTE;
+  const off = Math.round(offset(ms, tz) / MINUTE);
+  const t = new Date(ms + off * MINUTE);
   const sign = off < 0 ? '-' : '+';
   const abs = Math.abs(off);
-  const frac = ms % 1000 ? `.${pad(((ms % 1000) + 1000) % 1000, 3)}` : '';
+  const millis = t.getUTCMilliseconds();
   return (
-    `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${frac}` +
+    `${pad(t.getUTCFullYear(), 4)}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}T` +
+    `${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}${millis ? `.${pad(millis, 3)}` : ''}` +
     `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
   );
 }
@@ -127,7 +137,7 @@ function formatInstant(ms, tz) {
 /** 'YYYY-MM-DD' plus `days` calendar days. */
 function addDays(date, days) {
   const [y, m, d] = date.split('-').map(Number);
-  const t = new Date(Date.UTC(y, m - 1, d + days));
+  const t = new Date(utc(y, m, d) + days * DAY);
   return `${pad(t.getUTCFullYear(), 4)}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
 }
 
@@ -135,7 +145,7 @@ function addDays(date, days) {
 function daysBetween(a, b) {
   const [ya, ma, da] = a.split('-').map(Number);
   const [yb, mb, db] = b.split('-').map(Number);
-  return Math.round((Date.UTC(yb, mb - 1, db) - Date.UTC(ya, ma - 1, da)) / DAY);
+  return Math.round((utc(yb, mb, db) - utc(ya, ma, da)) / DAY);
 }
 
 /** The due date of installment `no` of a loan disbursed on `disburseDate`, due on `dueDay` each month. */

@@ -49,6 +49,8 @@ const DEFECTS = {
 
 const DEFAULT_TIMEZONE = 'Asia/Shanghai';
 const CALLBACK_SLA = 10 * clock.MINUTE; // poll a PROCESSING repayment whose callback has not come after this
+const EARLIEST = Date.parse('0001-01-02T00:00:00Z');
+const LATEST = Date.parse('9999-12-30T00:00:00Z');
 const ACK = Object.freeze({ respCode: '0000', respMsg: 'success' });
 
 class PlatformError extends Error {
@@ -100,7 +102,8 @@ class Platform {
   observe(stamp) {
     if (!stamp) return;
     const seen = clock.parseInstant(stamp, this.tz);
-    if (!Number.isNaN(seen) && (this.now === null || seen > this.now)) this.now = seen;
+    if (!(seen >= EARLIEST && seen <= LATEST)) return; // not a time this platform can write back in RFC 3339
+    if (this.now === null || seen > this.now) this.now = seen;
   }
 
   nowText() {
