@@ -209,7 +209,7 @@ function main() {
   });
   const stop = () => {
     server.close(() => process.exit(0));
-    server.closeAllConnections();
+    if (server.closeAllConnections) server.closeAllConnections(); // Node 18.2 and later
     setTimeout(() => process.exit(0), 2000).unref();
   };
   process.on('SIGTERM', stop);
