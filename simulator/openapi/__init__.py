@@ -2,7 +2,7 @@
 
 from simulator.openapi._contract import Contract, load_contract, load_contracts
 from simulator.openapi._lint import Finding, lint_contract
-from simulator.openapi._operations import MediaSpec, Operation, OperationIndex, ResponseSpec, Violation
+from simulator.openapi._operations import MediaSpec, Operation, OperationIndex, ResponseSpec, Violation, snake
 
 __all__ = [
     "Contract",
@@ -15,4 +15,5 @@ __all__ = [
     "lint_contract",
     "load_contract",
     "load_contracts",
+    "snake",
 ]

@@ -6,6 +6,7 @@ regex matches and one compiled jsonschema-rs call per request part; nothing is i
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -27,9 +28,17 @@ __all__ = [
     "ResponseSpec",
     "Violation",
     "build_operation",
+    "snake",
 ]
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+@functools.cache  # a handful of operation ids, converted on every call of a replay (~8,000 per 1,000 borrowers)
+def snake(operation_id: str) -> str:
+    """``repayResultNotify`` → ``repay_result_notify``: the method that serves an operation in Python (an
+    in-process platform's, a reference platform's)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,7 @@ the partners' deliveries (callbacks, notices, SMS receipts):
 
 from __future__ import annotations
 
-import functools
 import logging
-import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,18 +20,12 @@ from typing import Any, Protocol
 import httpx
 
 from simulator.core import DeliveryResult, Engine
-from simulator.openapi import Operation
+from simulator.openapi import Operation, snake
 from simulator.testing import base_url, mock_router
 
 __all__ = ["HttpDriver", "InProcessDriver", "PlatformDriver", "PlatformError", "snake"]
 
 PLATFORM_LOGGER = "lendsim.platform"
-
-
-@functools.cache  # a handful of operation ids, converted on every call of a replay (~8,000 per 1,000 borrowers)
-def snake(operation_id: str) -> str:
-    """``repayResultNotify`` → ``repay_result_notify``: the method an in-process platform implements."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
 
 
 class PlatformError(Exception):
