@@ -16,6 +16,7 @@ import httpx
 
 from simulator._resources import bundled_scenario, bundled_scenario_names
 from simulator.core import DEFAULT_START, DeliveryResult, Fault
+from simulator.domain import CENT
 from simulator.errors import ConfigError
 from simulator.journal import Journal
 from simulator.openapi import Operation
@@ -27,9 +28,6 @@ from simulator.testing._travel import ClockFollower
 from simulator.world import Simulator
 
 __all__ = ["InvariantFailure", "Lendsim", "PlatformHandler"]
-
-CENT = Decimal("0.01")
-
 
 class InvariantFailure(AssertionError):
     """``lendsim.check()`` found invariants violated; the message lists each with its chain of events."""
