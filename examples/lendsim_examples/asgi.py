@@ -57,10 +57,7 @@ class PlatformApp:
         if scope["type"] == "http":
             await self._http(scope, receive, send)
         elif scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        await lifespan(receive, send, shutdown=self._close)
+            await lifespan(receive, send, shutdown=self._close)
 
     async def _close(self) -> None:
         close = getattr(self.platform, "close", None)

@@ -47,10 +47,7 @@ class ASGIApp:
         if scope["type"] == "http":
             await self._http(scope, receive, send)
         elif scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        await lifespan(receive, send, startup=self._startup, shutdown=self._shutdown)
+            await lifespan(receive, send, startup=self._startup, shutdown=self._shutdown)
 
     async def _startup(self) -> None:
         # Deliveries finished on worker threads come back through the event loop.

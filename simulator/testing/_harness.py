@@ -29,6 +29,7 @@ from simulator.world import Simulator
 
 __all__ = ["InvariantFailure", "Lendsim", "PlatformHandler"]
 
+
 class InvariantFailure(AssertionError):
     """``lendsim.check()`` found invariants violated; the message lists each with its chain of events."""
 
