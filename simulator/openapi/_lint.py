@@ -209,8 +209,14 @@ def _check_links(doc: Document) -> None:
             links = answer.get("links") if isinstance(answer, Mapping) else None
             for name, link in links.items() if isinstance(links, Mapping) else ():
                 node, link_parts = doc.deref(link, (*answer_parts, "links", name))
-                if isinstance(node, Mapping) and "operationId" in node:
-                    _check_link(doc, node, link_parts, targets, operation, answer)
+                if not isinstance(node, Mapping) or "operationRef" in node:
+                    continue  # an operationRef may point into another document: not followed
+                if "operationId" not in node:
+                    doc.problem(
+                        link_parts, "a link without an operationId (or operationRef); name its target operation"
+                    )
+                    continue
+                _check_link(doc, node, link_parts, targets, operation, answer)
 
 
 def _check_link(

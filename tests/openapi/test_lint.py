@@ -145,6 +145,10 @@ LINKS = (
             unknownParameter: {operationId: getLoan, parameters: {loan: '$response.body#/id'}}
             notAnExpression: {operationId: getLoan, parameters: {id: '$respons.body#/id'}}
             noSuchProperty: {operationId: getLoan, parameters: {id: '$request.body#/loanId'}}
+            notALink: {$ref: '#/components/schemas/Loan'}
+components:
+  schemas:
+    Loan: {type: object}
 """
 )
 
@@ -170,6 +174,7 @@ def test_links_target_real_operations_parameters_and_body_properties(tmp_path: P
             f"{links}.noSuchProperty.parameters.id",
             "the request body has no property 'loanId'; name one of its properties",
         ],
+        ["components.schemas.Loan", "a link without an operationId (or operationRef); name its target operation"],
     ]
 
 
