@@ -13,6 +13,7 @@ from typing import Any
 
 import uvicorn
 
+# Deliberately nothing of simulator (not even simulator.types): the baseline is uvicorn and a bare app alone.
 Message = MutableMapping[str, Any]
 
 

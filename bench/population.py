@@ -24,7 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from simulator.population import Population, area_code, mobile, resident_id, unionpay_card
+from simulator.domain import area_code, mobile, resident_id, unionpay_card
+from simulator.population import Population
 
 SEED = 20190514
 REPEATS = 3

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from difflib import get_close_matches
 from pathlib import Path
 
+from simulator._suggest import did_you_mean
 from simulator.errors import ConfigError
 
 __all__ = ["bundled_contracts_dir", "bundled_scenario", "bundled_scenario_names", "bundled_scenarios_dir"]
@@ -35,10 +35,10 @@ def bundled_scenario(name: str) -> Path:
     if path.is_file():
         return path
     names = bundled_scenario_names()
-    close = get_close_matches(name, names, n=1, cutoff=0.5)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(name, names, cutoff=0.5)
     raise ConfigError(
-        f"no scenario {name!r} in the catalog.{hint} The catalog has: {', '.join(names) or '(nothing)'}; "
+        f"no scenario {name!r} in the catalog{'; ' + hint if hint else '.'} "
+        f"The catalog has: {', '.join(names) or '(nothing)'}; "
         "or give the path of a scenario file (ending in .yaml).",
         field="scenario",
     )

@@ -20,7 +20,9 @@ nothing left to match.
 Deliberate trade-offs: every 16–19-digit run is treated as a card (so are digit-only serials of that length;
 give serials a letter prefix); runs of 12–15 or 20+ digits are left alone, which includes the old 15-digit
 IDs; an 11-digit run followed by ``.`` and a digit is an amount, not a phone; names are masked only in
-:func:`mask_value` under the keys you name, since free text gives no reliable way to find them.
+:func:`mask_value` under the keys you name, since free text gives no reliable way to find them. The rules
+are deliberately wider than what :mod:`simulator.domain` calls a valid ID, mobile or card (no check character,
+segment or Luhn test): a mistyped ID or a number from a segment allocated next year is personal data all the same.
 """
 
 from __future__ import annotations

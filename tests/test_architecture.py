@@ -21,6 +21,8 @@ PURE = [
     "clock",
     "population",
     "masking.py",
+    "domain",
+    "types.py",
 ]
 WALL_CLOCK_CALLS = {"now", "utcnow", "today", "time", "monotonic", "perf_counter", "time_ns", "monotonic_ns"}
 

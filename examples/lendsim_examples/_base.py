@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from simulator.masking import mask_text
+from simulator.openapi import snake  # the in-process form's method names, as lendsim's runner calls them
 
 __all__ = [
     "CENT",
@@ -48,6 +49,9 @@ __all__ = [
     "snake",
 ]
 
+# The platform's own money and instants, deliberately not simulator.domain's: invariant O4 compares this ledger with
+# the simulated bank's to the cent, and one shared rounding helper would hide a drift between the two sides. (The
+# platform rounds half-even and reads a naive instant in its contract zone; the bank rounds half-up and refuses one.)
 ZERO: Final = Decimal("0.00")
 CENT: Final = Decimal("0.01")
 #: The logger both platforms write to; the runner captures it into the journal (invariant O7 reads it).
@@ -638,8 +642,3 @@ class BasePlatform:
     def deadline(self, loan: LoanFile, no: int, grace_days: int) -> datetime:
         """The end of installment ``no``'s grace as the platform assumes it (the bank's cut-off of the last day)."""
         return self.local(loan.due_date(no) + timedelta(days=grace_days), time(23, 59, 59))
-
-
-def snake(operation_id: str) -> str:
-    """``repayResultNotify`` → ``repay_result_notify``: the method serving an operation of the platform contract."""
-    return "".join(f"_{char.lower()}" if char.isupper() else char for char in operation_id).lstrip("_")

@@ -8,6 +8,12 @@ simulator may deliver a callback while the harness's tick is still running). Eve
 ``X-Lendsim-Virtual-Time``: the platform's clock, which follows the header of every request.
 
 ``uvicorn --factory lendsim_examples.asgi:naive_app`` (or ``resilient_app``) serves one.
+
+Where the example leans on lendsim and where it is deliberately its own: the HTTP plumbing — matching an operation
+and checking a body against the platform contract (:mod:`simulator.openapi`), reading a body and answering the
+lifespan (:mod:`simulator.http`), the ASGI types (:mod:`simulator.types`) — is lendsim's public helpers, since it
+decides nothing a scenario judges. What the platform does with a request (money, ledgers, retries, idempotency:
+``_base.py``, ``naive.py``, ``resilient.py``) is its own code, independent of the simulator it is judged against.
 """
 
 from __future__ import annotations
@@ -16,19 +22,16 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from typing import Any, Final
 
 from lendsim_examples._base import VIRTUAL_TIME_HEADER, Platform, Problem, snake
 from simulator._resources import bundled_contracts_dir
+from simulator.http import lifespan, read_body
 from simulator.openapi import Contract, Operation, Violation, load_contract
+from simulator.types import Receive, Scope, Send
 
 __all__ = ["MAX_BODY", "PlatformApp", "app_for", "create_app", "naive_app", "resilient_app"]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 #: The largest request body accepted (the platform contract's 413).
 MAX_BODY: Final = 1024 * 1024
@@ -54,19 +57,12 @@ class PlatformApp:
         if scope["type"] == "http":
             await self._http(scope, receive, send)
         elif scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+            await lifespan(receive, send, shutdown=self._close)
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                close = getattr(self.platform, "close", None)
-                if callable(close):
-                    close()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    async def _close(self) -> None:
+        close = getattr(self.platform, "close", None)
+        if callable(close):
+            close()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope.get("headers", [])}
@@ -75,7 +71,10 @@ class PlatformApp:
         matched = self.contract.operations.match(method, path)
         operation = matched[0] if matched else None
         stamp = headers.get(VIRTUAL_TIME_HEADER)
-        body, too_large = await _read(receive, self.max_body)
+        read = await read_body(receive, self.max_body)
+        if read is None:
+            return  # the client went away before sending the whole request
+        body, too_large = read
         if operation is None:
             allowed = self.contract.operations.allowed_methods(path)
             if allowed:
@@ -143,24 +142,6 @@ class PlatformApp:
             headers.append((VIRTUAL_TIME_HEADER.encode(), when.encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
-
-
-async def _read(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    """The request body, or (what was read, True) once it passes ``limit``."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return b"", True
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks), False
 
 
 def _problem(

@@ -22,13 +22,13 @@ Business-day conventions (in the spirit of ``numpy.busday_offset``):
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 import chinese_calendar
 
+from simulator._suggest import did_you_mean
 from simulator.clock._durations import Span
 from simulator.errors import CalendarError, ClockError, ConfigError
 
@@ -57,15 +57,9 @@ def _zone(name: object) -> ZoneInfo:
         return ZoneInfo(name)
     except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError; bad keys a ValueError
         pass
-    known = available_timezones()
-    by_lower = {zone.lower(): zone for zone in known}
-    if name.lower() in by_lower:  # right name, wrong case
-        close = [name.lower()]
-    else:
-        close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
-    hint = f" Did you mean {' or '.join(repr(by_lower[c]) for c in close)}?" if close else ""
+    hint = did_you_mean(name, available_timezones(), n=3, ignore_case=True)  # right name, wrong case: that one
     raise ConfigError(
-        f"unknown timezone {name!r}.{hint} Use an IANA name such as 'Asia/Shanghai', 'UTC' or "
+        f"unknown timezone {name!r}{'; ' + hint if hint else '.'} Use an IANA name such as 'Asia/Shanghai', 'UTC' or "
         "'America/New_York' (zoneinfo.available_timezones() lists them all)."
     )
 

@@ -1,6 +1,6 @@
 """The HTTP adapter: an ASGI app over the simulator core, ``serve`` on uvicorn, and the validation proxy."""
 
-from simulator.http._app import ASGIApp, TransportFaultError, create_app
+from simulator.http._app import ASGIApp, TransportFaultError, create_app, lifespan, read_body
 from simulator.http._deliver import HttpDeliverer
 from simulator.http._examples import ExampleRecorder
 from simulator.http._proxy import VIOLATIONS_HEADER, Exchange, ValidationProxy
@@ -17,6 +17,8 @@ __all__ = [
     "ValidationProxy",
     "create_app",
     "is_loopback",
+    "lifespan",
+    "read_body",
     "run_server",
     "serve",
 ]

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 from simulator.core import Engine, Request
+from simulator.types import Receive, Scope, Send
 
-__all__ = ["ASGIApp", "TransportFaultError", "create_app", "read_request", "send_response"]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+__all__ = ["ASGIApp", "TransportFaultError", "create_app", "lifespan", "read_body", "read_request", "send_response"]
 
 #: How long (wall seconds) a "timeout" fault keeps a connection open with no answer at most.
 TIMEOUT_HOLD = 60.0
@@ -51,25 +47,20 @@ class ASGIApp:
         if scope["type"] == "http":
             await self._http(scope, receive, send)
         elif scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+            await lifespan(receive, send, startup=self._startup, shutdown=self._shutdown)
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                # Deliveries finished on worker threads come back through the event loop.
-                self.sim.run_soon = asyncio.get_running_loop().call_soon_threadsafe
-                if self.tick is not None:
-                    self._ticker = asyncio.create_task(self._tick_forever())
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if self._ticker is not None:
-                    self._ticker.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await self._ticker
-                self.sim.journal.flush()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    async def _startup(self) -> None:
+        # Deliveries finished on worker threads come back through the event loop.
+        self.sim.run_soon = asyncio.get_running_loop().call_soon_threadsafe
+        if self.tick is not None:
+            self._ticker = asyncio.create_task(self._tick_forever())
+
+    async def _shutdown(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        self.sim.journal.flush()
 
     async def _tick_forever(self) -> None:
         assert self.tick is not None
@@ -108,28 +99,14 @@ async def read_request(scope: Scope, receive: Receive, limit: int) -> Request | 
     None if the client went away before sending it all.
     """
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-    too_large = False
-    body = b""
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        too_large = True
+        body, too_large = b"", True
     else:
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                too_large = True
-                chunks = []
-                break
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        read = await read_body(receive, limit)
+        if read is None:
+            return None
+        body, too_large = read
     return Request(
         method=scope["method"],
         path=scope["path"],
@@ -138,6 +115,47 @@ async def read_request(scope: Scope, receive: Receive, limit: int) -> Request | 
         body=body,
         body_too_large=too_large,
     )
+
+
+async def read_body(receive: Receive, limit: int) -> tuple[bytes, bool] | None:
+    """The body of an HTTP request, read up to ``limit`` bytes: ``(body, False)``, or ``(b"", True)`` once it
+    passes ``limit`` (the rest is not read); None if the client went away before sending it all."""
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return b"", True
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks), False
+
+
+async def lifespan(
+    receive: Receive,
+    send: Send,
+    *,
+    startup: Callable[[], Awaitable[None]] | None = None,
+    shutdown: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Answer an ASGI ``lifespan`` scope: run ``startup`` before startup completes and ``shutdown`` before
+    shutdown completes."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            if startup is not None:
+                await startup()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            if shutdown is not None:
+                await shutdown()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 async def send_response(

@@ -11,7 +11,7 @@ journal. ``strict`` answers an invalid request with the problem the simulator wo
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,17 +19,14 @@ from typing import Any
 import httpx
 
 from simulator.core import Reply, Request, dumps, invalid_request, no_operation, problem, request_data
-from simulator.http._app import read_request, send_response
+from simulator.http._app import lifespan, read_request, send_response
 from simulator.http._examples import ExampleRecorder
 from simulator.journal import Journal
 from simulator.masking import mask_text
 from simulator.openapi import Contract, Operation, Violation
+from simulator.types import Receive, Scope, Send
 
 __all__ = ["MAX_BODY", "VIOLATIONS_HEADER", "Exchange", "ValidationProxy"]
-
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 #: The largest request body passed on (a larger one is refused with 413: it was not read, so it cannot be sent).
 MAX_BODY = 16 * 1024 * 1024
@@ -123,18 +120,14 @@ class ValidationProxy:
         if scope["type"] == "http":
             await self._http(scope, receive, send)
         elif scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    if self._client is not None:
-                        await self._client.aclose()
-                    self.journal.flush()
-                    if self.on_shutdown is not None:
-                        self.on_shutdown()
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            await lifespan(receive, send, shutdown=self._shutdown)
+
+    async def _shutdown(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+        self.journal.flush()
+        if self.on_shutdown is not None:
+            self.on_shutdown()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = await read_request(scope, receive, self.max_body)

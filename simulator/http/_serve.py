@@ -8,13 +8,13 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import uvicorn
 
 from simulator.core import Engine
 from simulator.http._app import TransportFaultError, create_app
 from simulator.http._deliver import HttpDeliverer
+from simulator.types import ASGIApplication
 
 __all__ = ["RealtimeDriver", "is_loopback", "run_server", "serve"]
 
@@ -115,7 +115,7 @@ def serve(
             deliverer.close()
 
 
-def run_server(app: Any, *, host: str, port: int, log_level: str = "warning") -> None:
+def run_server(app: ASGIApplication, *, host: str, port: int, log_level: str = "warning") -> None:
     """Serve an ASGI app on uvicorn until interrupted (lifespan on, no access log, no ``server`` header)."""
     config = uvicorn.Config(
         app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on", server_header=False

@@ -1,8 +1,8 @@
 """The OpenAPI layer: load contracts, index their operations, validate requests and responses."""
 
 from simulator.openapi._contract import Contract, load_contract, load_contracts
-from simulator.openapi._lint import Finding, lint_contract
-from simulator.openapi._operations import MediaSpec, Operation, OperationIndex, ResponseSpec, Violation
+from simulator.openapi._lint import Finding, lint_contract, lint_receivers
+from simulator.openapi._operations import MediaSpec, Operation, OperationIndex, ResponseSpec, Violation, snake
 
 __all__ = [
     "Contract",
@@ -13,6 +13,8 @@ __all__ = [
     "ResponseSpec",
     "Violation",
     "lint_contract",
+    "lint_receivers",
     "load_contract",
     "load_contracts",
+    "snake",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from simulator._suggest import closest, suggest, suggestion
 from simulator._yaml import YamlDocument, YamlError, load_yaml
 from simulator.errors import ContractError
 from simulator.openapi._operations import Operation, OperationIndex, build_operation
@@ -46,13 +47,10 @@ class Contract:
         found = self.operations.by_id.get(operation_id) or self.webhooks.get(operation_id)
         if found is not None:
             return found
-        from difflib import get_close_matches
-
         known = [*self.operations.by_id, *self.webhooks]
-        close = get_close_matches(operation_id, known, n=3)
-        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else f" Known: {', '.join(known)}."
         raise ContractError(
-            f"no operation {operation_id!r} in contract {self.name!r}.{hint}", file=str(self.path or "")
+            f"no operation {operation_id!r} in contract {self.name!r}; {suggest(operation_id, known, n=3, limit=None)}",
+            file=str(self.path or ""),
         )
 
 
@@ -86,8 +84,6 @@ def _check_refs(node: Any, root: Any, file: str, source: YamlDocument | None, pa
     if isinstance(node, Mapping):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#") and not _resolve_local(root, ref):
-            from difflib import get_close_matches
-
             section, _, name = ref.rpartition("/")
             siblings: list[str] = []
             if _resolve_local(root, section):
@@ -95,9 +91,8 @@ def _check_refs(node: Any, root: Any, file: str, source: YamlDocument | None, pa
                 for raw in section[2:].split("/"):
                     holder = holder[raw.replace("~1", "/").replace("~0", "~")]
                 siblings = [str(k) for k in holder] if isinstance(holder, Mapping) else []
-            close = get_close_matches(name, siblings, n=1)
-            hint = f"; did you mean {section}/{close[0]!r}?" if close else ""
-            raise _error(f"$ref {ref!r} points at nothing{hint}", file, source, (*parts, "$ref"))
+            hint = suggestion([f"{section}/{match}" for match in closest(name, siblings)])
+            raise _error(f"$ref {ref!r} points at nothing{'; ' + hint if hint else ''}", file, source, (*parts, "$ref"))
         for key, value in node.items():
             _check_refs(value, root, file, source, (*parts, key))
     elif isinstance(node, list):

@@ -1,55 +1,52 @@
 """Check a contract file the way ``lendsim lint`` reports it: file, line, column, key path, reason, fix.
 
-Three passes, stopping at the first that fails: the text reads as YAML/JSON; the document is valid
-OpenAPI (openapi-spec-validator); it loads (references resolve, operations index) and every example
-validates against its own schema. A key a mapping repeats (the last value would silently win) is an error
-whatever the passes find.
+Four passes, stopping at the first that fails: the text reads as YAML/JSON; every value is one JSON can hold
+(an unquoted ``2019-05-10`` is a date to YAML); the document is valid OpenAPI (openapi-spec-validator); it
+loads (references resolve, operations index). Then, on the loaded contract:
+
+* every example matches its schema, formats included: ``example`` and ``examples`` of media types,
+  parameters and headers (an Example Object through its ``$ref`` too, and it must have a ``value``), and the
+  ``examples`` / ``example`` keywords inside schemas; a ``$ref`` inside an example value is flagged, since it
+  is literal data there;
+* every link targets an operation of the contract, names its parameters, and uses runtime expressions whose
+  ``$request.body#/x`` / ``$response.body#/x`` name a property of that body.
+
+``conventions=True`` adds the house rules of the contracts lendsim ships (:mod:`simulator.openapi._conventions`);
+:func:`lint_receivers` checks that a webhook one contract sends and the operation another receives it with agree.
+A key a mapping repeats (the last value would silently win) is an error whatever the passes find.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import jsonschema_rs
 
+from simulator._suggest import did_you_mean
 from simulator._yaml import Finding, YamlDocument, YamlError, dotted, load_yaml
 from simulator.errors import ContractError
 from simulator.openapi._contract import load_contract
+from simulator.openapi._conventions import check_conventions, check_receivers
+from simulator.openapi._document import Document, Parts, example_values, finding, subschemas
 
-__all__ = ["Finding", "lint_contract"]
+__all__ = ["Finding", "lint_contract", "lint_receivers"]
 
-_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-
-
-def _finding(file: str, source: YamlDocument | None, parts: tuple[str | int, ...], message: str) -> Finding:
-    pos = source.position(parts) if source is not None else None
-    return Finding(file, pos[0] if pos else None, pos[1] if pos else None, dotted(parts), message)
-
-
-def _examples(
-    node: Any, parts: tuple[str | int, ...]
-) -> Iterator[tuple[tuple[str | int, ...], Mapping[str, Any], Any]]:
-    """(path of the example, schema, example value) for every media type that has both."""
-    if isinstance(node, Mapping):
-        schema = node.get("schema")
-        if isinstance(schema, Mapping) and ("example" in node or "examples" in node):
-            if "example" in node:
-                yield (*parts, "example"), schema, node["example"]
-            for name, example in (node.get("examples") or {}).items():
-                if isinstance(example, Mapping) and "value" in example:
-                    yield (*parts, "examples", name, "value"), schema, example["value"]
-        for key, value in node.items():
-            if key not in ("example", "examples", "schema"):
-                yield from _examples(value, (*parts, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _examples(value, (*parts, index))
+_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+_RUNTIME_EXPRESSION: Final = re.compile(
+    r"^\$(url|method|statusCode|request\.(path|query|header|body)|response\.(header|body))"
+)
+_BODY_PROPERTY: Final = re.compile(r"^\$(request|response)\.body#/([^/]+)$")
 
 
-def lint_contract(path: str | Path) -> list[Finding]:
-    """Every problem found in the contract at ``path`` (empty when it is clean)."""
+def lint_contract(path: str | Path, *, conventions: bool = False) -> list[Finding]:
+    """Every problem found in the contract at ``path`` (empty when it is clean).
+
+    ``conventions`` adds the house rules of lendsim's own contracts (``contracts/*.yaml``).
+    """
     file = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -62,10 +59,10 @@ def lint_contract(path: str | Path) -> list[Finding]:
     repeated = [
         Finding(file, *duplicate.second, dotted(duplicate.path), str(duplicate)) for duplicate in source.duplicates
     ]
-    return sorted([*repeated, *_problems(path, file, source)], key=lambda finding: finding.order)
+    return sorted([*repeated, *_problems(path, file, source, conventions)], key=lambda finding: finding.order)
 
 
-def _problems(path: str | Path, file: str, source: YamlDocument) -> list[Finding]:
+def _problems(path: str | Path, file: str, source: YamlDocument, conventions: bool) -> list[Finding]:
     document = source.data
     if document is None:
         return [
@@ -81,11 +78,16 @@ def _problems(path: str | Path, file: str, source: YamlDocument) -> list[Finding
                 f"a contract is a mapping ('openapi', 'info', 'paths'); this file holds a {type(document).__name__}",
             )
         ]
+    findings = [
+        finding(file, source, parts, f"YAML reads {_text(value)} as a {type(value).__name__}, not a string; quote it")
+        for parts, value in _not_json(document, ())
+    ]
+    if findings:
+        return findings
     version = str(document.get("openapi", ""))
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator  # ~1 s to import
 
     validator_cls = OpenAPIV30SpecValidator if version.startswith("3.0") else OpenAPIV31SpecValidator
-    findings: list[Finding] = []
     try:
         spec_errors = list(validator_cls(_stringify_keys(document)).iter_errors())
     except Exception as exc:  # the validator chokes on some broken documents; report, don't crash
@@ -93,7 +95,7 @@ def _problems(path: str | Path, file: str, source: YamlDocument) -> list[Finding
         findings.append(Finding(file, None, None, "", f"not a valid OpenAPI document: {exc}"))
     for error in spec_errors[:50]:
         parts = tuple(getattr(error, "absolute_path", ()) or ())
-        findings.append(_finding(file, source, parts, f"{error.message} (OpenAPI {version or '?'})"))
+        findings.append(finding(file, source, parts, f"{error.message} (OpenAPI {version or '?'})"))
     if findings:
         return findings
     try:
@@ -104,21 +106,197 @@ def _problems(path: str | Path, file: str, source: YamlDocument) -> list[Finding
         return [
             Finding(file, exc.line or (pos[0] if pos else None), pos[1] if pos else None, dotted(parts), exc.reason)
         ]
-    components = contract.document.get("components", {})
-    for parts, schema, value in _examples(contract.document, ()):
-        full = {"$schema": _DIALECT, **schema, "components": components}
-        validator = jsonschema_rs.validator_for(full, validate_formats=True)
-        for error in validator.iter_errors(value):
-            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path)
-            findings.append(
-                _finding(
-                    file,
-                    source,
-                    parts,
-                    f"example{where} does not match its schema: {error.message}; fix the example or the schema",
-                )
-            )
-    return findings
+    doc = Document(file, source, contract.document)
+    _check_examples(doc)
+    _check_schema_examples(doc)
+    _check_links(doc)
+    if conventions:
+        check_conventions(doc, Path(path).stem)
+    return doc.findings
+
+
+def lint_receivers(paths: Iterable[str | Path]) -> list[Finding]:
+    """Where one of these contracts sends a webhook and another receives it (an operation of its ``paths``
+    with the same operationId), both must describe the same request body and the same 200 answer."""
+    documents = []
+    for path in paths:
+        try:
+            contract = load_contract(path)
+            source = load_yaml(Path(path).read_text(encoding="utf-8"))
+        except (ContractError, YamlError, OSError):
+            continue  # lint_contract reports what is wrong with the file itself
+        documents.append(Document(str(path), source, contract.document))
+    return check_receivers(documents)
+
+
+# -- examples --------------------------------------------------------------------------------------------------
+
+
+def _validator(doc: Document, schema: Mapping[str, Any]) -> Any:
+    components = doc.document.get("components", {})
+    return jsonschema_rs.validator_for({"$schema": _DIALECT, **schema, "components": components}, validate_formats=True)
+
+
+def _check_value(doc: Document, parts: Parts, schema: Any, value: Any, what: str = "example") -> None:
+    for ref_parts in _refs_inside(value, parts):
+        doc.problem(ref_parts, "a $ref inside an example value is literal data, not a reference; write the value out")
+    if not isinstance(schema, Mapping):
+        return
+    try:
+        validator = _validator(doc, schema)
+    except (ValueError, jsonschema_rs.ValidationError) as exc:
+        doc.problem(parts, f"the schema of this {what} cannot be compiled: {exc}; fix the schema")
+        return
+    for error in validator.iter_errors(value):
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path)
+        message = error.message if len(error.message) <= 300 else error.message[:297] + "..."
+        doc.problem(parts, f"{what}{where} does not match its schema: {message}; fix the {what} or the schema")
+
+
+def _check_examples(doc: Document) -> None:
+    """Every example of a media type, parameter or header (anything with a ``schema``) against that schema."""
+
+    def visit(node: Any, parts: Parts) -> None:
+        if isinstance(node, Mapping):
+            schema = node.get("schema")
+            if isinstance(schema, Mapping) and ("example" in node or "examples" in node):
+                for value_parts, value in example_values(doc, node, parts):
+                    _check_value(doc, value_parts, schema, value)
+            for key, value in node.items():
+                if key not in ("example", "examples", "schema"):
+                    visit(value, (*parts, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                visit(value, (*parts, index))
+
+    visit(doc.document, ())
+
+
+def _schema_roots(node: Any, parts: Parts) -> Iterator[tuple[Any, Parts]]:
+    """Every schema that is not inside another one: the components' and each ``schema`` of a media type,
+    parameter or header."""
+    if not isinstance(node, Mapping | list):
+        return
+    items = node.items() if isinstance(node, Mapping) else enumerate(node)
+    for key, value in items:
+        here = (*parts, key)
+        if key == "schema" and isinstance(node, Mapping):
+            yield value, here
+        elif here[-2:] == ("components", "schemas") and isinstance(value, Mapping):
+            for name, schema in value.items():
+                yield schema, (*here, name)
+        elif key not in ("example", "examples"):
+            yield from _schema_roots(value, here)
+
+
+def _check_schema_examples(doc: Document) -> None:
+    """The ``examples`` (a list) and ``example`` keywords inside schemas, each against its own schema."""
+    for root, root_parts in _schema_roots(doc.document, ()):
+        for schema, parts in subschemas(root, root_parts):
+            examples = schema.get("examples")
+            for index, value in enumerate(examples) if isinstance(examples, list) else ():  # the validator says if not
+                _check_value(doc, (*parts, "examples", index), schema, value)
+            if "example" in schema:
+                _check_value(doc, (*parts, "example"), schema, schema["example"])
+
+
+# -- links -----------------------------------------------------------------------------------------------------
+
+
+def _check_links(doc: Document) -> None:
+    """Each link targets an operation of ``paths``, names its parameters, and its runtime expressions hold."""
+    targets = {
+        op["operationId"]: (item, op)
+        for _, item, op in doc.operations("paths")
+        if isinstance(op.get("operationId"), str)
+    }
+    for parts, _item, operation in doc.operations("paths", "webhooks"):
+        responses = operation.get("responses")
+        for status, response in responses.items() if isinstance(responses, Mapping) else ():
+            answer, answer_parts = doc.deref(response, (*parts, "responses", status))
+            links = answer.get("links") if isinstance(answer, Mapping) else None
+            for name, link in links.items() if isinstance(links, Mapping) else ():
+                node, link_parts = doc.deref(link, (*answer_parts, "links", name))
+                if not isinstance(node, Mapping) or "operationRef" in node:
+                    continue  # an operationRef may point into another document: not followed
+                if "operationId" not in node:
+                    doc.problem(
+                        link_parts, "a link without an operationId (or operationRef); name its target operation"
+                    )
+                    continue
+                _check_link(doc, node, link_parts, targets, operation, answer)
+
+
+def _check_link(
+    doc: Document,
+    link: Mapping[str, Any],
+    parts: Parts,
+    targets: Mapping[str, tuple[Mapping[str, Any], Mapping[str, Any]]],
+    operation: Mapping[str, Any],
+    answer: Mapping[str, Any],
+) -> None:
+    target = link["operationId"]
+    if target not in targets:
+        hint = did_you_mean(target, targets) or "name an operation of this contract's paths"
+        doc.problem((*parts, "operationId"), f"the link targets {target!r}, which is no operation here; {hint}")
+        return
+    item, op = targets[target]
+    names: set[str] = set()
+    for param in [*(item.get("parameters") or []), *(op.get("parameters") or [])]:
+        node, _ = doc.deref(param, parts)
+        if isinstance(node, Mapping):
+            names.update({str(node.get("name")), f"{node.get('in')}.{node.get('name')}"})
+    parameters = link.get("parameters")
+    for name, expression in parameters.items() if isinstance(parameters, Mapping) else ():
+        where = (*parts, "parameters", name)
+        if name not in names:
+            doc.problem(where, f"{name!r} is not a parameter of {target}; use one of its parameters' names")
+        if not isinstance(expression, str) or not expression.startswith("$"):
+            continue
+        if not _RUNTIME_EXPRESSION.match(expression):
+            doc.problem(where, f"{expression!r} is not an OpenAPI runtime expression (e.g. '$response.body#/id')")
+            continue
+        match = _BODY_PROPERTY.match(expression)
+        if match is None:
+            continue
+        side, prop = match.groups()
+        holder = doc.deref(operation.get("requestBody"), ())[0] if side == "request" else answer
+        content = holder.get("content") if isinstance(holder, Mapping) else None
+        media = content.get("application/json") if isinstance(content, Mapping) else None
+        body = doc.schema(media.get("schema")) if isinstance(media, Mapping) else None
+        properties = body.get("properties") if isinstance(body, Mapping) else None
+        if not isinstance(properties, Mapping) or prop not in properties:
+            doc.problem(where, f"the {side} body has no property {prop!r}; name one of its properties")
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+
+
+def _not_json(node: Any, parts: Parts) -> Iterator[tuple[Parts, Any]]:
+    """Values YAML made that JSON cannot hold (dates, times, binary, sets), with their key paths."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _not_json(value, (*parts, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _not_json(value, (*parts, index))
+    elif isinstance(node, dt.date | dt.datetime | dt.time | bytes | set):
+        yield parts, node
+
+
+def _text(value: Any) -> str:
+    return str(value.isoformat()) if isinstance(value, dt.date | dt.time) else repr(value)
+
+
+def _refs_inside(value: Any, parts: Parts) -> Iterator[Parts]:
+    if isinstance(value, Mapping):
+        if "$ref" in value:
+            yield parts
+        for key, item in value.items():
+            yield from _refs_inside(item, (*parts, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _refs_inside(item, (*parts, index))
 
 
 def _stringify_keys(node: Any) -> Any:

@@ -15,10 +15,11 @@ Rules, in order of precedence for one schema:
    ``maxProperties``, ``dependentRequired``, maps from ``additionalProperties`` /
    ``patternProperties``), arrays (``minItems``..min(``maxItems``, ``minItems`` + 3), ``uniqueItems``,
    ``prefixItems``, ``contains``), strings (``format``; else a realistic value picked from the
-   property name — mobile, ID number, bank card, name, address… — when it also satisfies ``pattern``
-   and the lengths; else ``pattern`` via rstr; else the name-based value cut to ``maxLength``; else a
-   short word), integers and numbers (inclusive and exclusive bounds, ``multipleOf``; numbers have
-   two decimals unless ``multipleOf`` says otherwise), booleans, ``null``.
+   property name — mobile, ID number, bank card (as :mod:`simulator.domain` defines them), name,
+   address… — when it also satisfies ``pattern`` and the lengths; else ``pattern`` via rstr; else the
+   name-based value cut to ``maxLength``; else a short word), integers and numbers (inclusive and
+   exclusive bounds, ``multipleOf``; numbers have two decimals unless ``multipleOf`` says otherwise),
+   booleans, ``null``.
 
 Nesting is capped at :data:`MAX_DEPTH` objects/arrays: below it a value is the smallest valid one
 (required properties only, ``minItems`` items, ``null`` where allowed). A schema that needs deeper
@@ -78,6 +79,7 @@ from typing import Any, Final
 import rstr
 from faker import Faker
 
+from simulator.domain import area_code, mobile, resident_id, unionpay_card
 from simulator.errors import LendsimError
 
 __all__ = ["MAX_DEPTH", "SynthesisError", "Synthesizer"]
@@ -521,97 +523,11 @@ def _name_kind(name: str | None) -> str | None:
 _FREE_TEXT_KINDS: Final = frozenset({"person", "address", "company", "bank", "city", "province", "text"})
 """Kinds whose value may be cut to maxLength and stay meaningful."""
 
-_AREA_CODES: Final = (
-    "110101",
-    "110105",
-    "110108",
-    "120101",
-    "310101",
-    "310104",
-    "310115",
-    "320102",
-    "330106",
-    "350203",
-    "370102",
-    "410105",
-    "420102",
-    "430102",
-    "440103",
-    "440106",
-    "440305",
-    "500103",
-    "510104",
-    "610113",
-    "210102",
-    "230102",
-)
-_ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK: Final = "10X98765432"
-_MOBILE_PREFIXES: Final = (
-    "130",
-    "131",
-    "132",
-    "133",
-    "134",
-    "135",
-    "136",
-    "137",
-    "138",
-    "139",
-    "150",
-    "151",
-    "152",
-    "153",
-    "155",
-    "156",
-    "157",
-    "158",
-    "159",
-    "166",
-    "170",
-    "171",
-    "173",
-    "175",
-    "176",
-    "177",
-    "178",
-    "180",
-    "181",
-    "182",
-    "183",
-    "184",
-    "185",
-    "186",
-    "187",
-    "188",
-    "189",
-    "191",
-    "198",
-    "199",
-)
 _CARD_BINS: Final = ("621700", "622202", "622848", "621226", "622588", "621483", "622700", "623668")
 _CARD_LENGTHS: Final = (16, 16, 17, 18, 19, 19, 19)
 _LOWER: Final = string.ascii_lowercase
 _UPPER: Final = string.ascii_uppercase
 _ALNUM: Final = string.ascii_letters + string.digits
-
-
-def _gb11643_check_digit(body17: str) -> str:
-    """The GB 11643 check character for the first 17 digits of a resident ID number."""
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(body17, _ID_WEIGHTS, strict=True)) % 11]
-
-
-def _luhn_check_digit(payload: str) -> str:
-    """The Luhn check digit to append to ``payload``."""
-    total = 0
-    for i, ch in enumerate(reversed(payload)):
-        d = ord(ch) - 48
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return str((10 - total % 10) % 10)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1393,24 +1309,20 @@ class Synthesizer:
         return "".join(rng.choices(_LOWER, k=rng.randint(lo, top)))
 
     def _mobile(self) -> str:
-        return self._rng.choice(_MOBILE_PREFIXES) + f"{self._rng.randrange(10**8):08d}"
+        return mobile(self._rng)
 
     def _birth_date(self) -> date:
         return self._as_of - timedelta(days=self._rng.randint(18 * 365 + 5, 60 * 365))
 
     def _id_card(self) -> str:
         rng = self._rng
-        b = self._birth_date()
-        body = f"{rng.choice(_AREA_CODES)}{b.year:04d}{b.month:02d}{b.day:02d}{rng.randint(1, 999):03d}"
-        return body + _gb11643_check_digit(body)
+        birth = self._birth_date()
+        return resident_id(rng, birth, area_code(rng), "M" if rng.randrange(2) else "F")
 
     def _bank_card(self) -> str:
         rng = self._rng
         length = rng.choice(_CARD_LENGTHS)
-        bin_ = rng.choice(_CARD_BINS)
-        n = length - len(bin_) - 1
-        payload = bin_ + f"{rng.randrange(10**n):0{n}d}"
-        return payload + _luhn_check_digit(payload)
+        return unionpay_card(rng, length, prefix=rng.choice(_CARD_BINS))
 
     def _ipv4(self) -> str:
         rng = self._rng

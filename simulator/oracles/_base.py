@@ -19,10 +19,10 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from simulator.clock import Calendar, Span, parse_span
+from simulator.domain import money, parse_instant
 from simulator.errors import ConfigError
 from simulator.journal import Entry, Filters, Journal
 from simulator.masking import mask_text
-from simulator.partners._money import money
 from simulator.partners.bureau import NEGATIVE_ACCT_STATUS, NEGATIVE_RPY_STATUS, is_negative
 
 if TYPE_CHECKING:
@@ -368,17 +368,6 @@ def as_money(value: object) -> Decimal | None:
         return money(str(value)) if isinstance(value, int | float | str | Decimal) else None
     except (InvalidOperation, ValueError):
         return None
-
-
-def parse_instant(value: object) -> datetime | None:
-    """An ISO-8601 instant with an offset; ``None`` for anything else."""
-    if not isinstance(value, str):
-        return None
-    try:
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return instant if instant.utcoffset() is not None else None
 
 
 def parse_date(value: object) -> date | None:

@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from simulator.clock import Span
+from simulator.domain import ZERO, money_str
 from simulator.journal import Entry
 from simulator.oracles._base import (
     PLATFORM_SOURCES,
@@ -43,7 +44,6 @@ from simulator.oracles._base import (
     stamp,
 )
 from simulator.oracles._facts import Facts
-from simulator.partners._money import ZERO, money_str
 
 __all__ = ["NoFalseDelinquency"]
 

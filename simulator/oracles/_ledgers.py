@@ -20,10 +20,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Final
 
+from simulator.domain import ZERO, money_str
 from simulator.journal import Entry
 from simulator.oracles._base import Context, Handler, Oracle, Route, as_int, as_money, as_text, bounded, stamp
 from simulator.oracles._facts import Facts
-from simulator.partners._money import ZERO, money_str
 
 __all__ = ["LedgersReconcile"]
 

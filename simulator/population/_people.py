@@ -36,10 +36,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Final, NamedTuple
 
+from simulator.domain import AREA_CODES, ID_CHECK_CHARS, ID_WEIGHTS, MOBILE_PREFIXES
 from simulator.errors import ConfigError
 from simulator.masking import mask_phone
-from simulator.population._areas import AREA_CODES
-from simulator.population._ids import _ID_CHECK, ID_WEIGHTS, MOBILE_PREFIXES
+from simulator.types import Sex
 
 __all__ = ["DEFAULT_AS_OF", "Borrower", "PhoneBook", "Population", "Tenure"]
 
@@ -65,7 +65,7 @@ class Borrower:
     phone: str
     card: str
     birth: date
-    sex: str
+    sex: Sex
 
 
 class Tenure(NamedTuple):
@@ -236,7 +236,7 @@ def _luhn_chunk(k: int) -> int:
 _AREA_WEIGHTS: Final = tuple(_id_weight(code, 0) for code in AREA_CODES)
 _SEQUENCE_TEXT: Final = tuple(f"{k + 1:03d}" for k in range(_SEQUENCES))
 _SEQUENCE_WEIGHTS: Final = tuple(_id_weight(text, 14) for text in _SEQUENCE_TEXT)
-_CHECK_BY_SUM: Final = tuple(_ID_CHECK[r % 11] for r in range(33))  # three weights, each < 11
+_CHECK_BY_SUM: Final = tuple(ID_CHECK_CHARS[r % 11] for r in range(33))  # three weights, each < 11
 _LUHN_CHUNKS: Final = tuple(_luhn_chunk(k) for k in range(10_000))
 _CARD_PREFIX_LUHN: Final = 6 + 4  # "62" in front of 16 digits: the 6 counts as is, the 2 doubled
 # A phone or a card is written as one int, which str() turns into digits faster than pieces are joined;
@@ -245,7 +245,7 @@ _PHONE_BASES: Final = tuple(int(prefix) * 10_000_000 for prefix in MOBILE_PREFIX
 _CARD_BASE: Final = 62 * 10 * _CARD_DOMAIN  # "62", then 16 digits, then the check digit
 _AREA_INDEX: Final = {code: a for a, code in enumerate(AREA_CODES)}
 _PREFIX_INDEX: Final = {prefix: j for j, prefix in enumerate(MOBILE_PREFIXES)}
-_SEXES: Final = ("M", "F")
+_SEXES: Final[tuple[Sex, Sex]] = ("M", "F")
 
 
 def _years_before(day: date, years: int) -> date:
@@ -306,7 +306,7 @@ def _faker_name_pools() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return male, female
 
 
-def _borrower_maker() -> Callable[[str, str, str, str, str, date, str], Borrower]:
+def _borrower_maker() -> Callable[[str, str, str, str, str, date, Sex], Borrower]:
     """``Borrower(...)`` without the frozen ``__init__``, which sets each field through ``object.__setattr__``.
 
     Writing the slots through their descriptors is about twice as fast; the result is the same frozen object.
@@ -315,7 +315,7 @@ def _borrower_maker() -> Callable[[str, str, str, str, str, date, str], Borrower
     set0, set1, set2, set3, set4, set5, set6 = setters
     new = object.__new__
 
-    def make(borrower_id: str, name: str, id_number: str, phone: str, card: str, birth: date, sex: str) -> Borrower:
+    def make(borrower_id: str, name: str, id_number: str, phone: str, card: str, birth: date, sex: Sex) -> Borrower:
         borrower = new(Borrower)
         set0(borrower, borrower_id)
         set1(borrower, name)

@@ -14,9 +14,7 @@ retries, the invariants judge):
 
 from __future__ import annotations
 
-import functools
 import logging
-import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -27,7 +25,7 @@ import httpx
 from simulator.core import DeliveryResult, Engine
 from simulator.errors import LendsimError, PlatformError
 from simulator.masking import mask_text
-from simulator.openapi import Operation
+from simulator.openapi import Operation, snake
 from simulator.testing import base_url, mock_router
 
 __all__ = ["HARNESS_OPERATIONS", "RECEIVERS", "HttpDriver", "InProcessDriver", "PlatformDriver", "snake"]
@@ -38,12 +36,6 @@ HARNESS_OPERATIONS: Final = ("setupRun", "tick", "borrowerRepay", "platformLedge
 #: The platform's receivers: the partners' deliveries (callbacks, notices, SMS receipts).
 RECEIVERS: Final = ("repayResultNotify", "bankNotice", "smsReport")
 _ANSWER_SHOWN: Final = 300
-
-
-@functools.cache  # a handful of operation ids, converted on every call of a replay (~8,000 per 1,000 borrowers)
-def snake(operation_id: str) -> str:
-    """``repayResultNotify`` → ``repay_result_notify``: the method an in-process platform implements."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
 
 
 class PlatformDriver(Protocol):

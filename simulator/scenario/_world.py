@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from simulator.clock import parse_duration
+from simulator.domain import CENT, ZERO
 from simulator.errors import ConfigError
 from simulator.partners.bank import BankConfig
 from simulator.partners.bureau import BureauConfig, is_negative
@@ -32,8 +33,6 @@ __all__ = ["Repayment", "ScenarioWorld", "build_world"]
 DEFAULT_BORROWERS = 100
 #: When borrowers who dispute look at their credit report (local time, each day).
 LOOK_AT = time_of_day(9, 0)
-CENT = Decimal("0.01")
-ZERO = Decimal(0)
 #: What setupRun tells the platform of each loan.
 LOAN_FIELDS = ("loanOuterNo", "borrowerId", "principal", "term", "dueDay", "disburseDate", "annualRate")
 

@@ -16,6 +16,7 @@ import httpx
 
 from simulator._resources import bundled_scenario, bundled_scenario_names
 from simulator.core import DEFAULT_START, DeliveryResult, Fault
+from simulator.domain import CENT
 from simulator.errors import ConfigError
 from simulator.journal import Journal
 from simulator.openapi import Operation
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
     from simulator.oracles import Verdict
 
 __all__ = ["InvariantFailure", "Lendsim", "PlatformHandler"]
-
-CENT = Decimal("0.01")
 
 
 class InvariantFailure(AssertionError):

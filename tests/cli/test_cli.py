@@ -76,6 +76,25 @@ def test_lint_reports_an_example_that_breaks_its_schema(tmp_path: Path) -> None:
     assert f"{bad}:13:" in output and "example.amount does not match its schema" in output
 
 
+def test_lint_names_an_unquoted_date_with_its_line_and_the_fix(tmp_path: Path) -> None:
+    bad = tmp_path / "partner.yaml"
+    bad.write_text(
+        "openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths:\n  /x:\n    get:\n      operationId: x\n"
+        "      responses:\n        '200':\n          description: ok\n          content:\n"
+        "            application/json:\n"
+        "              schema: {type: object, properties: {due: {type: string, format: date}}}\n"
+        "              example: {due: 2019-05-10}\n",
+        encoding="utf-8",
+    )
+
+    code, output = run("lint", str(bad))
+
+    assert code == 2
+    assert (
+        f"{bad}:13:25: " in output and "example.due: YAML reads 2019-05-10 as a date, not a string; quote it" in output
+    )
+
+
 def test_lint_reports_yaml_syntax_errors_with_position(tmp_path: Path) -> None:
     bad = tmp_path / "broken.yaml"
     bad.write_text("openapi: 3.1.0\ninfo: {title: [x\n", encoding="utf-8")

@@ -139,7 +139,7 @@ def test_a_service_that_does_not_answer_is_bad_input_in_one_line(capsys: pytest.
     ("args", "expected"),
     [
         (("--url", "localhost:8080"), "is not an http(s) URL"),
-        (("--url", "http://127.0.0.1:9", "--operation", "repayResultNotfy"), "Did you mean 'repayResultNotify'"),
+        (("--url", "http://127.0.0.1:9", "--operation", "repayResultNotfy"), "did you mean 'repayResultNotify'"),
         (("--url", "http://127.0.0.1:9", "--exclude-check", "not_a_server_eror"), "did you mean 'not_a_server_error'"),
         (("--url", "http://127.0.0.1:9", "--header", "Authorization"), "is not a header; write it as 'Name: value'"),
     ],

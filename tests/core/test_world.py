@@ -221,7 +221,7 @@ def test_a_model_for_an_unknown_operation_is_refused_with_the_closest_name(sim: 
     model = Echo()
     model.behaviours = lambda: {"sendSMS": lambda call: Reply(200)}  # type: ignore[method-assign]
 
-    with pytest.raises(ContractError, match="Did you mean 'sendSms'"):
+    with pytest.raises(ContractError, match="did you mean 'sendSms'"):
         sim.install(model)
 
 

@@ -4,7 +4,7 @@ service), over real sockets: exchanges validated both ways, journaled, answered 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from simulator._resources import bundled_contracts_dir
 from simulator.http import VIOLATIONS_HEADER, ExampleRecorder, Exchange, ValidationProxy, create_app
 from simulator.journal import Journal
 from simulator.openapi import lint_contract, load_contract
+from simulator.types import ASGIApplication, Receive, Send
 from tests.http.conftest import running
 
 BANK = load_contract(bundled_contracts_dir() / "bank.yaml")
@@ -37,9 +38,6 @@ LOAN: dict[str, Any] = {
     "phone": "13912345678",
 }
 NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
-
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class Proxied:
@@ -72,7 +70,7 @@ def through(bank_sandbox: tuple[str, Simulator]) -> Iterator[Proxied]:
         yield proxied
 
 
-def answering(status: int, body: bytes, content_type: str) -> Callable[[Any, Receive, Send], Awaitable[None]]:
+def answering(status: int, body: bytes, content_type: str) -> ASGIApplication:
     """An upstream that answers every request the same way, whatever the contract says."""
 
     async def app(scope: Any, receive: Receive, send: Send) -> None:

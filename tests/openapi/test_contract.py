@@ -78,7 +78,7 @@ def test_references_are_resolved_for_the_index(tmp_path: Path) -> None:
 def test_unknown_operation_id_suggests_the_closest(tmp_path: Path) -> None:
     contract = load_contract(write(tmp_path, MINIMAL))
 
-    with pytest.raises(ContractError, match="Did you mean 'getItem'"):
+    with pytest.raises(ContractError, match="did you mean 'getItem'"):
         contract.operation("getItems")
 
 
@@ -92,7 +92,7 @@ def test_a_broken_reference_names_file_pointer_line_and_the_likely_fix(tmp_path:
     assert error.file == str(path)
     assert error.pointer == "/components/schemas/Items/items/$ref"
     assert error.line == 29
-    assert "did you mean #/components/schemas/'Item'?" in error.reason
+    assert "did you mean '#/components/schemas/Item'?" in error.reason
 
 
 def test_invalid_yaml_gives_the_line(tmp_path: Path) -> None:

@@ -18,7 +18,9 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from stdnum.cn import ric
 
+from simulator.domain import is_mobile
 from simulator.openapi._synth import MAX_DEPTH, SynthesisError, Synthesizer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -537,6 +539,19 @@ def test_a_phone_is_an_eleven_digit_mainland_mobile(synth: Synthesizer, name: st
         assert re.fullmatch(r"1[3-9][0-9]{9}", value)
 
 
+def test_a_phone_is_from_an_allocated_segment_and_segments_beyond_faker_s_come_up(synth: Synthesizer) -> None:
+    values = many(synth, {"type": "string"}, 300, name="mobile")
+
+    assert all(is_mobile(value) for value in values)  # tests/domain pins the segments to lending-domain.md §3
+    assert {value[:2] for value in values} >= {"16", "17", "19"}
+
+
+def test_an_id_number_passes_stdnum_including_the_county_existing_in_the_birth_year(synth: Synthesizer) -> None:
+    values = many(synth, {"type": "string"}, 300, name="certNo")
+
+    assert [value for value in values if not ric.is_valid(value)] == []
+
+
 @pytest.mark.parametrize("name", ["certNo", "IDNum", "idCardNo", "cert_no"])
 def test_an_id_number_has_a_valid_gb11643_check_digit_and_an_adult_birth_date(synth: Synthesizer, name: str) -> None:
     schema = {"type": "string", "pattern": "^[0-9]{17}[0-9X]$", "minLength": 18, "maxLength": 18}
@@ -835,8 +850,8 @@ def test_a_fixed_seed_gives_a_fixed_value_whatever_the_day(synth: Synthesizer) -
         "n": 21,
         "kind": "A",
         "code": "UKY6936",
-        "certNo": "11010819801002868X",
-        "mobile": "17087949891",
+        "certNo": "15292319801002671X",  # a county of simulator.domain.AREAS (额济纳旗), valid for any birth year
+        "mobile": "13326235773",  # a segment of simulator.domain.MOBILE_PREFIXES (133, China Telecom)
     }
 
 

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.partners import _money
-from simulator.partners._money import CENT, money
+from simulator.domain import CENT, _money, money
 
 texts = st.one_of(
     st.integers(min_value=0, max_value=10**12 - 1).flatmap(

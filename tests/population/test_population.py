@@ -8,25 +8,23 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stdnum.cn import ric
 
-from simulator.errors import ConfigError
-from simulator.population import (
+from simulator.domain import (
     AREA_CODES,
     AREAS,
     MOBILE_PREFIXES,
-    Borrower,
-    PhoneBook,
-    Population,
-    Tenure,
-    _people,
     id_check_char,
     is_mobile,
     is_valid_resident_id,
     luhn_check_digit,
     luhn_valid,
 )
+from simulator.errors import ConfigError
+from simulator.population import Borrower, PhoneBook, Population, Tenure, _people
 
 AS_OF = date(2019, 5, 1)
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,7 +114,6 @@ def test_nothing_in_population_or_masking_reads_the_wall_clock() -> None:
 
 
 def test_the_same_borrowers_on_another_day() -> None:
-    time_machine = pytest.importorskip("time_machine")
 
     def snapshot() -> tuple[list[Borrower], PhoneBook]:
         _people._name_pools.cache_clear()
@@ -173,7 +170,6 @@ def test_sexes_are_balanced() -> None:
 
 
 def test_ids_pass_stdnum_including_the_county_existing_in_the_birth_year() -> None:
-    ric = pytest.importorskip("stdnum.cn.ric")
     population = Population(14, 5000)
 
     rejected = [number for number, _, _ in map(population.numbers, range(5000)) if not ric.is_valid(number)]

@@ -46,7 +46,7 @@ def test_an_unknown_scenario_name_names_the_catalog_and_the_closest_one() -> Non
 
     message = str(caught.value)
     assert "no scenario 'xiaomi-minsheng' in the catalog" in message
-    assert "Did you mean 'xiaomi-minsheng-2019'?" in message
+    assert "did you mean 'xiaomi-minsheng-2019'?" in message
     assert "outage-across-cutoff" in message and "timeout-after-commit" in message
 
 

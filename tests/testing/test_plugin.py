@@ -203,7 +203,7 @@ def test_typo(lendsim):
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "*@pytest.mark.lendsim: no scenario 'xiaomi-2019' in the catalog. Did you mean 'xiaomi-minsheng-2019'?*"
+            "*@pytest.mark.lendsim: no scenario 'xiaomi-2019' in the catalog; did you mean 'xiaomi-minsheng-2019'?*"
             "The catalog has: correction-rejected, *, outage-across-cutoff, *xiaomi-minsheng-2019; or give the path*"
         ]
     )

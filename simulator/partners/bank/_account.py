@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from simulator.partners._money import ZERO, money_str
-from simulator.partners.bank._common import bounded_id, iso
+from simulator.domain import ZERO, iso, money_str
+from simulator.partners.bank._common import bounded_id
 from simulator.partners.bank._ledger import InstallmentState, Ledger, LedgerView, Plan, Posting
 
 __all__ = [

@@ -16,8 +16,8 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from simulator.core import Engine
+from simulator.domain import money_str
 from simulator.masking import mask_phone
-from simulator.partners._money import money_str
 from simulator.partners.bank._account import BankState, LoanAccount, Notice
 from simulator.partners.bank._common import bounded_id
 from simulator.partners.bank._config import BankConfig

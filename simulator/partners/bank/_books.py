@@ -15,9 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from simulator.core import Call, Engine, Reply, problem
-from simulator.partners._money import money_str, total
+from simulator.domain import iso, money_str, total
 from simulator.partners.bank._account import BankState
-from simulator.partners.bank._common import iso
 from simulator.partners.bank._config import BankConfig
 from simulator.partners.bank._ledger import Posting
 

@@ -21,11 +21,11 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from simulator.core import Call, Engine, Reply, problem
+from simulator.domain import money_str, parse_instant
 from simulator.openapi import Violation
-from simulator.partners._money import money_str
 from simulator.partners.bank._account import BankState, Correction, LoanAccount
 from simulator.partners.bank._bureau import Furnisher
-from simulator.partners.bank._common import bounded_id, differences, key_conflict, last_day, month_of, parse_instant
+from simulator.partners.bank._common import bounded_id, differences, key_conflict, last_day, month_of
 from simulator.partners.bank._config import BankConfig
 from simulator.partners.bank._furnishing import month_end
 

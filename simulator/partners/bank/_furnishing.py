@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from simulator.clock import Calendar
-from simulator.partners._money import ZERO, money, money_str, total
+from simulator.domain import ZERO, money, money_str, total
 from simulator.partners.bank._account import LoanAccount
 from simulator.partners.bank._common import last_day, month_start, next_month
 

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Final, NamedTuple
 
-from simulator.partners._money import ZERO, money, money_str, total
+from simulator.domain import ZERO, money, money_str, total
 from simulator.partners.bank._schedule import ScheduledInstallment
 
 __all__ = [

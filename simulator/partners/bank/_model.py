@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from simulator.core import Call, Engine, Reply, problem
-from simulator.partners._money import money, money_str, total
+from simulator.domain import money, money_str, total
 from simulator.partners.bank._account import BankState, LoanAccount, acct_code_for
 from simulator.partners.bank._batch import OverdueBatch
 from simulator.partners.bank._books import FILE_POINT, Books

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, Final
 
 from simulator.core import Engine
-from simulator.partners._money import money_str
+from simulator.domain import iso, money_str
 from simulator.partners.bank._account import LoanAccount, Repayment
-from simulator.partners.bank._common import bounded_id, iso
+from simulator.partners.bank._common import bounded_id
 from simulator.partners.bank._config import BankConfig
 
 __all__ = ["BUREAU_CORRECTED", "BUREAU_REPORTED", "OVERDUE", "notify_result", "send_notice"]

@@ -21,9 +21,9 @@ from typing import Any
 
 from simulator.clock import Calendar
 from simulator.core import Call, Engine, Reply, problem
-from simulator.partners._money import ZERO, money, money_str
+from simulator.domain import ZERO, money, money_str, parse_instant
 from simulator.partners.bank._account import PROCESSING, BankState, LoanAccount, Repayment, Terms, shared
-from simulator.partners.bank._common import differences, key_conflict, parse_instant
+from simulator.partners.bank._common import differences, key_conflict
 from simulator.partners.bank._config import BankConfig
 from simulator.partners.bank._ledger import (
     LedgerView,

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Final
 
-from simulator.partners._money import CENT, ZERO, money
+from simulator.domain import CENT, ZERO, money
 
 __all__ = ["EQUAL_INSTALLMENT", "EQUAL_PRINCIPAL", "METHODS", "ScheduledInstallment", "build_schedule", "due_date"]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-from simulator.partners._money import ZERO, money
+from simulator.domain import ZERO, money
 
 __all__ = [
     "ACCOUNT",

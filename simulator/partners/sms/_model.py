@@ -15,13 +15,13 @@ from datetime import date, datetime
 from typing import Any
 
 from simulator.core import SOURCE_HEADER, Call, Engine, Fault, Reply
+from simulator.domain import is_mobile
 from simulator.masking import mask_phone
 from simulator.partners.sms._config import SmsConfig
 from simulator.partners.sms._ids import biz_id, delivery_delay, request_id
 from simulator.partners.sms._outbox import DELIVERED, FAILED, WAITING, Message, Outbox
 from simulator.partners.sms._receipts import ReceiptPusher
 from simulator.partners.sms._templates import MAX_CONTENT, ParamError, parse_params
-from simulator.population import is_mobile
 
 __all__ = ["DELIVERY_POINT", "Addressee", "Directory", "SmsGateway"]
 

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.partners._money import ZERO, money, total
+from simulator.domain import ZERO, money, total
 from simulator.partners.bank import COMPONENTS
 from simulator.partners.bank._ledger import Ledger, Line, Parts, Plan, Posting, allocate
 from simulator.partners.bank._schedule import ScheduledInstallment

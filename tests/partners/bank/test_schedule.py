@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.partners._money import ZERO, total
+from simulator.domain import ZERO, total
 from simulator.partners.bank._schedule import EQUAL_INSTALLMENT, EQUAL_PRINCIPAL, build_schedule
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.partners._money import ZERO, money
+from simulator.domain import ZERO, money
 from simulator.partners.bank._repayments import _LINE_PARTS, _terms
 
 amounts = st.one_of(

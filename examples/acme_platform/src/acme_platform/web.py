@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 __all__ = ["create_app"]
 
+# Acme's own ASGI types and body reading, deliberately not lendsim's (simulator.types, simulator.http): this is a
+# platform team's production code, which never imports the test harness; only its tests do.
 Message = MutableMapping[str, Any]
 ASGIApp = Callable[[Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
 

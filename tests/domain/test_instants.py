@@ -1,4 +1,4 @@
-"""The bank's small helpers: the text of an instant (kept for the last instant written) and reading one."""
+"""Instants: the text of one (kept for the last instant written) and reading one, as every party of a run does."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.partners.bank._common import iso, parse_instant
+from simulator.domain import iso, parse_instant
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 instants = st.datetimes(
@@ -66,3 +66,33 @@ def test_an_instant_is_read_when_it_is_one_in_every_zone(text: str, read: dateti
 
     assert value == read
     assert value is None or value.utcoffset() == read.utcoffset()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("2019-05-01t10:00:00z", datetime(2019, 5, 1, 10, tzinfo=UTC)),  # RFC 3339 allows lower case
+        (
+            "2019-05-01T10:00:00.1234567+08:00",
+            datetime(2019, 5, 1, 10, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8))),
+        ),
+        ("2019-06-30T23:59:60Z", datetime(2019, 6, 30, 23, 59, 59, tzinfo=UTC)),  # a leap second, as :59
+        ("2019-05-01", None),  # a day is no instant
+        ("yesterday", None),
+    ],
+)
+def test_the_forms_rfc_3339_allows_are_read_and_others_are_not(text: str, read: datetime | None) -> None:
+    assert parse_instant(text) == read
+
+
+class _Text(str):
+    __slots__ = ()
+
+
+@pytest.mark.parametrize("value", [None, 20190501, b"2019-05-01T10:00:00Z", ["2019-05-01T10:00:00Z"]])
+def test_anything_but_text_is_no_instant(value: object) -> None:
+    assert parse_instant(value) is None
+
+
+def test_a_str_subclass_is_read_like_its_text() -> None:
+    assert parse_instant(_Text("2019-05-01T10:00:00Z")) == datetime(2019, 5, 1, 10, tzinfo=UTC)

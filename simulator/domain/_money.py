@@ -39,4 +39,5 @@ def money_str(value: Decimal) -> str:
 
 
 def total(values: Iterable[Decimal]) -> Decimal:
+    """The sum of ``values``; :data:`ZERO` when there are none."""
     return sum(values, ZERO)

@@ -17,11 +17,12 @@ Source. GB/T 2260 as tabulated with validity years on the Chinese Wikipedia page
 "中华人民共和国行政区划代码" (1区 to 8区) — the same data that python-stdnum 2.2 ships as
 ``stdnum/cn/loc.dat``. Selected: every entry listed without a year range and without a second name under
 the same code, restricted to the kinds above; 422921 (listed twice for 神农架林区) was left out. The test
-suite checks each code against python-stdnum when it is installed.
+suite checks each code against python-stdnum (a dev dependency).
 
 Limitation. Most coastal provinces renumbered their counties when prefecture-level cities took over
 counties in 1983 and later, so no code there qualifies: the table leans west (四川, 新疆, 云南, 贵州,
-青海, 内蒙古, ...) and the population's birthplaces are not distributed like the real one's.
+青海, 内蒙古, ...) and the birthplaces of synthetic borrowers (and of generated mock data) are not distributed
+like the real population's.
 """
 
 from __future__ import annotations
