@@ -59,6 +59,8 @@ def _unreached(result: OperationResult) -> bool:
 
 def _counts(result: OperationResult) -> str:
     text = f"{result.cases:,} cases"
+    if not result.cases and not result.errors:
+        return text + ", none sent"
     if _unreached(result):
         return text + ", none answered by the operation"
     if result.failures:

@@ -264,3 +264,14 @@ def test_a_documented_404_of_the_operation_itself_is_an_answer(simulator_url: st
     # every generated repayOuterNo is unknown: the bank answers 404 "never received", the operation's own answer
     assert result.exit_code == 0, result.output
     assert re.search(r"passed  repayResultQuery \(GET /repayments/\{repayOuterNo\}\) +\d+ cases\n", result.output)
+
+
+def test_an_operation_no_case_was_sent_to_has_not_passed() -> None:
+    with running(slow(0.5)) as url:
+        code, output = check(
+            url, "--operation", "repayResultNotify", "--operation", "bankNotice", "--time-limit", "0.2"
+        )
+
+    assert code == 1, output
+    assert re.search(r"FAILED  bankNotice \(POST /callbacks/bank/notices\) +0 cases, none sent\n", output)
+    assert "- not_exercised: No case was sent\n      No request was sent to it: the time limit was reached" in output
