@@ -48,15 +48,16 @@ def example_platform(name: str) -> Iterator[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["naive", "resilient"])
 def test_a_reference_platform_passes_the_whole_platform_contract_with_default_options(name: str) -> None:
+    # --time-limit only so that a loaded CI machine does not cut the run short (the default is 120 s)
+    options = ["--max-examples", "5", "--time-limit", "600"]
+
     with example_platform(name) as url:
         result = subprocess.run(
-            # --time-limit only so that a loaded CI machine does not cut the run short (the default is 120 s)
-            [str(BIN / "lendsim"), "check", "--contract", PLATFORM, "--url", url, "--max-examples", "5"]
-            + ["--time-limit", "600"],
+            [str(BIN / "lendsim"), "check", "--contract", PLATFORM, "--url", url, *options],
             capture_output=True,
             text=True,
             check=False,
-            timeout=300,
+            timeout=700,
         )
 
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr
