@@ -58,7 +58,7 @@ def _unreached(result: OperationResult) -> bool:
 
 
 def _counts(result: OperationResult) -> str:
-    text = f"{result.cases:,} cases"
+    text = f"{result.cases:,} case{'' if result.cases == 1 else 's'}"
     if not result.cases and not result.errors:
         return text + ", none sent"
     if _unreached(result):
