@@ -205,7 +205,7 @@ def test_a_wrong_base_path_reaches_no_operation_and_is_bad_input_naming_the_righ
     )
 
     assert result.exit_code == 2, result.output
-    assert re.search(r"FAILED  registerLoan \(POST /loans\) +\d+ cases, none answered by the operation", result.output)
+    assert re.search(r"FAILED  registerLoan \(POST /loans\) +\d+ cases?, none answered by the operation", result.output)
     assert "passed  " not in result.output  # the router's 404 to a made-up loan number passes nothing
     assert (
         f"error: no operation of {BANK} answered at {simulator_url}/sms/bank — is the base path right? "
@@ -250,7 +250,7 @@ def test_an_operation_the_service_lacks_fails_while_the_others_pass() -> None:
 
     assert code == 1, output
     assert re.search(r"passed  repayResultNotify \(POST /callbacks/bank/repay-result\) +\d+ cases\n", output)
-    assert re.search(r"FAILED  smsReport \(POST /callbacks/sms/reports\) +\d+ cases, none answered", output)
+    assert re.search(r"FAILED  smsReport \(POST /callbacks/sms/reports\) +\d+ cases?, none answered", output)
     assert "- not_reached: No answer came from the operation" in output
     assert '404 application/json "Not Found": a 404 or 405 that is not an answer the contract documents' in output
     assert "error:" not in output  # the contract's other operation answered: this is no base-path mistake
