@@ -89,7 +89,8 @@ def check_command(
     of every schema, random valid and invalid data, and (with links) sequences of calls.
 
     Each answer must have a declared status, content type, headers and body schema; invalid data must be refused
-    with a 4xx; nothing may answer 5xx. Exit 0 when conformant, 1 when a rule was broken, 2 on bad input.
+    with a 4xx; nothing may answer 5xx; an operation passes only if some answer came from it (not a router's 404).
+    Exit 0 when conformant, 1 when a rule was broken, 2 on bad input (no operation answered at URL: a wrong base path).
     """
     from simulator.conformance import (
         PHASES,
@@ -116,7 +117,8 @@ def check_command(
     click.echo(console_report(report, replay=replay))
     if junit_path is not None:
         write_check_junit(report, junit_path)
-    sys.exit(0 if report.passed else 1)
+    # Nothing of the contract answered at all: the URL is wrong, which is bad input (like a URL nothing answers at).
+    sys.exit(2 if report.reached_nothing else 0 if report.passed else 1)
 
 
 def _replay(

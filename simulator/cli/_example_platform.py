@@ -16,9 +16,10 @@ __all__ = ["example_platform_command"]
 @log_level_option
 def example_platform_command(name: str, host: str, port: int, log_level: str) -> None:
     """Serve the NAME reference platform (naive or resilient) for `lendsim run --platform http://HOST:PORT`."""
-    import uvicorn
-
     from lendsim_examples.asgi import app_for
+    from simulator.http import listen, run_server
 
+    sock = listen(host, port)  # before the banner: a port in use is one line and exit 2, not a false start
+    port = sock.getsockname()[1]
     click.echo(f"  {name} reference platform at http://{host}:{port} (contracts/platform.yaml)")
-    uvicorn.run(app_for(name), host=host, port=port, log_level=log_level, access_log=False)
+    run_server(app_for(name), host=host, port=port, log_level=log_level, sock=sock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ import click
 
 from simulator.cli._options import contract_file_option, log_level_option
 from simulator.errors import ConfigError
-from simulator.http import ExampleRecorder, Exchange, ValidationProxy, is_loopback, run_server
+from simulator.http import ExampleRecorder, Exchange, ValidationProxy, is_loopback, listen, run_server
 from simulator.journal import Journal
 from simulator.openapi import load_contract
 
@@ -77,7 +78,17 @@ def proxy_command(
             f"--upstream {upstream!r} is not an http(s) URL with a host; write e.g. https://sandbox.bank.example/api",
             field="upstream",
         )
+    if examples_path is not None:
+        folder = examples_path.parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise ConfigError(
+                f"--record-examples {str(examples_path)!r}: cannot write in {str(folder)!r} "
+                f"({'not writable' if folder.is_dir() else 'no such folder'}); choose a file in a writable folder",
+                field="record_examples",
+            )
     journal = Journal(journal_path if journal_path is not None else ":memory:", wall_clock=time.time)
+    sock = listen(host, port)  # before the banner: a port in use is one line and exit 2, not a false start
+    port = sock.getsockname()[1]
     recorder = ExampleRecorder(contract, examples_path) if examples_path is not None else None
     seen = {"exchanges": 0, "violating": 0}
 
@@ -110,6 +121,6 @@ def proxy_command(
     if examples_path is not None:
         click.echo(f"  recording examples to {examples_path}")
     try:
-        run_server(proxy, host=host, port=port, log_level=log_level)
+        run_server(proxy, host=host, port=port, log_level=log_level, sock=sock)
     finally:
         journal.close()

@@ -6,12 +6,14 @@ import secrets
 import time
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from simulator.cli._options import contract_option, contracts_dir_option, load_partner_contracts, log_level_option
 from simulator.core import CONTROL, DEFAULT_START
-from simulator.http import is_loopback, serve
+from simulator.errors import ConfigError
+from simulator.http import is_loopback, listen, serve
 from simulator.world import Simulator
 
 __all__ = ["serve_command"]
@@ -84,11 +86,16 @@ def serve_command(
 ) -> None:
     """Serve the simulated partners over HTTP, one path prefix each (/bank, /bureau, /sms), with the
     control API under /_sim and each contract at /{partner}/openapi.json."""
-    if not is_loopback(host) and not control_token:
+    if platform_url is not None:
+        parts = urlsplit(platform_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(
+                f"--platform {platform_url!r} is not an http(s) URL with a host; write e.g. http://127.0.0.1:9000",
+                field="platform",
+            )
+    generated = not is_loopback(host) and not control_token
+    if generated:
         control_token = secrets.token_urlsafe(24)
-        click.echo(
-            f"Listening beyond loopback: the control API needs 'Authorization: Bearer {control_token}'", err=True
-        )
     sim = Simulator(
         contracts=load_partner_contracts(contracts_dir),
         extra_contracts=extra_contracts,
@@ -98,6 +105,12 @@ def serve_command(
         wall_clock=time.time,
         control_token=control_token,
     )
+    sock = listen(host, port)  # before the banner: a port in use is one line and exit 2, not a false start
+    port = sock.getsockname()[1]
+    if generated:
+        click.echo(
+            f"Listening beyond loopback: the control API needs 'Authorization: Bearer {control_token}'", err=True
+        )
     base = f"http://{host}:{port}"
     for name, contract in sim.contracts.items():
         click.echo(
@@ -110,4 +123,4 @@ def serve_command(
     )
     if platform_url:
         click.echo(f"  deliveries to the platform at      {platform_url}")
-    serve(sim, host=host, port=port, speed=speed, platform_url=platform_url, log_level=log_level)
+    serve(sim, host=host, port=port, speed=speed, platform_url=platform_url, log_level=log_level, sock=sock)

@@ -25,6 +25,8 @@ def console_report(report: CheckReport, *, replay: str | None = None) -> str:
     for result in report.operations:
         out.append(f"  {'passed' if result.passed else 'FAILED'}  {result.name:<{width}}  {_counts(result)}")
     for result in report.failed:
+        if report.reached_nothing and _unreached(result):
+            continue  # one line below says it for all of them (the --junit report has each)
         out.append("")
         out.append(f"{result.name}")
         for failure in result.failures[:SHOWN_PER_OPERATION]:
@@ -51,8 +53,16 @@ def console_report(report: CheckReport, *, replay: str | None = None) -> str:
     return "\n".join(out)
 
 
+def _unreached(result: OperationResult) -> bool:
+    return bool(result.answered) and not result.reached
+
+
 def _counts(result: OperationResult) -> str:
-    text = f"{result.cases:,} cases"
+    text = f"{result.cases:,} case{'' if result.cases == 1 else 's'}"
+    if not result.cases and not result.errors:
+        return text + ", none sent"
+    if _unreached(result):
+        return text + ", none answered by the operation"
     if result.failures:
         text += f", {len(result.failures)} rule{'s' if len(result.failures) > 1 else ''} broken"
     if result.errors:
@@ -61,12 +71,13 @@ def _counts(result: OperationResult) -> str:
 
 
 def _failure_lines(failure: ContractFailure) -> list[str]:
-    lines = [f"  - {failure.check}: {failure.title} ({failure.phase})"]
+    lines = [f"  - {failure.check}: {failure.title}" + (f" ({failure.phase})" if failure.phase else "")]
     message = [line for line in failure.message.strip().splitlines()]
     lines.extend(f"      {line}".rstrip() for line in message[:MESSAGE_LINES])
     if len(message) > MESSAGE_LINES:
         lines.append("      …")
-    lines.append(f"    request: {failure.curl}")
+    if failure.curl:
+        lines.append(f"    request: {failure.curl}")
     return lines
 
 
@@ -75,7 +86,8 @@ def write_check_junit(report: CheckReport, path: Path) -> None:
     classname = f"lendsim.check.{report.contract.stem}"
     cases = [_junit_case(classname, result) for result in report.operations]
     if report.errors:
-        cases.append(JUnitCase(classname, "(run)", failure="the check itself failed", details="\n".join(report.errors)))
+        summary = "no operation of the contract answered" if report.reached_nothing else "the check itself failed"
+        cases.append(JUnitCase(classname, "(run)", failure=summary, details="\n".join(report.errors)))
     write_junit([JUnitSuite(f"lendsim check {report.title}", cases, report.seconds)], path)
 
 
@@ -85,7 +97,8 @@ def _junit_case(classname: str, result: OperationResult) -> JUnitCase:
     checks = sorted({failure.check for failure in result.failures})
     summary = ", ".join(checks) if checks else "no answer"
     details = [
-        f"{failure.check}: {failure.title}\n{failure.message}\nrequest: {failure.curl}" for failure in result.failures
+        f"{failure.check}: {failure.title}\n{failure.message}" + (f"\nrequest: {failure.curl}" if failure.curl else "")
+        for failure in result.failures
     ]
     details.extend(f"no answer: {error}" for error in result.errors)
     return JUnitCase(classname, result.name, result.seconds, failure=summary, details="\n\n".join(details))

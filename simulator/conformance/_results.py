@@ -30,6 +30,11 @@ class OperationResult:
     failures: list[ContractFailure] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # cases that got no answer (timeouts, refused connections)
     seconds: float = 0.0
+    answered: int = 0  # answers to requests sent with the operation's own method
+    reached: int = 0  # of those, answers that came from the operation (not a router's 404/405: _reach.py)
+    stray: str = ""  # one answer that came from something else, in one line ("404 text/html …")
+    stray_curl: str = ""  # the request it answered, masked
+    stray_phase: str = ""
 
     @property
     def label(self) -> str:
@@ -42,7 +47,8 @@ class OperationResult:
 
     @property
     def passed(self) -> bool:
-        return not self.failures and not self.errors
+        """Nothing broke and at least one answer came from the operation: a check that saw nothing did not pass."""
+        return not self.failures and not self.errors and self.reached > 0
 
 
 @dataclass(slots=True)
@@ -60,6 +66,7 @@ class CheckReport:
     time_limited: bool = False  # generation stopped because the time limit was reached
     stateful_cases: int = 0  # cases sent while following the contract's links (also counted per operation)
     errors: list[str] = field(default_factory=list)  # what went wrong outside any one operation
+    stopped_unreached: bool = False  # generation stopped early: every operation answered, none from itself
 
     @property
     def cases(self) -> int:
@@ -68,6 +75,13 @@ class CheckReport:
     @property
     def failed(self) -> list[OperationResult]:
         return [result for result in self.operations if not result.passed]
+
+    @property
+    def reached_nothing(self) -> bool:
+        """Answers came, but none from any operation of the contract: the base URL is not where it is served."""
+        return any(result.answered for result in self.operations) and not any(
+            result.reached for result in self.operations
+        )
 
     @property
     def passed(self) -> bool:

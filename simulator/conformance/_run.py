@@ -17,20 +17,23 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
+from typing import Any
 
 import schemathesis
 import schemathesis.specs.openapi.checks  # registers the OpenAPI checks in CHECKS
-from schemathesis import BaseSchema
+from schemathesis import BaseSchema, Case, Response
 from schemathesis.checks import CHECKS
 from schemathesis.core.errors import InvalidSchema, LoaderError
 from schemathesis.engine import events as engine_events
 from schemathesis.engine import from_schema
 from schemathesis.engine.recorder import ScenarioRecorder
 
+from simulator.conformance._reach import describe_answer, from_operation, suggest_base_url
 from simulator.conformance._results import CheckReport, ContractFailure, OperationResult
-from simulator.conformance._target import Target, probe
+from simulator.conformance._target import Target, probe, server_path
 from simulator.errors import ConfigError, ContractError, LendsimError
 from simulator.masking import NAME_KEYS, mask_text, mask_value
+from simulator.openapi import Operation
 
 __all__ = ["CHECK_NAMES", "PHASES", "CheckOptions", "run_check"]
 
@@ -72,12 +75,14 @@ def run_check(target: Target, options: CheckOptions | None = None) -> CheckRepor
     probe(target, options.headers)
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
     schema = _load(target, options, seed, exclusions)
-    results = {
-        f"{operation.method} {operation.path}": OperationResult(
-            operation.method, operation.path, operation.operation_id
-        )
+    operations = {
+        f"{operation.method} {operation.path}": operation
         for operation in target.contract
         if not options.operations or operation.operation_id in options.operations
+    }
+    results = {
+        label: OperationResult(operation.method, operation.path, operation.operation_id)
+        for label, operation in operations.items()
     }
     report = CheckReport(
         contract=target.file,
@@ -88,8 +93,46 @@ def run_check(target: Target, options: CheckOptions | None = None) -> CheckRepor
         max_examples=options.max_examples,
         time_limit=options.time_limit,
     )
-    _Collector(report, results).run(schema, options.time_limit)
+    _Collector(report, results, operations).run(schema, options.time_limit)
+    _judge_reach(report, target, options.headers)
     return report
+
+
+def _judge_reach(report: CheckReport, target: Target, headers: Mapping[str, str]) -> None:
+    """An operation no case was sent to, or that no answer came from, has not passed: say why (``_reach.py``)."""
+    for result in report.operations:
+        if result.cases == 0 and not result.errors and not result.failures:
+            why = "the time limit was reached before it" if report.time_limited else "schemathesis generated none"
+            result.failures.append(
+                ContractFailure("not_exercised", "No case was sent", f"No request was sent to it: {why}.", "", "")
+            )
+        elif result.answered and not result.reached:
+            # What the answers broke is about whatever answered them, not about the operation.
+            result.failures[:] = [
+                ContractFailure(
+                    "not_reached",
+                    "No answer came from the operation",
+                    f"Every one of {result.answered:,} answers came from something in front of it, e.g. "
+                    f"{result.stray}: a 404 or 405 that is not an answer the contract documents for this operation "
+                    "(a router's 'no such path' or 'no such method').",
+                    result.stray_curl,
+                    result.stray_phase,
+                )
+            ]
+    if report.reached_nothing:
+        found = suggest_base_url(target, headers)
+        where = f"{target.file}" if str(target.file) else target.contract.title
+        message = f"no operation of {where} answered at {target.base_url} — is the base path right?"
+        if found is not None:
+            own = server_path(target.contract.document)
+            advice = f"--url {found}" if not own or found.endswith(own) else f"--url {found} --base-path ''"
+            message += f" Its operations answer at {found} (try {advice})."
+        else:
+            sample = next(result.stray for result in report.operations if result.stray)
+            message += f" Every answer came from something else, e.g. {sample}."
+        if report.stopped_unreached:
+            message += " (The check stopped once every operation had answers and none came from it.)"
+        report.errors.append(message)
 
 
 def _exclusions(target: Target, names: tuple[str, ...]) -> list[tuple[str, str | None]]:
@@ -147,9 +190,12 @@ def _load(target: Target, options: CheckOptions, seed: int, exclusions: list[tup
 class _Collector:
     """Feeds the engine's events into the report."""
 
-    def __init__(self, report: CheckReport, results: dict[str, OperationResult]) -> None:
+    def __init__(
+        self, report: CheckReport, results: dict[str, OperationResult], operations: Mapping[str, Operation]
+    ) -> None:
         self.report = report
         self.results = results
+        self.operations = operations
         self.seen: set[tuple[str, str, str, str]] = set()  # (operation, check, title, message): report each once
 
     def run(self, schema: BaseSchema, time_limit: float | None) -> None:
@@ -168,11 +214,19 @@ class _Collector:
         try:
             for event in stream:
                 self.on_event(event)
+                if not self.report.stopped_unreached and self.nothing_answers():
+                    self.report.stopped_unreached = True  # looking further would only find more of the same
+                    stream.stop()
         finally:
             if timer is not None:
                 timer.cancel()
         self.report.seconds = time.monotonic() - started
         self.report.time_limited = limit_reached.is_set()
+
+    def nothing_answers(self) -> bool:
+        """Every operation has had answers, and none came from an operation: the base URL is wrong."""
+        results = self.results.values()
+        return all(result.answered for result in results) and not any(result.reached for result in results)
 
     def on_event(self, event: engine_events.EngineEvent) -> None:
         if isinstance(event, engine_events.ScenarioFinished):
@@ -199,6 +253,9 @@ class _Collector:
             result.cases += 1
             if phase == "stateful":
                 self.report.stateful_cases += 1
+            response = recorder.interactions[case_id].response
+            if response is not None and node.value.method.upper() == result.method:
+                self.on_answer(result, node.value, response, phase)
         if event.label in self.results:
             self.results[event.label].seconds += event.elapsed_time
         for case_id, checks in recorder.checks.items():
@@ -217,6 +274,18 @@ class _Collector:
                 self.seen.add(key)
                 curl = mask_curl(check.failure_info.code_sample)
                 result.failures.append(ContractFailure(check.name, failure.title, message, curl, phase))
+
+    def on_answer(self, result: OperationResult, case: Case[Any], response: Response, phase: str) -> None:
+        """Count the answer, and whether it came from the operation (``_reach.py``)."""
+        result.answered += 1
+        content_type = next(iter(response.headers.get("content-type") or ()), None)
+        content = response.content if len(response.content) >= response.content_size else None
+        if from_operation(self.operations[result.label], response.status_code, content_type, content):
+            result.reached += 1
+        elif not result.stray:
+            result.stray = describe_answer(response.status_code, content_type, response.content)
+            result.stray_curl = mask_curl(case.as_curl_command())
+            result.stray_phase = phase
 
 
 def mask_curl(curl: str) -> str:

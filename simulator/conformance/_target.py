@@ -19,7 +19,7 @@ import httpx
 from simulator.errors import ConfigError, UnreachableError
 from simulator.openapi import Contract, load_contract
 
-__all__ = ["Target", "probe", "resolve_target"]
+__all__ = ["Target", "probe", "resolve_target", "server_path"]
 
 #: Seconds the reachability probe waits for any answer.
 PROBE_TIMEOUT = 5.0
@@ -43,7 +43,7 @@ def resolve_target(contract_file: str | Path, url: str, base_path: str | None = 
         raise ConfigError(
             f"--url {url!r} is not an http(s) URL with a host; write e.g. http://127.0.0.1:8080", field="url"
         )
-    path = _server_path(contract.document) if base_path is None else base_path
+    path = server_path(contract.document) if base_path is None else base_path
     path = "/" + path.strip("/") if path.strip("/") else ""
     root = url.rstrip("/")
     if path and parts.path.rstrip("/").endswith(path):
@@ -51,12 +51,14 @@ def resolve_target(contract_file: str | Path, url: str, base_path: str | None = 
     return Target(contract, file, root + path)
 
 
-def _server_path(document: Mapping[str, Any]) -> str:
-    """The path of the contract's first server (``/bank`` or the path of ``https://host/api/v2``)."""
+def server_path(document: Mapping[str, Any]) -> str:
+    """The path of the contract's first server (``/bank`` or the path of ``https://host/api/v2``; ``""`` for
+    ``/`` or none), without a trailing slash."""
     servers = document.get("servers") or []
     first = servers[0] if isinstance(servers, list) and servers else {}
     url = first.get("url", "") if isinstance(first, Mapping) else ""
-    return urlsplit(str(url)).path if isinstance(url, str) else ""
+    path = urlsplit(url).path.strip("/") if isinstance(url, str) else ""
+    return f"/{path}" if path else ""
 
 
 def probe(target: Target, headers: Mapping[str, str]) -> None:

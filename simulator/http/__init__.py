@@ -4,7 +4,7 @@ from simulator.http._app import ASGIApp, TransportFaultError, create_app, lifesp
 from simulator.http._deliver import HttpDeliverer
 from simulator.http._examples import ExampleRecorder
 from simulator.http._proxy import VIOLATIONS_HEADER, Exchange, ValidationProxy
-from simulator.http._serve import RealtimeDriver, is_loopback, run_server, serve
+from simulator.http._serve import RealtimeDriver, is_loopback, listen, run_server, serve
 
 __all__ = [
     "VIOLATIONS_HEADER",
@@ -18,6 +18,7 @@ __all__ = [
     "create_app",
     "is_loopback",
     "lifespan",
+    "listen",
     "read_body",
     "run_server",
     "serve",

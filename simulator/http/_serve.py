@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import ipaddress
 import logging
+import socket
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -12,11 +14,12 @@ from datetime import timedelta
 import uvicorn
 
 from simulator.core import Engine
+from simulator.errors import ConfigError
 from simulator.http._app import TransportFaultError, create_app
 from simulator.http._deliver import HttpDeliverer
 from simulator.types import ASGIApplication
 
-__all__ = ["RealtimeDriver", "is_loopback", "run_server", "serve"]
+__all__ = ["RealtimeDriver", "is_loopback", "listen", "run_server", "serve"]
 
 
 class RealtimeDriver:
@@ -86,6 +89,49 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``, before anything says a server started there.
+
+    Raises ConfigError (one line with the fix; the CLI exits 2) when the port is taken or not allowed, or the
+    host is not an address of this machine. Port 0 picks a free port (``sock.getsockname()[1]``).
+    """
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, socket.gaierror) else str(exc)
+        raise ConfigError(
+            f"cannot listen on host {host!r} ({reason}); use 127.0.0.1 (this machine only) or 0.0.0.0 "
+            "(every interface) with --host",
+            field="host",
+        ) from None
+    family, kind, proto, _, address = found[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restart over TIME_WAIT
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise _bind_error(host, port, exc) from None
+    return sock
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> ConfigError:
+    if exc.errno == errno.EADDRINUSE:
+        return ConfigError(f"port {port} on {host} is in use; choose another with --port", field="port")
+    if exc.errno == errno.EACCES:
+        return ConfigError(
+            f"port {port} on {host} needs privileges this user does not have; choose one above 1023 with --port",
+            field="port",
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return ConfigError(
+            f"{host} is not an address of this machine; use 127.0.0.1 (this machine only) or 0.0.0.0 "
+            "(every interface) with --host",
+            field="host",
+        )
+    return ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", field="port")
+
+
 def serve(
     sim: Engine,
     *,
@@ -94,10 +140,12 @@ def serve(
     speed: float | None = None,
     platform_url: str | None = None,
     log_level: str = "warning",
+    sock: socket.socket | None = None,
 ) -> None:
     """Serve ``sim`` until interrupted. Virtual time is manual unless ``speed`` maps wall time onto it.
 
     With ``platform_url``, callbacks, notices and SMS receipts are POSTed to the platform's receivers there.
+    With ``sock`` (from :func:`listen`), serve on it; otherwise bind ``host:port`` (ConfigError if that fails).
     """
     deliverer = HttpDeliverer(platform_url) if platform_url else None
     if deliverer is not None:
@@ -107,7 +155,7 @@ def serve(
     logging.getLogger("uvicorn.error").addFilter(_DropTransportFaults())
     tune_gc_for_a_growing_world()
     try:
-        run_server(app, host=host, port=port, log_level=log_level)
+        run_server(app, host=host, port=port, log_level=log_level, sock=sock)
     finally:
         if _freeze_survivors in gc.callbacks:
             gc.callbacks.remove(_freeze_survivors)
@@ -115,9 +163,19 @@ def serve(
             deliverer.close()
 
 
-def run_server(app: ASGIApplication, *, host: str, port: int, log_level: str = "warning") -> None:
-    """Serve an ASGI app on uvicorn until interrupted (lifespan on, no access log, no ``server`` header)."""
+def run_server(
+    app: ASGIApplication, *, host: str, port: int, log_level: str = "warning", sock: socket.socket | None = None
+) -> None:
+    """Serve an ASGI app on uvicorn until interrupted (lifespan on, no access log, no ``server`` header).
+
+    On ``sock`` when given (from :func:`listen`), else on a socket bound here: either way a port that cannot
+    be had is a ConfigError, never uvicorn's own exit.
+    """
+    sock = sock if sock is not None else listen(host, port)
     config = uvicorn.Config(
         app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on", server_header=False
     )
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()

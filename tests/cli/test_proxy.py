@@ -14,7 +14,7 @@ from simulator import Simulator
 from simulator.cli import main
 from simulator.http import create_app
 from simulator.journal import Journal
-from tests.cli.test_serve import free_port
+from tests.cli.test_serve import free_port, start, taken_port
 from tests.http.conftest import running
 from tests.http.test_proxy import LOAN
 
@@ -60,6 +60,11 @@ def test_the_proxy_prints_each_exchange_masked_and_leaves_journal_and_examples(t
     [
         (("--contract", BANK, "--upstream", "sandbox.bank.example"), "is not an http(s) URL"),
         (("--contract", "no/such.yaml", "--upstream", "http://127.0.0.1:9"), "no such file"),
+        (
+            ("--contract", BANK, "--upstream", "http://127.0.0.1:9", "--record-examples", "/no/such/folder/x.yaml"),
+            "cannot write in '/no/such/folder' (no such folder)",
+        ),
+        (("--contract", BANK, "--upstream", "http://127.0.0.1:9", "--host", "192.0.2.1"), "is not an address of"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -70,3 +75,12 @@ def test_bad_input_is_one_line_and_exit_2(
 
     output = capsys.readouterr().err
     assert exit_.value.code == 2 and expected in output and output.count("\n") == 1
+
+
+def test_a_port_in_use_is_one_line_and_exit_2_before_any_banner() -> None:
+    with taken_port() as port:
+        result = start("proxy", "--contract", BANK, "--upstream", "http://127.0.0.1:9", "--port", str(port))
+
+    assert result.returncode == 2
+    assert result.stderr == f"error: port {port} on 127.0.0.1 is in use; choose another with --port\n"
+    assert result.stdout == ""  # neither a banner nor a summary of exchanges that never were

@@ -12,6 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
+
+from simulator.cli import main
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +24,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def taken_port() -> Iterator[int]:
+    """A loopback port something else listens on for the duration."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
+
+
+def start(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``lendsim ARGS`` as a user would, for a command expected to stop by itself."""
+    return subprocess.run([str(BIN / "lendsim"), *args], capture_output=True, text=True, timeout=120, check=False)
 
 
 class Served:
@@ -56,29 +73,35 @@ def serving(*args: str) -> Iterator[Served]:
         served.output = process.communicate(timeout=10)[0]
 
 
-def test_serve_binds_loopback_and_schemathesis_cli_finds_no_failure() -> None:
-    with serving() as served:
-        url = served.url
-        result = subprocess.run(
-            [
-                str(BIN / "schemathesis"),
-                "run",
-                str(ROOT / "contracts" / "bank.yaml"),
-                "--url",
-                f"{url}/bank",
-                "--max-examples",
-                "8",
-                "--seed",
-                "1",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
+@pytest.fixture(scope="module")
+def served() -> Iterator[Served]:
+    with serving() as server:
+        yield server
+
+
+@pytest.mark.parametrize("partner", ["bank", "bureau", "sms"])
+def test_schemathesis_cli_with_its_defaults_finds_nothing_in_a_served_contract(served: Served, partner: str) -> None:
+    # As docs/contract-testing.md tells a user: the contract from the server, schemathesis' default phases (examples,
+    # coverage, fuzzing, stateful), checks and health checks; only the examples per operation are bounded here.
+    result = subprocess.run(
+        [
+            str(BIN / "schemathesis"),
+            "run",
+            f"{served.url}/{partner}/openapi.json",
+            "--max-examples",
+            "5",
+            "--seed",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
 
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "No issues found" in result.stdout
+    assert re.search(r"(No issues found|\d+ warnings?) in [\d.]+s", result.stdout), result.stdout[-3000:]
+    assert re.search(r"\b([1-9]\d*) generated, \1 passed", result.stdout), result.stdout[-3000:]
 
 
 def test_beyond_loopback_the_control_api_needs_the_printed_token() -> None:
@@ -119,3 +142,47 @@ def test_a_team_serves_its_own_partner_contract(tmp_path: Path) -> None:
         ("request", None),
         ("response", 400),
     ]
+
+
+def test_a_port_in_use_is_one_line_and_exit_2_before_any_banner() -> None:
+    with taken_port() as port:
+        result = start("serve", "--port", str(port))
+
+    assert result.returncode == 2
+    assert result.stderr == f"error: port {port} on 127.0.0.1 is in use; choose another with --port\n"
+    assert result.stdout == ""  # no banner claiming it started
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--host", "192.0.2.1"), "error: 192.0.2.1 is not an address of this machine; use 127.0.0.1"),
+        (("--host", "no-such-host.invalid"), "error: cannot listen on host 'no-such-host.invalid' ("),
+        (("--platform", "127.0.0.1:9000"), "error: --platform '127.0.0.1:9000' is not an http(s) URL with a host"),
+        (("--journal", "/no/such/folder/journal.sqlite"), "error: cannot open the journal file"),
+    ],
+)
+def test_a_start_up_error_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], args: tuple[str, ...], expected: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--port", "0", *args])
+
+    captured = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert captured.err.startswith(expected) and captured.err.count("\n") == 1, captured.err
+    assert captured.out == ""
+
+
+def test_a_broken_extra_contract_is_one_line_naming_file_and_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    contract = tmp_path / "partner.yaml"
+    contract.write_text("openapi: 3.1.0\npaths: [\n", encoding="utf-8")
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--port", "0", "--contract", str(contract)])
+
+    captured = capsys.readouterr()
+    assert exit_.value.code == 2 and captured.out == ""
+    assert captured.err.startswith(f"error: {contract}:3: invalid YAML") and captured.err.count("\n") == 1

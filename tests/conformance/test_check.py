@@ -15,7 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from lendsim_examples import app_for
+from simulator import Simulator
 from simulator.cli import cli, main
+from simulator.http import create_app
 from tests.http.conftest import running
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,3 +182,96 @@ def test_generation_stops_at_the_time_limit_and_the_report_says_so() -> None:
 
     assert "Time limit of 1 s reached: generation stopped early" in output, output
     assert re.search(r"in [1-4]\.\d s", output), output
+
+
+# -- reachability: an answer counts only if it came from the operation ----------------------------------------
+
+BANK = str(ROOT / "contracts" / "bank.yaml")
+
+
+@pytest.fixture(scope="module")
+def simulator_url() -> Iterator[str]:
+    with running(create_app(Simulator(seed=3))) as url:
+        yield url
+
+
+def test_a_wrong_base_path_reaches_no_operation_and_is_bad_input_naming_the_right_url(
+    simulator_url: str, tmp_path: Path
+) -> None:
+    junit = tmp_path / "check.xml"
+
+    result = CliRunner().invoke(
+        cli, ["check", "--contract", BANK, "--url", f"{simulator_url}/sms", *QUICK, "--junit", str(junit)]
+    )
+
+    assert result.exit_code == 2, result.output
+    assert re.search(r"FAILED  registerLoan \(POST /loans\) +\d+ cases?, none answered by the operation", result.output)
+    assert "passed  " not in result.output  # the router's 404 to a made-up loan number passes nothing
+    assert (
+        f"error: no operation of {BANK} answered at {simulator_url}/sms/bank — is the base path right? "
+        f"Its operations answer at {simulator_url}/bank (try --url {simulator_url}/bank)." in result.output
+    )
+    suite = ET.parse(junit).find("testsuite")
+    assert suite is not None and suite.get("failures") == suite.get("tests") == "9"  # 8 operations and the run
+    run = suite.find("testcase[@name='(run)']/failure")
+    assert run is not None and run.get("message") == "no operation of the contract answered"
+    query = suite.find("testcase[@name='repayResultQuery (GET /repayments/{repayOuterNo})']/failure")
+    assert query is not None and query.get("message") == "not_reached"
+    assert "no operation of 'sms' matches GET /sms/bank/repayments/" in (query.text or "")
+
+
+def test_a_server_answering_404_to_everything_passes_nothing(tmp_path: Path) -> None:
+    async def not_found(scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"Not Found"})
+
+    with running(not_found) as url:
+        code, output = check(url, "--operation", "repayResultNotify", "--operation", "platformLedger")
+
+    assert code == 2, output
+    assert f"error: no operation of {PLATFORM} answered at {url} — is the base path right?" in output
+    assert 'Every answer came from something else, e.g. 404 text/plain "Not Found".' in output
+    assert "The check stopped once every operation had answers and none came from it." in output
+
+
+def test_an_operation_the_service_lacks_fails_while_the_others_pass() -> None:
+    platform = app_for("resilient")
+
+    async def without_sms_reports(scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/callbacks/sms/reports":
+            await answering(404, {"detail": "Not Found"})(scope, receive, send)  # a framework's default 404
+        else:
+            await platform(scope, receive, send)
+
+    with running(without_sms_reports) as url:
+        code, output = check(url, "--operation", "repayResultNotify", "--operation", "smsReport")
+
+    assert code == 1, output
+    assert re.search(r"passed  repayResultNotify \(POST /callbacks/bank/repay-result\) +\d+ cases\n", output)
+    assert re.search(r"FAILED  smsReport \(POST /callbacks/sms/reports\) +\d+ cases?, none answered", output)
+    assert "- not_reached: No answer came from the operation" in output
+    assert '404 application/json "Not Found": a 404 or 405 that is not an answer the contract documents' in output
+    assert "error:" not in output  # the contract's other operation answered: this is no base-path mistake
+
+
+def test_a_documented_404_of_the_operation_itself_is_an_answer(simulator_url: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["check", "--contract", BANK, "--url", simulator_url, *QUICK, "--operation", "repayResultQuery"]
+    )
+
+    # every generated repayOuterNo is unknown: the bank answers 404 "never received", the operation's own answer
+    assert result.exit_code == 0, result.output
+    assert re.search(r"passed  repayResultQuery \(GET /repayments/\{repayOuterNo\}\) +\d+ cases\n", result.output)
+
+
+def test_an_operation_no_case_was_sent_to_has_not_passed() -> None:
+    with running(slow(0.5)) as url:
+        code, output = check(
+            url, "--operation", "repayResultNotify", "--operation", "bankNotice", "--time-limit", "0.2"
+        )
+
+    assert code == 1, output
+    assert re.search(r"FAILED  bankNotice \(POST /callbacks/bank/notices\) +0 cases, none sent\n", output)
+    assert "- not_exercised: No case was sent\n      No request was sent to it: the time limit was reached" in output

@@ -135,7 +135,11 @@ def test_a_bad_body_is_a_problem_naming_the_field(app: PlatformApp) -> None:
 
     assert status == 400 and headers["content-type"] == "application/problem+json"
     assert answer["operation"] == "tick"
-    assert [error["field"] for error in answer["errors"]] == ["body.now"]
+    # "yesterday" breaks both rules of the contract's DateTime: its format and its pattern (years 1970-2099)
+    assert sorted((error["field"], error["rule"]) for error in answer["errors"]) == [
+        ("body.now", "format"),
+        ("body.now", "pattern"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -185,3 +189,28 @@ def test_reset_is_harmless_without_a_run(app: PlatformApp) -> None:
 def test_only_the_two_reference_platforms_are_served_by_name() -> None:
     with pytest.raises(ValueError, match="naive or resilient"):
         app_for("clever")
+
+
+@pytest.mark.parametrize("name", ["naive", "resilient"])
+def test_the_reference_platforms_accept_every_time_zone_their_contract_admits(name: str) -> None:
+    app = app_for(name)
+    zones = CONTRACT.document["components"]["schemas"]["TimeZone"]["enum"]
+    refused = []
+
+    with asyncio.Runner() as runner:
+        for zone in zones:
+            body = {"runId": "tz", "start": "2019-05-01T00:00:00+08:00", "timezone": zone, "borrowers": [], "loans": []}
+            body["partners"] = {partner: f"http://127.0.0.1:9/{partner}" for partner in ("bank", "bureau", "sms")}
+            status, _, answer = request(
+                app,
+                "POST",
+                "/harness/setup",
+                json.dumps(body).encode(),
+                {"content-type": "application/json"},
+                runner=runner,
+            )
+            if status != 200:
+                refused.append((zone, status, answer.get("detail")))
+
+    assert len(zones) > 500 and {"Asia/Shanghai", "UTC"} <= set(zones)
+    assert refused == []

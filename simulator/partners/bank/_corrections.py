@@ -82,7 +82,7 @@ class Corrections:
                 operation="correctionApply",
             )
         account = found
-        correction = self._open(account, number, body["installmentNo"], body["month"], body)
+        correction = self._open(account, number, int(body["installmentNo"]), body["month"], body)  # 3.0 is 3
         note = self.assess(account, correction.installment, correction.month, body.get("evidence"))
         if note is not None:
             self._reject(account, correction, note)

@@ -221,7 +221,9 @@ class BankModel:
         principal = money(body["principal"])
         rate = Decimal(body["annualRate"])
         disburse = date.fromisoformat(body["disburseDate"])
-        schedule = build_schedule(principal, rate, body["term"], body["dueDay"], disburse, body["repayMethod"])
+        # JSON Schema's integer admits 55.0, so the contract does: int() takes it as 55
+        term, due_day = int(body["term"]), int(body["dueDay"])
+        schedule = build_schedule(principal, rate, term, due_day, disburse, body["repayMethod"])
         calendar = self.engine.clock.calendar
         grace = timedelta(days=self.config.grace_days)
         deadlines = tuple(calendar.at(row.due_date + grace, self.config.cutoff) for row in schedule)

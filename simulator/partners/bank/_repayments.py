@@ -331,7 +331,7 @@ def _terms(body: dict[str, Any]) -> Terms:
                 part = money(line[name])
                 if part:
                     amount = part if amount is ZERO else amount + part
-        no = line["installmentNo"]
+        no = int(line["installmentNo"])  # JSON Schema's integer admits 3.0
         lines[no] = lines[no] + amount if no in lines else amount
         summed = amount if summed is ZERO else summed + amount
     claimed = body["actualRepayDate"]

@@ -65,6 +65,15 @@ def test_a_correction_of_money_collected_on_time_is_sent_as_a_212_never_a_210(en
     assert (state["status"], state["submissionId"]) == ("SUBMITTED", submitted.data["submissionId"])
 
 
+def test_an_installment_number_written_as_a_whole_decimal_is_that_installment(engine: Engine) -> None:
+    late_forwarded_incident(engine)
+    engine.advance(to=at(5, 16, 10))
+
+    response = apply(engine, correction(installmentNo=3.0))  # JSON Schema's integer admits 3.0
+
+    assert response.status == 202 and response.json()["bureauRecordType"] == "212"
+
+
 def test_a_correction_completes_once_the_bureau_loaded_it(receiver: Receiver) -> None:
     engine = receiver.engine
     assert engine is not None

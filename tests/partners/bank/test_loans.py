@@ -21,6 +21,14 @@ def test_registering_a_loan_builds_its_schedule(engine: Engine) -> None:
     assert (registered.borrower, registered.loan) == ("B000123", LOAN_NO)
 
 
+def test_a_term_and_due_day_written_as_whole_decimals_are_the_integers_the_contract_admits(engine: Engine) -> None:
+    response = register(engine, term=3.0, dueDay=10.0)  # JSON Schema's "integer" includes 3.0 (schemathesis sends it)
+
+    assert response.status == 201
+    loan = response.json()
+    assert loan["term"] == 3 and [i["dueDate"] for i in loan["schedule"]][-1] == "2019-05-10"
+
+
 def test_registering_the_same_loan_again_returns_it_unchanged(engine: Engine) -> None:
     first = register(engine)
 

@@ -59,6 +59,17 @@ def test_a_repayment_is_processing_until_posted_after_the_processing_delay(engin
     assert installment(engine, 1)["actualRepayDate"] == "2019-05-10"
 
 
+def test_an_installment_number_written_as_a_whole_decimal_is_that_installment(engine: Engine) -> None:
+    register(engine, **APRIL)
+    engine.advance(to=at(5, 10, 20, 15))
+
+    response = repay(engine, repayment("RP1", 1.0, "1000.00", "18.00"))  # type: ignore[arg-type]  # 1.0 is an integer to JSON Schema
+    engine.advance(by=timedelta(seconds=2))
+
+    assert response.status == 200 and _query(engine, "RP1")["repayStatus"] == "SUCCESS"
+    assert installment(engine, 1)["status"] == "REPAYED"
+
+
 def test_no_processing_delay_posts_at_once(engine: Engine) -> None:
     engine, _ = new_engine(BankConfig(processing_delay=timedelta(0)))
     register(engine, **APRIL)
