@@ -34,8 +34,6 @@ DEFAULT_BORROWERS = 100
 LOOK_AT = time_of_day(9, 0)
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
-#: What setupRun tells the platform of each loan.
-LOAN_FIELDS = ("loanOuterNo", "borrowerId", "principal", "term", "dueDay", "disburseDate", "annualRate")
 
 
 @dataclass(frozen=True, slots=True)
