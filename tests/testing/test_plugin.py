@@ -1,7 +1,7 @@
 """The pytest plugin through pytester, as a platform team would use it (the suite itself runs with it off).
 
 The files of ``SUITE`` make up one platform team's suite, run once in a pytest subprocess (``platform_suite``,
-tests/testing/conftest.py); each test below the file it writes asserts on that file's outcomes."""
+tests/testing/conftest.py); each test, written below the file it checks, asserts on that file's outcomes."""
 
 from __future__ import annotations
 
