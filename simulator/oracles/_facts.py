@@ -63,7 +63,6 @@ class LoanFacts:
     phone: str | None = None
     due_dates: dict[int, date] = field(default_factory=dict)
     due_amounts: dict[int, Decimal] = field(default_factory=dict)
-    registered_seq: int | None = None
 
     def due_date(self, no: int) -> date | None:
         """Installment ``no``'s due date: as journaled, else ``firstDueDate`` plus ``no - 1`` months."""
@@ -209,7 +208,6 @@ class Facts(Part):
         facts = self.loan(entry.loan)
         data = entry.data
         facts.borrower = entry.borrower or facts.borrower
-        facts.registered_seq = entry.seq
         acct = as_text(data.get("acctCode"))
         if acct is not None:
             facts.acct_code = acct

@@ -33,8 +33,6 @@ __all__ = ["Repayment", "ScenarioWorld", "build_world"]
 DEFAULT_BORROWERS = 100
 #: When borrowers who dispute look at their credit report (local time, each day).
 LOOK_AT = time_of_day(9, 0)
-#: What setupRun tells the platform of each loan.
-LOAN_FIELDS = ("loanOuterNo", "borrowerId", "principal", "term", "dueDay", "disburseDate", "annualRate")
 
 
 @dataclass(frozen=True, slots=True)

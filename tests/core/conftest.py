@@ -10,7 +10,7 @@ from simulator.core import Engine
 
 
 @pytest.fixture
-def sim() -> Iterator[Engine]:
+def engine() -> Iterator[Engine]:
     engine = Engine(seed=7, strict=True)
     yield engine
     engine.journal.close()

@@ -9,7 +9,7 @@ from simulator.core import Engine, Request, Response
 
 
 def call(
-    sim: Engine,
+    engine: Engine,
     method: str,
     path: str,
     body: Any = None,
@@ -21,7 +21,7 @@ def call(
     all_headers = {"content-type": "application/json"} if (body is not None or raw is not None) else {}
     all_headers.update(headers or {})
     payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-    return sim.handle(Request(method, path, query, all_headers, payload))
+    return engine.handle(Request(method, path, query, all_headers, payload))
 
 
 REPAYMENT: dict[str, Any] = {

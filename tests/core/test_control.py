@@ -6,132 +6,132 @@ from simulator.core import Engine
 from tests.core.helpers import REPAYMENT, call
 
 
-def test_health_answers(sim: Engine) -> None:
-    assert call(sim, "GET", "/_sim/health").json()["status"] == "ok"
+def test_health_answers(engine: Engine) -> None:
+    assert call(engine, "GET", "/_sim/health").json()["status"] == "ok"
 
 
-def test_the_clock_reads_and_advances_by_a_duration(sim: Engine) -> None:
-    assert call(sim, "GET", "/_sim/clock").json()["now"] == "2019-05-01T00:00:00+08:00"
+def test_the_clock_reads_and_advances_by_a_duration(engine: Engine) -> None:
+    assert call(engine, "GET", "/_sim/clock").json()["now"] == "2019-05-01T00:00:00+08:00"
 
-    response = call(sim, "POST", "/_sim/clock/advance", {"by": "P1DT6H"})
+    response = call(engine, "POST", "/_sim/clock/advance", {"by": "P1DT6H"})
 
     assert response.status == 200
     assert response.json()["clock"]["now"] == "2019-05-02T06:00:00+08:00"
 
 
-def test_the_clock_advances_to_an_instant_and_runs_due_events(sim: Engine) -> None:
+def test_the_clock_advances_to_an_instant_and_runs_due_events(engine: Engine) -> None:
     ran: list[str] = []
-    sim.clock.schedule(sim.clock.now().replace(hour=2), lambda: ran.append("overdue batch"), name="batch")
+    engine.clock.schedule(engine.clock.now().replace(hour=2), lambda: ran.append("overdue batch"), name="batch")
 
-    response = call(sim, "POST", "/_sim/clock/advance", {"to": "2019-05-01T03:00:00+08:00"})
+    response = call(engine, "POST", "/_sim/clock/advance", {"to": "2019-05-01T03:00:00+08:00"})
 
     assert ran == ["overdue batch"]
     assert response.json()["eventsRun"] >= 1  # the bank's own daily jobs run too
 
 
-def test_advancing_into_the_past_is_a_409_that_says_the_current_time(sim: Engine) -> None:
-    call(sim, "POST", "/_sim/clock/advance", {"by": "P1D"})
+def test_advancing_into_the_past_is_a_409_that_says_the_current_time(engine: Engine) -> None:
+    call(engine, "POST", "/_sim/clock/advance", {"by": "P1D"})
 
-    response = call(sim, "POST", "/_sim/clock/advance", {"to": "2019-05-01T00:00:00+08:00"})
+    response = call(engine, "POST", "/_sim/clock/advance", {"to": "2019-05-01T00:00:00+08:00"})
 
     assert response.status == 409
     assert response.json()["now"] == "2019-05-02T00:00:00+08:00"
 
 
-def test_advancing_past_2099_is_a_409_and_the_clock_stays_within_what_the_contracts_express(sim: Engine) -> None:
+def test_advancing_past_2099_is_a_409_and_the_clock_stays_within_what_the_contracts_express(engine: Engine) -> None:
     # Found by scripts/fuzz: three valid advances of P9999D took the clock to 2101, which no DateTime can state.
     for _ in range(2):
-        assert call(sim, "POST", "/_sim/clock/advance", {"by": "P9999D"}).status == 200
+        assert call(engine, "POST", "/_sim/clock/advance", {"by": "P9999D"}).status == 200
 
-    response = call(sim, "POST", "/_sim/clock/advance", {"by": "P9999D"})
+    response = call(engine, "POST", "/_sim/clock/advance", {"by": "P9999D"})
 
     assert response.status == 409 and "would pass the end of 2099" in response.json()["detail"]
     assert response.json()["now"].startswith("2074-")
-    assert call(sim, "POST", "/_sim/clock/advance", {"to": "2099-12-31T23:59:59+08:00"}).status == 200
+    assert call(engine, "POST", "/_sim/clock/advance", {"to": "2099-12-31T23:59:59+08:00"}).status == 200
 
 
-def test_the_journal_is_queried_by_correlation_ids_and_paginated(sim: Engine) -> None:
+def test_the_journal_is_queried_by_correlation_ids_and_paginated(engine: Engine) -> None:
     for n in range(3):
-        call(sim, "POST", "/bank/repayments", {**REPAYMENT, "repayOuterNo": f"RP-{n}"})
+        call(engine, "POST", "/bank/repayments", {**REPAYMENT, "repayOuterNo": f"RP-{n}"})
 
-    by_serial = call(sim, "GET", "/_sim/journal", query="serial=RP-1").json()
-    first = call(sim, "GET", "/_sim/journal", query="kind=request&limit=2").json()
-    rest = call(sim, "GET", "/_sim/journal", query=f"kind=request&limit=2&after={first['next']}").json()
+    by_serial = call(engine, "GET", "/_sim/journal", query="serial=RP-1").json()
+    first = call(engine, "GET", "/_sim/journal", query="kind=request&limit=2").json()
+    rest = call(engine, "GET", "/_sim/journal", query=f"kind=request&limit=2&after={first['next']}").json()
 
     assert [e["kind"] for e in by_serial["items"]] == ["request", "response"]
     assert [e["serial"] for e in first["items"] + rest["items"]] == ["RP-0", "RP-1", "RP-2"]
     assert rest["next"] is None
 
 
-def test_a_bad_journal_query_names_the_parameter(sim: Engine) -> None:
-    response = call(sim, "GET", "/_sim/journal", query="limit=0")
+def test_a_bad_journal_query_names_the_parameter(engine: Engine) -> None:
+    response = call(engine, "GET", "/_sim/journal", query="limit=0")
 
     assert response.status == 400
     assert response.json()["errors"][0]["field"] == "query.limit"
 
 
-def test_faults_are_listed_added_and_removed(sim: Engine) -> None:
-    added = call(sim, "POST", "/_sim/faults", {"at": "bank.repayApply", "outage": {"status": 503}})
-    listed = call(sim, "GET", "/_sim/faults").json()["items"]
-    down = call(sim, "POST", "/bank/repayments", REPAYMENT).status
-    removed = call(sim, "DELETE", f"/_sim/faults/{added.json()['id']}")
+def test_faults_are_listed_added_and_removed(engine: Engine) -> None:
+    added = call(engine, "POST", "/_sim/faults", {"at": "bank.repayApply", "outage": {"status": 503}})
+    listed = call(engine, "GET", "/_sim/faults").json()["items"]
+    down = call(engine, "POST", "/bank/repayments", REPAYMENT).status
+    removed = call(engine, "DELETE", f"/_sim/faults/{added.json()['id']}")
 
     assert added.status == 201 and listed == [added.json()]
     assert (down, removed.status) == (503, 204)
-    assert call(sim, "POST", "/bank/repayments", REPAYMENT).status == 200
+    assert call(engine, "POST", "/bank/repayments", REPAYMENT).status == 200
 
 
-def test_adding_a_fault_at_an_unknown_point_is_a_400_naming_the_field(sim: Engine) -> None:
-    response = call(sim, "POST", "/_sim/faults", {"at": "bank.repayAply", "drop": {}})
+def test_adding_a_fault_at_an_unknown_point_is_a_400_naming_the_field(engine: Engine) -> None:
+    response = call(engine, "POST", "/_sim/faults", {"at": "bank.repayAply", "drop": {}})
 
     assert response.status == 400
     assert response.json()["errors"][0]["field"] == "body.at"
     assert "did you mean 'bank.repayApply'" in response.json()["detail"]
 
 
-def test_removing_an_unknown_fault_is_a_404(sim: Engine) -> None:
-    assert call(sim, "DELETE", "/_sim/faults/f99").status == 404
+def test_removing_an_unknown_fault_is_a_404(engine: Engine) -> None:
+    assert call(engine, "DELETE", "/_sim/faults/f99").status == 404
 
 
-def test_reset_clears_the_world(sim: Engine) -> None:
-    call(sim, "POST", "/bank/repayments", REPAYMENT)
-    call(sim, "POST", "/_sim/faults", {"at": "bank.repayApply", "drop": {}})
+def test_reset_clears_the_world(engine: Engine) -> None:
+    call(engine, "POST", "/bank/repayments", REPAYMENT)
+    call(engine, "POST", "/_sim/faults", {"at": "bank.repayApply", "drop": {}})
 
-    response = call(sim, "POST", "/_sim/reset", {"start": "2019-06-01T00:00:00+08:00", "seed": 3})
+    response = call(engine, "POST", "/_sim/reset", {"start": "2019-06-01T00:00:00+08:00", "seed": 3})
 
     assert response.json()["clock"]["now"] == "2019-06-01T00:00:00+08:00"
-    assert len(sim.journal) == 0 and len(sim.faults) == 0 and sim.seed == 3
+    assert len(engine.journal) == 0 and len(engine.faults) == 0 and engine.seed == 3
 
 
-def test_the_state_snapshot_shows_clock_partners_faults_and_journal_size(sim: Engine) -> None:
-    call(sim, "POST", "/bank/repayments", REPAYMENT)
+def test_the_state_snapshot_shows_clock_partners_faults_and_journal_size(engine: Engine) -> None:
+    call(engine, "POST", "/bank/repayments", REPAYMENT)
 
-    state = call(sim, "GET", "/_sim/state").json()
+    state = call(engine, "GET", "/_sim/state").json()
 
     assert set(state["partners"]) == {"bank", "bureau", "sms"}
     assert state["journal"]["entries"] == 2
 
 
 def test_with_a_token_the_control_api_needs_it() -> None:
-    sim = Engine(control_token="s3cret")
+    engine = Engine(control_token="s3cret")
 
-    refused = call(sim, "GET", "/_sim/clock")
-    allowed = call(sim, "GET", "/_sim/clock", headers={"authorization": "Bearer s3cret"})
+    refused = call(engine, "GET", "/_sim/clock")
+    allowed = call(engine, "GET", "/_sim/clock", headers={"authorization": "Bearer s3cret"})
 
     assert refused.status == 401 and "Bearer" in refused.headers["www-authenticate"]
     assert allowed.status == 200
 
 
-def test_control_calls_are_validated_against_the_control_contract(sim: Engine) -> None:
-    response = call(sim, "POST", "/_sim/clock/advance", {"by": "tomorrow"})
+def test_control_calls_are_validated_against_the_control_contract(engine: Engine) -> None:
+    response = call(engine, "POST", "/_sim/clock/advance", {"by": "tomorrow"})
 
     assert response.status == 400
     assert response.json()["errors"][0]["field"].startswith("body")
 
 
-def test_the_journal_is_served_masked_but_kept_whole(sim: Engine) -> None:
+def test_the_journal_is_served_masked_but_kept_whole(engine: Engine) -> None:
     call(
-        sim,
+        engine,
         "POST",
         "/bank/repayments",
         {
@@ -140,7 +140,7 @@ def test_the_journal_is_served_masked_but_kept_whole(sim: Engine) -> None:
         },
     )
 
-    served = call(sim, "GET", "/_sim/journal", query="kind=request").json()["items"][0]["data"]["body"]["cardInfo"]
+    served = call(engine, "GET", "/_sim/journal", query="kind=request").json()["items"][0]["data"]["body"]["cardInfo"]
 
     assert served == {"bankCardNo": "6214********5678", "certNo": "1101**********1234", "cardPhone": "138****1234"}
-    assert sim.journal.last(kind="request").data["body"]["cardInfo"]["certNo"] == "110101199003071234"  # type: ignore[union-attr]
+    assert engine.journal.last(kind="request").data["body"]["cardInfo"]["certNo"] == "110101199003071234"  # type: ignore[union-attr]

@@ -11,35 +11,35 @@ from simulator.errors import DriftError
 from tests.core.helpers import REPAYMENT, call
 
 
-def test_an_operation_without_behaviour_answers_with_its_contract_example(sim: Engine) -> None:
-    response = call(sim, "POST", "/bank/repayments", REPAYMENT)
+def test_an_operation_without_behaviour_answers_with_its_contract_example(engine: Engine) -> None:
+    response = call(engine, "POST", "/bank/repayments", REPAYMENT)
 
     assert response.status == 200
-    expected = sim.contracts["bank"].operation("repayApply").success.media("application/json").examples[0]  # type: ignore[union-attr]
+    expected = engine.contracts["bank"].operation("repayApply").success.media("application/json").examples[0]  # type: ignore[union-attr]
     assert response.json() == expected
 
 
-def test_every_answer_carries_the_virtual_time(sim: Engine) -> None:
-    sim.advance(by=timedelta(hours=6))
+def test_every_answer_carries_the_virtual_time(engine: Engine) -> None:
+    engine.advance(by=timedelta(hours=6))
 
-    response = call(sim, "POST", "/bank/repayments", REPAYMENT)
+    response = call(engine, "POST", "/bank/repayments", REPAYMENT)
 
     assert response.headers[VIRTUAL_TIME_HEADER] == "2019-05-01T06:00:00+08:00"
 
 
-def test_request_and_response_are_journaled_with_correlation_ids(sim: Engine) -> None:
-    call(sim, "POST", "/bank/repayments", REPAYMENT)
+def test_request_and_response_are_journaled_with_correlation_ids(engine: Engine) -> None:
+    call(engine, "POST", "/bank/repayments", REPAYMENT)
 
-    request, response = sim.journal.query(partner="bank").items
+    request, response = engine.journal.query(partner="bank").items
     assert (request.kind, response.kind) == ("request", "response")
     assert request.correlation == response.correlation
     assert (request.loan, request.serial) == ("LN-0001", "RP-0001")
     assert request.data["body"] == REPAYMENT
     assert response.status == 200
-    assert sim.journal.count(serial="RP-0001") == 2
+    assert engine.journal.count(serial="RP-0001") == 2
 
 
-def test_a_behaviour_registered_for_an_operation_replaces_the_mock(sim: Engine) -> None:
+def test_a_behaviour_registered_for_an_operation_replaces_the_mock(engine: Engine) -> None:
     seen: list[Call] = []
 
     def repay(c: Call) -> Reply:
@@ -57,9 +57,9 @@ def test_a_behaviour_registered_for_an_operation_replaces_the_mock(sim: Engine) 
             },
         )
 
-    sim.behaviours[("bank", "repayApply")] = lambda c: _only_result_fields(repay(c))
+    engine.behaviours[("bank", "repayApply")] = lambda c: _only_result_fields(repay(c))
 
-    response = call(sim, "POST", "/bank/repayments", REPAYMENT)
+    response = call(engine, "POST", "/bank/repayments", REPAYMENT)
 
     assert response.status == 200 and response.json()["repayStatus"] == "SUCCESS"
     assert seen[0].body == REPAYMENT and seen[0].operation.operation_id == "repayApply"
@@ -80,45 +80,45 @@ def _only_result_fields(reply: Reply) -> Reply:
     return reply
 
 
-def test_an_answer_outside_the_contract_is_drift(sim: Engine) -> None:
-    sim.behaviours[("bank", "repayApply")] = lambda c: Reply(200, {"surprise": True})
+def test_an_answer_outside_the_contract_is_drift(engine: Engine) -> None:
+    engine.behaviours[("bank", "repayApply")] = lambda c: Reply(200, {"surprise": True})
 
     with pytest.raises(DriftError, match=r"bank\.repayApply answered 200 outside its contract"):
-        call(sim, "POST", "/bank/repayments", REPAYMENT)
+        call(engine, "POST", "/bank/repayments", REPAYMENT)
 
 
 def test_drift_is_journaled_when_not_strict() -> None:
-    sim = Engine()
-    sim.behaviours[("bank", "repayApply")] = lambda c: Reply(299, {})
+    engine = Engine()
+    engine.behaviours[("bank", "repayApply")] = lambda c: Reply(299, {})
 
-    call(sim, "POST", "/bank/repayments", REPAYMENT)
+    call(engine, "POST", "/bank/repayments", REPAYMENT)
 
-    drift = sim.journal.last(kind="drift")
+    drift = engine.journal.last(kind="drift")
     assert drift is not None and drift.operation == "repayApply"
     assert "status 299 is not declared" in drift.data["errors"][0]["message"]
 
 
 def test_a_failing_behaviour_is_a_problem_and_a_journal_entry_not_a_traceback() -> None:
-    sim = Engine()
+    engine = Engine()
 
     def broken(c: Call) -> Reply:
         raise RuntimeError("boom")
 
-    sim.behaviours[("bank", "repayApply")] = broken
+    engine.behaviours[("bank", "repayApply")] = broken
 
-    response = call(sim, "POST", "/bank/repayments", REPAYMENT)
+    response = call(engine, "POST", "/bank/repayments", REPAYMENT)
 
     assert response.status == 500
     assert "journal has the details" in response.json()["detail"]
-    assert "RuntimeError: boom" in sim.journal.last(operation="internalError").data["traceback"]  # type: ignore[union-attr]
+    assert "RuntimeError: boom" in engine.journal.last(operation="internalError").data["traceback"]  # type: ignore[union-attr]
 
 
-def test_each_contract_is_served_at_its_openapi_json(sim: Engine) -> None:
-    response = call(sim, "GET", "/bank/openapi.json")
+def test_each_contract_is_served_at_its_openapi_json(engine: Engine) -> None:
+    response = call(engine, "GET", "/bank/openapi.json")
 
     assert response.status == 200
-    assert response.json()["info"]["title"] == sim.contracts["bank"].title
+    assert response.json()["info"]["title"] == engine.contracts["bank"].title
 
 
-def test_the_root_lists_the_partners(sim: Engine) -> None:
-    assert set(call(sim, "GET", "/").json()["partners"]) == {"bank", "bureau", "sms"}
+def test_the_root_lists_the_partners(engine: Engine) -> None:
+    assert set(call(engine, "GET", "/").json()["partners"]) == {"bank", "bureau", "sms"}

@@ -12,18 +12,18 @@ from simulator.errors import JournalError
 from tests.core.helpers import REPAYMENT, call
 
 
-def test_the_journaled_response_body_is_the_body_on_the_wire(sim: Engine) -> None:
-    response = call(sim, "POST", "/bank/repayments", REPAYMENT)
+def test_the_journaled_response_body_is_the_body_on_the_wire(engine: Engine) -> None:
+    response = call(engine, "POST", "/bank/repayments", REPAYMENT)
 
-    journaled = sim.journal.last(kind="response")
+    journaled = engine.journal.last(kind="response")
     assert journaled is not None and journaled.data["body"] == json.loads(response.body)
     assert response.body == json.dumps(json.loads(response.body), ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def test_the_journaled_request_is_the_request_as_sent(sim: Engine) -> None:
-    call(sim, "POST", "/bank/repayments", {**REPAYMENT, "reqNo": "请求-1"}, headers={"user-agent": "platform/1"})
+def test_the_journaled_request_is_the_request_as_sent(engine: Engine) -> None:
+    call(engine, "POST", "/bank/repayments", {**REPAYMENT, "reqNo": "请求-1"}, headers={"user-agent": "platform/1"})
 
-    journaled = sim.journal.last(kind="request")
+    journaled = engine.journal.last(kind="request")
     assert journaled is not None
     assert journaled.data == {
         "method": "POST",
@@ -34,16 +34,16 @@ def test_the_journaled_request_is_the_request_as_sent(sim: Engine) -> None:
 
 
 def test_a_reply_the_journal_cannot_hold_is_refused_as_before() -> None:
-    sim = Engine()
-    sim.behaviours[("bank", "repayApply")] = lambda c: Reply(200, {"rate": float("nan")})
+    engine = Engine()
+    engine.behaviours[("bank", "repayApply")] = lambda c: Reply(200, {"rate": float("nan")})
 
     with pytest.raises(JournalError, match=r"data\['body'\]\['rate'\] is nan"):
-        call(sim, "POST", "/bank/repayments", REPAYMENT)
+        call(engine, "POST", "/bank/repayments", REPAYMENT)
 
 
-def test_a_request_with_nan_is_refused_by_the_journal_as_before(sim: Engine) -> None:
+def test_a_request_with_nan_is_refused_by_the_journal_as_before(engine: Engine) -> None:
     with pytest.raises(JournalError, match=r"is nan, which JSON cannot represent"):
-        call(sim, "POST", "/bank/repayments", raw=b'{"reqNo": NaN}')
+        call(engine, "POST", "/bank/repayments", raw=b'{"reqNo": NaN}')
 
 
 @pytest.mark.parametrize(
@@ -54,10 +54,10 @@ def test_a_request_with_nan_is_refused_by_the_journal_as_before(sim: Engine) -> 
         (b'{"reqNo":"\xe8\xaf\xb7\xe6\xb1\x82","big":1234567890123456}', {"x-request-id": "1234567890123456789012"}),
     ],
 )
-def test_a_plain_body_is_journaled_as_it_reads(sim: Engine, raw: bytes, headers: dict[str, str]) -> None:
-    call(sim, "POST", "/bank/repayments", raw=raw, headers=headers)
+def test_a_plain_body_is_journaled_as_it_reads(engine: Engine, raw: bytes, headers: dict[str, str]) -> None:
+    call(engine, "POST", "/bank/repayments", raw=raw, headers=headers)
 
-    journaled = sim.journal.last(kind="request")
+    journaled = engine.journal.last(kind="request")
     assert journaled is not None
     assert repr(journaled.data["body"]) == repr(json.loads(raw))  # repr: 1 and 1.0, -0.0 and 0.0 told apart
     assert journaled.data["headers"] == {"content-type": "application/json", **headers}

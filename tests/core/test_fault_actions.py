@@ -34,39 +34,39 @@ class Recorder:
         return DeliveryResult(200)
 
 
-def test_a_reordered_callback_arrives_right_after_the_next_one_about_the_same_repayment(sim: Engine) -> None:
+def test_a_reordered_callback_arrives_right_after_the_next_one_about_the_same_repayment(engine: Engine) -> None:
     received = Recorder()
-    sim.deliverer = received
-    sim.add_fault({"at": "bank.repayResultNotify", "reorder": {}})
+    engine.deliverer = received
+    engine.add_fault({"at": "bank.repayResultNotify", "reorder": {}})
 
-    sim.deliver("bank.repayResultNotify", callback("PROCESSING"), serial="RP-0001")
-    sim.deliver("bank.repayResultNotify", callback("SUCCESS"), serial="RP-0001", after=timedelta(seconds=2))
-    sim.advance(by=timedelta(minutes=1))
+    engine.deliver("bank.repayResultNotify", callback("PROCESSING"), serial="RP-0001")
+    engine.deliver("bank.repayResultNotify", callback("SUCCESS"), serial="RP-0001", after=timedelta(seconds=2))
+    engine.advance(by=timedelta(minutes=1))
 
     assert received.states == ["SUCCESS", "PROCESSING"]
 
 
-def test_a_reordered_callback_with_nothing_to_follow_goes_out_after_its_wait(sim: Engine) -> None:
+def test_a_reordered_callback_with_nothing_to_follow_goes_out_after_its_wait(engine: Engine) -> None:
     received = Recorder()
-    sim.deliverer = received
-    sim.add_fault({"at": "bank.repayResultNotify", "reorder": {"within": "10 minutes"}})
+    engine.deliverer = received
+    engine.add_fault({"at": "bank.repayResultNotify", "reorder": {"within": "10 minutes"}})
 
-    sim.deliver("bank.repayResultNotify", callback("SUCCESS"), serial="RP-0001")
-    sim.advance(by=timedelta(minutes=9))
+    engine.deliver("bank.repayResultNotify", callback("SUCCESS"), serial="RP-0001")
+    engine.advance(by=timedelta(minutes=9))
     early = list(received.states)
-    sim.advance(by=timedelta(minutes=1))
+    engine.advance(by=timedelta(minutes=1))
 
     assert (early, received.states) == ([], ["SUCCESS"])
 
 
-def test_callbacks_about_other_repayments_do_not_release_a_held_one(sim: Engine) -> None:
+def test_callbacks_about_other_repayments_do_not_release_a_held_one(engine: Engine) -> None:
     received = Recorder()
-    sim.deliverer = received
-    sim.add_fault({"at": "bank.repayResultNotify", "reorder": {}, "until": "2019-05-01T00:00:01+08:00"})
+    engine.deliverer = received
+    engine.add_fault({"at": "bank.repayResultNotify", "reorder": {}, "until": "2019-05-01T00:00:01+08:00"})
 
-    sim.deliver("bank.repayResultNotify", callback("PROCESSING"), serial="RP-0001")
-    sim.deliver("bank.repayResultNotify", callback("SUCCESS"), serial="RP-0002", after=timedelta(seconds=2))
-    sim.advance(by=timedelta(minutes=5))
+    engine.deliver("bank.repayResultNotify", callback("PROCESSING"), serial="RP-0001")
+    engine.deliver("bank.repayResultNotify", callback("SUCCESS"), serial="RP-0002", after=timedelta(seconds=2))
+    engine.advance(by=timedelta(minutes=5))
 
     assert received.states == ["SUCCESS"]
 
@@ -86,13 +86,13 @@ def test_callbacks_about_other_repayments_do_not_release_a_held_one(sim: Engine)
     ],
 )
 def test_an_action_a_point_does_not_take_is_refused_naming_where_it_applies(
-    sim: Engine, spec: dict[str, object], message: str
+    engine: Engine, spec: dict[str, object], message: str
 ) -> None:
     with pytest.raises(ConfigError, match=message):
-        sim.add_fault(spec)
+        engine.add_fault(spec)
 
 
-def test_a_fault_journals_its_special_action_with_its_parameters(sim: Engine) -> None:
-    fault = sim.add_fault({"at": "bank.repayResultNotify", "reorder": {"within": "PT30M"}})
+def test_a_fault_journals_its_special_action_with_its_parameters(engine: Engine) -> None:
+    fault = engine.add_fault({"at": "bank.repayResultNotify", "reorder": {"within": "PT30M"}})
 
     assert fault.to_json()["reorder"] == {"within": "PT30M"}

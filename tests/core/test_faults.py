@@ -14,31 +14,31 @@ from tests.core.helpers import REPAYMENT, call
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def test_an_outage_with_a_status_answers_that_status(sim: Engine) -> None:
-    sim.add_fault({"at": "bank.repayApply", "outage": {"status": 503}})
+def test_an_outage_with_a_status_answers_that_status(engine: Engine) -> None:
+    engine.add_fault({"at": "bank.repayApply", "outage": {"status": 503}})
 
-    response = call(sim, "POST", "/bank/repayments", REPAYMENT)
+    response = call(engine, "POST", "/bank/repayments", REPAYMENT)
 
     assert response.status == 503
     assert "fault f1 at bank.repayApply" in response.json()["detail"]
 
 
-def test_an_outage_wins_over_a_validation_error_because_the_bank_never_sees_it(sim: Engine) -> None:
-    sim.add_fault({"at": "bank.repayApply", "outage": {"status": 503}})
+def test_an_outage_wins_over_a_validation_error_because_the_bank_never_sees_it(engine: Engine) -> None:
+    engine.add_fault({"at": "bank.repayApply", "outage": {"status": 503}})
 
-    assert call(sim, "POST", "/bank/repayments", raw=b"{bad").status == 503
+    assert call(engine, "POST", "/bank/repayments", raw=b"{bad").status == 503
 
 
-def test_a_connection_error_outage_is_a_transport_fault(sim: Engine) -> None:
-    sim.add_fault({"at": "bank.repayApply", "outage": {"error": "connection_refused"}})
+def test_a_connection_error_outage_is_a_transport_fault(engine: Engine) -> None:
+    engine.add_fault({"at": "bank.repayApply", "outage": {"error": "connection_refused"}})
 
-    response = call(sim, "POST", "/bank/repayments", REPAYMENT)
+    response = call(engine, "POST", "/bank/repayments", REPAYMENT)
 
     assert response.transport_fault == "connection_refused"
 
 
-def test_a_fault_applies_only_inside_its_window(sim: Engine) -> None:
-    sim.add_fault(
+def test_a_fault_applies_only_inside_its_window(engine: Engine) -> None:
+    engine.add_fault(
         {
             "at": "bank.repayApply",
             "outage": {"status": 503},
@@ -47,72 +47,72 @@ def test_a_fault_applies_only_inside_its_window(sim: Engine) -> None:
         }
     )
 
-    before = call(sim, "POST", "/bank/repayments", REPAYMENT).status
-    sim.advance(to=datetime(2019, 5, 10, 20, tzinfo=SHANGHAI))
-    during = call(sim, "POST", "/bank/repayments", REPAYMENT).status
-    sim.advance(to=datetime(2019, 5, 14, 18, tzinfo=SHANGHAI))
-    after = call(sim, "POST", "/bank/repayments", REPAYMENT).status
+    before = call(engine, "POST", "/bank/repayments", REPAYMENT).status
+    engine.advance(to=datetime(2019, 5, 10, 20, tzinfo=SHANGHAI))
+    during = call(engine, "POST", "/bank/repayments", REPAYMENT).status
+    engine.advance(to=datetime(2019, 5, 14, 18, tzinfo=SHANGHAI))
+    after = call(engine, "POST", "/bank/repayments", REPAYMENT).status
 
     assert (before, during, after) == (200, 503, 200)
 
 
-def test_a_fault_window_without_offset_is_in_the_calendar_time_zone(sim: Engine) -> None:
-    fault = sim.add_fault({"at": "bank.repayApply", "drop": {}, "from": datetime(2019, 5, 10, 20)})
+def test_a_fault_window_without_offset_is_in_the_calendar_time_zone(engine: Engine) -> None:
+    fault = engine.add_fault({"at": "bank.repayApply", "drop": {}, "from": datetime(2019, 5, 10, 20)})
 
     assert fault.start == datetime(2019, 5, 10, 12, tzinfo=ZoneInfo("UTC"))
 
 
-def test_timeout_after_commit_runs_the_behaviour_then_loses_the_answer(sim: Engine) -> None:
+def test_timeout_after_commit_runs_the_behaviour_then_loses_the_answer(engine: Engine) -> None:
     ran: list[str] = []
-    mock = sim.behaviours.get(("bank", "repayApply"))
+    mock = engine.behaviours.get(("bank", "repayApply"))
     assert mock is None
-    sim.add_fault({"at": "bank.repayApply", "timeout_after_commit": {}})
-    original = sim._mock
+    engine.add_fault({"at": "bank.repayApply", "timeout_after_commit": {}})
+    original = engine._mock
 
     def spy(c):  # type: ignore[no-untyped-def]
         ran.append(c.body["repayOuterNo"])
         return original(c)
 
-    sim.behaviours[("bank", "repayApply")] = spy
+    engine.behaviours[("bank", "repayApply")] = spy
 
-    response = call(sim, "POST", "/bank/repayments", REPAYMENT)
+    response = call(engine, "POST", "/bank/repayments", REPAYMENT)
 
     assert response.transport_fault == "timeout"
     assert ran == ["RP-0001"]
-    assert sim.journal.last(kind="response").data["transportFault"] == "timeout"  # type: ignore[union-attr]
+    assert engine.journal.last(kind="response").data["transportFault"] == "timeout"  # type: ignore[union-attr]
 
 
-def test_a_dropped_request_never_reaches_the_behaviour(sim: Engine) -> None:
-    sim.behaviours[("bank", "repayApply")] = lambda c: pytest.fail("the dropped request was handled")
-    sim.add_fault({"at": "bank.repayApply", "drop": {}})
+def test_a_dropped_request_never_reaches_the_behaviour(engine: Engine) -> None:
+    engine.behaviours[("bank", "repayApply")] = lambda c: pytest.fail("the dropped request was handled")
+    engine.add_fault({"at": "bank.repayApply", "drop": {}})
 
-    assert call(sim, "POST", "/bank/repayments", REPAYMENT).transport_fault == "timeout"
+    assert call(engine, "POST", "/bank/repayments", REPAYMENT).transport_fault == "timeout"
 
 
-def test_latency_delays_the_answer(sim: Engine) -> None:
-    sim.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT4S"}})
+def test_latency_delays_the_answer(engine: Engine) -> None:
+    engine.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT4S"}})
 
-    response = call(sim, "POST", "/bank/repayments", REPAYMENT)
+    response = call(engine, "POST", "/bank/repayments", REPAYMENT)
 
     assert response.status == 200 and response.delay == timedelta(seconds=4)
 
 
-def test_duplicate_handles_the_message_n_times(sim: Engine) -> None:
+def test_duplicate_handles_the_message_n_times(engine: Engine) -> None:
     handled = []
-    original = sim._mock
-    sim.behaviours[("bank", "repayApply")] = lambda c: (handled.append(1), original(c))[1]
-    sim.add_fault({"at": "bank.repayApply", "duplicate": {"times": 3}})
+    original = engine._mock
+    engine.behaviours[("bank", "repayApply")] = lambda c: (handled.append(1), original(c))[1]
+    engine.add_fault({"at": "bank.repayApply", "duplicate": {"times": 3}})
 
-    call(sim, "POST", "/bank/repayments", REPAYMENT)
+    call(engine, "POST", "/bank/repayments", REPAYMENT)
 
     assert len(handled) == 3
 
 
 def test_probability_draws_are_reproducible_from_the_seed() -> None:
     def outcomes(seed: int) -> list[int]:
-        sim = Engine(seed=seed)
-        sim.add_fault({"at": "bank.repayApply", "outage": {"status": 503}, "probability": 0.3})
-        return [call(sim, "POST", "/bank/repayments", REPAYMENT).status for _ in range(40)]
+        engine = Engine(seed=seed)
+        engine.add_fault({"at": "bank.repayApply", "outage": {"status": 503}, "probability": 0.3})
+        return [call(engine, "POST", "/bank/repayments", REPAYMENT).status for _ in range(40)]
 
     first = outcomes(1)
     assert first == outcomes(1)
@@ -120,12 +120,12 @@ def test_probability_draws_are_reproducible_from_the_seed() -> None:
     assert 0 < first.count(503) < 40
 
 
-def test_removing_a_fault_restores_service(sim: Engine) -> None:
-    fault = sim.add_fault({"at": "bank.repayApply", "outage": {"status": 503}})
-    sim.remove_fault(fault.id)
+def test_removing_a_fault_restores_service(engine: Engine) -> None:
+    fault = engine.add_fault({"at": "bank.repayApply", "outage": {"status": 503}})
+    engine.remove_fault(fault.id)
 
-    assert call(sim, "POST", "/bank/repayments", REPAYMENT).status == 200
-    assert [e.operation for e in sim.journal.iter(kind="fault")] == ["faultAdded", "faultRemoved"]
+    assert call(engine, "POST", "/bank/repayments", REPAYMENT).status == 200
+    assert [e.operation for e in engine.journal.iter(kind="fault")] == ["faultAdded", "faultRemoved"]
 
 
 @pytest.mark.parametrize(
@@ -150,6 +150,8 @@ def test_removing_a_fault_restores_service(sim: Engine) -> None:
         ),
     ],
 )
-def test_a_bad_fault_is_rejected_with_the_field_and_the_fix(sim: Engine, spec: dict[str, object], message: str) -> None:
+def test_a_bad_fault_is_rejected_with_the_field_and_the_fix(
+    engine: Engine, spec: dict[str, object], message: str
+) -> None:
     with pytest.raises(ConfigError, match=message):
-        sim.add_fault(spec)
+        engine.add_fault(spec)

@@ -10,8 +10,8 @@ from simulator.core import Call, Engine
 from simulator.core._messages import make_call
 
 
-def test_make_call_builds_the_same_call_as_the_dataclass(sim: Engine) -> None:
-    operation = sim.contracts["bank"].operation("repayApply")
+def test_make_call_builds_the_same_call_as_the_dataclass(engine: Engine) -> None:
+    operation = engine.contracts["bank"].operation("repayApply")
     values = (
         operation,
         {"loanOuterNo": "L1"},

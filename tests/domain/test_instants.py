@@ -18,10 +18,16 @@ instants = st.datetimes(
 
 
 def _written(instant: datetime) -> str:
-    """What ``iso`` writes, worked out afresh."""
+    """RFC 3339 (section 5.6) by hand, without ``isoformat``: the wall time and offset of the instant's zone, or of
+    UTC when that offset has seconds (local mean time, which RFC 3339 cannot write)."""
     offset = instant.utcoffset()
     assert offset is not None
-    return (instant.astimezone(UTC) if offset.seconds % 60 else instant).isoformat()
+    if offset % timedelta(minutes=1):
+        instant, offset = instant.astimezone(UTC), timedelta(0)
+    minutes = abs(offset) // timedelta(minutes=1)
+    sign = "-" if offset < timedelta(0) else "+"
+    fraction = f".{instant.microsecond:06d}" if instant.microsecond else ""
+    return f"{instant:%Y-%m-%dT%H:%M:%S}{fraction}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 @settings(max_examples=300, deadline=None)

@@ -19,7 +19,7 @@ from simulator.http import create_app
 
 @dataclass
 class LiveServer:
-    sim: Engine
+    engine: Engine
     url: str
 
 
@@ -47,6 +47,6 @@ def running(app: Any) -> Iterator[str]:
 
 @pytest.fixture
 def live_server() -> Iterator[LiveServer]:
-    sim = Engine(seed=7, wall_clock=time.time)
-    with running(create_app(sim)) as url:
-        yield LiveServer(sim, url)
+    engine = Engine(seed=7, wall_clock=time.time)
+    with running(create_app(engine)) as url:
+        yield LiveServer(engine, url)

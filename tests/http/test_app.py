@@ -17,7 +17,7 @@ def test_a_repayment_round_trips_over_http_and_is_journaled(live_server: LiveSer
 
     assert response.status_code == 200
     assert response.headers[VIRTUAL_TIME_HEADER] == "2019-05-01T00:00:00+08:00"
-    entries = list(live_server.sim.journal.iter(serial="RP-0001"))
+    entries = list(live_server.engine.journal.iter(serial="RP-0001"))
     assert [e.kind for e in entries] == ["request", "response"]
     assert entries[0].wall_time is not None
 
@@ -46,21 +46,21 @@ def test_a_chunked_body_over_the_limit_is_refused_too(live_server: LiveServer) -
 
 
 def test_a_connection_reset_fault_breaks_the_connection(live_server: LiveServer) -> None:
-    live_server.sim.add_fault({"at": "bank.repayApply", "outage": {"error": "connection_reset"}})
+    live_server.engine.add_fault({"at": "bank.repayApply", "outage": {"error": "connection_reset"}})
 
     with pytest.raises(httpx.RemoteProtocolError):
         httpx.post(f"{live_server.url}/bank/repayments", json=REPAYMENT)
 
 
 def test_a_timeout_fault_gives_the_client_a_read_timeout(live_server: LiveServer) -> None:
-    live_server.sim.add_fault({"at": "bank.repayApply", "timeout_after_commit": {}})
+    live_server.engine.add_fault({"at": "bank.repayApply", "timeout_after_commit": {}})
 
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(f"{live_server.url}/bank/repayments", json=REPAYMENT, timeout=0.5)
 
 
 def test_latency_is_felt_by_the_client(live_server: LiveServer) -> None:
-    live_server.sim.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT2S"}})
+    live_server.engine.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT2S"}})
 
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(f"{live_server.url}/bank/repayments", json=REPAYMENT, timeout=0.3)
@@ -70,4 +70,4 @@ def test_the_control_api_moves_virtual_time(live_server: LiveServer) -> None:
     response = httpx.post(f"{live_server.url}/_sim/clock/advance", json={"by": "PT36H"})
 
     assert response.json()["clock"]["now"] == "2019-05-02T12:00:00+08:00"
-    assert live_server.sim.clock.now() - live_server.sim.clock.now().replace(hour=0) == timedelta(hours=12)
+    assert live_server.engine.clock.now() - live_server.engine.clock.now().replace(hour=0) == timedelta(hours=12)

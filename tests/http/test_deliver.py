@@ -15,7 +15,7 @@ from tests.http.conftest import LiveServer, running
 
 
 def receiver_operation(live_server: LiveServer, operation_id: str) -> Any:
-    return live_server.sim.platform.operation(operation_id)
+    return live_server.engine.platform.operation(operation_id)
 
 
 def test_a_delivery_is_posted_to_the_receiver_path_with_its_headers(live_server: LiveServer) -> None:
@@ -78,15 +78,15 @@ def test_a_served_simulator_delivers_to_a_real_platform_and_retries_without_bloc
 
     with running(platform) as platform_url:
         deliverer = HttpDeliverer(platform_url)
-        live_server.sim.deliverer = deliverer
-        live_server.sim.deliver("bank.repayResultNotify", {"repayOuterNo": "R1"}, retry=[timedelta(minutes=1)])
+        live_server.engine.deliverer = deliverer
+        live_server.engine.deliver("bank.repayResultNotify", {"repayOuterNo": "R1"}, retry=[timedelta(minutes=1)])
         httpx.post(f"{live_server.url}/_sim/clock/advance", json={"by": "PT1S"})
-        wait_for(lambda: live_server.sim.journal.count(kind="delivery") == 1)
+        wait_for(lambda: live_server.engine.journal.count(kind="delivery") == 1)
         httpx.post(f"{live_server.url}/_sim/clock/advance", json={"by": "PT2M"})
-        wait_for(lambda: live_server.sim.journal.count(kind="delivery") == 2)
+        wait_for(lambda: live_server.engine.journal.count(kind="delivery") == 2)
         deliverer.close()
 
-    statuses = [e.status for e in live_server.sim.journal.iter(kind="delivery")]
+    statuses = [e.status for e in live_server.engine.journal.iter(kind="delivery")]
     assert statuses == [500, 200]
     assert calls == [{"repayOuterNo": "R1"}] * 2
 

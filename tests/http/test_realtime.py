@@ -7,35 +7,35 @@ from simulator.http import RealtimeDriver, is_loopback
 
 
 def test_virtual_time_follows_wall_time_times_the_speed() -> None:
-    sim = Engine()
+    engine = Engine()
     wall = [100.0]
-    driver = RealtimeDriver(sim, speed=3600, monotonic=lambda: wall[0])
+    driver = RealtimeDriver(engine, speed=3600, monotonic=lambda: wall[0])
     ran: list[str] = []
-    sim.clock.schedule(sim.clock.now().replace(hour=2), lambda: ran.append("batch"))
+    engine.clock.schedule(engine.clock.now().replace(hour=2), lambda: ran.append("batch"))
 
     wall[0] += 1.5  # 1.5 s of wall time at ×3600 = 1 h 30 min virtual
     driver.sync()
-    early = sim.clock.now().isoformat()
+    early = engine.clock.now().isoformat()
     wall[0] += 1.0
     driver.sync()
 
     assert early == "2019-05-01T01:30:00+08:00"
-    assert sim.clock.now().isoformat() == "2019-05-01T02:30:00+08:00"
+    assert engine.clock.now().isoformat() == "2019-05-01T02:30:00+08:00"
     assert ran == ["batch"]
-    assert sim.clock_json()["mode"] == "realtime"
+    assert engine.clock_json()["mode"] == "realtime"
 
 
 def test_a_manual_advance_in_realtime_mode_is_followed_not_undone() -> None:
-    sim = Engine()
+    engine = Engine()
     wall = [0.0]
-    driver = RealtimeDriver(sim, speed=60, monotonic=lambda: wall[0])
+    driver = RealtimeDriver(engine, speed=60, monotonic=lambda: wall[0])
 
-    sim.advance(to=sim.clock.now().replace(day=2))
+    engine.advance(to=engine.clock.now().replace(day=2))
     driver.sync()
     wall[0] += 60
     driver.sync()
 
-    assert sim.clock.now().isoformat() == "2019-05-02T01:00:00+08:00"
+    assert engine.clock.now().isoformat() == "2019-05-02T01:00:00+08:00"
 
 
 def test_loopback_hosts_are_recognised() -> None:

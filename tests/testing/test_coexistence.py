@@ -61,23 +61,23 @@ def active(order: str, theirs: respx.MockRouter, ours: respx.MockRouter) -> Iter
         yield
 
 
-def answered_by_the_simulator(sim: Engine, response: httpx.Response) -> bool:
-    return "x-lendsim-virtual-time" in response.headers and sim.journal.count(kind="request", partner="bank") == 1
+def answered_by_the_simulator(engine: Engine, response: httpx.Response) -> bool:
+    return "x-lendsim-virtual-time" in response.headers and engine.journal.count(kind="request", partner="bank") == 1
 
 
 @ORDERS
 @MOCKERS
 @CLIENTS
 def test_a_partner_host_is_answered_by_the_simulator_and_never_reaches_the_tests_own_router(
-    sim: Engine, order: str, using: str, client: str
+    engine: Engine, order: str, using: str, client: str
 ) -> None:
     theirs = their_mock(using, assert_all_called=False)
     theirs.get(KYC).respond(json={"ok": True})
 
-    with active(order, theirs, mock_router(sim)):
+    with active(order, theirs, mock_router(engine)):
         response = send(client, f"{base_url('bank')}/loans/LN-1/schedule")
 
-        assert answered_by_the_simulator(sim, response)
+        assert answered_by_the_simulator(engine, response)
         assert theirs.calls.call_count == 0
 
 
@@ -85,29 +85,29 @@ def test_a_partner_host_is_answered_by_the_simulator_and_never_reaches_the_tests
 @MOCKERS
 @CLIENTS
 def test_a_request_matching_the_tests_own_route_is_answered_by_it_and_recorded_there(
-    sim: Engine, order: str, using: str, client: str
+    engine: Engine, order: str, using: str, client: str
 ) -> None:
     theirs = their_mock(using)
     kyc = theirs.get(KYC).respond(json={"ok": True})
 
-    with active(order, theirs, mock_router(sim)):
+    with active(order, theirs, mock_router(engine)):
         response = send(client, KYC)
 
         assert response.json() == {"ok": True}
         assert kyc.call_count == theirs.calls.call_count == 1
-        assert sim.journal.count(kind="request") == 0
+        assert engine.journal.count(kind="request") == 0
 
 
 @ORDERS
 @MOCKERS
 @CLIENTS
 def test_a_request_neither_routes_fails_with_the_unrouted_error_naming_both_fixes(
-    sim: Engine, order: str, using: str, client: str
+    engine: Engine, order: str, using: str, client: str
 ) -> None:
     theirs = their_mock(using, assert_all_called=False)
     theirs.get(KYC).respond(json={"ok": True})
 
-    with active(order, theirs, mock_router(sim)), pytest.raises(UnroutedRequestError) as caught:
+    with active(order, theirs, mock_router(engine)), pytest.raises(UnroutedRequestError) as caught:
         send(client, ELSEWHERE)
 
     message = str(caught.value)
@@ -120,22 +120,22 @@ def test_a_request_neither_routes_fails_with_the_unrouted_error_naming_both_fixe
 @ORDERS
 @MOCKERS
 def test_a_tests_own_router_without_assert_all_mocked_answers_what_nobody_routes_but_not_the_partner_hosts(
-    sim: Engine, order: str, using: str
+    engine: Engine, order: str, using: str
 ) -> None:
     theirs = their_mock(using, assert_all_called=False, assert_all_mocked=False)
 
-    with active(order, theirs, mock_router(sim)):
+    with active(order, theirs, mock_router(engine)):
         elsewhere = send("sync", ELSEWHERE)
         bank = send("own-transport", f"{base_url('bank')}/loans/LN-1/schedule")
 
     assert (elsewhere.status_code, elsewhere.content) == (200, b"")  # respx's auto-mocked answer, as they asked
-    assert answered_by_the_simulator(sim, bank)
+    assert answered_by_the_simulator(engine, bank)
 
 
 @ORDERS
 @MOCKERS
 def test_assert_all_called_of_the_tests_own_router_passes_when_its_routes_are_called_and_fails_when_not(
-    sim: Engine, order: str, using: str
+    engine: Engine, order: str, using: str
 ) -> None:
     called = their_mock(using, assert_all_called=True)
     called.get(KYC).respond(json={"ok": True})
@@ -143,12 +143,12 @@ def test_assert_all_called_of_the_tests_own_router_passes_when_its_routes_are_ca
     forgotten.get(KYC).respond(json={"ok": True})
     forgotten.get(ELSEWHERE).respond(json={"ok": True})
 
-    with active(order, called, mock_router(sim)):
+    with active(order, called, mock_router(engine)):
         send("sync", KYC)
         send("sync", f"{base_url('bank')}/loans/LN-1/schedule")
     with (
         pytest.raises(AssertionError, match="RESPX: some routes were not called!"),
-        active(order, forgotten, mock_router(sim)),
+        active(order, forgotten, mock_router(engine)),
     ):
         send("async", KYC)
 
@@ -156,12 +156,12 @@ def test_assert_all_called_of_the_tests_own_router_passes_when_its_routes_are_ca
 @ORDERS
 @MOCKERS
 def test_a_pass_through_route_of_the_tests_own_does_not_open_the_network(
-    sim: Engine, order: str, using: str, local_server: str
+    engine: Engine, order: str, using: str, local_server: str
 ) -> None:
     theirs = their_mock(using, assert_all_called=False)
     theirs.route(host="127.0.0.1").pass_through()
 
-    with active(order, theirs, mock_router(sim)), pytest.raises(UnroutedRequestError) as caught:
+    with active(order, theirs, mock_router(engine)), pytest.raises(UnroutedRequestError) as caught:
         send("sync", local_server)
 
     assert "a pass_through() route of your own respx mock lets it through" in str(caught.value)
@@ -172,12 +172,12 @@ def test_a_pass_through_route_of_the_tests_own_does_not_open_the_network(
 @MOCKERS
 @CLIENTS
 def test_a_passthrough_host_reaches_the_network_beside_the_tests_own_router(
-    sim: Engine, order: str, using: str, client: str, local_server: str
+    engine: Engine, order: str, using: str, client: str, local_server: str
 ) -> None:
     theirs = their_mock(using, assert_all_called=False)
     theirs.get(KYC).respond(json={"ok": True})
 
-    with active(order, theirs, mock_router(sim, passthrough_hosts=["127.0.0.1"])):
+    with active(order, theirs, mock_router(engine, passthrough_hosts=["127.0.0.1"])):
         response = send(client, local_server)
 
     assert response.content == b"hello"
@@ -186,12 +186,12 @@ def test_a_passthrough_host_reaches_the_network_beside_the_tests_own_router(
 @ORDERS
 @MOCKERS
 def test_a_passthrough_host_the_tests_own_router_routes_is_answered_by_its_route(
-    sim: Engine, order: str, using: str, local_server: str
+    engine: Engine, order: str, using: str, local_server: str
 ) -> None:
     theirs = their_mock(using, assert_all_called=False)
     theirs.get(local_server).respond(text="mocked")
 
-    with active(order, theirs, mock_router(sim, passthrough_hosts=["127.0.0.1"])):
+    with active(order, theirs, mock_router(engine, passthrough_hosts=["127.0.0.1"])):
         response = send("sync", local_server)
 
     assert response.text == "mocked"
@@ -200,12 +200,12 @@ def test_a_passthrough_host_the_tests_own_router_routes_is_answered_by_its_route
 @ORDERS
 @MOCKERS
 def test_neither_mock_leaves_anything_patched_or_registered_after_both_have_ended(
-    sim: Engine, order: str, using: str
+    engine: Engine, order: str, using: str
 ) -> None:
     patched = (httpx.Client._transport_for_url, httpcore.ConnectionPool.handle_request)
     theirs = their_mock(using, assert_all_called=False)
 
-    with active(order, theirs, mock_router(sim)):  # lendsim first: theirs ends first, while lendsim's routes stay
+    with active(order, theirs, mock_router(engine)):  # lendsim first: theirs ends first, while lendsim's routes stay
         send("sync", f"{base_url('bank')}/loans/LN-1/schedule")
 
     assert (httpx.Client._transport_for_url, httpcore.ConnectionPool.handle_request) == patched

@@ -1,25 +1,23 @@
-"""The pytest plugin through pytester, as a platform team would use it (the suite itself runs with it off)."""
+"""The pytest plugin through pytester, as a platform team would use it (the suite itself runs with it off).
+
+The files of ``SUITE`` make up one platform team's suite, run once in a pytest subprocess (``platform_suite``,
+tests/testing/conftest.py); each test, written below the file it checks, asserts on that file's outcomes."""
 
 from __future__ import annotations
 
 import pytest
 
 from simulator._resources import bundled_scenarios_dir
+from tests.testing.conftest import SuiteRun
 
 pytest_plugins = ["pytester"]
 
 SCENARIOS = bundled_scenarios_dir()
 
-
-def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
-    pytester.makepyfile(source)
-    return pytester.runpytest_subprocess("-p", "lendsim", "-W", "error", *args)
+SUITE: dict[str, str] = {}
 
 
-def test_the_fixture_routes_module_level_sync_and_async_clients(pytester: pytest.Pytester) -> None:
-    result = run(
-        pytester,
-        """
+SUITE["test_routing.py"] = """
 import asyncio
 import httpx
 import pytest
@@ -34,7 +32,8 @@ REPAY = {"reqNo": "Q1", "repayOuterNo": "RP-1", "loanOuterNo": "LN-1", "repayAmo
 @pytest.mark.lendsim(seed=3)
 def test_sync(lendsim):
     response = CLIENT.post(lendsim.base_url("bank") + "/repayments", json=REPAY)
-    assert response.status_code in (200, 404)
+    # Without a scenario the bank holds no loan: its own 404 for LN-1 shows the request reached repayApply.
+    assert (response.status_code, response.json()["operation"]) == (404, "repayApply")
     assert lendsim.requests("bank", "repayApply") == [REPAY]
 
 def test_async(lendsim):
@@ -42,16 +41,14 @@ def test_async(lendsim):
         async with httpx.AsyncClient(base_url=lendsim.base_url("_sim")) as client:
             return (await client.get("/clock")).json()
     assert asyncio.run(go())["now"] == "2019-05-01T00:00:00+08:00"
-""",
-    )
-
-    result.assert_outcomes(passed=2)
+"""
 
 
-def test_virtual_time_and_deliveries_to_the_platform_handler(pytester: pytest.Pytester) -> None:
-    result = run(
-        pytester,
-        """
+def test_the_fixture_routes_module_level_sync_and_async_clients(platform_suite: SuiteRun) -> None:
+    platform_suite.assert_outcomes("test_routing.py", passed=2)
+
+
+SUITE["test_clock.py"] = """
 from datetime import timedelta
 
 def test_clock(lendsim):
@@ -63,16 +60,14 @@ def test_clock(lendsim):
     lendsim.advance(hours=1)
     assert received == [("bankNotice", {"noticeId": "N1"})]
     assert lendsim.now.isoformat() == "2019-05-01T02:00:00+08:00"
-""",
-    )
-
-    result.assert_outcomes(passed=1)
+"""
 
 
-def test_faults_from_python_reach_the_client_as_httpx_exceptions(pytester: pytest.Pytester) -> None:
-    result = run(
-        pytester,
-        """
+def test_virtual_time_and_deliveries_to_the_platform_handler(platform_suite: SuiteRun) -> None:
+    platform_suite.assert_outcomes("test_clock.py", passed=1)
+
+
+SUITE["test_faults.py"] = """
 from datetime import timedelta
 import httpx, pytest
 
@@ -81,42 +76,41 @@ def test_outage(lendsim):
     with pytest.raises(httpx.ConnectError):
         httpx.get(lendsim.base_url("bank") + "/repayments/RP-1")
     lendsim.advance(hours=6)
-    assert httpx.get(lendsim.base_url("bank") + "/repayments/RP-1").status_code in (200, 404)
-""",
-    )
+    # The outage is over: the bank itself answers, with its 404 for a repayment RP-1 it never received.
+    response = httpx.get(lendsim.base_url("bank") + "/repayments/RP-1")
+    assert (response.status_code, response.json()["operation"]) == (404, "repayResultQuery")
+"""
 
-    result.assert_outcomes(passed=1)
+
+def test_faults_from_python_reach_the_client_as_httpx_exceptions(platform_suite: SuiteRun) -> None:
+    platform_suite.assert_outcomes("test_faults.py", passed=1)
 
 
-def test_a_request_to_an_unrouted_host_fails_the_test_naming_the_host_and_the_fix(pytester: pytest.Pytester) -> None:
-    result = run(
-        pytester,
-        """
+SUITE["test_unrouted.py"] = """
 import httpx
 
 def test_forgot_to_route(lendsim):
     httpx.get("https://sandbox.realbank.example/api")
-""",
-    )
-
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*UnroutedRequestError*'sandbox.realbank.example'*passthrough_hosts*"])
+"""
 
 
-def test_a_wrong_marker_argument_is_a_usage_error_naming_the_accepted_ones(pytester: pytest.Pytester) -> None:
-    result = run(
-        pytester,
-        """
+def test_a_request_to_an_unrouted_host_fails_the_test_naming_the_host_and_the_fix(platform_suite: SuiteRun) -> None:
+    platform_suite.assert_outcomes("test_unrouted.py", failed=1)
+    platform_suite.result.stdout.fnmatch_lines(["*UnroutedRequestError*'sandbox.realbank.example'*passthrough_hosts*"])
+
+
+SUITE["test_marker_typo.py"] = """
 import pytest
 
 @pytest.mark.lendsim(sede=1)
 def test_typo(lendsim):
     pass
-""",
-    )
+"""
 
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
+
+def test_a_wrong_marker_argument_is_a_usage_error_naming_the_accepted_ones(platform_suite: SuiteRun) -> None:
+    platform_suite.assert_outcomes("test_marker_typo.py", errors=1)
+    platform_suite.result.stdout.fnmatch_lines(
         [
             "*UsageError: @pytest.mark.lendsim: unknown argument 'sede' (did you mean 'seed'?); accepted: scenario, "
             "seed, borrowers, start, passthrough_hosts, strict, freeze_time"
@@ -127,8 +121,8 @@ def test_typo(lendsim):
 def test_loading_the_plugin_imports_nothing_of_lendsim_until_a_test_asks_for_the_fixture(
     pytester: pytest.Pytester,
 ) -> None:
-    result = run(
-        pytester,
+    # A session of its own: in the shared one, another file's tests would have imported the simulator already.
+    pytester.makepyfile(
         """
 import sys
 
@@ -141,26 +135,20 @@ def test_a_test_without_the_fixture(request):
 
 def test_a_test_with_the_fixture(lendsim):
     assert "simulator.testing" in ours()
-""",
+"""
     )
+
+    result = pytester.runpytest_subprocess("-p", "lendsim", "-W", "error")
 
     result.assert_outcomes(passed=2)
 
 
-def test_the_marker_starts_from_a_catalog_scenario_and_a_module_marker_combines_with_a_test_marker(
-    pytester: pytest.Pytester,
-) -> None:
-    pytester.makefile(
-        ".yaml",
-        **{
-            "our-outage": (SCENARIOS / "outage-across-cutoff.yaml")
-            .read_text(encoding="utf-8")
-            .replace("name: outage-across-cutoff", "name: our-outage")
-        },
-    )
-    result = run(
-        pytester,
-        """
+SUITE["our-outage.yaml"] = (
+    (SCENARIOS / "outage-across-cutoff.yaml")
+    .read_text(encoding="utf-8")
+    .replace("name: outage-across-cutoff", "name: our-outage")
+)
+SUITE["test_scenario_marker.py"] = """
 import pytest
 
 pytestmark = pytest.mark.lendsim(scenario="xiaomi-minsheng-2019", borrowers=2)
@@ -180,28 +168,29 @@ def test_the_closest_marker_wins_per_argument(lendsim):
 @pytest.mark.lendsim(scenario="our-outage.yaml", borrowers=1)
 def test_a_scenario_file_beside_the_test(lendsim):
     assert lendsim.scenario.name == "our-outage"
-""",
-    )
-
-    result.assert_outcomes(passed=3)
+"""
 
 
-def test_an_unknown_scenario_name_fails_the_test_naming_the_catalog_and_the_closest_name(
-    pytester: pytest.Pytester,
+def test_the_marker_starts_from_a_catalog_scenario_and_a_module_marker_combines_with_a_test_marker(
+    platform_suite: SuiteRun,
 ) -> None:
-    result = run(
-        pytester,
-        """
+    platform_suite.assert_outcomes("test_scenario_marker.py", passed=3)
+
+
+SUITE["test_scenario_typo.py"] = """
 import pytest
 
 @pytest.mark.lendsim(scenario="xiaomi-2019")
 def test_typo(lendsim):
     pass
-""",
-    )
+"""
 
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
+
+def test_an_unknown_scenario_name_fails_the_test_naming_the_catalog_and_the_closest_name(
+    platform_suite: SuiteRun,
+) -> None:
+    platform_suite.assert_outcomes("test_scenario_typo.py", errors=1)
+    platform_suite.result.stdout.fnmatch_lines(
         [
             "*@pytest.mark.lendsim: no scenario 'xiaomi-2019' in the catalog; did you mean 'xiaomi-minsheng-2019'?*"
             "The catalog has: correction-rejected, *, outage-across-cutoff, *xiaomi-minsheng-2019; or give the path*"
@@ -209,10 +198,7 @@ def test_typo(lendsim):
     )
 
 
-def test_check_refuses_an_empty_journal_and_fails_with_each_violation_and_its_chain(pytester: pytest.Pytester) -> None:
-    result = run(
-        pytester,
-        """
+SUITE["test_check.py"] = """
 import httpx, pytest
 from simulator.testing import InvariantFailure
 
@@ -231,7 +217,8 @@ def test_check(lendsim):
     assert "O2 sms_unique: 1 violation(s)" in message
     assert "delivered 2 times" in message and "smsDelivered" in message
     assert "13912345678" not in message  # personal data masked
-""",
-    )
+"""
 
-    result.assert_outcomes(passed=1)
+
+def test_check_refuses_an_empty_journal_and_fails_with_each_violation_and_its_chain(platform_suite: SuiteRun) -> None:
+    platform_suite.assert_outcomes("test_check.py", passed=1)

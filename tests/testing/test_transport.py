@@ -15,24 +15,24 @@ from simulator.testing._transport import to_httpx
 from tests.core.helpers import REPAYMENT
 
 
-def test_a_sync_client_reaches_the_bank_through_the_transport(sim: Engine) -> None:
-    with httpx.Client(base_url="http://bank.example", transport=SimulatorTransport(sim, "bank")) as client:
+def test_a_sync_client_reaches_the_bank_through_the_transport(engine: Engine) -> None:
+    with httpx.Client(base_url="http://bank.example", transport=SimulatorTransport(engine, "bank")) as client:
         response = client.post("/repayments", json=REPAYMENT)
 
     assert response.status_code == 200
-    assert sim.journal.last(kind="request").serial == "RP-0001"  # type: ignore[union-attr]
+    assert engine.journal.last(kind="request").serial == "RP-0001"  # type: ignore[union-attr]
 
 
-def test_an_async_client_reaches_the_bank_through_the_transport(sim: Engine) -> None:
+def test_an_async_client_reaches_the_bank_through_the_transport(engine: Engine) -> None:
     async def send() -> httpx.Response:
-        async with httpx.AsyncClient(base_url=base_url("bank"), transport=SimulatorTransport(sim)) as client:
+        async with httpx.AsyncClient(base_url=base_url("bank"), transport=SimulatorTransport(engine)) as client:
             return await client.post("/repayments", json=REPAYMENT)
 
     assert asyncio.run(send()).status_code == 200
 
 
-def test_validation_problems_arrive_as_http_statuses(sim: Engine) -> None:
-    with httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(sim)) as client:
+def test_validation_problems_arrive_as_http_statuses(engine: Engine) -> None:
+    with httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(engine)) as client:
         response = client.post("/repayments", json={**REPAYMENT, "repayAmount": 1})
 
     assert response.status_code == 400
@@ -44,38 +44,41 @@ def test_validation_problems_arrive_as_http_statuses(sim: Engine) -> None:
     [({"error": "connection_refused"}, httpx.ConnectError), ({"error": "connection_reset"}, httpx.RemoteProtocolError)],
 )
 def test_connection_faults_raise_the_real_httpx_exceptions(
-    sim: Engine, outage: dict[str, str], exception: type[Exception]
+    engine: Engine, outage: dict[str, str], exception: type[Exception]
 ) -> None:
-    sim.add_fault({"at": "bank.repayApply", "outage": outage})
+    engine.add_fault({"at": "bank.repayApply", "outage": outage})
 
-    with httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(sim)) as client, pytest.raises(exception):
+    with (
+        httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(engine)) as client,
+        pytest.raises(exception),
+    ):
         client.post("/repayments", json=REPAYMENT)
 
 
-def test_latency_beyond_the_read_timeout_is_a_read_timeout_without_sleeping(sim: Engine) -> None:
-    sim.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT30S"}})
+def test_latency_beyond_the_read_timeout_is_a_read_timeout_without_sleeping(engine: Engine) -> None:
+    engine.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT30S"}})
 
-    with httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(sim), timeout=3) as client:
+    with httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(engine), timeout=3) as client:
         with pytest.raises(httpx.ReadTimeout):
             client.post("/repayments", json=REPAYMENT)
-        sim.faults.clear()
+        engine.faults.clear()
         assert client.post("/repayments", json=REPAYMENT).status_code == 200
 
 
-def test_timeout_after_commit_is_a_read_timeout_after_the_work_is_done(sim: Engine) -> None:
-    sim.add_fault({"at": "bank.repayApply", "timeout_after_commit": {}})
+def test_timeout_after_commit_is_a_read_timeout_after_the_work_is_done(engine: Engine) -> None:
+    engine.add_fault({"at": "bank.repayApply", "timeout_after_commit": {}})
 
     with (
-        httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(sim)) as client,
+        httpx.Client(base_url=base_url("bank"), transport=SimulatorTransport(engine)) as client,
         pytest.raises(httpx.ReadTimeout),
     ):
         client.post("/repayments", json=REPAYMENT)
 
-    assert sim.journal.last(kind="response").data["transportFault"] == "timeout"  # type: ignore[union-attr]
+    assert engine.journal.last(kind="response").data["transportFault"] == "timeout"  # type: ignore[union-attr]
 
 
-def test_respx_routes_a_client_created_anywhere_to_the_simulator(sim: Engine) -> None:
-    with mock_router(sim):
+def test_respx_routes_a_client_created_anywhere_to_the_simulator(engine: Engine) -> None:
+    with mock_router(engine):
         sync_status = httpx.post(f"{base_url('bank')}/repayments", json=REPAYMENT).status_code
 
         async def send() -> int:
@@ -87,8 +90,8 @@ def test_respx_routes_a_client_created_anywhere_to_the_simulator(sim: Engine) ->
     assert (sync_status, async_status) == (200, 200)
 
 
-def test_an_unrouted_host_fails_with_the_host_and_the_fix(sim: Engine) -> None:
-    with mock_router(sim), pytest.raises(UnroutedRequestError) as caught:
+def test_an_unrouted_host_fails_with_the_host_and_the_fix(engine: Engine) -> None:
+    with mock_router(engine), pytest.raises(UnroutedRequestError) as caught:
         httpx.get("https://api.realbank.example/v1/ping")
 
     message = str(caught.value)
@@ -96,26 +99,26 @@ def test_an_unrouted_host_fails_with_the_host_and_the_fix(sim: Engine) -> None:
     assert "lendsim.base_url('bank')" in message and "passthrough_hosts" in message
 
 
-def test_a_client_whose_transport_is_already_in_memory_is_left_to_it_inside_the_routes(sim: Engine) -> None:
+def test_a_client_whose_transport_is_already_in_memory_is_left_to_it_inside_the_routes(engine: Engine) -> None:
     fake = httpx.MockTransport(lambda request: httpx.Response(204))
 
-    with mock_router(sim):
+    with mock_router(engine):
         faked = httpx.Client(transport=fake).get("https://api.realbank.example/v1/ping").status_code
-        direct = httpx.Client(base_url="http://bank", transport=SimulatorTransport(sim, "bank"))
+        direct = httpx.Client(base_url="http://bank", transport=SimulatorTransport(engine, "bank"))
         simulated = direct.post("/repayments", json=REPAYMENT).status_code
 
     assert (faked, simulated) == (204, 200)
 
 
 def test_the_routes_still_answer_after_their_module_is_imported_again(
-    sim: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # pytester's in-process runs restore sys.modules after each run, so the plugin's modules are imported again.
     for name in [module for module in sys.modules if module.startswith("simulator.testing")]:
         monkeypatch.delitem(sys.modules, name)
     again = importlib.import_module("simulator.testing._routes")
 
-    with again.mock_router(sim):
+    with again.mock_router(engine):
         status = httpx.post(f"{base_url('bank')}/repayments", json=REPAYMENT).status_code
 
     assert status == 200
@@ -137,22 +140,22 @@ class _WrappingTransport(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
-def test_a_client_whose_network_transport_is_its_own_reaches_the_simulator_as_it_sends(sim: Engine) -> None:
-    with mock_router(sim):
+def test_a_client_whose_network_transport_is_its_own_reaches_the_simulator_as_it_sends(engine: Engine) -> None:
+    with mock_router(engine):
         signed = httpx.Client(transport=_SigningTransport()).post(f"{base_url('bank')}/repayments", json=REPAYMENT)
         wrapped = httpx.Client(transport=_WrappingTransport()).get(f"{base_url('_sim')}/clock")
 
     assert (signed.status_code, wrapped.status_code) == (200, 200)
-    request = sim.journal.last(kind="request", partner="bank")
+    request = engine.journal.last(kind="request", partner="bank")
     assert request is not None and request.data["headers"]["x-request-id"] == "signed-1"
 
 
-def test_a_passthrough_host_reaches_the_network_sync_and_async(sim: Engine, local_server: str) -> None:
+def test_a_passthrough_host_reaches_the_network_sync_and_async(engine: Engine, local_server: str) -> None:
     async def fetch() -> bytes:
         async with httpx.AsyncClient() as client:
             return (await client.get(local_server)).content
 
-    with mock_router(sim, passthrough_hosts=["127.0.0.1"]):
+    with mock_router(engine, passthrough_hosts=["127.0.0.1"]):
         answers = (httpx.get(local_server).content, asyncio.run(fetch()))
         with pytest.raises(UnroutedRequestError):
             httpx.get(local_server.replace("127.0.0.1", "localhost"))
@@ -180,10 +183,10 @@ def test_the_httpx_answer_is_what_httpx_builds_from_the_cores_headers_and_body(
     assert (answer.status_code, answer.content, answer.request) == (201, body, request)
 
 
-def test_a_connection_fault_through_the_respx_routes_raises_the_httpx_exception_and_is_recorded(sim: Engine) -> None:
-    sim.add_fault({"at": "bank.repayApply", "outage": {"error": "connection_refused"}})
+def test_a_connection_fault_through_the_respx_routes_raises_the_httpx_exception_and_is_recorded(engine: Engine) -> None:
+    engine.add_fault({"at": "bank.repayApply", "outage": {"error": "connection_refused"}})
 
-    with mock_router(sim) as router:
+    with mock_router(engine) as router:
         with pytest.raises(httpx.ConnectError):
             httpx.post(f"{base_url('bank')}/repayments", json=REPAYMENT)
 
@@ -191,8 +194,8 @@ def test_a_connection_fault_through_the_respx_routes_raises_the_httpx_exception_
         assert not router.calls.last.has_response
 
 
-def test_the_respx_routes_record_each_answered_call_with_its_response(sim: Engine) -> None:
-    with mock_router(sim) as router:
+def test_the_respx_routes_record_each_answered_call_with_its_response(engine: Engine) -> None:
+    with mock_router(engine) as router:
         status = httpx.post(f"{base_url('bank')}/repayments", json=REPAYMENT).status_code
 
         assert status == 200

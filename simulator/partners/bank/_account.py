@@ -168,7 +168,6 @@ class PendingSubmission:
     """A submission whose feedback the bank has not read yet."""
 
     submission_id: str
-    submitted_at: datetime
     records: list[SubmittedRecord]
 
 

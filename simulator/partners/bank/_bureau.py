@@ -278,7 +278,7 @@ class Furnisher:
             )
             return None
         submission = str(answer["submissionId"])
-        account.pending.append(PendingSubmission(submission, now, [submitted for _, submitted in records]))
+        account.pending.append(PendingSubmission(submission, [submitted for _, submitted in records]))
         return submission
 
     def _read_feedback(self, account: LoanAccount) -> int:

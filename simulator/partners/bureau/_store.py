@@ -104,13 +104,11 @@ class Account:
 
 @dataclass(frozen=True, slots=True)
 class Load:
-    """What loading one record did: its feedback and, when loaded, the months it set or deleted."""
+    """What loading one record did: its feedback and, when loaded, the account and the months it deleted."""
 
     outcome: Outcome
     account: Account | None = None
-    months_set: tuple[str, ...] = ()
     months_deleted: tuple[str, ...] = ()
-    account_deleted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +231,7 @@ class Store:
         )
         account.fingerprints[fp] = month
         self._history(account, ACCOUNT, source, month, segment["RpyStatus"])
-        return Load(_loaded(), account, months_set=(month,))
+        return Load(_loaded(), account)
 
     def _load_correction(
         self, record: Record, account: Account, source: _Source, refuse_correction: Callable[[], bool]
@@ -257,7 +255,7 @@ class Store:
         account.months[month] = MonthState(dict(segment), current.rpt_date, CORRECTION, source.when, current.objections)
         account.fingerprints[fp] = month
         self._history(account, CORRECTION, source, month, segment["RpyStatus"])
-        return Load(_loaded(), account, months_set=(month,))
+        return Load(_loaded(), account)
 
     def _load_segment_deletion(self, record: Record, account: Account, source: _Source) -> Load:
         start, end = record["StartMonth"], record["EndMonth"]
@@ -285,7 +283,7 @@ class Store:
         account.deleted = True
         account.fingerprints = {fp: None}
         self._history(account, "214", source, None, None)
-        return Load(_loaded(), account, months_deleted=months, account_deleted=True)
+        return Load(_loaded(), account, months_deleted=months)
 
     # -- helpers ---------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ so these tests never depend on the other partners' models.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -225,7 +225,3 @@ def late_forwarded_incident(engine: Engine) -> None:
     engine.advance(to=at(5, 14, 18))
     repay(engine, repayment("RP3", 3, "1000.00", "6.00", collected="2019-05-10T20:15:00+08:00"))
     engine.advance(to=at(5, 14, 19))
-
-
-def entries_between(entries: Iterator[Entry], start: datetime, end: datetime) -> list[Entry]:
-    return [entry for entry in entries if start <= entry.virtual_time < end]
