@@ -54,8 +54,21 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
                 None, None, f"{node.value!r} is not a real date ({exc})", node.start_mark
             ) from None
 
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:  # past Python's 4,300-digit limit on reading an integer from text
+            digits = sum(char.isdigit() for char in str(node.value))
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"an integer of {digits:,} digits is too long to read; write a number of at most 4,300 digits",
+                node.start_mark,
+            ) from None
+
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 

@@ -50,9 +50,20 @@ def _load_mainland() -> tuple[frozenset[date], frozenset[date], int, int]:
 _MAINLAND_HOLIDAYS, _MAINLAND_WORKDAYS, MAINLAND_FIRST_YEAR, MAINLAND_LAST_YEAR = _load_mainland()
 
 
+#: Names zoneinfo may load that are no place's time: "localtime" is whatever the machine is set to (a run would
+#: not replay the same elsewhere), "Factory" and "posixrules" are tzdata's internals. contracts/platform.yaml's
+#: TimeZone leaves them out too, so a platform is never told one.
+_NOT_A_PLACE = frozenset({"localtime", "Factory", "posixrules"})
+
+
 def _zone(name: object) -> ZoneInfo:
     if not isinstance(name, str) or not name:
         raise ConfigError(f"timezone must be an IANA name like 'Asia/Shanghai', got {name!r}")
+    if name in _NOT_A_PLACE:
+        raise ConfigError(
+            f"timezone {name!r} is no place's time zone (it depends on the machine or is internal to tzdata); "
+            "use an IANA name such as 'Asia/Shanghai', 'UTC' or 'America/New_York'"
+        )
     try:
         return ZoneInfo(name)
     except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError; bad keys a ValueError

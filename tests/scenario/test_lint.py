@@ -45,6 +45,13 @@ EXPECTED: dict[str, list[tuple[str, str, str, str, str]]] = {
     "missing-key.yaml": [("1:1", "error", "", "missing required key 'duration'", 'For example: "45 days"')],
     "missing-expect.yaml": [("1:1", "error", "", "missing required key 'expect'", MISSING_EXPECT_FIX)],
     "empty-expect.yaml": [("4:1", "error", "expect", "names no invariant", MISSING_EXPECT_FIX)],
+    "seed-too-long-to-read.yaml": [
+        ("4:7", "error", "", "an integer of 4,400 digits is too long to read", "at most 4,300 digits")
+    ],
+    "seed-too-large.yaml": [("4:1", "error", "seed", "greater than the maximum of 9223372036854775807", "")],
+    "machine-time-zone.yaml": [
+        ("4:12", "error", "calendar.timezone", "'localtime' is no place's time zone", "such as 'Asia/Shanghai'")
+    ],
     "duplicate-key.yaml": [
         ("7:3", "error", "bank.grace", "the key 'grace' is given twice, on line 5 and again on line 7", "keep one")
     ],
