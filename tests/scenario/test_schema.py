@@ -29,11 +29,12 @@ WITHIN_THE_SCHEMA = {
     "many-problems.yaml",
     "missing-expect.yaml",
     "missing-key.yaml",
+    "seed-too-large.yaml",
     "two-actions.yaml",
     "unknown-key.yaml",
     "wrong-type.yaml",
 }
-#: Fixtures plain YAML cannot read as a mapping (syntax, tags, loops, bombs, an empty file, a list).
+#: Fixtures plain YAML cannot read as a mapping (syntax, tags, loops, bombs, a huge integer, an empty file, a list).
 NOT_A_MAPPING = {
     "alias-bomb.yaml",
     "alias-loop.yaml",
@@ -42,6 +43,7 @@ NOT_A_MAPPING = {
     "impossible-date.yaml",
     "not-a-mapping.yaml",
     "python-tag.yaml",
+    "seed-too-long-to-read.yaml",
     "yaml-syntax.yaml",
 }
 
