@@ -22,7 +22,16 @@ import orjson
 
 from simulator._resources import bundled_contracts_dir
 from simulator.clock import Calendar, VirtualClock
-from simulator.core._faults import COMMON_ACTIONS, Fault, Faults, parse_fault
+from simulator.core._faults import (
+    COMMON_ACTIONS,
+    DELIVERY_ACTIONS,
+    NO_FAULTS,
+    Fault,
+    FaultPlan,
+    Faults,
+    TransportFault,
+    parse_fault,
+)
 from simulator.core._messages import (
     Call,
     Reply,
@@ -266,21 +275,20 @@ class Engine:
         partner: str,
         hook: str,
         body: Any,
-        faults: list[Fault],
+        plan: FaultPlan,
         number: int,
         ids: Mapping[str, str | None],
         finished: Callable[[DeliveryResult], None],
     ) -> None:
         """One delivery attempt (N copies under a ``duplicate`` fault); the first copy's outcome decides retries."""
         receiver = self.platform.webhooks.get(hook) or self.platform.operations.by_id.get(hook)
-        copies = max((f.times for f in faults if f.action == "duplicate"), default=1)
+        copies = plan.copies
         forced: DeliveryResult | None = None
-        for fault in faults:
-            if fault.action == "drop":
-                forced = DeliveryResult(None, "dropped")
-            elif fault.action == "outage":
-                forced = DeliveryResult(fault.status, fault.error)
-        commit_then_timeout = any(f.action == "timeout_after_commit" for f in faults)
+        if plan.dropped is not None:
+            forced = DeliveryResult(None, "dropped")
+        elif plan.outage is not None:
+            forced = DeliveryResult(plan.outage.status, plan.outage.error)
+        commit_then_timeout = plan.lost_answer
 
         def record(result: DeliveryResult, first: bool) -> None:
             self.journal.add(
@@ -334,7 +342,7 @@ class Engine:
         }
         for name, contract in self.contracts.items():
             for hook in contract.webhooks:
-                taken[f"{name}.{hook}"] = common | {"reorder"}
+                taken[f"{name}.{hook}"] = common | frozenset(DELIVERY_ACTIONS)
         for model in self.models.values():
             for point in model.points:
                 taken.setdefault(point, common)
@@ -451,7 +459,7 @@ class Engine:
         body: Any = None
         plain = False  # the body holds plain JSON only (orjson may write it for the journal)
         reply: Reply | None = None
-        faults: list[Fault] = []
+        plan = NO_FAULTS
 
         if matched is None:
             reply = self._no_operation(contract, request.method, path)
@@ -461,7 +469,7 @@ class Engine:
             )
         else:
             assert operation is not None
-            faults = self.faults.active(f"{partner}.{op_id}", now) if len(self.faults) else []
+            plan = self.faults.plan(f"{partner}.{op_id}", now)
             reply, params, body, plain = self._decode(operation, matched[1], request)
 
         # The ids as locals, not a dict passed as **ids: a call with ** builds a new dict every time.
@@ -481,35 +489,32 @@ class Engine:
             journaled,
             journaled_json,
         )
-        transport_fault: str | None = None
+        transport_fault: TransportFault | None = None
         delay = _NO_DELAY
-        for fault in faults:
-            if fault.action == "outage":
-                if fault.error is not None:
-                    transport_fault = fault.error
-                else:
-                    reply = problem(
-                        fault.status or 503,
-                        "Service Unavailable",
-                        f"{partner} is down (fault {fault.id} at {fault.at})",
-                        operation=op_id,
-                    )
-            elif fault.action == "drop":
-                transport_fault = "timeout"
+        outage = plan.outage
+        if plan.dropped is not None:
+            transport_fault = "timeout"
+        elif outage is not None:
+            if outage.error is not None:
+                transport_fault = outage.error
+            else:
+                reply = problem(
+                    outage.status or 503,
+                    "Service Unavailable",
+                    f"{partner} is down (fault {outage.id} at {outage.at})",
+                    operation=op_id,
+                )
         behaviour_answered = reply is None and transport_fault is None
         if behaviour_answered:
             assert operation is not None
             call = make_call(operation, params, body, request.headers, now)
             reply = self._run(operation, call)
-            if faults:
-                copies = max((f.times for f in faults if f.action == "duplicate"), default=1)
-                for _ in range(copies - 1):  # a duplicate fault: the same call again; the last answer goes back
-                    reply = self._run(operation, call)
-            for fault in faults:
-                if fault.action == "timeout_after_commit":
-                    transport_fault = "timeout"
-                elif fault.action == "latency" and fault.delay is not None:
-                    delay = max(delay, fault.delay)
+            for _ in range(plan.copies - 1):  # a duplicate fault: the same call again; the last answer goes back
+                reply = self._run(operation, call)
+            if plan.lost_answer:
+                transport_fault = "timeout"
+            if plan.delay is not None:
+                delay = plan.delay
         if reply is None:  # lost before any answer was made
             self.journal.add(
                 "response",
@@ -861,20 +866,20 @@ class _Delivery:
 
     def attempt(self, number: int, postponed: bool = False) -> None:
         engine, point = self.engine, self.point
-        faults = engine.faults.active(point, engine.clock.now()) if len(engine.faults) else []
-        delay = max((f.delay for f in faults if f.action == "latency" and f.delay), default=None)
+        plan = engine.faults.plan(point, engine.clock.now())
+        delay = plan.delay
         if delay is not None and not postponed:  # a delayed delivery: the same attempt, later
             engine.clock.schedule_in(
                 delay, partial(self.attempt, number, True), name=f"deliver {point}", borrower=self.borrower
             )
             return
-        within = next((f.delay for f in faults if f.action == "reorder" and f.delay), None)
+        within = plan.reorder
         # Held back until the next one about the same thing is sent (which itself goes out: a swap).
         if within is not None and not postponed and self.about not in engine._held:
             engine._hold(self.about, partial(self.attempt, number, True), within, point, self.borrower)
             return
         engine._attempt(
-            point, self.partner, self.hook, self.body, faults, number, self.ids, partial(self.finished, number)
+            point, self.partner, self.hook, self.body, plan, number, self.ids, partial(self.finished, number)
         )
         for release in engine._held.pop(self.about, ()):  # what a reorder fault held back now arrives after this
             release()

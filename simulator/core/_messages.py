@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from simulator.core._faults import TransportFault
+
 if TYPE_CHECKING:
     from simulator.openapi import Contract, Operation, Violation
 
@@ -29,10 +31,6 @@ __all__ = [
 ]
 
 PROBLEM_JSON = "application/problem+json"
-
-#: How a fault ends the exchange below HTTP: the adapters turn these into a closed connection
-#: (server) or the matching httpx exception (in-process).
-TransportFault = str  # "connection_refused" | "connection_reset" | "timeout"
 
 
 # json.dumps with options builds a new encoder on every call; this one is built once (same settings, same text).
