@@ -4,12 +4,10 @@ from simulator.core._engine import (
     CONTROL,
     DEFAULT_START,
     MAX_BODY,
-    SOURCE_HEADER,
-    VIRTUAL_TIME_HEADER,
     Behaviour,
     Engine,
-    request_data,
 )
+from simulator.core._exchange import request_data
 from simulator.core._faults import (
     ACTIONS,
     NO_FAULTS,
@@ -26,6 +24,8 @@ from simulator.core._faults import (
 )
 from simulator.core._messages import (
     PROBLEM_JSON,
+    SOURCE_HEADER,
+    VIRTUAL_TIME_HEADER,
     Call,
     Reply,
     Request,

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PROBLEM_JSON",
+    "SOURCE_HEADER",
+    "VIRTUAL_TIME_HEADER",
     "Call",
     "Reply",
     "Request",
@@ -31,6 +33,10 @@ __all__ = [
 ]
 
 PROBLEM_JSON = "application/problem+json"
+#: Header on every answer and delivery: the virtual time it was made at.
+VIRTUAL_TIME_HEADER = "x-lendsim-virtual-time"
+#: Header naming the partner that made an internal call or a delivery (e.g. the bank sending an SMS).
+SOURCE_HEADER = "x-lendsim-source"
 
 
 # json.dumps with options builds a new encoder on every call; this one is built once (same settings, same text).

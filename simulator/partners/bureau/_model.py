@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from simulator.core import SOURCE_HEADER, Call, FaultPlan, Reply, problem
@@ -74,6 +75,7 @@ class BureauModel:
 
     partner: Final = PARTNER
     points: Final = (CORRECTIONS_POINT, FEEDBACK_POINT)
+    point_actions: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType({})  # only the common actions
 
     def __init__(self, engine: Engine, config: BureauConfig | None = None) -> None:
         self.engine = engine

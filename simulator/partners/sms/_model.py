@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
 from simulator.core import SOURCE_HEADER, Call, Engine, Reply
@@ -50,6 +51,7 @@ class SmsGateway:
 
     partner = "sms"
     points: tuple[str, ...] = (DELIVERY_POINT,)
+    point_actions: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # only the common actions
 
     def __init__(
         self,
