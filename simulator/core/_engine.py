@@ -36,7 +36,6 @@ from simulator.core._messages import (
     Response,
     dumps,
     invalid_request,
-    make_call,
     no_operation,
     problem,
 )
@@ -464,7 +463,7 @@ class Engine:
         operation, plan = exchange.operation, exchange.plan
         if operation is None or exchange.reply is not None or exchange.transport_fault is not None:
             return
-        call = make_call(operation, exchange.params, exchange.body, exchange.request.headers, exchange.now)
+        call = Call(operation, exchange.params, exchange.body, exchange.request.headers, exchange.now)
         for _ in range(plan.copies):
             exchange.reply = self._run(operation, call)
         exchange.answered = True
