@@ -36,6 +36,7 @@ from simulator.core._messages import (
     Response,
     dumps,
     invalid_request,
+    make_call,
     no_operation,
     problem,
 )
@@ -158,7 +159,6 @@ class Engine:
     def record(
         self,
         kind: str,
-        *,
         at: datetime | None = None,
         partner: str | None = None,
         operation: str | None = None,
@@ -171,20 +171,23 @@ class Engine:
         data: Mapping[str, Any] | None = None,
         data_json: str | None = None,
     ) -> None:
-        """Journal one entry at virtual time ``at`` (default now): everything the engine journals goes through here."""
+        """Journal one entry at virtual time ``at`` (default now): everything the engine journals goes through here.
+
+        The request and its answer are journaled with the fields given positionally, in the journal's column order
+        (:meth:`Journal.add`): the hot path."""
         self.journal.add(
             kind,
             self.clock.now() if at is None else at,
-            partner=partner,
-            operation=operation,
-            borrower=borrower,
-            loan=loan,
-            serial=serial,
-            sms_out_id=sms_out_id,
-            status=status,
-            correlation=correlation,
-            data=data,
-            data_json=data_json,
+            partner,
+            operation,
+            borrower,
+            loan,
+            serial,
+            sms_out_id,
+            status,
+            correlation,
+            data,
+            data_json,
         )
 
     def event(
@@ -403,6 +406,7 @@ class Engine:
             exchange.reply = self._no_operation(contract, request.method, path)
             return exchange
         exchange.operation, exchange.path_params = matched
+        exchange.operation_id = exchange.operation.operation_id
         if request.body_too_large:
             exchange.reply = problem(
                 413,
@@ -425,16 +429,17 @@ class Engine:
         data = request_data(exchange.request, exchange.body)
         self.record(
             "request",
-            at=exchange.now,
-            partner=exchange.partner,
-            operation=exchange.operation_id,
-            borrower=exchange.borrower,
-            loan=exchange.loan,
-            serial=exchange.serial,
-            sms_out_id=exchange.sms_out_id,
-            correlation=exchange.correlation,
-            data=data,
-            data_json=_json_text(data) if exchange.plain or exchange.body is None else None,
+            exchange.now,
+            exchange.partner,
+            exchange.operation_id,
+            exchange.borrower,
+            exchange.loan,
+            exchange.serial,
+            exchange.sms_out_id,
+            None,
+            exchange.correlation,
+            data,
+            _json_text(data) if exchange.plain or exchange.body is None else None,
         )
 
     def _fault(self, exchange: Exchange) -> None:
@@ -463,7 +468,7 @@ class Engine:
         operation, plan = exchange.operation, exchange.plan
         if operation is None or exchange.reply is not None or exchange.transport_fault is not None:
             return
-        call = Call(operation, exchange.params, exchange.body, exchange.request.headers, exchange.now)
+        call = make_call(operation, exchange.params, exchange.body, exchange.request.headers, exchange.now)
         for _ in range(plan.copies):
             exchange.reply = self._run(operation, call)
         exchange.answered = True
@@ -514,17 +519,17 @@ class Engine:
     ) -> None:
         self.record(
             "response",
-            at=exchange.now,
-            partner=exchange.partner,
-            operation=exchange.operation_id,
-            borrower=exchange.borrower,
-            loan=exchange.loan,
-            serial=exchange.serial,
-            sms_out_id=exchange.sms_out_id,
-            status=status,
-            correlation=exchange.correlation,
-            data=data,
-            data_json=None if body_json is None else _with_body(body_json, data),
+            exchange.now,
+            exchange.partner,
+            exchange.operation_id,
+            exchange.borrower,
+            exchange.loan,
+            exchange.serial,
+            exchange.sms_out_id,
+            status,
+            exchange.correlation,
+            data,
+            None if body_json is None else _with_body(body_json, data),
         )
 
     def _handle_control(self, request: Request, path: str) -> Response:

@@ -51,6 +51,7 @@ class Exchange:
         "loan",
         "now",
         "operation",
+        "operation_id",
         "params",
         "partner",
         "path_params",
@@ -72,6 +73,7 @@ class Exchange:
         self.correlation = correlation
         #: The operation the request matched (None: no operation matches).
         self.operation: Operation | None = None
+        self.operation_id: str | None = None
         self.path_params: Mapping[str, str] = {}
         #: Path, query and header parameters, coerced to their schema types, and the decoded body.
         self.params: Mapping[str, Any] = {}
@@ -95,10 +97,6 @@ class Exchange:
         self.loan: str | None = None
         self.serial: str | None = None
         self.sms_out_id: str | None = None
-
-    @property
-    def operation_id(self) -> str | None:
-        return self.operation.operation_id if self.operation is not None else None
 
     def correlate(self) -> None:
         """The ids the request names: from its parameters, else its body (the first field listed for a column),

@@ -7,8 +7,8 @@ Adapters (the ASGI app, the respx routes) turn their own request objects into :c
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +84,28 @@ class Call:
     body: Any  # decoded JSON (or None)
     headers: Mapping[str, str]
     now: datetime  # virtual time of the call
+
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__; the engine makes a Call per request, so
+# it sets the slots directly: 3.4k instructions a request of the engine's 191k with the bank stubbed, 1.8 % of it
+# (bench/run instructions, core-stubbed). Unpacking fails at import if a field is added without updating make_call.
+_Setter = Callable[[Call, Any], None]
+_set_operation, _set_params, _set_body, _set_headers, _set_now = tuple[_Setter, ...](
+    vars(Call)[f.name].__set__ for f in fields(Call)
+)
+
+
+def make_call(
+    operation: Operation, params: Mapping[str, Any], body: Any, headers: Mapping[str, str], now: datetime
+) -> Call:
+    """``Call(...)`` with every field given, positionally, built faster."""
+    call: Call = object.__new__(Call)
+    _set_operation(call, operation)
+    _set_params(call, params)
+    _set_body(call, body)
+    _set_headers(call, headers)
+    _set_now(call, now)
+    return call
 
 
 @dataclass(slots=True)

@@ -248,7 +248,6 @@ class Journal:
         self,
         kind: str,
         virtual_time: datetime,
-        *,
         partner: str | None = None,
         operation: str | None = None,
         borrower: str | None = None,
@@ -260,11 +259,13 @@ class Journal:
         data: Mapping[str, Any] | None = None,
         data_json: str | None = None,
     ) -> int:
-        """:meth:`append`, checked and recorded alike, returning only the ``seq``.
+        """:meth:`append`, checked and recorded alike, returning only the ``seq``; the fields may also be given
+        positionally, in column order.
 
-        The engine's fast path (everything it journals, two entries a request): building the :class:`Entry` that
-        :meth:`append` returns costs 20k instructions a request of the engine's 193k with the bank stubbed, 1.9 %
-        of a request through ``lendsim.transport`` (1,085k; ``bench/run instructions``).
+        The engine's fast path (everything it journals, two entries a request, positionally): building the
+        :class:`Entry` that :meth:`append` returns would cost 20k instructions a request of the engine's 188k with
+        the bank stubbed, 1.9 % of a request through ``lendsim.transport`` (1,085k), and matching a dozen keywords
+        3.5k more (``bench/run instructions``).
         """
         row = self._record(
             kind,
