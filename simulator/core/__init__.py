@@ -1,5 +1,6 @@
 """The simulator core: one dispatch function over contracts, clock, journal, faults and behaviours."""
 
+from simulator.core._delivery import Deliveries, Delivery
 from simulator.core._engine import (
     CONTROL,
     DEFAULT_START,
@@ -51,6 +52,8 @@ __all__ = [
     "Behaviour",
     "Call",
     "Deliverer",
+    "Deliveries",
+    "Delivery",
     "DeliveryResult",
     "Engine",
     "Fault",
