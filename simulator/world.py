@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from simulator._resources import bundled_contracts_dir
-from simulator.core import Engine
+from simulator.core import Engine, FaultAction
 from simulator.openapi import load_contract
 from simulator.partners.bank import BankConfig, BankModel
 from simulator.partners.bureau import BureauConfig, BureauModel, Dispute
@@ -84,8 +84,7 @@ class Simulator(Engine):
     def platform_now(self, at: datetime | None = None) -> datetime:
         """What the platform's clock reads at ``at`` (default now): virtual time, plus a ``skew`` fault's offset."""
         at = self.clock.now() if at is None else at
-        faults = self.faults.active(PLATFORM_CLOCK, at, ("skew",)) if len(self.faults) else []
-        return at + sum((fault.delay for fault in faults if fault.delay), timedelta(0))
+        return at + self.faults.plan(PLATFORM_CLOCK, at, only=(FaultAction.SKEW,)).skew
 
     def _serves(self, partner: str) -> bool:
         """A built-in model fits a loaded contract that offers the built-in contract's operations (a team's own

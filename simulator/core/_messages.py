@@ -12,11 +12,15 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from simulator.core._faults import TransportFault
+
 if TYPE_CHECKING:
     from simulator.openapi import Contract, Operation, Violation
 
 __all__ = [
     "PROBLEM_JSON",
+    "SOURCE_HEADER",
+    "VIRTUAL_TIME_HEADER",
     "Call",
     "Reply",
     "Request",
@@ -29,10 +33,10 @@ __all__ = [
 ]
 
 PROBLEM_JSON = "application/problem+json"
-
-#: How a fault ends the exchange below HTTP: the adapters turn these into a closed connection
-#: (server) or the matching httpx exception (in-process).
-TransportFault = str  # "connection_refused" | "connection_reset" | "timeout"
+#: Header on every answer and delivery: the virtual time it was made at.
+VIRTUAL_TIME_HEADER = "x-lendsim-virtual-time"
+#: Header naming the partner that made an internal call or a delivery (e.g. the bank sending an SMS).
+SOURCE_HEADER = "x-lendsim-source"
 
 
 # json.dumps with options builds a new encoder on every call; this one is built once (same settings, same text).
@@ -82,9 +86,9 @@ class Call:
     now: datetime  # virtual time of the call
 
 
-# A frozen dataclass's __init__ sets each field through object.__setattr__, looked up anew every time; the engine
-# makes a Call per request, so it sets the slots directly (as the journal makes its entries). Unpacking fails at
-# import if a field is added without updating make_call.
+# A frozen dataclass's __init__ sets each field through object.__setattr__; the engine makes a Call per request, so
+# it sets the slots directly: 3.4k instructions a request of the engine's 191k with the bank stubbed, 1.8 % of it
+# (bench/run instructions, core-stubbed). Unpacking fails at import if a field is added without updating make_call.
 _Setter = Callable[[Call, Any], None]
 _set_operation, _set_params, _set_body, _set_headers, _set_now = tuple[_Setter, ...](
     vars(Call)[f.name].__set__ for f in fields(Call)

@@ -6,6 +6,7 @@ import gc
 from collections.abc import Mapping
 from concurrent.futures import Future
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -35,6 +36,7 @@ class Echo:
 
     partner = "sms"
     points = ("sms.delivery",)
+    point_actions = MappingProxyType({})  # only the common fault actions
 
     def __init__(self) -> None:
         self.resets = 0

@@ -42,7 +42,9 @@ def test_add_stores_what_append_stores_and_returns_the_seq() -> None:
         ("reponse", {}),
         ("event", {"data": {"rate": math.nan}}),
         ("event", {"borrower": 7}),
+        ("event", {"loan": "", "serial": b"RP-1", "correlation": 3}),
         ("event", {"status": 1000}),
+        ("event", {"data": ["not", "a", "mapping"]}),
     ],
 )
 def test_add_refuses_what_append_refuses(kind: str, fields: dict[str, Any]) -> None:
@@ -53,43 +55,4 @@ def test_add_refuses_what_append_refuses(kind: str, fields: dict[str, Any]) -> N
             journal.add(kind, NOW, **fields)
 
         assert str(by_add.value) == str(by_append.value)
-        assert len(journal) == 0
-
-
-_COLUMNS = ("partner", "operation", "borrower", "loan", "serial", "sms_out_id", "status", "correlation", "data")
-
-
-def _positional(fields: dict[str, Any]) -> list[Any]:
-    return [*(fields.get(name) for name in _COLUMNS), None]
-
-
-def test_record_is_add_with_the_fields_in_column_order() -> None:
-    with Journal(wall_clock=lambda: 1.0) as added, Journal(wall_clock=lambda: 1.0) as recorded:
-        added.add("response", NOW, **FIELDS)
-        seq = recorded.record("response", NOW, *_positional(FIELDS))
-        first, second = added.last(), recorded.last()
-
-    assert seq == 1
-    assert first == second
-
-
-@pytest.mark.parametrize(
-    ("kind", "fields"),
-    [
-        ("reponse", {}),
-        ("event", {"data": {"rate": math.nan}}),
-        ("event", {"borrower": 7}),
-        ("event", {"loan": "", "serial": b"RP-1", "correlation": 3}),
-        ("event", {"status": 1000}),
-        ("event", {"data": ["not", "a", "mapping"]}),
-    ],
-)
-def test_record_refuses_what_add_refuses(kind: str, fields: dict[str, Any]) -> None:
-    with Journal() as journal:
-        with pytest.raises(JournalError) as by_add:
-            journal.add(kind, NOW, **fields)
-        with pytest.raises(JournalError) as by_record:
-            journal.record(kind, NOW, *_positional(fields))
-
-        assert str(by_record.value) == str(by_add.value)
         assert len(journal) == 0

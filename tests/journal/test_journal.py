@@ -6,7 +6,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import FrozenInstanceError, fields, replace
+from dataclasses import FrozenInstanceError, replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from http import HTTPStatus
@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 import simulator.journal
 from simulator.errors import JournalError
 from simulator.journal import BATCH, KINDS, MAX_LIMIT, Entry, Journal, Page
-from simulator.journal._entry import make_entry
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2019, 5, 14, 20, 0, tzinfo=CST)
@@ -48,19 +47,17 @@ def test_the_package_exports_exactly_its_public_names() -> None:
     assert KINDS == ("request", "response", "delivery", "event", "fault", "drift")
 
 
-def test_make_entry_builds_the_same_entry_as_the_dataclass() -> None:
-    ids = ["bank", "repayApply", "B1", "L1", "RP-1", "S1"]
-    values: list[Any] = [7, "response", T0, 1.5, *ids, 200, "c1", {"a": 1}]
-
-    fast = make_entry(*values)
-
-    assert fast == Entry(*values)
-    assert [getattr(fast, f.name) for f in fields(Entry)] == values
-    with pytest.raises(FrozenInstanceError):
-        fast.seq = 8  # type: ignore[misc]
-
-
 # -- append and read back --------------------------------------------------------------------------------
+
+
+def test_an_appended_entry_holds_the_fields_as_given_and_is_frozen(journal: Journal) -> None:
+    ids = {"partner": "bank", "operation": "repayApply", "borrower": "B1", "loan": "L1", "serial": "RP-1"}
+
+    entry = journal.append("response", T0, **ids, sms_out_id="S1", status=200, correlation="c1", data={"a": 1})
+
+    assert entry == Entry(1, "response", T0, None, *ids.values(), "S1", 200, "c1", {"a": 1})
+    with pytest.raises(FrozenInstanceError):
+        entry.seq = 8  # type: ignore[misc]
 
 
 def test_appends_are_numbered_from_one_and_read_back_equal(journal: Journal) -> None:

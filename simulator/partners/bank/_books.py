@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from simulator.core import Call, Engine, Reply, problem
+from simulator.core import Call, Engine, Fault, FaultAction, Reply, problem
 from simulator.domain import iso, money_str, total
 from simulator.partners.bank._account import BankState
 from simulator.partners.bank._config import BankConfig
@@ -41,21 +41,15 @@ class Books:
     def _faulted(self, day: date, records: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
         """The file as a ``missing_rows`` or ``duplicate_rows`` fault serves it: rows drawn from the seed, the
         same rows on every fetch while the fault lasts."""
-        faults = self.engine.faults
-        active = faults.active(FILE_POINT, now, ("missing_rows", "duplicate_rows")) if len(faults) else []
-        for fault in active:
-            share = fault.share or 0.0
-            picked = [
-                random.Random(f"{self.engine.seed}:{fault.id}:{day}:{record['repayOuterNo']}:{index}").random() < share
-                for index, record in enumerate(records)
-            ]
-            if fault.action == "missing_rows":
-                records = [record for record, gone in zip(records, picked, strict=True) if not gone]
-            else:
-                records = [
-                    copy for record, twice in zip(records, picked, strict=True) for copy in [record] * (1 + twice)
-                ]
-        return records
+        plan = self.engine.faults.plan(FILE_POINT, now, only=(FaultAction.MISSING_ROWS, FaultAction.DUPLICATE_ROWS))
+        if not plan.faults:
+            return records
+        seed = self.engine.seed
+
+        def draw(fault: Fault, index: int, record: dict[str, Any]) -> float:
+            return random.Random(f"{seed}:{fault.id}:{day}:{record['repayOuterNo']}:{index}").random()
+
+        return plan.rows(records, draw)
 
     def _version(self, day: date, records: list[dict[str, Any]]) -> int:
         """1 for the first file served for ``day``; one more each time its rows change (re-delivered)."""

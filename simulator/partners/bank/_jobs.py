@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, time, timedelta
 
 from simulator.clock import ScheduledEvent, format_duration
-from simulator.core import Engine
+from simulator.core import NO_FAULTS, Engine, FaultAction
 
 __all__ = ["DailyJob"]
 
@@ -54,9 +54,7 @@ class DailyJob:
     def _schedule(self, day: date) -> None:
         clock = self.engine.clock
         at = clock.calendar.at(day, self.at)
-        faults = self.engine.faults
-        early = faults.active(self.point, at, ("early",)) if self.point and len(faults) else []
-        by = max((fault.delay for fault in early if fault.delay), default=None)
+        by = self.engine.faults.plan(self.point, at, only=(FaultAction.EARLY,)).early if self.point else None
         if by is not None:  # an early run: decided when the run is planned, as the bank's scheduler would
             self._event = clock.schedule(
                 max(at - by, clock.now()), lambda: self._early(day, by), name=f"bank {self.name} (early)"
@@ -76,17 +74,22 @@ class DailyJob:
         self._schedule(day + _ONE_DAY)
         engine = self.engine
         now = engine.clock.now()
-        faults = engine.faults.active(self.point, now) if self.point and len(engine.faults) else []
-        stop = next((fault for fault in faults if fault.action in ("drop", "outage")), None)
+        plan = engine.faults.plan(self.point, now) if self.point else NO_FAULTS
+        stop = plan.stopped
         if stop is not None:
             engine.event(
                 "bank",
                 f"{self.name}Skipped",
-                data={"businessDate": day.isoformat(), "fault": stop.id, "action": stop.action, "point": self.point},
+                data={
+                    "businessDate": day.isoformat(),
+                    "fault": stop.id,
+                    "action": stop.action.value,
+                    "point": self.point,
+                },
             )
             return
-        times = max((fault.times for fault in faults if fault.action == "duplicate"), default=1)
-        delay = max((fault.delay for fault in faults if fault.action == "latency" and fault.delay), default=None)
+        times = plan.copies
+        delay = plan.delay
         if delay is not None:
             engine.event(
                 "bank",

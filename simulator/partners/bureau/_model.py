@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
-from simulator.core import SOURCE_HEADER, Call, Reply, problem
+from simulator.core import SOURCE_HEADER, Call, FaultPlan, Reply, problem
 from simulator.masking import mask_id
 from simulator.openapi import Violation
 from simulator.partners.bureau._config import BureauConfig
@@ -74,6 +75,7 @@ class BureauModel:
 
     partner: Final = PARTNER
     points: Final = (CORRECTIONS_POINT, FEEDBACK_POINT)
+    point_actions: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType({})  # only the common actions
 
     def __init__(self, engine: Engine, config: BureauConfig | None = None) -> None:
         self.engine = engine
@@ -316,15 +318,15 @@ class BureauModel:
 
     def _process(self, submission_id: str, postponed: bool = False) -> None:
         submission = self._submissions[submission_id]
-        faults = self._faults(FEEDBACK_POINT)
-        delay = max((f.delay for f in faults if f.action == "latency" and f.delay), default=None)
+        plan = self._faults(FEEDBACK_POINT)
+        delay = plan.delay
         if delay is not None and not postponed:
             self.engine.clock.schedule_in(
                 delay, lambda: self._process(submission_id, True), name=f"bureau load {submission_id}"
             )
             self._event("submissionDelayed", None, {"submissionId": submission_id, "delay": str(delay)})
             return
-        if any(f.action == "drop" for f in faults):
+        if plan.dropped is not None:
             submission.lost = True
             submission.records = []
             self._event("submissionLost", None, {"submissionId": submission_id, "furnisherCode": submission.furnisher})
@@ -383,7 +385,7 @@ class BureauModel:
     def _refuse_correction(self) -> bool:
         if self.config.reject_corrections:
             return True
-        return any(f.action in ("drop", "outage") for f in self._faults(CORRECTIONS_POINT))
+        return self._faults(CORRECTIONS_POINT).stopped is not None
 
     def _journal_load(self, submission: Submission, index: int, record: Record, load: Load) -> None:
         kind = record["InfRecType"]
@@ -431,9 +433,8 @@ class BureauModel:
         answered_on = None if dispute.answered_at is None else calendar.local_date(dispute.answered_at)
         return dispute.to_json(calendar.local_date(self.engine.clock.now()), answered_on)
 
-    def _faults(self, point: str) -> list[Any]:
-        faults = self.engine.faults
-        return faults.active(point, self.engine.clock.now()) if len(faults) else []
+    def _faults(self, point: str) -> FaultPlan:
+        return self.engine.faults.plan(point, self.engine.clock.now())
 
     def _event(self, name: str, acct_code: str | None, data: Mapping[str, Any]) -> None:
         self.engine.event(PARTNER, name, loan=acct_code, data=data)

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
-from simulator.core import SOURCE_HEADER, Call, Engine, Fault, Reply
+from simulator.core import SOURCE_HEADER, Call, Engine, Reply
 from simulator.domain import is_mobile
 from simulator.masking import mask_phone
 from simulator.partners.sms._config import SmsConfig
@@ -50,6 +51,7 @@ class SmsGateway:
 
     partner = "sms"
     points: tuple[str, ...] = (DELIVERY_POINT,)
+    point_actions: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # only the common actions
 
     def __init__(
         self,
@@ -197,14 +199,14 @@ class SmsGateway:
     def _deliver(self, message: Message, postponed: bool = False) -> None:
         engine = self.engine
         now = engine.clock.now()
-        faults = engine.faults.active(DELIVERY_POINT, now) if len(engine.faults) else []
-        latency = max((f.delay for f in faults if f.action == "latency" and f.delay), default=None)
+        plan = engine.faults.plan(DELIVERY_POINT, now)
+        latency = plan.delay
         if latency is not None and not postponed:
             engine.clock.schedule_in(
                 latency, lambda: self._deliver(message, True), name="sms delivery", borrower=message.intended
             )
             return
-        dropped = _first(faults, "drop")
+        dropped = plan.dropped
         if dropped is not None:
             engine.event(
                 "sms",
@@ -214,7 +216,7 @@ class SmsGateway:
                 data={**message.facts(), "intended": message.intended, "fault": dropped.id},
             )
             return
-        outage = _first(faults, "outage")
+        outage = plan.outage
         if outage is not None:
             self._fail(message, now, "UNDELIV", "运营商网关故障, 未送达", fault=outage.id)
             return
@@ -222,12 +224,12 @@ class SmsGateway:
         if self.directory is not None and owner is None:
             self._fail(message, now, "MK:0001", "空号: 号码未分配")
             return
-        receipt = _first(faults, "timeout_after_commit") is None
+        receipt = not plan.lost_answer
         message.recipient = owner
         if receipt:
             message.status, message.err_code, message.err_msg = DELIVERED, "DELIVERED", "用户接收成功"
             message.reported_at = now
-        copies = max((f.times for f in faults if f.action == "duplicate"), default=1)
+        copies = plan.copies
         known = message.intended is not None and self.directory is not None
         for copy in range(1, copies + 1):
             engine.event(
@@ -284,10 +286,6 @@ class SmsGateway:
         sequence = self._requests.get(phone, 0)
         self._requests[phone] = sequence + 1
         return request_id(self.engine.seed, phone, now, sequence)
-
-
-def _first(faults: list[Fault], action: str) -> Fault | None:
-    return next((fault for fault in faults if fault.action == action), None)
 
 
 def _send_date(text: str) -> date | None:

@@ -165,6 +165,7 @@ class StubBureau:
     submissions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     partner: str = "bureau"
     points: tuple[str, ...] = ()
+    point_actions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # only the common fault actions
 
     def behaviours(self) -> dict[str, Callable[[Call], Reply]]:
         return {"submitReport": self._submit, "submissionFeedback": self._feedback}

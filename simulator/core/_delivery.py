@@ -1,0 +1,246 @@
+"""Deliveries to the platform's receivers: scheduled on the clock, retried, faults applied to each attempt.
+
+A model asks ``Engine.deliver(point, body, …)``; the engine hands it to its :class:`Deliveries`, which makes a
+:class:`Delivery` (one message and its retries) and schedules its first attempt. Each attempt asks the fault plan
+at ``point``: ``latency`` postpones it, ``reorder`` holds it back until the next delivery about the same thing,
+``drop`` loses it, ``outage`` fails it, ``duplicate`` sends it N times, ``timeout_after_commit`` sends it but
+reports a timeout (so the sender retries). The adapter's :data:`Deliverer` does the sending; each attempt is
+journaled through the engine's journaling helper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from datetime import timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
+
+from simulator.clock import VirtualClock
+from simulator.core._faults import FaultPlan, Faults
+from simulator.core._messages import SOURCE_HEADER, VIRTUAL_TIME_HEADER
+from simulator.core._world import Deliverer, DeliveryResult
+
+if TYPE_CHECKING:
+    from simulator.openapi import Contract, Operation
+
+__all__ = ["Deliveries", "Delivery", "DeliveryJournal"]
+
+# What a reorder fault holds back is keyed by the delivery point and what the message is about.
+_About = tuple[str, str | None]
+
+
+class DeliveryJournal(Protocol):
+    """How a delivery attempt is journaled (the engine's journaling helper)."""
+
+    def __call__(
+        self,
+        kind: str,
+        *,
+        partner: str,
+        operation: str,
+        status: int | None,
+        borrower: str | None,
+        loan: str | None,
+        serial: str | None,
+        sms_out_id: str | None,
+        data: Mapping[str, Any],
+    ) -> None: ...
+
+
+class Deliveries:
+    """The engine's deliveries: what sends them (``deliverer``, set by an adapter), how a background send's
+    completion gets back into the engine's thread (``run_soon``), and the deliveries a ``reorder`` fault holds."""
+
+    __slots__ = ("_held", "clock", "deliverer", "faults", "journal", "platform", "run_soon")
+
+    def __init__(self, clock: VirtualClock, faults: Faults, platform: Contract, journal: DeliveryJournal) -> None:
+        self.clock = clock
+        self.faults = faults
+        #: What the platform under test implements: where deliveries go.
+        self.platform = platform
+        self.journal = journal
+        #: Sends deliveries to the platform's receivers; set by an adapter (HTTP or in-process).
+        self.deliverer: Deliverer | None = None
+        #: How a background delivery's completion gets back into the engine's thread (the serve adapter sets the
+        #: event loop's ``call_soon_threadsafe``); in-process it runs at once.
+        self.run_soon: Callable[[Callable[[], None]], object] = lambda action: action()
+        self._held: dict[_About, list[Callable[[], None]]] = {}
+
+    def send(
+        self,
+        point: str,
+        body: Any,
+        *,
+        ids: Mapping[str, str | None],
+        retry: Sequence[timedelta] = (),
+        after: timedelta = timedelta(0),
+        on_result: Callable[[DeliveryResult], None] | None = None,
+        accept: Callable[[DeliveryResult], bool] | None = None,
+    ) -> None:
+        """Schedule the first attempt to deliver ``body`` at webhook ``point`` (see :meth:`Engine.deliver`)."""
+        delivery = Delivery(self, point, body, ids, retry, on_result, accept)
+        self.clock.schedule_in(after, partial(delivery.attempt, 0), name=f"deliver {point}", borrower=ids["borrower"])
+
+    def reset(self) -> None:
+        """Forget the deliveries held back (the clock they were waiting on was reset)."""
+        self._held.clear()
+
+    def holding(self, about: _About) -> bool:
+        """Whether a delivery about ``about`` is held back, waiting for the next one."""
+        return about in self._held
+
+    def hold(self, about: _About, release: Callable[[], None], within: timedelta, borrower: str | None) -> None:
+        """Keep a delivery back (a ``reorder`` fault): it goes out right after the next delivery about the same thing,
+        or after ``within`` if none comes."""
+        held = self._held.setdefault(about, [])
+        held.append(release)
+
+        def give_up_waiting() -> None:
+            waiting = self._held.get(about)
+            if waiting is not None and release in waiting:
+                waiting.remove(release)
+                if not waiting:
+                    del self._held[about]
+                release()
+
+        self.clock.schedule_in(within, give_up_waiting, name=f"deliver {about[0]} (reordered)", borrower=borrower)
+
+    def release(self, about: _About) -> None:
+        """Send what a ``reorder`` fault held back about ``about``: right after the one just sent."""
+        for release in self._held.pop(about, ()):
+            release()
+
+    def receiver(self, hook: str) -> Operation | None:
+        """The platform's receiver of webhook ``hook``, if its contract has one."""
+        return self.platform.webhooks.get(hook) or self.platform.operations.by_id.get(hook)
+
+
+class Delivery:
+    """One webhook delivery and its retries.
+
+    A plain object whose scheduled steps are bound methods, not closures calling themselves: those would be
+    reference cycles, which outlive their delivery wherever the cycle collector does not reach them (``lendsim
+    serve`` freezes what survives a middle-generation collection, and a delivery waiting for its retries does).
+    """
+
+    __slots__ = ("about", "accept", "body", "delays", "deliveries", "hook", "ids", "on_result", "partner", "point")
+
+    def __init__(
+        self,
+        deliveries: Deliveries,
+        point: str,
+        body: Any,
+        ids: Mapping[str, str | None],
+        retry: Sequence[timedelta],
+        on_result: Callable[[DeliveryResult], None] | None,
+        accept: Callable[[DeliveryResult], bool] | None,
+    ) -> None:
+        self.deliveries = deliveries
+        self.point = point
+        self.partner, _, self.hook = point.partition(".")
+        self.body = body
+        self.ids = ids
+        self.delays = list(retry)
+        self.about: _About = (point, ids["serial"] or ids["loan"] or ids["sms_out_id"])
+        self.on_result = on_result
+        self.accept = accept
+
+    @property
+    def borrower(self) -> str | None:
+        return self.ids["borrower"]
+
+    def attempt(self, number: int, postponed: bool = False) -> None:
+        """Attempt ``number`` (0 first), unless a fault postpones it or holds it back."""
+        deliveries = self.deliveries
+        plan = deliveries.faults.plan(self.point, deliveries.clock.now())
+        if plan.delay is not None and not postponed:  # a delayed delivery: the same attempt, later
+            deliveries.clock.schedule_in(
+                plan.delay, partial(self.attempt, number, True), name=f"deliver {self.point}", borrower=self.borrower
+            )
+            return
+        # Held back until the next one about the same thing is sent (which itself goes out: a swap).
+        if plan.reorder is not None and not postponed and not deliveries.holding(self.about):
+            deliveries.hold(self.about, partial(self.attempt, number, True), plan.reorder, self.borrower)
+            return
+        self.send(plan, number)
+        deliveries.release(self.about)  # what a reorder fault held back now arrives after this
+
+    def send(self, plan: FaultPlan, number: int) -> None:
+        """Send attempt ``number`` (N copies under a ``duplicate`` fault); the first copy's outcome decides retries."""
+        deliveries = self.deliveries
+        receiver = deliveries.receiver(self.hook)
+        forced: DeliveryResult | None = None
+        if plan.dropped is not None:
+            forced = DeliveryResult(None, "dropped")
+        elif plan.outage is not None:
+            forced = DeliveryResult(plan.outage.status, plan.outage.error)
+        outcome = _Outcome(self, number, receiver, plan.lost_answer)
+        if forced is not None or deliveries.deliverer is None or receiver is None:
+            outcome.record(forced or DeliveryResult(None, "no_receiver"), True)
+            return
+        headers = {VIRTUAL_TIME_HEADER: deliveries.clock.now().isoformat(), SOURCE_HEADER: self.partner}
+        for copy_number in range(plan.copies):
+            sent = deliveries.deliverer(receiver, self.body, headers)
+            first = copy_number == 0
+            if isinstance(sent, DeliveryResult):
+                outcome.record(sent, first)
+            else:  # an adapter sending in the background: finish in the engine's thread when it is done
+                sent.add_done_callback(partial(outcome.done, first))
+
+    def finished(self, number: int, result: DeliveryResult) -> None:
+        """Attempt ``number`` ended with ``result``: retry after the next delay, or tell ``on_result``."""
+        acknowledged = self.accept(result) if self.accept is not None else result.ok
+        if not acknowledged and number < len(self.delays):
+            retry = partial(self.attempt, number + 1)
+            self.deliveries.clock.schedule_in(
+                self.delays[number], retry, name=f"retry {self.point}", borrower=self.borrower
+            )
+        elif self.on_result is not None:
+            self.on_result(result)
+
+
+class _Outcome:
+    """What became of one attempt's copies: each journaled, the first one's deciding the retries."""
+
+    __slots__ = ("delivery", "lost_answer", "number", "receiver")
+
+    def __init__(self, delivery: Delivery, number: int, receiver: Operation | None, lost_answer: bool) -> None:
+        self.delivery = delivery
+        self.number = number
+        self.receiver = receiver
+        self.lost_answer = lost_answer
+
+    def record(self, result: DeliveryResult, first: bool) -> None:
+        delivery, receiver = self.delivery, self.receiver
+        delivery.deliveries.journal(
+            "delivery",
+            partner=delivery.partner,
+            operation=delivery.hook,
+            status=result.status,
+            **delivery.ids,
+            data={
+                "attempt": self.number + 1,
+                "point": delivery.point,
+                "body": delivery.body,
+                "error": result.error,
+                "receiver": f"{receiver.method} {receiver.path}" if receiver else None,
+            },
+        )
+        if first:  # the answer lost (timeout_after_commit): the sender hears a timeout, and retries
+            lost = self.lost_answer and result.ok
+            delivery.finished(self.number, DeliveryResult(None, "timeout") if lost else result)
+
+    def done(self, first: bool, future: Future[DeliveryResult]) -> None:
+        """A background send finished: record it in the engine's thread."""
+        self.delivery.deliveries.run_soon(partial(self.finish, first, future))
+
+    def finish(self, first: bool, future: Future[DeliveryResult]) -> None:
+        self.record(_delivery_outcome(future), first)
+
+
+def _delivery_outcome(future: Future[DeliveryResult]) -> DeliveryResult:
+    try:
+        return future.result()
+    except Exception as exc:  # the adapter failed to send: report it as a failed attempt, with the reason
+        return DeliveryResult(None, f"error: {exc!r}")

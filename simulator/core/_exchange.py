@@ -1,0 +1,152 @@
+"""One request on its way through ``Engine.handle``, and what the journal keeps of it.
+
+Each step of the dispatch pipeline (route, decode and validate, faults, behaviour, answer) reads and fills in an
+:class:`Exchange`; :func:`request_data` is what the journal records of the request, and the ids the journal files
+it under (borrower, loan, business serial, SMS) come from its parameters and body (:meth:`Exchange.correlate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from simulator.core._faults import NO_FAULTS, FaultPlan, TransportFault
+from simulator.core._messages import Reply, Request
+
+if TYPE_CHECKING:
+    from simulator.openapi import Operation
+
+__all__ = ["Exchange", "request_data"]
+
+# Request fields that tie a message to a borrower, a loan, a business serial or an SMS.
+_CORRELATION_FIELDS = {
+    "borrowerId": "borrower",
+    "loanOuterNo": "loan",
+    "repayOuterNo": "serial",
+    "OutId": "sms_out_id",
+    "out_id": "sms_out_id",
+}
+_ID_COLUMNS = ("borrower", "loan", "serial", "sms_out_id")
+# (field, index in _ID_COLUMNS), last listed first: a later match overwrites, so the first field listed wins.
+_CORRELATION_LAST_FIRST = tuple(
+    (field, _ID_COLUMNS.index(column)) for field, column in reversed(_CORRELATION_FIELDS.items())
+)
+_NO_DELAY = timedelta(0)
+# Headers worth keeping in the journal; the rest (and any credential) stay out of it.
+_JOURNALED_HEADERS = frozenset(
+    ("content-type", "content-length", "user-agent", "x-request-id", "idempotency-key", "x-lendsim-source")
+)
+
+
+class Exchange:
+    """A request to a partner and what the pipeline has made of it so far."""
+
+    __slots__ = (
+        "answered",
+        "body",
+        "borrower",
+        "correlation",
+        "delay",
+        "loan",
+        "now",
+        "operation",
+        "operation_id",
+        "params",
+        "partner",
+        "path_params",
+        "plain",
+        "plan",
+        "reply",
+        "reply_json",
+        "request",
+        "serial",
+        "sms_out_id",
+        "transport_fault",
+    )
+
+    def __init__(self, request: Request, partner: str, now: datetime, correlation: str) -> None:
+        self.request = request
+        self.partner = partner
+        self.now = now
+        #: Pairs the request's journal entry with its response's.
+        self.correlation = correlation
+        #: The operation the request matched (None: no operation matches).
+        self.operation: Operation | None = None
+        self.operation_id: str | None = None
+        self.path_params: Mapping[str, str] = {}
+        #: Path, query and header parameters, coerced to their schema types, and the decoded body.
+        self.params: Mapping[str, Any] = {}
+        self.body: Any = None
+        #: The body was decoded from plain JSON: orjson reads its text as json does (``Operation.decode``).
+        self.plain = False
+        #: The answer: a problem from the core (no operation, too large, invalid, an outage) or the behaviour's.
+        self.reply: Reply | None = None
+        #: The reply's body written as JSON, once, for the journal and the wire (None: not written yet, or the
+        #: journal's encoder refused it).
+        self.reply_json: str | None = None
+        #: What the faults at the operation's point do to it.
+        self.plan: FaultPlan = NO_FAULTS
+        #: No HTTP answer reaches the client: the connection fails, or the answer is lost.
+        self.transport_fault: TransportFault | None = None
+        #: How much later the answer is delivered (latency).
+        self.delay = _NO_DELAY
+        #: The behaviour made the answer (so the contract must declare it).
+        self.answered = False
+        self.borrower: str | None = None
+        self.loan: str | None = None
+        self.serial: str | None = None
+        self.sms_out_id: str | None = None
+
+    def correlate(self) -> None:
+        """The ids the request names: from its parameters, else its body (the first field listed for a column),
+        else what an internal call says it is about (``Request.ids``)."""
+        ids: list[str | None] = [None, None, None, None]
+        for source in (self.body, self.params):  # the parameters last: they win
+            if source and (type(source) is dict or isinstance(source, Mapping)):
+                get = source.get
+                for field, index in _CORRELATION_LAST_FIRST:
+                    value = get(field)
+                    if isinstance(value, str):
+                        ids[index] = value
+        known = self.request.ids
+        if known:
+            for index, column in enumerate(_ID_COLUMNS):
+                if ids[index] is None:
+                    ids[index] = known.get(column)
+        self.borrower, self.loan, self.serial, self.sms_out_id = ids
+
+    def correlate_reply(self) -> None:
+        """The ids the reply names (a behaviour knows the loan a serial belongs to) win over the request's."""
+        reply = self.reply
+        if reply is None:
+            return
+        if reply.borrower is not None:
+            self.borrower = reply.borrower
+        if reply.loan is not None:
+            self.loan = reply.loan
+        if reply.serial is not None:
+            self.serial = reply.serial
+        if reply.sms_out_id is not None:
+            self.sms_out_id = reply.sms_out_id
+
+
+def request_data(request: Request, body: Any) -> dict[str, Any]:
+    """What the journal keeps of a request: method, path, query, the headers worth keeping, the body (or its
+    first 4 KiB as text when it is no JSON)."""
+    data: dict[str, Any] = {"method": request.method, "path": request.path}
+    if request.query:
+        data["query"] = request.query
+    headers: dict[str, str] = {}
+    for name, value in request.headers.items():  # a loop, not a comprehension: no function made per request
+        if name in _JOURNALED_HEADERS:
+            headers[name] = value
+    if headers:
+        data["headers"] = headers
+    if body is not None:
+        data["body"] = body
+    elif request.body:
+        data["bodyText"] = request.body[:4096].decode("utf-8", "replace")
+    if request.body_too_large:
+        data["bodyTooLarge"] = True
+    return data
