@@ -1,6 +1,6 @@
 """Virtual time: the event scheduler, the business-day calendar and duration parsing.
 
-Nothing in this package reads the wall clock; see ``DESIGN.md`` ("Virtual time").
+Nothing in this package reads the wall clock; see ARCHITECTURE.md ("Nothing reads the wall clock").
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from typing import Any
 
 import schemathesis
@@ -28,6 +27,7 @@ from schemathesis.engine import events as engine_events
 from schemathesis.engine import from_schema
 from schemathesis.engine.recorder import ScenarioRecorder
 
+from simulator._suggest import suggest
 from simulator.conformance._reach import describe_answer, from_operation, suggest_base_url
 from simulator.conformance._results import CheckReport, ContractFailure, OperationResult
 from simulator.conformance._target import Target, probe, server_path
@@ -141,8 +141,7 @@ def _exclusions(target: Target, names: tuple[str, ...]) -> list[tuple[str, str |
     for name in names:
         check, _, operation_id = name.partition(":")
         if check not in CHECK_NAMES:
-            close = get_close_matches(check, CHECK_NAMES, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(CHECK_NAMES)}"
+            hint = suggest(check, CHECK_NAMES, limit=None)
             raise ConfigError(
                 f"--exclude-check {name!r}: {check!r} is not a schemathesis check; {hint}", field="exclude_check"
             )

@@ -36,7 +36,7 @@ from simulator.core._messages import (
     no_operation,
     problem,
 )
-from simulator.core._world import Deliverer, DeliveryResult, Model
+from simulator.core._model import Deliverer, DeliveryResult, Model
 
 __all__ = [
     "ACTIONS",

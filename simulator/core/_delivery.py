@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from simulator.clock import VirtualClock
 from simulator.core._faults import FaultPlan, Faults
 from simulator.core._messages import SOURCE_HEADER, VIRTUAL_TIME_HEADER
-from simulator.core._world import Deliverer, DeliveryResult
+from simulator.core._model import Deliverer, DeliveryResult
 
 if TYPE_CHECKING:
     from simulator.openapi import Contract, Operation

@@ -14,7 +14,6 @@ import copy
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +22,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from simulator._resources import bundled_contracts_dir
+from simulator._suggest import closest
 from simulator.clock import Calendar, VirtualClock
 from simulator.core._delivery import Deliveries
 from simulator.core._exchange import Exchange, request_data
@@ -41,7 +41,7 @@ from simulator.core._messages import (
     problem,
 )
 from simulator.core._mock import GenericMock
-from simulator.core._world import Deliverer, DeliveryResult, Model
+from simulator.core._model import Deliverer, DeliveryResult, Model
 from simulator.errors import ConfigError, DriftError
 from simulator.journal import Journal, encode_data
 from simulator.openapi import Contract, Operation, Violation, load_contract, load_contracts
@@ -653,7 +653,7 @@ class Engine:
 
     def _unknown_partner(self, request: Request, partner: str) -> Reply:
         names = [*self.contracts, CONTROL]
-        close = get_close_matches(partner, names, n=1)
+        close = closest(partner, names)
         hint = f"/{close[0]}/…" if close else ", ".join(f"/{n}" for n in names)
         reply = problem(
             404,

@@ -35,11 +35,11 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from difflib import get_close_matches
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final, Literal, TypeVar, get_args
 
+from simulator._suggest import did_you_mean
 from simulator.clock import format_duration, parse_duration
 from simulator.errors import ConfigError, LendsimError
 
@@ -395,15 +395,13 @@ def parse_fault(
         raise _fail("fault", f"a fault is a mapping with 'at' and one action, got {spec!r}")
     for key in spec:
         if key not in _KEYS:
-            close = get_close_matches(str(key), _KEYS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(_KEYS)}"
-            raise _fail(str(key), f"unknown key{hint}")
+            hint = did_you_mean(key, _KEYS) or f"valid keys: {', '.join(_KEYS)}"
+            raise _fail(str(key), f"unknown key; {hint}")
     at = spec.get("at")
     if not isinstance(at, str):
         raise _fail("at", f"give the injection point, e.g. 'bank.repayApply'; got {at!r}")
     if at not in points:
-        close = get_close_matches(at, list(points), n=3)
-        hint = f"did you mean {', '.join(map(repr, close))}?" if close else f"known points: {', '.join(sorted(points))}"
+        hint = did_you_mean(at, points, n=3) or f"known points: {', '.join(sorted(points))}"
         raise _fail("at", f"unknown injection point {at!r}; {hint}")
     actions = [key for key in ACTIONS if key in spec]
     if len(actions) != 1:
@@ -423,9 +421,8 @@ def parse_fault(
     names = [parameter.name for parameter in spec_of_action.parameters]
     for key in params:
         if key not in names:
-            close = get_close_matches(str(key), names, n=1)
             takes = f"it takes {', '.join(names)}" if names else "it takes no parameters; write {}"
-            hint = f"did you mean {close[0]!r}?" if close else takes
+            hint = did_you_mean(key, names) or takes
             raise _fail(f"{action}.{key}", f"unknown parameter of {action!r}; {hint}")
     fields = _PARSERS[spec_of_action.action](spec_of_action, params)
     probability = spec.get("probability")

@@ -66,7 +66,7 @@ def tune_gc_for_a_growing_world() -> None:
     :data:`GC_YOUNG_THRESHOLD` allocations) and a cycle that dies young is still collected. A cycle that lives
     through a middle collection and dies later is never collected (``gc.collect`` does not see frozen objects):
     what waits in the engine — a delivery waiting for its retries, a scheduled posting — must be free of
-    reference cycles (``tests/core/test_world.py`` pins it for deliveries).
+    reference cycles (``tests/core/test_model.py`` pins it for deliveries).
     """
     gc.freeze()
     _, middle, old = gc.get_threshold()

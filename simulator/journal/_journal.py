@@ -17,7 +17,6 @@ The journal never reads the wall clock: ``wall_clock`` is injected.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import heapq
 import json
 import math
@@ -32,6 +31,7 @@ from typing import Any, Final, Self, TypedDict, Unpack
 
 import orjson
 
+from simulator._suggest import did_you_mean
 from simulator.errors import JournalError
 from simulator.journal._codec import encode_data, from_us, to_us, unserialisable
 from simulator.journal._entry import KINDS, Entry, Page
@@ -752,8 +752,8 @@ def _compile(filters: Mapping[str, Any]) -> _Query:
     unknown = [name for name in filters if name not in _FILTER_NAMES]
     if unknown:
         name = unknown[0]
-        close = difflib.get_close_matches(name, _FILTER_NAMES, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        close = did_you_mean(name, _FILTER_NAMES)
+        hint = f"{close} " if close else ""
         raise JournalError(f"unknown filter {name!r}; {hint}the journal filters on: {', '.join(_FILTER_NAMES)}")
     terms: list[str] = []
     params: list[Any] = []
@@ -875,8 +875,8 @@ def _check_wall(value: object) -> float:
 
 
 def _bad_kind(kind: object, action: str) -> JournalError:
-    close = difflib.get_close_matches(kind, KINDS, n=1) if isinstance(kind, str) else []
-    hint = f"did you mean {close[0]!r}? " if close else ""
+    close = did_you_mean(kind, KINDS) if isinstance(kind, str) else ""
+    hint = f"{close} " if close else ""
     verb = "append" if action == "append" else "filter on"
     return JournalError(f"unknown journal kind {kind!r}; {hint}{verb} one of: {', '.join(KINDS)}")
 

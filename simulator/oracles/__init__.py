@@ -15,11 +15,11 @@ Nothing here reads private model state or the wall clock: what an oracle knows, 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
+from simulator._suggest import did_you_mean
 from simulator.clock import Calendar
 from simulator.errors import ConfigError
 from simulator.journal import Journal
@@ -122,8 +122,8 @@ def evaluate(
         raise ConfigError(f"expect must be a mapping of invariant keys to parameters, got {expect!r}")
     for key in expect:
         if key not in ORACLES:
-            close = difflib.get_close_matches(str(key), list(ORACLES), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            close = did_you_mean(key, ORACLES)
+            hint = f"{close} " if close else ""
             raise ConfigError(
                 f"expect: unknown invariant {key!r}; {hint}the invariants are {', '.join(ORACLES)}", field=str(key)
             )

@@ -8,7 +8,6 @@ their routes — so ``evaluate`` reads the journal once for all the invariants a
 
 from __future__ import annotations
 
-import difflib
 import heapq
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
+from simulator._suggest import did_you_mean
 from simulator.clock import Calendar, Span, parse_span
 from simulator.domain import money, parse_instant
 from simulator.errors import ConfigError
@@ -297,8 +297,8 @@ def read_params(oracle: type[Oracle], given: Mapping[str, Any] | None) -> dict[s
     values = dict(oracle.params)
     for name, value in given.items():
         if name not in oracle.params:
-            close = difflib.get_close_matches(str(name), list(oracle.params), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            close = did_you_mean(name, oracle.params)
+            hint = f"{close} " if close else ""
             raise ConfigError(
                 f"expect.{oracle.key}: unknown parameter {name!r}; {hint}it takes {_known(oracle)}",
                 field=f"{oracle.key}.{name}",

@@ -6,7 +6,7 @@ from simulator.scenario._loader import read_scenario
 from simulator.scenario._model import IntRange, Scenario, known_points
 from simulator.scenario._modes import FAILURE_MODES
 from simulator.scenario._schema import schema
-from simulator.scenario._world import Repayment, ScenarioWorld, build_world
+from simulator.scenario._setup import Repayment, ScenarioWorld, build_world
 
 __all__ = [
     "FAILURE_MODES",

@@ -10,13 +10,13 @@ import copy
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, time
-from difflib import get_close_matches
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import jsonschema_rs
 
+from simulator._suggest import did_you_mean, suggest
 from simulator.scenario._findings import Findings
 
 __all__ = ["check_schema", "jsonable", "schema"]
@@ -94,8 +94,7 @@ def _messages(error: Any) -> Iterator[tuple[list[str | int], str]]:
     if kind == "additionalProperties":
         allowed = _properties_at(schema_path)
         for key in details.get("unexpected") or []:
-            close = get_close_matches(str(key), allowed, n=1)
-            fix = f"did you mean {close[0]!r}?" if close else f"valid keys here: {', '.join(allowed)}"
+            fix = did_you_mean(key, allowed) or f"valid keys here: {', '.join(allowed)}"
             yield [*parts, key], f"unknown key {key!r}; {fix}"
         return
     if kind == "required":
@@ -109,8 +108,7 @@ def _messages(error: Any) -> Iterator[tuple[list[str | int], str]]:
         message = f"names no invariant: {_expect_fix(_subschema(schema_path[:-1]))}"
     elif kind == "enum":
         options = [str(o) for o in details.get("options") or []]
-        close = get_close_matches(str(error.instance), options, n=1)
-        fix = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(map(repr, options[:12]))}"
+        fix = suggest(error.instance, options)
         message = f"{error.instance!r} is not allowed; {fix}"
     elif kind == "oneOf" and parts and parts[0] == "faults" and len(parts) == 2:
         node = _subschema(schema_path[:-1])

@@ -8,7 +8,7 @@ import pytest
 
 from simulator.core import Engine
 from tests.core.helpers import REPAYMENT, call
-from tests.core.test_world import Receiver, deliveries
+from tests.core.test_model import Receiver, deliveries
 
 
 @pytest.mark.parametrize("drop_first", [True, False])

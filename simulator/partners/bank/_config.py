@@ -5,7 +5,6 @@ Every setting has the default of the 2019 incident; ``docs/bank-day.md`` shows t
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -13,6 +12,7 @@ from datetime import time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
+from simulator._suggest import did_you_mean
 from simulator.clock import parse_duration, parse_span
 from simulator.errors import ConfigError, LendsimError
 
@@ -26,7 +26,7 @@ FURNISHING_MODES: Final = ("daily", "monthly")
 
 _TEMPLATE_CODE = re.compile(r"^SMS_[0-9]{1,12}$")
 _ORG_CODE = re.compile(r"^[0-9A-Z]{14}$")
-# Scenario spellings (DESIGN.md: `bank: {cutoff: "23:59:59", grace: 3 days, overdue_batch: "02:00", ...}`).
+# Scenario spellings (docs/scenarios.md: `bank: {cutoff: "23:59:59", grace: 3 days, overdue_batch: "02:00", ...}`).
 _ALIASES: Final = {
     "grace": "grace_days",
     "overdue_batch": "overdue_batch_time",
@@ -145,8 +145,7 @@ class BankConfig:
         for raw_key, value in values.items():
             key = _ALIASES.get(str(raw_key), str(raw_key))
             if key not in known:
-                close = difflib.get_close_matches(str(raw_key), [*known, *_ALIASES], n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(known)}"
+                hint = did_you_mean(raw_key, [*known, *_ALIASES]) or f"valid keys: {', '.join(known)}"
                 raise ConfigError(f"bank: unknown setting {raw_key!r}; {hint}", field=str(raw_key))
             try:
                 kwargs[key] = _read(key, value)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import time, timedelta
 from typing import Any
 
+from simulator._suggest import did_you_mean
 from simulator.clock import Span, parse_duration, parse_span
 from simulator.errors import ConfigError, LendsimError
 
@@ -70,8 +70,7 @@ class BureauConfig:
         kwargs: dict[str, Any] = {}
         for key, value in values.items():
             if key not in known:
-                close = difflib.get_close_matches(str(key), known, n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(known)}"
+                hint = did_you_mean(key, known) or f"valid keys: {', '.join(known)}"
                 raise ConfigError(f"bureau: unknown setting {key!r}; {hint}", field=str(key))
             try:
                 if key == "feedback_delay" and isinstance(value, str):
