@@ -134,16 +134,14 @@ class HttpDriver:
     def start(self, sim: Engine) -> Mapping[str, str]:
         import socket
 
-        import uvicorn
-
-        from simulator.http import HttpDeliverer, create_app
+        from simulator.http import HttpDeliverer, create_app, make_server
 
         self.sim = sim
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         app = create_app(sim, lock=self.lock)
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self._server = make_server(app, host="127.0.0.1", port=port, release=app.release)  # stops within 2 s
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
         import time
