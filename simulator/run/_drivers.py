@@ -128,6 +128,7 @@ class HttpDriver:
         self._client = httpx.Client(base_url=self.url, timeout=timeout)
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._deliverer: Any = None
         self.lock = threading.RLock()  # one thread at a time in the simulator: the runner or the server
         self.sim: Engine | None = None
 
@@ -151,7 +152,7 @@ class HttpDriver:
             if time.monotonic() > deadline:
                 raise LendsimError("the simulator's server for the platform did not start within 10 s")
             time.sleep(0.01)
-        http = HttpDeliverer(self.url, timeout=self.timeout)
+        http = self._deliverer = HttpDeliverer(self.url, timeout=self.timeout)
 
         def deliver(operation: Operation, body: Any, headers: Mapping[str, str]) -> DeliveryResult:
             with self.released():
@@ -206,6 +207,8 @@ class HttpDriver:
         if self._thread is not None:
             with self.released():
                 self._thread.join(timeout=10)
+        if self._deliverer is not None:
+            self._deliverer.close()  # its connections to the platform
         self._client.close()
 
 
