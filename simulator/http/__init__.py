@@ -4,9 +4,10 @@ from simulator.http._app import ASGIApp, TransportFaultError, create_app, lifesp
 from simulator.http._deliver import HttpDeliverer
 from simulator.http._examples import ExampleRecorder
 from simulator.http._proxy import VIOLATIONS_HEADER, Exchange, ValidationProxy
-from simulator.http._serve import RealtimeDriver, is_loopback, listen, run_server, serve
+from simulator.http._serve import STOP_GRACE, RealtimeDriver, is_loopback, listen, make_server, run_server, serve
 
 __all__ = [
+    "STOP_GRACE",
     "VIOLATIONS_HEADER",
     "ASGIApp",
     "ExampleRecorder",
@@ -19,6 +20,7 @@ __all__ = [
     "is_loopback",
     "lifespan",
     "listen",
+    "make_server",
     "read_body",
     "run_server",
     "serve",

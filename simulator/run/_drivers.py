@@ -128,22 +128,21 @@ class HttpDriver:
         self._client = httpx.Client(base_url=self.url, timeout=timeout)
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._deliverer: Any = None
         self.lock = threading.RLock()  # one thread at a time in the simulator: the runner or the server
         self.sim: Engine | None = None
 
     def start(self, sim: Engine) -> Mapping[str, str]:
         import socket
 
-        import uvicorn
-
-        from simulator.http import HttpDeliverer, create_app
+        from simulator.http import HttpDeliverer, create_app, make_server
 
         self.sim = sim
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         app = create_app(sim, lock=self.lock)
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self._server = make_server(app, host="127.0.0.1", port=port, release=app.release)  # stops within 2 s
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
         import time
@@ -153,7 +152,7 @@ class HttpDriver:
             if time.monotonic() > deadline:
                 raise LendsimError("the simulator's server for the platform did not start within 10 s")
             time.sleep(0.01)
-        http = HttpDeliverer(self.url, timeout=self.timeout)
+        http = self._deliverer = HttpDeliverer(self.url, timeout=self.timeout)
 
         def deliver(operation: Operation, body: Any, headers: Mapping[str, str]) -> DeliveryResult:
             with self.released():
@@ -208,6 +207,8 @@ class HttpDriver:
         if self._thread is not None:
             with self.released():
                 self._thread.join(timeout=10)
+        if self._deliverer is not None:
+            self._deliverer.close()  # its connections to the platform
         self._client.close()
 
 
