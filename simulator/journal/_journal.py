@@ -33,7 +33,7 @@ import orjson
 
 from simulator._suggest import did_you_mean
 from simulator.errors import JournalError
-from simulator.journal._codec import encode_data, from_us, to_us, unserialisable
+from simulator.journal._codec import encode_data, escape_surrogates, from_us, to_us, unserialisable
 from simulator.journal._entry import KINDS, Entry, Page
 
 __all__ = ["BATCH", "MAX_LIMIT", "Filters", "Journal"]
@@ -646,17 +646,19 @@ def _prepare(conn: sqlite3.Connection, path: str) -> None:
 
 
 def _write(conn: sqlite3.Connection, pending: list[_Row], path: str) -> None:
-    """Insert the buffered rows in one transaction and empty the buffer."""
+    """Insert the buffered rows in one transaction and empty the buffer.
+
+    A row holding a lone surrogate (which UTF-8, and so SQLite, cannot carry) is stored escaped rather than
+    failing the whole batch: :func:`_storable`.
+    """
     if not pending:
         return
     try:
-        conn.execute("BEGIN")
         try:
-            conn.executemany(_INSERT, pending)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            _insert(conn, pending)
+        except UnicodeEncodeError:
+            pending[:] = [_storable(row) for row in pending]
+            _insert(conn, pending)
     except sqlite3.IntegrityError as exc:
         raise JournalError(
             f"cannot write to the journal {path!r} ({exc}): another Journal or process appended to the same "
@@ -665,6 +667,46 @@ def _write(conn: sqlite3.Connection, pending: list[_Row], path: str) -> None:
     except sqlite3.Error as exc:
         raise JournalError(f"cannot write to the journal {path!r} ({exc})") from None
     pending.clear()
+
+
+def _insert(conn: sqlite3.Connection, rows: list[_Row]) -> None:
+    conn.execute("BEGIN")
+    try:
+        conn.executemany(_INSERT, rows)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+# Text columns by their index in a row, for _storable.
+_TEXT_COLUMNS: Final = {5: "partner", 6: "operation", 7: "borrower", 8: "loan", 9: "serial", 10: "sms_out_id"}
+_DATA: Final = 13
+
+
+def _storable(row: _Row) -> _Row:
+    """``row`` as it can be stored: a lone surrogate in ``data`` as its JSON escape (the same value once read), in
+    an id column as a backslash escape (``\\udc00``), the columns so escaped named in ``data["escaped"]``."""
+    values = list(row)
+    escaped = []
+    for index, name in (*_TEXT_COLUMNS.items(), (12, "correlation")):
+        if not _utf8(values[index]):
+            values[index] = values[index].encode("utf-8", "backslashreplace").decode()
+            escaped.append(name)
+    if escaped:
+        data = _decode(values[_DATA]) if values[_DATA] else {}
+        values[_DATA] = encode_data({**data, "escaped": escaped})
+    elif not _utf8(values[_DATA]):
+        values[_DATA] = escape_surrogates(values[_DATA])
+    return tuple(values)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _close(conn: sqlite3.Connection, pending: list[_Row], path: str) -> None:

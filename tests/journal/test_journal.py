@@ -566,6 +566,26 @@ def test_a_journal_dropped_without_close_still_writes_its_appends(tmp_path: Path
         assert len(reopened) == 1
 
 
+def test_a_lone_surrogate_is_stored_escaped_and_flagged_and_never_costs_its_batch(tmp_path: Path) -> None:
+    path = tmp_path / "run.journal"
+    with Journal(path) as journal:
+        for i in range(BATCH - 1):
+            journal.append("event", at(i), serial=f"RP-{i}")
+        journal.append("request", at(BATCH), serial="RP-\udc00", data={"body": {"name": "\udc00"}})
+        journal.append("event", at(BATCH + 1), data={"n": 1}, data_json='{"n":1,"raw":"\ud800"}')  # unchecked text
+        journal.flush()
+
+        poisoned = journal.last(kind="request")
+        raw = journal.last(kind="event")
+
+    with Journal(path) as reopened:
+        assert len(reopened) == BATCH + 1
+    assert poisoned is not None and raw is not None
+    assert poisoned.serial == "RP-\\udc00"  # a backslash escape in an id column: flagged, it is not the id sent
+    assert poisoned.data == {"body": {"name": "\udc00"}, "escaped": ["serial"]}  # in data: the same value
+    assert raw.data == {"n": 1, "raw": "\ud800"}
+
+
 def test_a_file_that_is_not_a_journal_is_rejected_naming_it(tmp_path: Path) -> None:
     garbage = tmp_path / "notes.txt"
     garbage.write_bytes(b"this is not a database at all, just some text " * 100)
