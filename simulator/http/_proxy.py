@@ -148,8 +148,8 @@ class ValidationProxy:
         if unsafe is not None:  # never forwarded, strict or not
             exchange.request_errors.append(unsafe)
             self._journal_request(request, exchange, correlation, None)
-            refusal = problem(400, "Bad Request", f"{unsafe.message} [{unsafe.rule}]", errors=[unsafe])
-            await self._answer_from_proxy(send, refusal, exchange, correlation)
+            unforwarded = problem(400, "Bad Request", f"{unsafe.message} [{unsafe.rule}]", errors=[unsafe])
+            await self._answer_from_proxy(send, unforwarded, exchange, correlation)
             return
         refusal, body = self._check_request(request, matched, exchange)
         self._journal_request(request, exchange, correlation, body)
