@@ -36,7 +36,7 @@ from simulator.errors import JournalError
 from simulator.journal._codec import encode_data, escape_surrogates, from_us, to_us, unserialisable
 from simulator.journal._entry import KINDS, Entry, Page
 
-__all__ = ["BATCH", "MAX_LIMIT", "Filters", "Journal"]
+__all__ = ["BATCH", "MAX_LIMIT", "Filters", "Journal", "set_aside"]
 
 MAX_LIMIT: Final = 10_000
 """The largest page :meth:`Journal.query` returns."""
@@ -582,6 +582,31 @@ class Journal:
 
 
 # -- opening, writing, closing --------------------------------------------------------------------------
+
+# The files SQLite keeps beside a database in WAL mode: committed transactions not yet copied into it, and an index.
+_SIDE_FILES: Final = ("-wal", "-shm")
+
+
+def set_aside(path: str | os.PathLike[str]) -> str | None:
+    """Move the journal file at ``path`` (with the files SQLite keeps beside it) to ``path.1`` — or ``.2``, … the
+    first name free — so a new journal can start there; returns the new name, or None when there was no file.
+
+    Nothing is deleted: what a killed process committed to its write-ahead log moves along with the file."""
+    name = os.fspath(path)
+    if not os.path.exists(name):
+        return None
+    number = 1
+    while any(os.path.exists(f"{name}.{number}{suffix}") for suffix in ("", *_SIDE_FILES)):
+        number += 1
+    target = f"{name}.{number}"
+    try:
+        os.replace(name, target)
+        for suffix in _SIDE_FILES:
+            if os.path.exists(name + suffix):
+                os.replace(name + suffix, target + suffix)
+    except OSError as exc:
+        raise JournalError(f"cannot move the journal {name!r} aside to {target!r} ({exc.strerror or exc})") from None
+    return target
 
 
 def _open(path: str) -> tuple[sqlite3.Connection, int, set[str]]:
