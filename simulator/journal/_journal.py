@@ -159,13 +159,21 @@ class Journal:
     flat over long runs, and reopening the file continues its sequence. ``wall_clock`` (e.g.
     ``time.time``) stamps each entry's ``wall_time``; without one it is ``None``.
 
+    What is committed (a full batch, :meth:`flush`) survives the process dying — a crash, ``kill -9``. With
+    ``fsync=True`` each commit also waits until the file is on the disk, so it survives a power cut or an
+    operating-system crash too (at the cost of a disk flush per commit).
+
     One thread at a time may use a journal, and it may be created in one thread and used in another
     (calls are serialised by a lock). Close it, or use it as a context manager, so the last appends
     are written; one that is garbage-collected or still open at interpreter exit is closed then.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str] = ":memory:", *, wall_clock: Callable[[], float] | None = None
+        self,
+        path: str | os.PathLike[str] = ":memory:",
+        *,
+        wall_clock: Callable[[], float] | None = None,
+        fsync: bool = False,
     ) -> None:
         if wall_clock is not None and not callable(wall_clock):
             raise JournalError(
@@ -184,7 +192,7 @@ class Journal:
         self._generation = 0  # bumped by clear(), so iterations under way notice
         # The last virtual time appended and its stored form: the clock often hands out the same object.
         self._last_vt: tuple[datetime | None, int, int] = (None, 0, 0)
-        self._conn, self._next, self._indexes = _open(name)
+        self._conn, self._next, self._indexes = _open(name, fsync)
         self._finalizer = weakref.finalize(self, _close, self._conn, self._pending, name)
 
     # -- writing --------------------------------------------------------------------------------------
@@ -609,7 +617,7 @@ def set_aside(path: str | os.PathLike[str]) -> str | None:
     return target
 
 
-def _open(path: str) -> tuple[sqlite3.Connection, int, set[str]]:
+def _open(path: str, fsync: bool = False) -> tuple[sqlite3.Connection, int, set[str]]:
     """Connect to ``path``: the connection, the next ``seq`` and the indexes already built."""
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -618,7 +626,7 @@ def _open(path: str) -> tuple[sqlite3.Connection, int, set[str]]:
             f"cannot open the journal file {path!r} ({exc}); check that its folder exists and is writable"
         ) from None
     try:
-        _prepare(conn, path)
+        _prepare(conn, path, fsync)
         last = conn.execute("SELECT max(seq) FROM entries").fetchone()[0]
         names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries'")
         indexes = {name.removeprefix("entries_") for (name,) in names} & _INDEXES.keys()
@@ -631,7 +639,7 @@ def _open(path: str) -> tuple[sqlite3.Connection, int, set[str]]:
     return conn, (last or 0) + 1, indexes
 
 
-def _prepare(conn: sqlite3.Connection, path: str) -> None:
+def _prepare(conn: sqlite3.Connection, path: str, fsync: bool = False) -> None:
     """Check that ``path`` is a lendsim journal (or create one in a new, empty file) and tune it."""
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -661,10 +669,11 @@ def _prepare(conn: sqlite3.Connection, path: str) -> None:
         )
     if path not in (":memory:", ""):
         try:
-            # WAL: readers in other processes do not block the writer. NORMAL: no fsync per commit (the
-            # journal is a simulation record; a power cut may lose the last commits, never corrupt it).
+            # WAL: readers in other processes do not block the writer. NORMAL: a commit is written to the file
+            # (the operating system holds it: a killed process loses nothing committed), not flushed to the disk
+            # (a power cut may lose the last commits, never corrupt the file); FULL flushes each commit.
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA synchronous = {'FULL' if fsync else 'NORMAL'}")
             conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of pages: index upkeep stays in memory
         except sqlite3.Error as exc:
             raise JournalError(f"cannot set up the journal file {path!r} ({exc}); check that it is writable") from None
