@@ -224,3 +224,11 @@ def test_a_value_that_cannot_be_stored_never_poisons_the_journal(tmp_path: Path)
     assert set(answers) == {404}
     with sqlite3.connect(journal) as outside:  # everything answered is in the file
         assert outside.execute("SELECT count(*) FROM entries").fetchone()[0] == entries
+
+
+def test_fresh_and_fsync_need_a_journal_file() -> None:
+    for flag in ("--fresh", "--fsync"):
+        done = subprocess.run([LENDSIM, "serve", "--port", "0", flag], capture_output=True, text=True, timeout=120)
+
+        assert done.returncode == 2
+        assert f"error: {flag} is about the journal file; give one with --journal FILE" in done.stderr
