@@ -1,8 +1,8 @@
 """``bench/run [SECTION…] [--quick] [--replay-sizes N,N] [--time-cap S] [--no-write]``
 
-Runs the chosen sections (all by default: http, inprocess, instructions, replay, population, contracts), prints
-one table of measurement, figure, baseline, ratio and target, and writes each section's block into
-docs/benchmarks.md. The instructions section needs valgrind (callgrind); without it its rows say "not available".
+Runs the chosen sections (all by default: http, durability, inprocess, instructions, replay, population,
+contracts), prints one table of measurement, figure, baseline, ratio and target, and writes each section's block
+into docs/benchmarks.md. The instructions section needs valgrind (callgrind); without it its rows say "not available".
 """
 
 from __future__ import annotations
@@ -28,6 +28,12 @@ def _http(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     from bench import _http
 
     return _http.measure(_http.Settings.quick() if args.quick else _http.Settings())
+
+
+def _durability(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import _durability
+
+    return _durability.measure(_durability.Settings.quick() if args.quick else _durability.Settings())
 
 
 def _inprocess(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
@@ -91,6 +97,7 @@ def _contracts(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
 
 RUNNERS: dict[str, Section] = {
     "http": _http,
+    "durability": _durability,
     "inprocess": _inprocess,
     "instructions": _instructions,
     "replay": _replay,

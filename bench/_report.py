@@ -17,7 +17,7 @@ from pathlib import Path
 
 __all__ = ["SECTIONS", "Row", "format_table", "machine", "markdown_block", "write_report"]
 
-SECTIONS = ("http", "inprocess", "instructions", "replay", "population", "contracts")
+SECTIONS = ("http", "durability", "inprocess", "instructions", "replay", "population", "contracts")
 HEADERS = ("measurement", "figure", "baseline", "ratio", "target", "met")
 
 
@@ -102,6 +102,7 @@ def markdown_block(section: str, rows: Sequence[Row], today: date, details: Iter
     """The docs/benchmarks.md block for one section: heading, date and machine, table, details."""
     title = {
         "http": "HTTP: `lendsim serve` against a raw ASGI app, WireMock and Prism",
+        "durability": "Durability: answers committed before they leave, kill -9 under load, restart on the journal",
         "inprocess": "In-process: the pytest plugin's routes and transport against bare respx and MockTransport",
         "instructions": "In-process in instructions (callgrind): the same routes, transport and core",
         "replay": "Scenario replay: the incident, resilient in-process platform",

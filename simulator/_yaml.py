@@ -2,23 +2,44 @@
 
 Contracts and scenarios are written by people; their errors must name the file, line and column.
 PyYAML's ``compose`` gives a node tree with marks; we construct plain Python data from it with the
-safe constructor (no python tags, no code), refuse documents whose aliases expand past a bound
-(a "billion laughs" file) or refer to the value that contains them (``name: &a [*a]``), note every key a
-mapping repeats (the last value would silently win), and keep the tree to map a key path back to a line.
+safe constructor (no python tags, no code), refuse documents whose aliases expand past a bound — in values or
+in characters (a "billion laughs" file, a long string repeated by aliases) — or refer to the value that contains
+them (``name: &a [*a]``), note every key a mapping repeats (the last value would silently win), and keep the tree
+to map a key path back to a line. :func:`read_text` reads a document's file: a regular file, of bounded size.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
-__all__ = ["MAX_NODES", "DuplicateKey", "Finding", "Severity", "YamlDocument", "YamlError", "dotted", "load_yaml"]
+__all__ = [
+    "MAX_CHARACTERS",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "DuplicateKey",
+    "Finding",
+    "Severity",
+    "YamlDocument",
+    "YamlError",
+    "dotted",
+    "load_yaml",
+    "read_text",
+]
 
 #: Upper bound on the number of nodes a document may expand to once aliases are followed.
 MAX_NODES = 200_000
+#: Upper bound on the characters of the scalars (keys and values) a document expands to once aliases are followed:
+#: what a program handing the data on (JSON, a schema validator) writes out.
+MAX_CHARACTERS = 32 * 1024 * 1024
+#: The largest file read as a contract or a scenario.
+MAX_FILE_BYTES = 32 * 1024 * 1024
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -178,28 +199,65 @@ class YamlDocument:
         return mark.line + 1, mark.column + 1
 
 
+def read_text(path: str | os.PathLike[str], *, limit: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of the regular file at ``path``, of at most ``limit`` bytes.
+
+    Raises OSError (its message says what the path is and what to give instead) for anything else — a FIFO, which
+    would block until something writes to it, a device such as /dev/zero, which never ends, a folder, a file
+    over the bound — and UnicodeDecodeError for text that is not UTF-8. Opened without blocking and checked
+    on the open file, so what is checked is what is read.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(f"{_kind(mode)}, not a regular file; give the path of a YAML or JSON file")
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        size = Path(path).stat().st_size
+        raise OSError(f"the file is {size:,} bytes, over the {limit:,} a document may have; split it or trim it")
+    return data.decode("utf-8")
+
+
+def _kind(mode: int) -> str:
+    kinds = (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((f"it is {name}" for test, name in kinds if test(mode)), "it is a special file")
+
+
 @dataclass(slots=True)
 class _Walk:
-    """One pass over the node tree: sizes once aliases are followed, repeated keys, aliases that loop."""
+    """One pass over the node tree: sizes once aliases are followed (in nodes and in characters of scalars),
+    repeated keys, aliases that loop."""
 
-    memo: dict[int, int] = field(default_factory=dict)
+    memo: dict[int, tuple[int, int]] = field(default_factory=dict)
     open: set[int] = field(default_factory=set)  # the nodes being walked: an alias to one of them loops
     duplicates: list[DuplicateKey] = field(default_factory=list)
     loops: list[yaml.Node] = field(default_factory=list)
 
-    def size(self, node: yaml.Node, path: tuple[str | int, ...], depth: int = 0) -> int:
+    def size(self, node: yaml.Node, path: tuple[str | int, ...], depth: int = 0) -> tuple[int, int]:
+        """(nodes, characters) ``node`` expands to."""
         if isinstance(node, yaml.ScalarNode):
-            return 1  # most nodes: nothing inside to repeat a key or loop
+            return 1, len(node.value)  # most nodes: nothing inside to repeat a key or loop
         key = id(node)
         if key in self.open:
             self.loops.append(node)
-            return 1
+            return 1, 0
         if key in self.memo:
             return self.memo[key]
         if depth > 200:
             raise YamlError("the document nests deeper than 200 levels", node.start_mark.line + 1)
         self.open.add(key)
         size = 1
+        chars = 0
         if isinstance(node, yaml.MappingNode):
             seen: dict[str, yaml.Node] = {}
             for k, v in node.value:
@@ -217,13 +275,31 @@ class _Walk:
                         )
                     else:
                         seen[name] = k
-                size += self.size(k, path, depth + 1) if name is None else 1
-                size += 1 if isinstance(v, yaml.ScalarNode) else self.size(v, (*path, name or ""), depth + 1)
+                if name is None:
+                    nodes, more = self.size(k, path, depth + 1)
+                    size += nodes
+                    chars += more
+                else:
+                    size += 1
+                    chars += len(name)
+                if isinstance(v, yaml.ScalarNode):
+                    size += 1
+                    chars += len(v.value)
+                else:
+                    nodes, more = self.size(v, (*path, name or ""), depth + 1)
+                    size += nodes
+                    chars += more
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
-                size += 1 if isinstance(item, yaml.ScalarNode) else self.size(item, (*path, index), depth + 1)
+                if isinstance(item, yaml.ScalarNode):
+                    size += 1
+                    chars += len(item.value)
+                else:
+                    nodes, more = self.size(item, (*path, index), depth + 1)
+                    size += nodes
+                    chars += more
         self.open.discard(key)
-        self.memo[key] = size
+        self.memo[key] = (size, chars)
         if size > MAX_NODES:
             raise YamlError(
                 f"the document expands to more than {MAX_NODES:,} values once its aliases are followed; "
@@ -231,7 +307,14 @@ class _Walk:
                 node.start_mark.line + 1,
                 node.start_mark.column + 1,
             )
-        return size
+        if chars > MAX_CHARACTERS:
+            raise YamlError(
+                f"the document expands to more than {MAX_CHARACTERS:,} characters once its aliases are followed; "
+                "write the values out instead of repeating aliases to long text",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
+        return size, chars
 
 
 def _loop_error(text: str) -> YamlError:

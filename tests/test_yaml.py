@@ -1,10 +1,14 @@
-"""Safe YAML: repeated keys are noted with both positions, aliases that loop are refused with a position."""
+"""Safe YAML: repeated keys are noted with both positions, aliases that loop or expand past a bound are refused with
+a position, and only a regular file of bounded size is read."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
-from simulator._yaml import DuplicateKey, YamlError, load_yaml
+from simulator._yaml import DuplicateKey, YamlError, load_yaml, read_text
 
 
 def test_a_repeated_key_is_noted_with_both_lines_and_the_last_value_kept_as_yaml_does() -> None:
@@ -49,3 +53,47 @@ def test_an_alias_inside_the_value_it_names_is_refused_at_the_alias(text: str, l
         load_yaml(text)
 
     assert (caught.value.line, caught.value.column) == (line, column)
+
+
+def test_a_long_string_repeated_by_aliases_is_refused_by_the_characters_it_expands_to() -> None:
+    text = f'name: bomb\nlong: &a "{"x" * 230_000}"\ncovers: [{", ".join(["*a"] * 57_000)}]\n'  # 460 KB, 13 GB out
+
+    with pytest.raises(YamlError, match=r"expands to more than 33,554,432 characters") as caught:
+        load_yaml(text)
+
+    assert (caught.value.line, caught.value.column) == (3, 9)
+    assert "write the values out" in caught.value.reason
+
+
+def test_keys_count_towards_the_characters_too() -> None:
+    text = f"name: bomb\nk: &a {{{'y' * 1000}: 1}}\nall: [{', '.join(['*a'] * 40_000)}]\n"  # YAML: keys < 1024
+
+    with pytest.raises(YamlError, match=r"characters"):
+        load_yaml(text)
+
+
+def test_a_document_that_repeats_short_values_by_alias_loads() -> None:
+    text = "base: &b {grace: 3 days, cutoff: '23:59:59'}\n" + "".join(f"bank{i}: *b\n" for i in range(1000))
+
+    assert load_yaml(text).data["bank999"] == {"grace": "3 days", "cutoff": "23:59:59"}
+
+
+def test_only_a_regular_file_is_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "scenario.yaml"
+    os.mkfifo(fifo)
+
+    with pytest.raises(OSError, match=r"it is a FIFO \(named pipe\), not a regular file; give the path of a YAML"):
+        read_text(fifo)  # without blocking: nothing ever writes to it
+    with pytest.raises(OSError, match=r"it is a character device, not a regular file"):
+        read_text("/dev/zero")
+    with pytest.raises(OSError, match=r"it is a folder, not a regular file"):
+        read_text(tmp_path)
+
+
+def test_a_file_over_the_bound_is_refused_with_its_size(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("x" * 1001)
+
+    with pytest.raises(OSError, match=r"the file is 1,001 bytes, over the 1,000 a document may have"):
+        read_text(big, limit=1000)
+    assert read_text(big, limit=1001) == "x" * 1001

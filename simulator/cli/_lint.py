@@ -18,8 +18,8 @@ __all__ = ["lint_command"]
 def _is_contract(path: Path) -> bool:
     """OpenAPI documents say so in their first lines; everything else is read as a scenario."""
     try:
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            head = handle.read(4096)
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8", "replace")
     except OSError:
         return False
     return any(line.startswith(("openapi:", '{"openapi"', '"openapi"')) for line in head.splitlines())
@@ -32,8 +32,10 @@ def _yaml_files(folder: Path) -> list[Path]:
 def lint_file(path: Path) -> list[Finding]:
     if path.is_dir():
         return [Finding(str(path), None, None, "", "a folder without .yaml files; give scenario or contract files")]
-    if not path.is_file():
+    if not path.exists():
         return [Finding(str(path), None, None, "", "no such file")]
+    if not path.is_file():  # a FIFO would block the peek below, a device never end: the reader says what it is
+        return lint_scenario(path)
     return lint_contract(path) if _is_contract(path) else lint_scenario(path)
 
 

@@ -9,11 +9,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
+from click.core import ParameterSource
 
 from simulator.cli._options import contract_option, contracts_dir_option, load_partner_contracts, log_level_option
-from simulator.core import CONTROL, DEFAULT_START
+from simulator.core import CONTROL, DEFAULT_START, record_start, replay, starting_point
 from simulator.errors import ConfigError
 from simulator.http import is_loopback, listen, serve
+from simulator.journal import Journal, set_aside
 from simulator.world import Simulator
 
 __all__ = ["serve_command"]
@@ -29,6 +31,67 @@ def _parse_start(ctx: click.Context, param: click.Parameter, value: str | None) 
             f"{value!r} is not an ISO-8601 instant; write e.g. 2019-05-10T00:00:00+08:00"
         ) from None
     return start if start.tzinfo is not None else start.replace(tzinfo=DEFAULT_START.tzinfo)
+
+
+def _open_journal(path: Path | None, *, fresh: bool, fsync: bool) -> tuple[Journal | None, tuple[datetime, int] | None]:
+    """The journal at ``path`` (None: in memory), and the start and seed of the world it holds (None: a new one).
+
+    With ``fresh``, a file already there is moved aside first."""
+    if path is None:
+        if fresh or fsync:
+            raise ConfigError(
+                f"--{'fresh' if fresh else 'fsync'} is about the journal file; give one with --journal FILE",
+                field="fresh" if fresh else "fsync",
+            )
+        return None, None
+    if fresh:
+        kept = set_aside(path)
+        if kept is not None:
+            click.echo(f"  the journal that was at {path} is kept as {kept}; a new world starts")
+    journal = Journal(path, wall_clock=time.time, fsync=fsync)
+    try:
+        return journal, starting_point(journal)
+    except BaseException:
+        journal.close()
+        raise
+
+
+def _resumed_settings(point: tuple[datetime, int], start: datetime, seed: int, path: str) -> tuple[datetime, int]:
+    """The journal's start and seed; an explicit --start or --seed must agree with them."""
+    context = click.get_current_context()
+    journal_start, journal_seed = point
+    given = {
+        "seed": (seed, journal_seed, str(journal_seed)),
+        "start": (start, journal_start, journal_start.isoformat()),
+    }
+    for name, (value, recorded, shown) in given.items():
+        if context.get_parameter_source(name) is not ParameterSource.DEFAULT and value != recorded:
+            raise ConfigError(
+                f"--{name} {value.isoformat() if isinstance(value, datetime) else value} differs from the "
+                f"{shown} the world in {path} started with; it resumes with its own: drop --{name}, or start a new "
+                "world with --fresh (the file is kept aside)",
+                field=name,
+            )
+    return journal_start, journal_seed
+
+
+def _start_journal(sim: Simulator, journal: Journal, *, resume: bool, deliveries: bool) -> None:
+    """Rebuild the world the journal holds (``resume``) and mark where this server starts in it."""
+    if not resume:
+        record_start(sim, "serverStarted", deliveries=deliveries)
+        journal.flush()
+        return
+    replayed = replay(sim, journal)
+    record_start(sim, "serverStarted", deliveries=deliveries, resumed=True)
+    interrupted = replayed.interrupt()
+    journal.flush()
+    state = sim.snapshot()["partners"].get("bank", {}).get("state", {})
+    loans = f", {state['loans']:,} loans" if isinstance(state.get("loans"), int) else ""
+    waiting = f"; {interrupted} deliveries cut off by the stop will be retried" if interrupted else ""
+    click.echo(
+        f"  resumed from {journal.path}: {replayed.entries:,} entries replayed ({replayed.requests:,} requests"
+        f"{loans}), virtual time {sim.clock.now().isoformat()}{waiting}"
+    )
 
 
 @click.command("serve")
@@ -62,7 +125,19 @@ def _parse_start(ctx: click.Context, param: click.Parameter, value: str | None) 
     "journal_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="SQLite file for the journal (default: in memory).",
+    help="SQLite file for the journal (default: in memory). Every answer is in it before it leaves; a file that "
+    "holds a journal already is replayed, so the world resumes where it stopped (see --fresh).",
+)
+@click.option(
+    "--fsync",
+    is_flag=True,
+    help="With --journal: flush each commit to the disk, so acknowledged answers survive a power cut or an "
+    "operating-system crash too, not only the server being killed (costs about half the throughput).",
+)
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="With --journal: start a new world even if FILE holds one; the old file is kept as FILE.1 (.2, …).",
 )
 @click.option(
     "--control-token",
@@ -81,6 +156,8 @@ def serve_command(
     speed: float | None,
     platform_url: str | None,
     journal_path: Path | None,
+    fsync: bool,
+    fresh: bool,
     control_token: str | None,
     log_level: str,
 ) -> None:
@@ -96,17 +173,22 @@ def serve_command(
     generated = not is_loopback(host) and not control_token
     if generated:
         control_token = secrets.token_urlsafe(24)
+    journal, point = _open_journal(journal_path, fresh=fresh, fsync=fsync)
+    if journal is not None and point is not None:
+        start, seed = _resumed_settings(point, start, seed, journal.path)
     sim = Simulator(
         contracts=load_partner_contracts(contracts_dir),
         extra_contracts=extra_contracts,
         start=start,
         seed=seed,
-        journal=journal_path,
+        journal=journal,
         wall_clock=time.time,
         control_token=control_token,
     )
     sock = listen(host, port)  # before the banner: a port in use is one line and exit 2, not a false start
     port = sock.getsockname()[1]
+    if journal is not None:
+        _start_journal(sim, journal, resume=point is not None, deliveries=platform_url is not None)
     if generated:
         click.echo(
             f"Listening beyond loopback: the control API needs 'Authorization: Bearer {control_token}'", err=True

@@ -37,11 +37,13 @@ from simulator.core._messages import (
     problem,
 )
 from simulator.core._model import Deliverer, DeliveryResult, Model
+from simulator.core._replay import INTERRUPTED, Replayed, record_start, replay, starting_point
 
 __all__ = [
     "ACTIONS",
     "CONTROL",
     "DEFAULT_START",
+    "INTERRUPTED",
     "MAX_BODY",
     "NO_FAULTS",
     "PROBLEM_JSON",
@@ -62,6 +64,7 @@ __all__ = [
     "Faults",
     "Model",
     "Parameter",
+    "Replayed",
     "Reply",
     "Request",
     "Response",
@@ -72,5 +75,8 @@ __all__ = [
     "no_operation",
     "parse_fault",
     "problem",
+    "record_start",
+    "replay",
     "request_data",
+    "starting_point",
 ]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from simulator._version import __version__
 from simulator.clock import parse_duration
 from simulator.core._messages import Call, Reply, problem
+from simulator.core._replay import record_start
 from simulator.errors import ClockError, ConfigError, JournalError
 from simulator.masking import NAME_KEYS, mask_value
 
@@ -91,6 +92,7 @@ def control_behaviours(sim: Engine) -> dict[str, Callable[[Call], Reply]]:
         body = call.body or {}
         start = datetime.fromisoformat(body["start"]) if "start" in body else None
         sim.reset(start=start, seed=body.get("seed"))
+        record_start(sim, "reset")  # what a restarted server rebuilds the world from (core/_replay.py)
         return Reply(200, {"clock": sim.clock_json()})
 
     def list_faults(call: Call) -> Reply:

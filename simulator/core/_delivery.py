@@ -213,19 +213,22 @@ class _Outcome:
 
     def record(self, result: DeliveryResult, first: bool) -> None:
         delivery, receiver = self.delivery, self.receiver
+        data = {
+            "attempt": self.number + 1,
+            "point": delivery.point,
+            "body": delivery.body,
+            "error": result.error,
+            "receiver": f"{receiver.method} {receiver.path}" if receiver else None,
+        }
+        if result.body is not None:  # what the receiver answered: a restarted server replays it (core/_replay.py)
+            data["answer"] = result.body
         delivery.deliveries.journal(
             "delivery",
             partner=delivery.partner,
             operation=delivery.hook,
             status=result.status,
             **delivery.ids,
-            data={
-                "attempt": self.number + 1,
-                "point": delivery.point,
-                "body": delivery.body,
-                "error": result.error,
-                "receiver": f"{receiver.method} {receiver.path}" if receiver else None,
-            },
+            data=data,
         )
         if first:  # the answer lost (timeout_after_commit): the sender hears a timeout, and retries
             lost = self.lost_answer and result.ok

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from simulator.core._faults import TransportFault
+from simulator.journal import escape_surrogates
 
 if TYPE_CHECKING:
     from simulator.openapi import Contract, Operation, Violation
@@ -44,8 +45,13 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON, as every body the simulator sends is written."""
-    return _encode(value).encode()
+    """Compact UTF-8 JSON, as every body the simulator sends is written; a lone surrogate in a string (which UTF-8
+    cannot carry) as its JSON escape, ``\\udc00``."""
+    text = _encode(value)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return escape_surrogates(text).encode()
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from simulator.core import Engine, Request
+from simulator.http._commit import GroupCommit
 from simulator.types import Receive, Scope, Send
 
 __all__ = ["ASGIApp", "TransportFaultError", "create_app", "lifespan", "read_body", "read_request", "send_response"]
@@ -43,6 +44,7 @@ class ASGIApp:
         self.tick_interval = tick_interval
         self._ticker: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()  # set when the server stops: held requests are let go
+        self._commit = GroupCommit(sim)  # an answer leaves once the journal file holds it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -83,6 +85,7 @@ class ASGIApp:
             self.tick()
         with self.lock:
             response = self.sim.handle(request)
+        response = await self._commit(response)
         if response.delay and not await self._hold(
             response.delay.total_seconds() / (self.sim.speed if self.sim.clock_mode == "realtime" else 1)
         ):

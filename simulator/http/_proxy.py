@@ -6,15 +6,22 @@ declared, its content type is declared for that status, its body matches the sch
 upstream's answer as it was, plus ``X-Lendsim-Violations: N`` and a one-line summary when something broke the
 contract. Request, response and each violation (a ``drift`` entry, ``side`` request or response) go into the
 journal. ``strict`` answers an invalid request with the problem the simulator would give, without forwarding it.
+
+A path that could reach the upstream outside its base path — a ``.`` or ``..`` segment once percent-decoded
+(``/%2e%2e/secret``, ``/loans/..%2F..%2Fsecret``) — or that holds a control character (``%0d%0a``) is never
+forwarded: the proxy answers 400 itself. What is forwarded is the path percent-encoded again, so an ``%3F`` or
+``%23`` stays part of the path rather than starting a query or a fragment upstream.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -134,9 +141,16 @@ class ValidationProxy:
         if request is None:
             return
         self.exchanges += 1
-        matched = self.contract.operations.match(request.method, request.path)
+        unsafe = _unsafe_path(request.path, self.upstream)
+        matched = None if unsafe else self.contract.operations.match(request.method, request.path)
         exchange = Exchange(self.exchanges, request.method, request.path, matched[0] if matched else None)
         correlation = f"p{exchange.number}"
+        if unsafe is not None:  # never forwarded, strict or not
+            exchange.request_errors.append(unsafe)
+            self._journal_request(request, exchange, correlation, None)
+            unforwarded = problem(400, "Bad Request", f"{unsafe.message} [{unsafe.rule}]", errors=[unsafe])
+            await self._answer_from_proxy(send, unforwarded, exchange, correlation)
+            return
         refusal, body = self._check_request(request, matched, exchange)
         self._journal_request(request, exchange, correlation, body)
         if refusal is not None and (self.strict or request.body_too_large):
@@ -226,7 +240,7 @@ class ValidationProxy:
     async def _forward(self, request: Request) -> httpx.Response:
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
-        url = self.upstream + request.path + (f"?{request.query}" if request.query else "")
+        url = self.upstream + quote(request.path, safe=_PATH_SAFE) + (f"?{request.query}" if request.query else "")
         headers = {name: value for name, value in request.headers.items() if name not in _HOP_BY_HOP}
         return await self._client.request(request.method, url, headers=headers, content=request.body)
 
@@ -278,6 +292,30 @@ class ValidationProxy:
         self.journal.flush()  # one commit per exchange: what the proxy saw is readable from outside at once
         if self.on_exchange is not None:
             self.on_exchange(exchange)
+
+
+# What a path segment may hold unencoded (RFC 3986 pchar, less '%': the path is decoded) besides '/'.
+_PATH_SAFE = "/!$&'()*+,;=:@-._~"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _unsafe_path(path: str, upstream: str) -> Violation | None:
+    """Why the (percent-decoded) ``path`` must not be forwarded, or None."""
+    if _CONTROL.search(path):
+        return Violation(
+            "path",
+            "controlCharacter",
+            f"the path {path!r} holds a control character (such as CR or LF) once percent-decoded, which no URL "
+            "may carry; send the path without it",
+        )
+    if any(segment in (".", "..") for segment in path.split("/")):
+        return Violation(
+            "path",
+            "dotSegment",
+            f"the path {path!r} holds a '.' or '..' segment once percent-decoded, which would reach {upstream} "
+            "outside its base path; send the path without dot segments",
+        )
+    return None
 
 
 def _content_type(response: httpx.Response) -> str | None:

@@ -6,8 +6,19 @@ is the merge point of sharded runs (:meth:`Journal.merge`).
 
 from __future__ import annotations
 
-from simulator.journal._codec import encode_data
+from simulator.journal._codec import encode_data, escape_surrogates
 from simulator.journal._entry import KINDS, Entry, Page
-from simulator.journal._journal import BATCH, MAX_LIMIT, Filters, Journal
+from simulator.journal._journal import BATCH, MAX_LIMIT, Filters, Journal, set_aside
 
-__all__ = ["BATCH", "KINDS", "MAX_LIMIT", "Entry", "Filters", "Journal", "Page", "encode_data"]
+__all__ = [
+    "BATCH",
+    "KINDS",
+    "MAX_LIMIT",
+    "Entry",
+    "Filters",
+    "Journal",
+    "Page",
+    "encode_data",
+    "escape_surrogates",
+    "set_aside",
+]

@@ -3,13 +3,16 @@
 Virtual time is stored as integer microseconds since the epoch (UTC), so ordering and filtering are
 numeric, plus the UTC offset in microseconds, so an entry comes back with the offset it was appended
 with. Payloads are stored as compact JSON text (``separators=(",", ":")``, ``ensure_ascii=False``,
-no NaN or Infinity). Everything here is on the append path: it is written for speed.
+no NaN or Infinity). A lone surrogate (legal in JSON text, ``"\\udc00"``, but not Unicode, so UTF-8 cannot carry it)
+is written as its JSON escape: the text stays valid UTF-8 and reads back as the same value. Everything here is on
+the append path: it is written for speed.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import reprlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
@@ -19,7 +22,7 @@ import orjson
 
 from simulator.errors import JournalError
 
-__all__ = ["encode_data", "from_us", "to_us", "unserialisable"]
+__all__ = ["encode_data", "escape_surrogates", "from_us", "to_us", "unserialisable"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -100,14 +103,34 @@ def _orjson_writes_it_as_json(value: Any) -> bool:
 def encode_data(value: Any) -> str:
     """Compact JSON text of a payload; raises TypeError/ValueError/RecursionError like ``json.dumps``.
 
-    Through orjson (about 4× faster) when it writes the same text, through the json encoder otherwise.
+    Through orjson (about 4× faster) when it writes the same text, through the json encoder otherwise. A lone
+    surrogate in a string (orjson refuses it) is written as its JSON escape, ``\\udc00``, so the text can be
+    stored and sent as UTF-8.
     """
     try:
         if _orjson_writes_it_as_json(value):
             return orjson.dumps(value).decode()
     except (orjson.JSONEncodeError, RecursionError):  # what orjson refuses (or a cycle): json says what is wrong
         pass
-    return _json_encode(value)
+    text = _json_encode(value)
+    if not text.isascii():  # only non-ASCII text can hold a surrogate: the check costs nothing on ASCII
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            return escape_surrogates(text)
+    return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate written as a JSON escape (``\\udc00``): in JSON text, the same value."""
+    return _SURROGATE.sub(_escape_one, text)
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 _repr = reprlib.Repr()

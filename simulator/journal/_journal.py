@@ -33,10 +33,10 @@ import orjson
 
 from simulator._suggest import did_you_mean
 from simulator.errors import JournalError
-from simulator.journal._codec import encode_data, from_us, to_us, unserialisable
+from simulator.journal._codec import encode_data, escape_surrogates, from_us, to_us, unserialisable
 from simulator.journal._entry import KINDS, Entry, Page
 
-__all__ = ["BATCH", "MAX_LIMIT", "Filters", "Journal"]
+__all__ = ["BATCH", "MAX_LIMIT", "Filters", "Journal", "set_aside"]
 
 MAX_LIMIT: Final = 10_000
 """The largest page :meth:`Journal.query` returns."""
@@ -159,13 +159,21 @@ class Journal:
     flat over long runs, and reopening the file continues its sequence. ``wall_clock`` (e.g.
     ``time.time``) stamps each entry's ``wall_time``; without one it is ``None``.
 
+    What is committed (a full batch, :meth:`flush`) survives the process dying — a crash, ``kill -9``. With
+    ``fsync=True`` each commit also waits until the file is on the disk, so it survives a power cut or an
+    operating-system crash too (at the cost of a disk flush per commit).
+
     One thread at a time may use a journal, and it may be created in one thread and used in another
     (calls are serialised by a lock). Close it, or use it as a context manager, so the last appends
     are written; one that is garbage-collected or still open at interpreter exit is closed then.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str] = ":memory:", *, wall_clock: Callable[[], float] | None = None
+        self,
+        path: str | os.PathLike[str] = ":memory:",
+        *,
+        wall_clock: Callable[[], float] | None = None,
+        fsync: bool = False,
     ) -> None:
         if wall_clock is not None and not callable(wall_clock):
             raise JournalError(
@@ -184,7 +192,7 @@ class Journal:
         self._generation = 0  # bumped by clear(), so iterations under way notice
         # The last virtual time appended and its stored form: the clock often hands out the same object.
         self._last_vt: tuple[datetime | None, int, int] = (None, 0, 0)
-        self._conn, self._next, self._indexes = _open(name)
+        self._conn, self._next, self._indexes = _open(name, fsync)
         self._finalizer = weakref.finalize(self, _close, self._conn, self._pending, name)
 
     # -- writing --------------------------------------------------------------------------------------
@@ -583,8 +591,33 @@ class Journal:
 
 # -- opening, writing, closing --------------------------------------------------------------------------
 
+# The files SQLite keeps beside a database in WAL mode: committed transactions not yet copied into it, and an index.
+_SIDE_FILES: Final = ("-wal", "-shm")
 
-def _open(path: str) -> tuple[sqlite3.Connection, int, set[str]]:
+
+def set_aside(path: str | os.PathLike[str]) -> str | None:
+    """Move the journal file at ``path`` (with the files SQLite keeps beside it) to ``path.1`` — or ``.2``, … the
+    first name free — so a new journal can start there; returns the new name, or None when there was no file.
+
+    Nothing is deleted: what a killed process committed to its write-ahead log moves along with the file."""
+    name = os.fspath(path)
+    if not os.path.exists(name):
+        return None
+    number = 1
+    while any(os.path.exists(f"{name}.{number}{suffix}") for suffix in ("", *_SIDE_FILES)):
+        number += 1
+    target = f"{name}.{number}"
+    try:
+        os.replace(name, target)
+        for suffix in _SIDE_FILES:
+            if os.path.exists(name + suffix):
+                os.replace(name + suffix, target + suffix)
+    except OSError as exc:
+        raise JournalError(f"cannot move the journal {name!r} aside to {target!r} ({exc.strerror or exc})") from None
+    return target
+
+
+def _open(path: str, fsync: bool = False) -> tuple[sqlite3.Connection, int, set[str]]:
     """Connect to ``path``: the connection, the next ``seq`` and the indexes already built."""
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -593,7 +626,7 @@ def _open(path: str) -> tuple[sqlite3.Connection, int, set[str]]:
             f"cannot open the journal file {path!r} ({exc}); check that its folder exists and is writable"
         ) from None
     try:
-        _prepare(conn, path)
+        _prepare(conn, path, fsync)
         last = conn.execute("SELECT max(seq) FROM entries").fetchone()[0]
         names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries'")
         indexes = {name.removeprefix("entries_") for (name,) in names} & _INDEXES.keys()
@@ -606,7 +639,7 @@ def _open(path: str) -> tuple[sqlite3.Connection, int, set[str]]:
     return conn, (last or 0) + 1, indexes
 
 
-def _prepare(conn: sqlite3.Connection, path: str) -> None:
+def _prepare(conn: sqlite3.Connection, path: str, fsync: bool = False) -> None:
     """Check that ``path`` is a lendsim journal (or create one in a new, empty file) and tune it."""
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -636,27 +669,30 @@ def _prepare(conn: sqlite3.Connection, path: str) -> None:
         )
     if path not in (":memory:", ""):
         try:
-            # WAL: readers in other processes do not block the writer. NORMAL: no fsync per commit (the
-            # journal is a simulation record; a power cut may lose the last commits, never corrupt it).
+            # WAL: readers in other processes do not block the writer. NORMAL: a commit is written to the file
+            # (the operating system holds it: a killed process loses nothing committed), not flushed to the disk
+            # (a power cut may lose the last commits, never corrupt the file); FULL flushes each commit.
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA synchronous = {'FULL' if fsync else 'NORMAL'}")
             conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of pages: index upkeep stays in memory
         except sqlite3.Error as exc:
             raise JournalError(f"cannot set up the journal file {path!r} ({exc}); check that it is writable") from None
 
 
 def _write(conn: sqlite3.Connection, pending: list[_Row], path: str) -> None:
-    """Insert the buffered rows in one transaction and empty the buffer."""
+    """Insert the buffered rows in one transaction and empty the buffer.
+
+    A row holding a lone surrogate (which UTF-8, and so SQLite, cannot carry) is stored escaped rather than
+    failing the whole batch: :func:`_storable`.
+    """
     if not pending:
         return
     try:
-        conn.execute("BEGIN")
         try:
-            conn.executemany(_INSERT, pending)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            _insert(conn, pending)
+        except UnicodeEncodeError:
+            pending[:] = [_storable(row) for row in pending]
+            _insert(conn, pending)
     except sqlite3.IntegrityError as exc:
         raise JournalError(
             f"cannot write to the journal {path!r} ({exc}): another Journal or process appended to the same "
@@ -665,6 +701,46 @@ def _write(conn: sqlite3.Connection, pending: list[_Row], path: str) -> None:
     except sqlite3.Error as exc:
         raise JournalError(f"cannot write to the journal {path!r} ({exc})") from None
     pending.clear()
+
+
+def _insert(conn: sqlite3.Connection, rows: list[_Row]) -> None:
+    conn.execute("BEGIN")
+    try:
+        conn.executemany(_INSERT, rows)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+# Text columns by their index in a row, for _storable.
+_TEXT_COLUMNS: Final = {5: "partner", 6: "operation", 7: "borrower", 8: "loan", 9: "serial", 10: "sms_out_id"}
+_DATA: Final = 13
+
+
+def _storable(row: _Row) -> _Row:
+    """``row`` as it can be stored: a lone surrogate in ``data`` as its JSON escape (the same value once read), in
+    an id column as a backslash escape (``\\udc00``), the columns so escaped named in ``data["escaped"]``."""
+    values = list(row)
+    escaped = []
+    for index, name in (*_TEXT_COLUMNS.items(), (12, "correlation")):
+        if not _utf8(values[index]):
+            values[index] = values[index].encode("utf-8", "backslashreplace").decode()
+            escaped.append(name)
+    if escaped:
+        data = _decode(values[_DATA]) if values[_DATA] else {}
+        values[_DATA] = encode_data({**data, "escaped": escaped})
+    elif not _utf8(values[_DATA]):
+        values[_DATA] = escape_surrogates(values[_DATA])
+    return tuple(values)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _close(conn: sqlite3.Connection, pending: list[_Row], path: str) -> None:

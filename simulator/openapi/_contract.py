@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema_rs
 
 from simulator._suggest import closest, suggest, suggestion
-from simulator._yaml import YamlDocument, YamlError, load_yaml
+from simulator._yaml import YamlDocument, YamlError, load_yaml, read_text
 from simulator.errors import ContractError
 from simulator.openapi._operations import Operation, OperationIndex, build_operation
 
@@ -79,6 +79,32 @@ def _resolve_local(document: Any, ref: str) -> bool:
     return True
 
 
+#: The keywords that refer to another document when their value does not start with "#".
+_REFERENCES = ("$ref", "$dynamicRef")
+
+
+def external_refs(node: Any, parts: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every reference (``$ref``, ``$dynamicRef``) to something outside the document — a file, a URL — with the key
+    path of its keyword: lendsim never follows one (it would read files or open connections a contract names)."""
+    if isinstance(node, Mapping):
+        for keyword in _REFERENCES:
+            ref = node.get(keyword)
+            if isinstance(ref, str) and not ref.startswith("#"):
+                yield (*parts, keyword), ref
+        for key, value in node.items():
+            yield from external_refs(value, (*parts, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from external_refs(value, (*parts, index))
+
+
+def external_ref_reason(ref: str) -> str:
+    return (
+        f"{ref!r} refers outside this document; lendsim resolves only references inside it (#/components/…) and "
+        "never reads the files or URLs a contract names: copy the definition into components and refer to it there"
+    )
+
+
 def _check_refs(node: Any, root: Any, file: str, source: YamlDocument | None, parts: tuple[str | int, ...]) -> None:
     """Every local ``$ref`` must point at something: name the broken one and where it is."""
     if isinstance(node, Mapping):
@@ -127,7 +153,7 @@ def _upgrade_30(node: Any) -> Any:
 
 def _read(path: Path) -> tuple[Any, YamlDocument | None]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         raise ContractError("no such file; check the path", file=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -196,6 +222,8 @@ def _load_contract(path: str | Path, *, name: str | None, document: Any) -> Cont
             f"'paths' must be a mapping of path templates, got {type(paths).__name__}", file, source, ("paths",)
         )
     raw = _normalise_keys(dict(document))
+    for parts, ref in external_refs(raw):
+        raise _error(external_ref_reason(ref), file, source, parts)
     _check_refs(raw, raw, file, source, ())
     try:
         resolved = jsonschema_rs.dereference(raw, offline=True)

@@ -27,9 +27,9 @@ from typing import Any, Final
 import jsonschema_rs
 
 from simulator._suggest import did_you_mean
-from simulator._yaml import Finding, YamlDocument, YamlError, dotted, load_yaml
+from simulator._yaml import Finding, YamlDocument, YamlError, dotted, load_yaml, read_text
 from simulator.errors import ContractError
-from simulator.openapi._contract import load_contract
+from simulator.openapi._contract import external_ref_reason, external_refs, load_contract
 from simulator.openapi._conventions import check_conventions, check_receivers
 from simulator.openapi._document import Document, Parts, example_values, finding, subschemas
 
@@ -49,7 +49,7 @@ def lint_contract(path: str | Path, *, conventions: bool = False) -> list[Findin
     """
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         return [Finding(file, None, None, "", f"cannot read the file: {exc}")]
     try:
@@ -82,6 +82,10 @@ def _problems(path: str | Path, file: str, source: YamlDocument, conventions: bo
         finding(file, source, parts, f"YAML reads {_text(value)} as a {type(value).__name__}, not a string; quote it")
         for parts, value in _not_json(document, ())
     ]
+    if findings:
+        return findings
+    # Before the OpenAPI validator, which would follow them (fetch a URL, read a file and quote it).
+    findings = [finding(file, source, parts, external_ref_reason(ref)) for parts, ref in external_refs(document)]
     if findings:
         return findings
     version = str(document.get("openapi", ""))
@@ -122,7 +126,7 @@ def lint_receivers(paths: Iterable[str | Path]) -> list[Finding]:
     for path in paths:
         try:
             contract = load_contract(path)
-            source = load_yaml(Path(path).read_text(encoding="utf-8"))
+            source = load_yaml(read_text(path))
         except (ContractError, YamlError, OSError):
             continue  # lint_contract reports what is wrong with the file itself
         documents.append(Document(str(path), source, contract.document))

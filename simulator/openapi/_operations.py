@@ -337,6 +337,10 @@ class Operation:
                 return DecodedBody(None, [_malformed(exc)], 400)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             return DecodedBody(None, [_malformed(exc)], 400)
+        if not plain:  # orjson reads only valid Unicode; json also takes lone surrogates ("\udc00"): refuse those
+            where = _lone_surrogate(value)
+            if where is not None:
+                return DecodedBody(None, [_not_unicode(where)], 400)
         validator = media.validator
         errors = [] if validator is None or validator.is_valid(value) else validator.errors(value)
         # DecodedBody(...) without its generated __new__ (a Python frame): every request with a body passes here.
@@ -364,6 +368,43 @@ def _malformed(exc: json.JSONDecodeError | UnicodeDecodeError) -> Violation:
     where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
     reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "the body is not UTF-8"
     return Violation("body", "json", f"malformed JSON{where}: {reason}")
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """Where the decoded body holds a string (or a key) with a lone surrogate, e.g. ``body.name``; None if nowhere.
+
+    A walk with a stack rather than recursion: json.loads takes nesting as deep as the interpreter's limit."""
+    stack: list[tuple[str, Any]] = [("body", value)]
+    while stack:
+        path, item = stack.pop()
+        if type(item) is str:
+            if not _utf8(item):
+                return path
+        elif type(item) is dict:
+            for key, child in item.items():
+                if not _utf8(key):
+                    return f"{path} (a key)"
+                stack.append((f"{path}.{key}", child))
+        elif type(item) is list:
+            stack.extend((f"{path}[{index}]", child) for index, child in enumerate(item))
+    return None
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_unicode(where: str) -> Violation:
+    return Violation(
+        where,
+        "unicode",
+        "holds a lone surrogate (such as \\udc00), which is not Unicode text; send UTF-8, with a character beyond "
+        "U+FFFF as a surrogate pair (\\ud83d\\ude00) or as itself",
+    )
 
 
 # Request bodies are read by orjson (four times faster) where it gives what json gives. orjson reads an integer of

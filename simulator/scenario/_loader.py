@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from simulator._yaml import Finding, YamlDocument, YamlError, load_yaml
+from simulator._yaml import Finding, YamlDocument, YamlError, load_yaml, read_text
 from simulator.scenario._findings import Findings, ScenarioError
 from simulator.scenario._schema import check_schema, jsonable
 
@@ -30,7 +30,7 @@ def read_source(path: str | Path) -> YamlDocument:
         size = Path(path).stat().st_size
         if size > MAX_SCENARIO_BYTES:
             raise _fatal(file, f"the file is {size:,} bytes; a scenario is at most {MAX_SCENARIO_BYTES:,}")
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path, limit=MAX_SCENARIO_BYTES)
     except FileNotFoundError:
         raise _fatal(file, "no such file; check the path") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -4,7 +4,12 @@ warnings, printing them."""
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -110,3 +115,128 @@ def test_run_goes_ahead_with_warnings_and_prints_them_first() -> None:
     assert code == 0, output
     warning = output.index(": warning: faults[0].from: the fault starts 2019-07-01 20:00")
     assert warning < output.index("invariants held")
+
+
+# -- hostile input: what lint must never do ------------------------------------------------------------------
+
+# Runs `lendsim ARGS` with an audit hook that reports every connection and every file opened under the folder
+# given first: what the command reads and reaches, seen from inside the interpreter whatever library does it.
+_GUARDED = """\
+import sys
+watched = sys.argv[1]
+def hook(event, args):
+    if event in ("socket.connect", "socket.getaddrinfo"):
+        sys.stderr.write(f"GUARD network {args!r}\\n")
+    elif event == "open" and isinstance(args[0], str) and args[0].startswith(watched):
+        sys.stderr.write(f"GUARD opened {args[0]}\\n")
+sys.addaudithook(hook)
+from simulator.cli import main
+main(sys.argv[2:])
+"""
+_EXTERNAL = """\
+openapi: 3.1.0
+info: {{title: Their bank, version: "1"}}
+paths:
+  /things:
+    get:
+      operationId: getThings
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                {keyword}: "{ref}"
+"""
+
+
+@pytest.mark.parametrize(
+    ("keyword", "ref"),
+    [
+        ("$ref", "http://127.0.0.1:{port}/schema.yaml"),
+        ("$ref", "file://{outside}/secret.txt"),
+        ("$ref", "../outside/secret.txt"),
+        ("$ref", "secret.txt#/Thing"),
+        ("$dynamicRef", "http://127.0.0.1:{port}/schema.yaml#meta"),
+    ],
+)
+def test_lint_never_follows_a_reference_outside_the_document_nor_opens_a_connection(
+    tmp_path: Path, keyword: str, ref: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("TOPSECRET-42: 110105199003071239\n")
+    contract_dir = tmp_path / "contracts"
+    contract_dir.mkdir()
+    (contract_dir / "secret.txt").write_text("TOPSECRET-42: beside the contract\n")
+    with socket.socket() as listener:  # a server the reference names: it must never be called
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.setblocking(False)
+        target = ref.format(port=listener.getsockname()[1], outside=outside)
+        contract = contract_dir / "their-bank.yaml"
+        contract.write_text(_EXTERNAL.format(keyword=keyword, ref=target))
+
+        done = subprocess.run(
+            [sys.executable, "-c", _GUARDED, str(tmp_path), "lint", str(contract)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nobody knocked
+    assert done.returncode == 2
+    assert "GUARD network" not in done.stderr
+    opened = {line for line in done.stderr.splitlines() if line.startswith("GUARD opened")}
+    assert opened == {f"GUARD opened {contract}"}  # the document itself, and nothing else under the folder
+    assert "TOPSECRET" not in done.stdout + done.stderr
+    assert f"{contract}:13:17: error: paths./things.get.responses.200.content.application/json.schema.{keyword}: " in (
+        done.stderr
+    )
+    assert f"{target!r} refers outside this document; lendsim resolves only references inside it" in done.stderr
+
+
+_STRING_BOMB = 'name: bomb\nlong: &a "{long}"\ncovers: [{aliases}]\n'
+
+
+def test_a_long_string_repeated_by_aliases_is_refused_by_lint_and_run_without_expanding_it(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.yaml"  # 460 KB that expand to 13 GB of text
+    bomb.write_text(_STRING_BOMB.format(long="x" * 230_000, aliases=", ".join(["*a"] * 57_000)))
+
+    tracemalloc.start()
+    try:
+        linted = CliRunner().invoke(cli, ["lint", str(bomb)])
+        ran = CliRunner().invoke(cli, ["run", str(bomb), "--platform", "naive"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    for result in (linted, ran):
+        assert result.exit_code == 2
+        assert f"{bomb}:3:9: error: " in result.output
+        assert "expands to more than 33,554,432 characters once its aliases are followed" in result.output
+    assert peak < 100 * 1024 * 1024
+
+
+@pytest.mark.parametrize("command", ["lint", "run"])
+def test_a_fifo_or_a_device_is_refused_naming_what_it_is_never_read(tmp_path: Path, command: str) -> None:
+    fifo = tmp_path / "scenario.yaml"
+    os.mkfifo(fifo)  # nothing ever writes to it: reading it would wait forever
+    extra = ["--platform", "naive"] if command == "run" else []
+
+    for path, what in ((fifo, "a FIFO (named pipe)"), (Path("/dev/zero"), "a character device")):
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "lendsim"), command, str(path), *extra],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+        assert done.returncode == 2
+        assert f"{path}: error: cannot read the file: it is {what}, not a regular file; give the path of a YAML" in (
+            done.stderr
+        )
+        assert "Traceback" not in done.stderr

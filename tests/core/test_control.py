@@ -100,7 +100,10 @@ def test_reset_clears_the_world(engine: Engine) -> None:
     response = call(engine, "POST", "/_sim/reset", {"start": "2019-06-01T00:00:00+08:00", "seed": 3})
 
     assert response.json()["clock"]["now"] == "2019-06-01T00:00:00+08:00"
-    assert len(engine.journal) == 0 and len(engine.faults) == 0 and engine.seed == 3
+    assert len(engine.faults) == 0 and engine.seed == 3
+    (marker,) = engine.journal  # all that is left: where the new world starts, for a restart to rebuild it from
+    assert (marker.kind, marker.partner, marker.operation) == ("event", "_sim", "reset")
+    assert marker.virtual_time.isoformat() == "2019-06-01T00:00:00+08:00" and marker.data["seed"] == 3
 
 
 def test_the_state_snapshot_shows_clock_partners_faults_and_journal_size(engine: Engine) -> None:

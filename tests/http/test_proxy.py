@@ -4,6 +4,7 @@ service), over real sockets: exchanges validated both ways, journaled, answered 
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -199,3 +200,66 @@ def test_a_body_too_large_to_pass_on_is_refused_with_413_even_when_not_strict(
 
     assert response.status_code == 413 and response.headers[VIOLATIONS_HEADER] == "1"
     assert sim.journal.count(kind="request") == 0
+
+
+def recording_upstream(seen: list[str]) -> ASGIApplication:
+    """An upstream that notes each request target it receives (raw, as it came over the wire) and answers 200."""
+
+    async def app(scope: Any, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        seen.append(scope["raw_path"].decode("latin-1"))
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    return app
+
+
+def raw_get(url: str, target: str) -> tuple[int, dict[str, Any]]:
+    """GET ``target`` exactly as written (an HTTP client would normalise its dot segments first)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+@pytest.mark.parametrize(
+    ("target", "rule"),
+    [
+        ("/../secret", "dotSegment"),
+        ("/%2e%2e/secret", "dotSegment"),
+        ("/loans/..%2F..%2Fsecret", "dotSegment"),
+        ("/loans/%2E%2E/%2E%2E/secret", "dotSegment"),
+        ("/loans/./LN1", "dotSegment"),
+        ("/loans/%0d%0aX-Injected:%201", "controlCharacter"),
+        ("/loans/LN%001", "controlCharacter"),
+    ],
+)
+def test_a_path_that_could_leave_the_upstream_base_path_is_refused_with_400_and_never_forwarded(
+    target: str, rule: str
+) -> None:
+    seen: list[str] = []
+    with running(recording_upstream(seen)) as upstream, proxying(f"{upstream}/api/v1") as proxied:
+        status, problem = raw_get(proxied.url, target)
+        entries = list(proxied.proxy.journal.iter(correlation="p1"))
+
+    assert status == 400
+    assert problem["errors"][0]["field"] == "path" and problem["errors"][0]["rule"] == rule
+    assert "send the path without" in problem["detail"]
+    assert seen == []
+    assert [(e.kind, e.status) for e in entries] == [("request", None), ("drift", None), ("response", 400)]
+
+
+def test_a_percent_encoded_question_mark_or_hash_stays_in_the_path_upstream() -> None:
+    seen: list[str] = []
+    with running(recording_upstream(seen)) as upstream, proxying(f"{upstream}/api/v1") as proxied:
+        status, _ = raw_get(proxied.url, "/loans/LN%3Fadmin=1%23x?page=2")
+
+    assert status == 200
+    assert seen == ["/api/v1/loans/LN%3Fadmin=1%23x"]

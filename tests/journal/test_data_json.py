@@ -67,7 +67,7 @@ def _nested(depth: int) -> object:
     "value",
     [
         {"big": 2**64, "small": -(2**63) - 1, "max": 2**64 - 1},  # orjson refuses past 64 bits: json writes them
-        {"lone": "\ud800", "controls": "".join(map(chr, range(0x20))) + '"\\\x7f\u2028'},
+        {"controls": "".join(map(chr, range(0x20))) + '"\\\x7f\u2028'},
         {1: "a", None: "b", False: "c", 2.5: "d"},  # non-str keys: json converts them
         ("a", ["b", ("c",)], {"d": ()}),
         {"level": _Level.LOW, "name": StrSubclass("x"), "float": 1e16, "tiny": 1e-7},
@@ -77,6 +77,24 @@ def _nested(depth: int) -> object:
 )
 def test_encode_data_writes_what_json_dumps_writes_on_the_edges(value: object) -> None:
     assert encode_data(value) == json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"lone": "\ud800"}, '{"lone":"\\ud800"}'),
+        ({"name": "x\udc00", "rate": 0.5}, '{"name":"x\\udc00","rate":0.5}'),
+        ({"k\udfff": ["中文"]}, '{"k\\udfff":["中文"]}'),
+    ],
+)
+def test_a_lone_surrogate_is_written_as_its_json_escape_so_the_text_is_utf8_and_reads_back_the_same(
+    value: object, expected: str
+) -> None:
+    text = encode_data(value)
+
+    assert text == expected
+    text.encode()  # UTF-8 can carry it: SQLite and the wire take it
+    assert json.loads(text) == value
 
 
 @pytest.mark.parametrize("value", [math.nan, {"rate": math.inf}, {(1,): 2}, {"at": object()}])

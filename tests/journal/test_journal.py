@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import FrozenInstanceError, replace
@@ -21,7 +23,7 @@ from hypothesis import strategies as st
 
 import simulator.journal
 from simulator.errors import JournalError
-from simulator.journal import BATCH, KINDS, MAX_LIMIT, Entry, Journal, Page
+from simulator.journal import BATCH, KINDS, MAX_LIMIT, Entry, Journal, Page, set_aside
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2019, 5, 14, 20, 0, tzinfo=CST)
@@ -564,6 +566,52 @@ def test_a_journal_dropped_without_close_still_writes_its_appends(tmp_path: Path
 
     with Journal(path) as reopened:
         assert len(reopened) == 1
+
+
+def test_a_lone_surrogate_is_stored_escaped_and_flagged_and_never_costs_its_batch(tmp_path: Path) -> None:
+    path = tmp_path / "run.journal"
+    with Journal(path) as journal:
+        for i in range(BATCH - 1):
+            journal.append("event", at(i), serial=f"RP-{i}")
+        journal.append("request", at(BATCH), serial="RP-\udc00", data={"body": {"name": "\udc00"}})
+        journal.append("event", at(BATCH + 1), data={"n": 1}, data_json='{"n":1,"raw":"\ud800"}')  # unchecked text
+        journal.flush()
+
+        poisoned = journal.last(kind="request")
+        raw = journal.last(kind="event")
+
+    with Journal(path) as reopened:
+        assert len(reopened) == BATCH + 1
+    assert poisoned is not None and raw is not None
+    assert poisoned.serial == "RP-\\udc00"  # a backslash escape in an id column: flagged, it is not the id sent
+    assert poisoned.data == {"body": {"name": "\udc00"}, "escaped": ["serial"]}  # in data: the same value
+    assert raw.data == {"n": 1, "raw": "\ud800"}
+
+
+def test_a_journal_set_aside_moves_with_what_its_write_ahead_log_holds_to_the_first_free_name(tmp_path: Path) -> None:
+    path = tmp_path / "serve.journal"
+    (tmp_path / "serve.journal.1").write_text("an older one, kept")
+    killed = (  # commits to the write-ahead log, then dies as kill -9 leaves it: nothing copied into the file
+        "import os, sys; from datetime import datetime, timezone; from simulator.journal import Journal; "
+        "j = Journal(sys.argv[1]); j.append('event', datetime(2019, 5, 1, tzinfo=timezone.utc), borrower='B1'); "
+        "j.flush(); os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", killed, str(path)], check=True, timeout=60)
+    assert Path(f"{path}-wal").stat().st_size > 0
+
+    kept = set_aside(path)
+
+    assert kept == f"{path}.2" and not path.exists() and not Path(f"{path}-wal").exists()
+    with Journal(kept) as moved:
+        assert [entry.borrower for entry in moved] == ["B1"]
+    assert set_aside(tmp_path / "never.journal") is None
+
+
+def test_fsync_flushes_each_commit_to_the_disk(tmp_path: Path) -> None:
+    with Journal(tmp_path / "a.journal") as plain, Journal(tmp_path / "b.journal", fsync=True) as durable:
+        modes = [j._conn.execute("PRAGMA synchronous").fetchone()[0] for j in (plain, durable)]
+
+    assert modes == [1, 2]  # NORMAL, FULL
 
 
 def test_a_file_that_is_not_a_journal_is_rejected_naming_it(tmp_path: Path) -> None:

@@ -40,7 +40,6 @@ def operation(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
         b'{"edge": 18446744073709551616, "neg": -9223372036854775809}',
         b'{"a": 1, "a": 2}',
         b'{"huge": 1e400}',
-        b'"\\ud800"',
         b"\xef\xbb\xbf{}",
         '{"name": "张三"}'.encode("utf-16"),
     ],
@@ -50,6 +49,32 @@ def test_a_body_decodes_to_what_json_loads_gives(operation, body: bytes) -> None
 
     assert repr(decoded.value) == repr(json.loads(body))
     assert type(decoded.value) is type(json.loads(body))
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'"\\ud800"', "body"),
+        (b'{"name": "\\udc00"}', "body.name"),
+        (b'{"lines": [{"memo": "ok"}, {"memo": "x\\uDFFF"}]}', "body.lines[1].memo"),
+        (b'{"\\ud83d": 1}', "body (a key)"),
+        (b'{"name": "' + "\udc00".encode("utf-8", "surrogatepass") + b'"}', "body.name"),  # raw, not escaped
+    ],
+)
+def test_a_lone_surrogate_is_refused_naming_the_field_and_the_rule(operation, body: bytes, field: str) -> None:  # type: ignore[no-untyped-def]
+    value, errors, status = operation.decode_body(body, "application/json")
+
+    assert value is None and status == 400
+    assert [(error.field, error.rule) for error in errors] == [(field, "unicode")]
+    assert "lone surrogate" in errors[0].message
+
+
+def test_a_surrogate_pair_is_a_character_and_is_taken(operation) -> None:  # type: ignore[no-untyped-def]
+    value, errors, _ = operation.decode_body(
+        b'{"name": "\\ud83d\\ude00", "n": 12345678901234567890}', "application/json"
+    )
+
+    assert errors == [] and value["name"] == "\U0001f600"
 
 
 def test_nan_is_read_as_json_reads_it_and_the_body_is_not_plain(operation) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Final
@@ -34,7 +33,10 @@ def bounded_id(*parts: object, limit: int = 64) -> str:
 
 
 def differences(first: Any, second: Any, path: str = "body") -> list[Violation]:
-    """Each leaf where ``second`` differs from ``first``, as an ``idempotency`` violation naming the field."""
+    """Each leaf where ``second`` differs from ``first``, as an ``idempotency`` violation naming the field.
+
+    Never the earlier value: the first body may be someone else's (an ID number, a phone), and whoever reuses the
+    key learns only which fields differ."""
     if isinstance(first, Mapping) and isinstance(second, Mapping):
         keys = list(first) + [key for key in second if key not in first]
         found: list[Violation] = []
@@ -44,7 +46,7 @@ def differences(first: Any, second: Any, path: str = "body") -> list[Violation]:
     if isinstance(first, list) and isinstance(second, list):
         found = []
         if len(first) != len(second):
-            found.append(Violation(path, "idempotency", f"was {len(first)} items, now {len(second)}"))
+            found.append(Violation(path, "idempotency", "holds a different number of items than in the first body"))
         for index, (a, b) in enumerate(zip(first, second, strict=False)):
             found.extend(differences(a, b, f"{path}[{index}]"))
         return found
@@ -52,7 +54,11 @@ def differences(first: Any, second: Any, path: str = "body") -> list[Violation]:
         return []
     if first is not _ABSENT and second is not _ABSENT and type(first) is type(second) and first == second:
         return []
-    return [Violation(path, "idempotency", f"was {_show(first)}, now {_show(second)}")]
+    if first is _ABSENT:
+        return [Violation(path, "idempotency", "was not in the first body")]
+    if second is _ABSENT:
+        return [Violation(path, "idempotency", "was in the first body and is missing now")]
+    return [Violation(path, "idempotency", "differs from the first body")]
 
 
 def key_conflict(
@@ -69,14 +75,6 @@ def key_conflict(
         type="urn:lendsim:problem:idempotency-conflict",
         suggestion=f"Use a new {key_name} for a new {new_thing}, or resend the original body unchanged.",
     )
-
-
-def _show(value: Any) -> str:
-    if value is _ABSENT:
-        return "absent"
-    if isinstance(value, str):
-        return f"'{value}'"
-    return json.dumps(value, ensure_ascii=False)
 
 
 def month_of(day: date) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from simulator.core import Engine
+from simulator.partners.bank._common import differences
 from tests.partners.bank.helpers import LOAN_NO, events, loan_body, register
 
 
@@ -48,9 +49,22 @@ def test_registering_a_loan_number_again_with_other_data_is_a_conflict_naming_ea
     problem = response.json()
     assert problem["type"] == "urn:lendsim:problem:idempotency-conflict"
     assert problem["errors"] == [
-        {"field": "body.principal", "rule": "idempotency", "message": "was '3000.00', now '3500.00'"},
-        {"field": "body.term", "rule": "idempotency", "message": "was 3, now 6"},
+        {"field": "body.principal", "rule": "idempotency", "message": "differs from the first body"},
+        {"field": "body.term", "rule": "idempotency", "message": "differs from the first body"},
     ]
+
+
+def test_a_conflict_names_the_fields_never_the_first_registrants_personal_data(engine: Engine) -> None:
+    register(engine)  # 张伟, 110105199003071239, 13912345678
+    someone_else = {"name": "李娜", "certNo": "11010519491231002X", "phone": "13800138000"}
+
+    response = register(engine, **someone_else)
+
+    assert response.status == 409
+    assert [error["field"] for error in response.json()["errors"]] == ["body.name", "body.certNo", "body.phone"]
+    text = response.body.decode()
+    for earlier in ("张伟", "110105199003071239", "13912345678", "1239", "5678"):
+        assert earlier not in text
 
 
 def test_get_loan_and_the_repayment_plan_show_the_same_installments(engine: Engine) -> None:
@@ -77,3 +91,17 @@ def test_a_disbursement_date_outside_1900_to_2099_is_refused_by_the_contract(eng
 
     assert response.status == 400
     assert response.json()["errors"][0]["field"] == "body.disburseDate"
+
+
+def test_each_kind_of_difference_is_named_without_either_value() -> None:
+    first = {"name": "张伟", "phone": "13912345678", "lines": [1, 2]}
+    second = {"name": "李娜", "certNo": "11010519491231002X", "lines": [1, 2, 3]}
+
+    found = differences(first, second)
+
+    assert [(v.field, v.message) for v in found] == [
+        ("body.name", "differs from the first body"),
+        ("body.phone", "was in the first body and is missing now"),
+        ("body.lines", "holds a different number of items than in the first body"),
+        ("body.certNo", "was not in the first body"),
+    ]

@@ -137,8 +137,8 @@ def test_the_same_key_with_a_different_body_is_a_conflict_naming_each_field_and_
 
     assert response.status == 409
     assert response.json()["errors"] == [
-        {"field": "body.repayAmount", "rule": "idempotency", "message": "was '1018.00', now '1019.00'"},
-        {"field": "body.repayList[0].paidInterest", "rule": "idempotency", "message": "was '18.00', now '19.00'"},
+        {"field": "body.repayAmount", "rule": "idempotency", "message": "differs from the first body"},
+        {"field": "body.repayList[0].paidInterest", "rule": "idempotency", "message": "differs from the first body"},
     ]
     assert "nothing was posted" in response.json()["detail"]
     (posted,) = events(engine, "repayPosted")
@@ -169,7 +169,8 @@ def test_a_posted_repayment_still_answers_its_retry_and_refuses_another_body_fie
         "body.loanOuterNo",
         "body.repayList[0].paidFee",
     ]
-    assert moved.json()["errors"][0]["message"] == f"was '{LOAN_NO}', now 'LN2'"
+    assert [error["message"] for error in moved.json()["errors"]] == ["differs from the first body"] * 2
+    assert LOAN_NO not in moved.body.decode()
     assert len(events(engine, "repayPosted")) == 2
 
 
