@@ -163,3 +163,36 @@ def test_load_contracts_keys_each_file_by_its_stem(tmp_path: Path) -> None:
     write(tmp_path, MINIMAL, "Other-Shop.yaml")
 
     assert sorted(load_contracts(tmp_path)) == ["other_shop", "shop"]
+
+
+def test_openapi_30_nullable_beside_an_enum_or_without_a_type_takes_null(tmp_path: Path) -> None:
+    """OpenAPI 3.0.3, Schema Object, ``nullable``. A nullable ``allOf`` or ``enum`` (Plaid's ``identity/match``)
+    lost its null, and valid requests were refused with 400; a property named ``nullable`` is a property."""
+    text = """\
+openapi: 3.0.3
+info: {title: Old, version: "1"}
+paths:
+  /x:
+    post:
+      operationId: x
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                kind: {type: string, enum: [a, b], nullable: true}
+                user: {allOf: [{$ref: '#/components/schemas/User'}], nullable: true}
+                nullable: {type: integer}
+      responses: {200: {description: ok}}
+components:
+  schemas:
+    User: {type: object, required: [name], properties: {name: {type: string}}}
+"""
+    operation = load_contract(write(tmp_path, text, "old.yaml")).operation("x")
+
+    _, valid, _ = operation.decode_body(b'{"kind": null, "user": null, "nullable": 3}', "application/json")
+    _, invalid, _ = operation.decode_body(b'{"kind": "c", "user": {}, "nullable": null}', "application/json")
+
+    assert valid == []
+    assert sorted(e.field for e in invalid) == ["body.kind", "body.nullable", "body.user"]
