@@ -11,11 +11,12 @@ to map a key path back to a line. :func:`read_text` reads a document's file: a r
 from __future__ import annotations
 
 import os
+import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import yaml
 
@@ -29,8 +30,10 @@ __all__ = [
     "YamlDocument",
     "YamlError",
     "dotted",
+    "json_for_yaml",
     "load_yaml",
     "read_text",
+    "top_level_keys",
 ]
 
 #: Upper bound on the number of nodes a document may expand to once aliases are followed.
@@ -336,6 +339,54 @@ def _loop_error(text: str) -> YamlError:
                 mark.column + 1,
             )
     return YamlError("an alias refers to the value that contains it; write the value out")
+
+
+#: A JSON surrogate pair (``\\ud83d\\udc4d``, one character outside the Basic Multilingual Plane) after an even run
+#: of backslashes: JSON's way to write it, which YAML does not read.
+_SURROGATE_PAIR: Final = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+
+
+def json_for_yaml(text: str) -> str:
+    """JSON text the YAML reader reads as JSON does: each surrogate pair escape written as YAML's ``\\U`` escape of
+    the character it stands for (on the same line, so positions stay right to the line)."""
+
+    def escape(match: re.Match[str]) -> str:
+        high, low = int(match[2], 16), int(match[3], 16)
+        return f"{match[1]}\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+
+    return _SURROGATE_PAIR.sub(escape, text) if "\\u" in text else text
+
+
+def top_level_keys(text: str) -> Iterator[str]:
+    """The keys of a document's top-level mapping, read as a stream of parser events (nothing is built, so a
+    large document costs only as far as the key looked for); none when the top level is not a mapping or
+    the text does not parse."""
+    depth = 0
+    expect_key = False
+    try:
+        for event in yaml.parse(text, Loader=_Base):
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                if depth == 0 and isinstance(event, yaml.SequenceStartEvent):
+                    return
+                if depth == 1 and expect_key:
+                    return  # a complex key: not a mapping of names
+                depth += 1
+                expect_key = depth == 1
+                continue
+            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+                expect_key = depth == 1
+                if depth == 0:
+                    return
+                continue
+            if depth == 0 and isinstance(event, yaml.ScalarEvent):
+                return
+            if depth == 1 and isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
+                if expect_key and isinstance(event, yaml.ScalarEvent):
+                    yield event.value
+                expect_key = not expect_key
+    except yaml.YAMLError:
+        return
 
 
 def load_yaml(text: str) -> YamlDocument:

@@ -3,12 +3,13 @@ a position, and only a regular file of bounded size is read."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
-from simulator._yaml import DuplicateKey, YamlError, load_yaml, read_text
+from simulator._yaml import DuplicateKey, YamlError, json_for_yaml, load_yaml, read_text, top_level_keys
 
 
 def test_a_repeated_key_is_noted_with_both_lines_and_the_last_value_kept_as_yaml_does() -> None:
@@ -97,3 +98,18 @@ def test_a_file_over_the_bound_is_refused_with_its_size(tmp_path: Path) -> None:
     with pytest.raises(OSError, match=r"the file is 1,001 bytes, over the 1,000 a document may have"):
         read_text(big, limit=1000)
     assert read_text(big, limit=1001) == "x" * 1001
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"a": "Hello! \\ud83d\\udc4d"}', '{"a": "x\\\\ud83d\\\\udc4d"}', '{"a": "\\\\\\ud83d\\udc4d \\u00e9"}'],
+    ids=["a surrogate pair", "an escaped backslash before u", "a pair after an escaped backslash"],
+)
+def test_json_text_reads_as_yaml_the_way_json_reads_it(text: str) -> None:
+    assert load_yaml(json_for_yaml(text)).data == json.loads(text)
+
+
+def test_the_top_level_keys_are_read_without_building_the_document() -> None:
+    assert list(top_level_keys("name: x\nfaults:\n  - {openapi: 3}\nopenapi: 3.1.0\n")) == ["name", "faults", "openapi"]
+    assert list(top_level_keys("- openapi\n")) == []
+    assert list(top_level_keys("openapi: [\n")) == ["openapi"]  # as far as it parses

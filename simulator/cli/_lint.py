@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from simulator._resources import bundled_contracts_dir
-from simulator._yaml import Finding
+from simulator._yaml import Finding, read_text, top_level_keys
 from simulator.openapi import lint_contract
 from simulator.scenario import lint_scenario
 
@@ -16,13 +16,13 @@ __all__ = ["lint_command"]
 
 
 def _is_contract(path: Path) -> bool:
-    """OpenAPI documents say so in their first lines; everything else is read as a scenario."""
+    """An OpenAPI document has ``openapi`` (or Swagger's ``swagger``) among its top-level keys, wherever it is
+    written; everything else is read as a scenario (whose lint says what is wrong with it)."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(4096).decode("utf-8", "replace")
-    except OSError:
+        text = read_text(path)
+    except (OSError, UnicodeDecodeError):
         return False
-    return any(line.startswith(("openapi:", '{"openapi"', '"openapi"')) for line in head.splitlines())
+    return any(key in ("openapi", "swagger") for key in top_level_keys(text))
 
 
 def _yaml_files(folder: Path) -> list[Path]:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import jsonschema_rs
 
@@ -20,7 +20,7 @@ from simulator._yaml import YamlDocument, YamlError, load_yaml, read_text
 from simulator.errors import ContractError
 from simulator.openapi._operations import Operation, OperationIndex, build_operation
 
-__all__ = ["Contract", "load_contract", "load_contracts"]
+__all__ = ["Contract", "load_contract", "load_contracts", "upgrade_30"]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -135,19 +135,42 @@ def _normalise_keys(node: Any) -> Any:
     return node
 
 
-def _upgrade_30(node: Any) -> Any:
-    """OpenAPI 3.0 schemas → JSON Schema 2020-12: ``nullable`` and boolean exclusive bounds."""
+#: Keywords whose values are data, not schemas: an example object with a ``nullable`` key stays as written.
+_DATA_KEYWORDS: Final = frozenset({"example", "examples", "enum", "const", "default"})
+
+
+#: Keywords whose values map names (which may be ``example`` or ``default``) to schemas.
+_MAPS: Final = frozenset({"properties", "patternProperties", "$defs", "definitions", "schemas"})
+
+
+def _upgrade_map(node: Any) -> Any:
+    return {k: upgrade_30(v) for k, v in node.items()} if isinstance(node, dict) else upgrade_30(node)
+
+
+def upgrade_30(node: Any) -> Any:
+    """OpenAPI 3.0 schemas → JSON Schema 2020-12: ``nullable`` and boolean exclusive bounds.
+
+    ``nullable: true`` adds ``null`` to the ``type`` (and to an ``enum``, which would refuse it otherwise); a
+    nullable schema without a ``type`` (``allOf: [{$ref: …}]``, a bare ``enum``) becomes ``anyOf`` it or null.
+    """
     if isinstance(node, dict):
-        out = {k: _upgrade_30(v) for k, v in node.items()}
-        if out.pop("nullable", False) is True and "type" in out:
-            types = out["type"] if isinstance(out["type"], list) else [out["type"]]
-            out["type"] = [*types, "null"]
+        out = {
+            k: v if k in _DATA_KEYWORDS else _upgrade_map(v) if k in _MAPS else upgrade_30(v) for k, v in node.items()
+        }
+        if isinstance(out.get("nullable"), bool) and out.pop("nullable"):
+            if "enum" in out and isinstance(out["enum"], list) and None not in out["enum"]:
+                out["enum"] = [*out["enum"], None]
+            if "type" in out:
+                types = out["type"] if isinstance(out["type"], list) else [out["type"]]
+                out["type"] = types if "null" in types else [*types, "null"]
+            elif out:
+                out = {"anyOf": [out, {"type": "null"}]}
         for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
             if isinstance(out.get(bound), bool) and out.pop(bound) and limit in out:
                 out[bound] = out.pop(limit)
         return out
     if isinstance(node, list):
-        return [_upgrade_30(v) for v in node]
+        return [upgrade_30(v) for v in node]
     return node
 
 
@@ -230,7 +253,7 @@ def _load_contract(path: str | Path, *, name: str | None, document: Any) -> Cont
     except (ValueError, jsonschema_rs.ReferencingError) as exc:
         raise ContractError(f"cannot resolve references: {exc}", file=file) from None
     if version.startswith("3.0"):
-        resolved = _upgrade_30(resolved)
+        resolved = upgrade_30(resolved)
     components = raw.get("components", {})
     partner = name or _name_from(file_path)
 

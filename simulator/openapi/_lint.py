@@ -27,9 +27,9 @@ from typing import Any, Final
 import jsonschema_rs
 
 from simulator._suggest import did_you_mean
-from simulator._yaml import Finding, YamlDocument, YamlError, dotted, load_yaml, read_text
+from simulator._yaml import Finding, YamlDocument, YamlError, dotted, json_for_yaml, load_yaml, read_text
 from simulator.errors import ContractError
-from simulator.openapi._contract import external_ref_reason, external_refs, load_contract
+from simulator.openapi._contract import external_ref_reason, external_refs, load_contract, upgrade_30
 from simulator.openapi._conventions import check_conventions, check_receivers
 from simulator.openapi._document import Document, Parts, example_values, finding, subschemas
 
@@ -53,13 +53,19 @@ def lint_contract(path: str | Path, *, conventions: bool = False) -> list[Findin
     except (OSError, UnicodeDecodeError) as exc:
         return [Finding(file, None, None, "", f"cannot read the file: {exc}")]
     try:
-        source = load_yaml(text)
+        source = _load(path, text)
     except YamlError as exc:
         return [Finding(file, exc.line, exc.column, "", f"invalid YAML: {exc.reason}")]
     repeated = [
         Finding(file, *duplicate.second, dotted(duplicate.path), str(duplicate)) for duplicate in source.duplicates
     ]
     return sorted([*repeated, *_problems(path, file, source, conventions)], key=lambda finding: finding.order)
+
+
+def _load(path: str | Path, text: str) -> YamlDocument:
+    """The document with positions: JSON is YAML, once JSON's escapes for a character beyond U+FFFF are spelled
+    YAML's way."""
+    return load_yaml(json_for_yaml(text) if Path(path).suffix == ".json" else text)
 
 
 def _problems(path: str | Path, file: str, source: YamlDocument, conventions: bool) -> list[Finding]:
@@ -111,8 +117,10 @@ def _problems(path: str | Path, file: str, source: YamlDocument, conventions: bo
             Finding(file, exc.line or (pos[0] if pos else None), pos[1] if pos else None, dotted(parts), exc.reason)
         ]
     doc = Document(file, source, contract.document)
-    _check_examples(doc)
-    _check_schema_examples(doc)
+    examples = _Examples(doc)
+    _check_examples(doc, examples)
+    _check_schema_examples(doc, examples)
+    examples.check()
     _check_links(doc)
     if conventions:
         check_conventions(doc, Path(path).stem)
@@ -126,7 +134,7 @@ def lint_receivers(paths: Iterable[str | Path]) -> list[Finding]:
     for path in paths:
         try:
             contract = load_contract(path)
-            source = load_yaml(read_text(path))
+            source = _load(path, read_text(path))
         except (ContractError, YamlError, OSError):
             continue  # lint_contract reports what is wrong with the file itself
         documents.append(Document(str(path), source, contract.document))
@@ -136,28 +144,55 @@ def lint_receivers(paths: Iterable[str | Path]) -> list[Finding]:
 # -- examples --------------------------------------------------------------------------------------------------
 
 
-def _validator(doc: Document, schema: Mapping[str, Any]) -> Any:
-    components = doc.document.get("components", {})
-    return jsonschema_rs.validator_for({"$schema": _DIALECT, **schema, "components": components}, validate_formats=True)
+class _Examples:
+    """The examples of one document, checked against their schemas in one compilation: every schema an example
+    names goes under ``$defs`` beside the document's ``components`` and one validator map serves them all (one
+    compilation per example made a large contract take minutes and gigabytes)."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.pending: list[tuple[Parts, Mapping[str, Any], Any, str]] = []
+
+    def add(self, parts: Parts, schema: Any, value: Any, what: str = "example") -> None:
+        for ref_parts in _refs_inside(value, parts):
+            self.doc.problem(
+                ref_parts, "a $ref inside an example value is literal data, not a reference; write the value out"
+            )
+        if isinstance(schema, Mapping):
+            self.pending.append((parts, schema, value, what))
+
+    def check(self) -> None:
+        if not self.pending:
+            return
+        components = self.doc.document.get("components", {})
+        schemas = {str(index): schema for index, (_, schema, _, _) in enumerate(self.pending)}
+        if str(self.doc.document.get("openapi", "")).startswith("3.0"):  # what the simulator validates with
+            components, schemas = upgrade_30(components), upgrade_30(schemas)
+        try:
+            validators = jsonschema_rs.validator_map_for(
+                {"$schema": _DIALECT, "components": components, "$defs": schemas}, validate_formats=True
+            )
+        except (ValueError, jsonschema_rs.ValidationError):
+            validators = None  # each schema compiled alone below names the one that does not compile
+        for index, (parts, _, value, what) in enumerate(self.pending):
+            validator = validators.get(f"#/$defs/{index}") if validators is not None else None
+            if validator is None:  # a subschema that does not compile is left out of the map
+                try:
+                    validator = jsonschema_rs.validator_for(
+                        {"$schema": _DIALECT, **schemas[str(index)], "components": components}, validate_formats=True
+                    )
+                except (ValueError, jsonschema_rs.ValidationError) as exc:
+                    self.doc.problem(parts, f"the schema of this {what} cannot be compiled: {exc}; fix the schema")
+                    continue
+            for error in validator.iter_errors(value):
+                where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path)
+                message = error.message if len(error.message) <= 300 else error.message[:297] + "..."
+                self.doc.problem(
+                    parts, f"{what}{where} does not match its schema: {message}; fix the {what} or the schema"
+                )
 
 
-def _check_value(doc: Document, parts: Parts, schema: Any, value: Any, what: str = "example") -> None:
-    for ref_parts in _refs_inside(value, parts):
-        doc.problem(ref_parts, "a $ref inside an example value is literal data, not a reference; write the value out")
-    if not isinstance(schema, Mapping):
-        return
-    try:
-        validator = _validator(doc, schema)
-    except (ValueError, jsonschema_rs.ValidationError) as exc:
-        doc.problem(parts, f"the schema of this {what} cannot be compiled: {exc}; fix the schema")
-        return
-    for error in validator.iter_errors(value):
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path)
-        message = error.message if len(error.message) <= 300 else error.message[:297] + "..."
-        doc.problem(parts, f"{what}{where} does not match its schema: {message}; fix the {what} or the schema")
-
-
-def _check_examples(doc: Document) -> None:
+def _check_examples(doc: Document, examples: _Examples) -> None:
     """Every example of a media type, parameter or header (anything with a ``schema``) against that schema."""
 
     def visit(node: Any, parts: Parts) -> None:
@@ -165,7 +200,7 @@ def _check_examples(doc: Document) -> None:
             schema = node.get("schema")
             if isinstance(schema, Mapping) and ("example" in node or "examples" in node):
                 for value_parts, value in example_values(doc, node, parts):
-                    _check_value(doc, value_parts, schema, value)
+                    examples.add(value_parts, schema, value)
             for key, value in node.items():
                 if key not in ("example", "examples", "schema"):
                     visit(value, (*parts, key))
@@ -193,15 +228,15 @@ def _schema_roots(node: Any, parts: Parts) -> Iterator[tuple[Any, Parts]]:
             yield from _schema_roots(value, here)
 
 
-def _check_schema_examples(doc: Document) -> None:
+def _check_schema_examples(doc: Document, examples: _Examples) -> None:
     """The ``examples`` (a list) and ``example`` keywords inside schemas, each against its own schema."""
     for root, root_parts in _schema_roots(doc.document, ()):
         for schema, parts in subschemas(root, root_parts):
-            examples = schema.get("examples")
-            for index, value in enumerate(examples) if isinstance(examples, list) else ():  # the validator says if not
-                _check_value(doc, (*parts, "examples", index), schema, value)
+            listed = schema.get("examples")
+            for index, value in enumerate(listed) if isinstance(listed, list) else ():  # the validator says if not
+                examples.add((*parts, "examples", index), schema, value)
             if "example" in schema:
-                _check_value(doc, (*parts, "example"), schema, schema["example"])
+                examples.add((*parts, "example"), schema, schema["example"])
 
 
 # -- links -----------------------------------------------------------------------------------------------------

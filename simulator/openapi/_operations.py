@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple, TypeVar
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 import jsonschema_rs
 import orjson
@@ -543,15 +543,18 @@ def build_operation(
 
 
 class OperationIndex:
-    """Operations by operationId and by (method, path): literal paths in a dict, templates as regexes."""
+    """Operations by operationId and by (method, path). A request's path picks one path of the contract — a literal
+    one before any template, then the template with the most literal segments (OpenAPI 3.1, "Paths Object":
+    concrete paths match before templated ones) — and its method one operation of that path; a method the path
+    does not serve is a 405 naming that path's methods, never another path's operation."""
 
     __slots__ = ("_literal", "_operations", "_templated", "by_id")
 
     def __init__(self, operations: Iterable[Operation]) -> None:
         self._operations = list(operations)
         self.by_id: dict[str, Operation] = {}
-        self._literal: dict[tuple[str, str], Operation] = {}
-        templated: list[tuple[int, re.Pattern[str], list[str], Operation]] = []
+        self._literal: dict[str, dict[str, Operation]] = {}
+        templated: dict[str, tuple[int, re.Pattern[str], list[str], dict[str, Operation]]] = {}
         for operation in self._operations:
             if operation.operation_id in self.by_id:
                 raise ContractError(
@@ -560,13 +563,14 @@ class OperationIndex:
             self.by_id[operation.operation_id] = operation
             names = re.findall(r"{([^}]+)}", operation.path)
             if not names:
-                self._literal[(operation.method, operation.path)] = operation
+                self._literal.setdefault(operation.path, {})[operation.method] = operation
                 continue
-            pattern = "^" + re.sub(r"\\{[^}]+\\}", "([^/]+)", re.escape(operation.path)) + "$"
-            literal_segments = sum(1 for s in operation.path.split("/") if s and "{" not in s)
-            templated.append((literal_segments, re.compile(pattern), names, operation))
-        templated.sort(key=lambda t: -t[0])
-        self._templated = templated
+            if operation.path not in templated:
+                pattern = "^" + re.sub(r"\\{[^}]+\\}", "([^/]+)", re.escape(operation.path)) + "$"
+                literal_segments = sum(1 for s in operation.path.split("/") if s and "{" not in s)
+                templated[operation.path] = (literal_segments, re.compile(pattern), names, {})
+            templated[operation.path][3][operation.method] = operation
+        self._templated = sorted(templated.values(), key=lambda t: -t[0])  # stable: document order on ties
 
     def __iter__(self) -> Iterator[Operation]:
         return iter(self._operations)
@@ -574,25 +578,29 @@ class OperationIndex:
     def __len__(self) -> int:
         return len(self._operations)
 
-    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
-        found = self._literal.get((method, path))
-        if found is not None:
-            return found, {}
-        for _, regex, names, operation in self._templated:
-            if operation.method != method:
-                continue
+    def _path(self, path: str) -> tuple[dict[str, Operation], dict[str, str]] | None:
+        """The operations of the contract's path that ``path`` matches, by method, and its path parameters."""
+        literal = self._literal.get(path)
+        if literal is not None:
+            return literal, {}
+        for _, regex, names, by_method in self._templated:
             hit = regex.match(path)
             if hit is not None:
-                from urllib.parse import unquote
-
-                return operation, {name: unquote(value) for name, value in zip(names, hit.groups(), strict=True)}
+                return by_method, {name: unquote(value) for name, value in zip(names, hit.groups(), strict=True)}
         return None
 
+    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        found = self._path(path)
+        if found is None:
+            return None
+        by_method, params = found
+        operation = by_method.get(method)
+        return None if operation is None else (operation, params)
+
     def allowed_methods(self, path: str) -> list[str]:
-        """Methods that some operation serves at ``path`` (for a 405's Allow header)."""
-        methods = {m for (m, p) in self._literal if p == path}
-        methods.update(op.method for _, regex, _, op in self._templated if regex.match(path))
-        return sorted(methods)
+        """The methods of the contract's path that ``path`` matches (for a 405's Allow header)."""
+        found = self._path(path)
+        return sorted(found[0]) if found is not None else []
 
     def closest(self, method: str, path: str) -> Operation | None:
         """The operation whose path looks most like ``path`` (for "did you mean" on a 404)."""

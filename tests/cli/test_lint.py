@@ -4,6 +4,7 @@ warnings, printing them."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -240,3 +241,23 @@ def test_a_fifo_or_a_device_is_refused_naming_what_it_is_never_read(tmp_path: Pa
             done.stderr
         )
         assert "Traceback" not in done.stderr
+
+
+def test_a_contract_is_recognised_by_its_top_level_openapi_key_wherever_it_is_written(tmp_path: Path) -> None:
+    """lint read a file as a contract only when ``openapi`` started a line of its first 4 KB: Twilio's and
+    Stripe's JSON (``"openapi"`` after the ``info``) were linted as scenarios."""
+    info = {"title": "x", "version": "1", "description": "long " * 2000}
+    late = tmp_path / "late.json"
+    late.write_text(json.dumps({"info": info, "openapi": "3.1.0", "paths": {}}), encoding="utf-8")
+    commented = tmp_path / "commented.yaml"
+    commented.write_text(
+        "# a partner's contract\n" * 300 + "openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n"
+    )
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text("name: x\nbank: {openapi: 3.1.0}\n", encoding="utf-8")
+
+    code, output = run("lint", str(late), str(commented), str(scenario))
+
+    assert code == 2
+    assert f"{late}: ok" in output and f"{commented}: ok" in output
+    assert f"{scenario}:1:1: error: missing required key 'start'" in output

@@ -186,3 +186,25 @@ def test_a_broken_extra_contract_is_one_line_naming_file_and_line(
     captured = capsys.readouterr()
     assert exit_.value.code == 2 and captured.out == ""
     assert captured.err.startswith(f"error: {contract}:3: invalid YAML") and captured.err.count("\n") == 1
+
+
+def test_a_fault_targets_any_operation_of_a_served_contract_whatever_its_id_and_partner_name(tmp_path: Path) -> None:
+    """Adyen's operationIds have hyphens (post-payments) and a contract's file name may have digits: a fault at
+    such a point was refused by the control API's pattern."""
+    contract = tmp_path / "pay2go.yaml"
+    contract.write_text(
+        "openapi: 3.1.0\ninfo: {title: Pay, version: '1'}\npaths:\n  /payments:\n    post:\n"
+        "      operationId: post-payments\n      responses:\n        '201': {description: created}\n",
+        encoding="utf-8",
+    )
+
+    with serving("--contract", str(contract)) as served:
+        added = httpx.post(f"{served.url}/_sim/faults", json={"at": "pay2go.post-payments", "outage": {"status": 503}})
+        answered = httpx.post(f"{served.url}/pay2go/payments")
+        journal = httpx.get(
+            f"{served.url}/_sim/journal", params={"partner": "pay2go", "operation": "post-payments"}
+        ).json()
+
+    assert added.status_code == 201, added.text
+    assert answered.status_code == 503
+    assert [(e["kind"], e["status"]) for e in journal["items"]] == [("request", None), ("response", 503)]

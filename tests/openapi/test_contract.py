@@ -163,3 +163,69 @@ def test_load_contracts_keys_each_file_by_its_stem(tmp_path: Path) -> None:
     write(tmp_path, MINIMAL, "Other-Shop.yaml")
 
     assert sorted(load_contracts(tmp_path)) == ["other_shop", "shop"]
+
+
+def test_openapi_30_nullable_beside_an_enum_or_without_a_type_takes_null(tmp_path: Path) -> None:
+    """OpenAPI 3.0.3, Schema Object, ``nullable``. A nullable ``allOf`` or ``enum`` (Plaid's ``identity/match``)
+    lost its null, and valid requests were refused with 400; a property named ``nullable`` is a property."""
+    text = """\
+openapi: 3.0.3
+info: {title: Old, version: "1"}
+paths:
+  /x:
+    post:
+      operationId: x
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                kind: {type: string, enum: [a, b], nullable: true}
+                user: {allOf: [{$ref: '#/components/schemas/User'}], nullable: true}
+                nullable: {type: integer}
+      responses: {200: {description: ok}}
+components:
+  schemas:
+    User: {type: object, required: [name], properties: {name: {type: string}}}
+"""
+    operation = load_contract(write(tmp_path, text, "old.yaml")).operation("x")
+
+    _, valid, _ = operation.decode_body(b'{"kind": null, "user": null, "nullable": 3}', "application/json")
+    _, invalid, _ = operation.decode_body(b'{"kind": "c", "user": {}, "nullable": null}', "application/json")
+
+    assert valid == []
+    assert sorted(e.field for e in invalid) == ["body.kind", "body.nullable", "body.user"]
+
+
+PETS = """\
+openapi: 3.0.3
+info: {title: Pets, version: "1"}
+paths:
+  /pet/findByStatus:
+    get: {operationId: findPetsByStatus, responses: {200: {description: ok}}}
+  /pet/{petId}:
+    parameters: [{name: petId, in: path, required: true, schema: {type: integer}}]
+    get: {operationId: getPetById, responses: {200: {description: ok}}}
+    post: {operationId: updatePetWithForm, responses: {200: {description: ok}}}
+    delete: {operationId: deletePet, responses: {200: {description: ok}}}
+"""
+
+
+def test_a_method_a_literal_path_does_not_serve_is_not_routed_to_a_template(tmp_path: Path) -> None:
+    """OpenAPI 3.1, Paths Object: concrete paths match before templated ones. ``POST /pet/findByStatus`` was
+    answered by ``updatePetWithForm`` with petId "findByStatus"; it is a 405 allowing GET."""
+    operations = load_contract(write(tmp_path, PETS, "pets.yaml")).operations
+
+    assert operations.match("POST", "/pet/findByStatus") is None
+    assert operations.allowed_methods("/pet/findByStatus") == ["GET"]
+    matched = operations.match("POST", "/pet/7")
+    assert matched is not None and matched[0].operation_id == "updatePetWithForm" and matched[1] == {"petId": "7"}
+
+
+def test_allow_names_the_methods_of_the_matched_path_only(tmp_path: Path) -> None:
+    operations = load_contract(write(tmp_path, PETS, "pets.yaml")).operations
+
+    assert operations.allowed_methods("/pet/7") == ["DELETE", "GET", "POST"]
+    assert operations.allowed_methods("/pet/findByStatus") == ["GET"]  # not GET, POST, DELETE of /pet/{petId}
+    assert operations.allowed_methods("/store") == []

@@ -4,6 +4,8 @@ contracts lendsim ships (``conventions=True``), each rule shown to fire on a con
 from __future__ import annotations
 
 import copy
+import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -361,3 +363,96 @@ def test_a_webhook_nobody_receives_is_found(tmp_path: Path) -> None:
     found = [str(finding) for finding in lint_receivers(paths)]
 
     assert len(found) == 1 and "no contract of the set receives the webhook 'smsReport'" in found[0]
+
+
+# --- real-world contracts -----------------------------------------------------------------------------------
+
+
+def test_an_openapi_30_nullable_example_is_no_finding_whatever_the_nullable_schema_holds(tmp_path: Path) -> None:
+    """OpenAPI 3.0.3, Schema Object: ``nullable: true`` allows null. Plaid writes it beside ``type``, ``enum`` and
+    ``allOf``; each example below is valid and lint said otherwise (1,634 false findings on Plaid's contract)."""
+    path = write(
+        tmp_path,
+        "openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
+        "    Code: {type: string, nullable: true}\n"
+        "    Kind: {type: string, enum: [a, b], nullable: true}\n"
+        "    Wrapped: {allOf: [{$ref: '#/components/schemas/Kind'}], nullable: true}\n"
+        "    Holder:\n      type: object\n      properties:\n"
+        "        code: {$ref: '#/components/schemas/Code'}\n        kind: {$ref: '#/components/schemas/Kind'}\n"
+        "        wrapped: {$ref: '#/components/schemas/Wrapped'}\n"
+        "        nullable: {type: integer}\n"
+        "      example: {code: null, kind: null, wrapped: null, nullable: 3}\n",
+    )
+
+    assert messages(path) == []
+
+
+def test_an_openapi_30_example_that_breaks_a_nullable_schema_is_still_found(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
+        "    Kind:\n      type: string\n      enum: [a, b]\n      nullable: true\n      example: c\n",
+    )
+
+    assert messages(path) == [
+        f"{path}:10:7: error: components.schemas.Kind.example: example does not match its schema: "
+        '"c" is not one of "a", "b" or null; fix the example or the schema'
+    ]
+
+
+def test_a_json_contract_with_a_character_beyond_u_ffff_is_read_as_json_reads_it(tmp_path: Path) -> None:
+    """RFC 8259 §7: a character outside the Basic Multilingual Plane is escaped as a surrogate pair (Twilio's
+    contract has "Hello! \\ud83d\\udc4d"), which the YAML reader refused."""
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": "x", "version": "1"},
+        "paths": {},
+        "components": {"schemas": {"Body": {"type": "string", "maxLength": 8, "example": "Hi! \U0001f44d"}}},
+    }
+    path = write(tmp_path, json.dumps(document, indent=2), "x.json")  # ensure_ascii: the pair, escaped
+
+    assert "\\ud83d\\udc4d" in path.read_text(encoding="utf-8")
+    assert messages(path) == []
+
+
+def test_a_hundred_examples_are_checked_in_one_compilation_of_the_components(tmp_path: Path) -> None:
+    """Each example compiled with every component of the document made Plaid's contract take minutes."""
+    schemas = {f"S{index}": {"type": "object", "properties": {"n": {"type": "integer"}}} for index in range(100)}
+    for index in range(100):
+        schemas[f"S{index}"]["example"] = {"n": "one" if index == 42 else index}
+    document = {"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {}}
+    document["components"] = {"schemas": schemas}
+    path = write(tmp_path, json.dumps(document, indent=1), "x.json")
+
+    assert [finding.path for finding in lint_contract(path)] == ["components.schemas.S42.example"]
+
+
+#: ../shared/reference/real-contracts beside the clone (or LENDSIM_REAL_CONTRACTS): public contracts, not ours to ship.
+CORPUS = Path(
+    os.environ.get("LENDSIM_REAL_CONTRACTS")
+    or Path(__file__).resolve().parents[3] / "shared" / "reference" / "real-contracts"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the real-world contracts are not at {CORPUS}")
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("petstore.yaml", []),
+        ("adyen_checkout.json", []),
+        # Plaid's own mistakes: two examples without the required risk_tier (twice each), a date as a date-time.
+        (
+            "plaid.yml",
+            [
+                "paths./processor/signal/evaluate.post.responses.200.content.application/json.examples.example-1.value",
+                "paths./processor/signal/evaluate.post.responses.200.content.application/json.examples.example-1.value",
+                "paths./signal/evaluate.post.responses.200.content.application/json.examples.example-1.value",
+                "paths./signal/evaluate.post.responses.200.content.application/json.examples.example-1.value",
+                "components.schemas.ConnectedApplication.properties.created_at.example",
+            ],
+        ),
+    ],
+)
+def test_a_real_world_contract_gets_only_the_findings_it_deserves(name: str, expected: list[str]) -> None:
+    assert [finding.path for finding in lint_contract(CORPUS / name)] == expected
