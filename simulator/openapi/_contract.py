@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -143,8 +143,8 @@ _DATA_KEYWORDS: Final = frozenset({"example", "examples", "enum", "const", "defa
 _MAPS: Final = frozenset({"properties", "patternProperties", "$defs", "definitions", "schemas"})
 
 
-def _upgrade_map(node: Any) -> Any:
-    return {k: upgrade_30(v) for k, v in node.items()} if isinstance(node, dict) else upgrade_30(node)
+def _map_of(upgrade: Callable[[Any], Any], node: Any) -> Any:
+    return {k: upgrade(v) for k, v in node.items()} if isinstance(node, dict) else upgrade(node)
 
 
 def upgrade_30(node: Any) -> Any:
@@ -155,7 +155,8 @@ def upgrade_30(node: Any) -> Any:
     """
     if isinstance(node, dict):
         out = {
-            k: v if k in _DATA_KEYWORDS else _upgrade_map(v) if k in _MAPS else upgrade_30(v) for k, v in node.items()
+            k: v if k in _DATA_KEYWORDS else _map_of(upgrade_30, v) if k in _MAPS else upgrade_30(v)
+            for k, v in node.items()
         }
         if isinstance(out.get("nullable"), bool) and out.pop("nullable"):
             if "enum" in out and isinstance(out["enum"], list) and None not in out["enum"]:
@@ -172,6 +173,34 @@ def upgrade_30(node: Any) -> Any:
     if isinstance(node, list):
         return [upgrade_30(v) for v in node]
     return node
+
+
+#: The ranges of OpenAPI's integer formats (OpenAPI 3.1, "Data Types"), which JSON Schema does not know.
+_INTEGER_RANGES: Final = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+def integer_ranges(node: Any) -> Any:
+    """Each ``format: int32`` or ``int64`` schema with the bounds its format means (a bound already narrower
+    stays): a validator skips formats it does not know, and an int32 field took 2**40."""
+    if isinstance(node, dict):
+        out = {
+            k: v if k in _DATA_KEYWORDS else _map_of(integer_ranges, v) if k in _MAPS else integer_ranges(v)
+            for k, v in node.items()
+        }
+        fmt = out.get("format")
+        bounds = _INTEGER_RANGES.get(fmt) if isinstance(fmt, str) else None
+        if bounds is not None:
+            low, high = bounds
+            out["minimum"] = max(out["minimum"], low) if _is_number(out.get("minimum")) else low
+            out["maximum"] = min(out["maximum"], high) if _is_number(out.get("maximum")) else high
+        return out
+    if isinstance(node, list):
+        return [integer_ranges(v) for v in node]
+    return node
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _read(path: Path) -> tuple[Any, YamlDocument | None]:
@@ -254,6 +283,7 @@ def _load_contract(path: str | Path, *, name: str | None, document: Any) -> Cont
         raise ContractError(f"cannot resolve references: {exc}", file=file) from None
     if version.startswith("3.0"):
         resolved = upgrade_30(resolved)
+    resolved = integer_ranges(resolved)
     components = raw.get("components", {})
     partner = name or _name_from(file_path)
 

@@ -229,3 +229,41 @@ def test_allow_names_the_methods_of_the_matched_path_only(tmp_path: Path) -> Non
     assert operations.allowed_methods("/pet/7") == ["DELETE", "GET", "POST"]
     assert operations.allowed_methods("/pet/findByStatus") == ["GET"]  # not GET, POST, DELETE of /pet/{petId}
     assert operations.allowed_methods("/store") == []
+
+
+def test_an_int32_or_int64_field_takes_only_what_its_format_holds(tmp_path: Path) -> None:
+    """OpenAPI 3.1, Data Types: int32 is a signed 32-bit integer, int64 a signed 64-bit one; JSON Schema validators
+    skip formats they do not know, so an int32 field took 2**40."""
+    text = """\
+openapi: 3.1.0
+info: {title: Ints, version: "1"}
+paths:
+  /x:
+    post:
+      operationId: x
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                small: {type: integer, format: int32}
+                big: {type: integer, format: int64}
+                narrow: {type: integer, format: int32, minimum: 1}
+      responses: {200: {description: ok}}
+"""
+    operation = load_contract(write(tmp_path, text, "ints.yaml")).operation("x")
+
+    _, fits, _ = operation.decode_body(
+        b'{"small": 2147483647, "big": -9223372036854775808, "narrow": 1}', "application/json"
+    )
+    _, overflows, _ = operation.decode_body(
+        b'{"small": 2147483648, "big": 9223372036854775808, "narrow": 0}', "application/json"
+    )
+
+    assert fits == []
+    assert sorted((e.field, e.rule) for e in overflows) == [
+        ("body.big", "maximum"),
+        ("body.narrow", "minimum"),
+        ("body.small", "maximum"),
+    ]
