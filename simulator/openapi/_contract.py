@@ -277,13 +277,12 @@ def _load_contract(path: str | Path, *, name: str | None, document: Any) -> Cont
     for parts, ref in external_refs(raw):
         raise _error(external_ref_reason(ref), file, source, parts)
     _check_refs(raw, raw, file, source, ())
+    # Schemas become JSON Schema before references are resolved: each is then rewritten once, not once per use.
+    schemas = integer_ranges(upgrade_30(raw) if version.startswith("3.0") else raw)
     try:
-        resolved = jsonschema_rs.dereference(raw, offline=True)
+        resolved = jsonschema_rs.dereference(schemas, offline=True)
     except (ValueError, jsonschema_rs.ReferencingError) as exc:
         raise ContractError(f"cannot resolve references: {exc}", file=file) from None
-    if version.startswith("3.0"):
-        resolved = upgrade_30(resolved)
-    resolved = integer_ranges(resolved)
     components = raw.get("components", {})
     partner = name or _name_from(file_path)
 
