@@ -225,8 +225,9 @@ class Story:
         serial: str = "RP3",
         *,
         accounting_date: str | None = None,
+        penalty: str = "0.00",
     ) -> int:
-        line = {"installmentNo": no, "principal": principal, "interest": interest, "fee": "0.00", "penalty": "0.00"}
+        line = {"installmentNo": no, "principal": principal, "interest": interest, "fee": "0.00", "penalty": penalty}
         data: dict[str, Any] = {"lines": [line]}
         if accounting_date is not None:
             data["accountingDate"] = accounting_date

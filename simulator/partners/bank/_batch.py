@@ -61,7 +61,16 @@ class OverdueBatch:
                 ledger.mark(state.no, now)
                 counts["newlyOverdue"] += 1
             counts["overdue"] += 1
-            penalty = ledger.accrue(state.no, now, today, self.config.penalty_rate, state.owed.principal)
+            config = self.config
+            penalty = ledger.accrue(
+                state.no,
+                now,
+                today,
+                config.penalty_rate,
+                state.owed.principal,
+                config.penalty_rounding,
+                config.penalty_rounding_mode,
+            )
             if newly:
                 owed = account.view(now)[state.no].owed
                 engine.event(
