@@ -64,6 +64,7 @@ class Story:
         phone: str = PHONE,
         name: str = NAME,
         amounts: tuple[str, ...] = ("1018.00", "1012.00", "1006.00"),
+        grace_business_days: bool = False,
     ) -> int:
         when = when or at(2, 10)
         corr = self._corr()
@@ -94,7 +95,13 @@ class Story:
             when,
             borrower=borrower,
             loan=loan,
-            data={"term": term, "firstDueDate": first_due.isoformat(), "graceDays": 3, "acctCode": loan},
+            data={
+                "term": term,
+                "firstDueDate": first_due.isoformat(),
+                "graceDays": 3,
+                "graceBusinessDays": grace_business_days,
+                "acctCode": loan,
+            },
         )
         schedule = [
             {

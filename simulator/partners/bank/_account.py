@@ -186,6 +186,7 @@ class LoanAccount:
     acct_code: str
     notices: dict[int, Notice] = field(default_factory=dict)
     excused: set[int] = field(default_factory=set)  # found paid on time by a correction
+    late_collected: set[int] = field(default_factory=set)  # found overdue by a repayment collected after grace
     corrections: dict[str, Correction] = field(default_factory=dict)
     reported: dict[str, dict[str, Any]] = field(default_factory=dict)  # month -> last segment submitted
     negative_months: set[str] = field(default_factory=set)  # months a negative 210 was submitted for

@@ -151,7 +151,7 @@ class Furnisher:
                     "month": seg.month,
                     "rpyStatus": seg.body["RpyStatus"],
                     "installments": unnoticed,
-                    "reason": "the overdue notice has not gone out yet (notice_before_report)",
+                    "reason": self._withheld_because(),
                 },
             )
             return "withheld"
@@ -196,9 +196,23 @@ class Furnisher:
             send_notice(self.engine, self.config, account, BUREAU_REPORTED, seg.installments[0], sms_template=None)
         return "submitted"
 
+    def _withheld_because(self) -> str:
+        lead = self.config.notice_lead
+        if not lead.days and not lead.business:
+            return "the overdue notice has not gone out yet (notice_before_report)"
+        return f"the overdue notice has not gone out {lead} before (notice_before_report, notice_lead)"
+
     def noticed(self, account: LoanAccount, no: int, now: datetime) -> bool:
+        """Whether installment ``no``'s overdue notice went out early enough for a negative record now: before it,
+        and ``notice_lead`` before it when the bank sets a lead time (calendar or business days)."""
         notice = account.notices.get(no)
-        return notice is not None and notice.state == "sent" and notice.at <= now
+        if notice is None or notice.state != "sent" or notice.at > now:
+            return False
+        lead = self.config.notice_lead
+        if not lead.days and not lead.business:
+            return True
+        calendar = self.engine.clock.calendar
+        return calendar.deadline(calendar.local_date(notice.at), lead) <= calendar.local_date(now)
 
     # -- corrections --------------------------------------------------------------------------------
 
