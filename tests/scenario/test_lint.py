@@ -267,7 +267,7 @@ def test_the_incident_scenario_loads_with_its_instants_in_shanghai_time() -> Non
 
     shanghai = ZoneInfo("Asia/Shanghai")
     assert scenario.start == datetime(2019, 4, 20, tzinfo=shanghai)
-    assert scenario.duration == timedelta(days=70)
+    assert scenario.duration == timedelta(days=73)
     assert scenario.faults[0]["from"] == datetime(2019, 5, 10, 20, tzinfo=shanghai)
     assert scenario.expect["no_false_delinquency"]["window"].business is True
     assert set(scenario.covers) <= set(FAILURE_MODES)

@@ -161,6 +161,7 @@ class SubmittedRecord:
     segment: dict[str, Any]
     negative: bool
     correction: str | None = None
+    first: bool = False  # the account's first 210: sent again as a first report if the bureau bounces it
 
 
 @dataclass(slots=True)

@@ -124,7 +124,10 @@ class Furnisher:
                     continue
             elif unchanged(account.reported.get(month), seg.body):
                 continue
-            return self._submit_account(account, seg, rpt_date, at_month_end), index == len(candidates) - 1
+            code = report_code(account, seg, at_month_end=at_month_end)
+            if code is None:
+                continue  # a change within the month with no event of its own: the month's 30 reports it
+            return self._submit_account(account, seg, rpt_date, code), index == len(candidates) - 1
         return None, True
 
     def segment(self, account: LoanAccount, month: str, as_of: datetime, rpt_date: date) -> Segment:
@@ -138,7 +141,7 @@ class Furnisher:
             excused=account.excused,
         )
 
-    def _submit_account(self, account: LoanAccount, seg: Segment, rpt_date: date, at_month_end: bool) -> str:
+    def _submit_account(self, account: LoanAccount, seg: Segment, rpt_date: date, code: str) -> str:
         now = self.engine.clock.now()
         ids = {"borrower": account.borrower, "loan": account.loan_no}
         unnoticed = [no for no in seg.installments if not self.noticed(account, no, now)]
@@ -155,9 +158,8 @@ class Furnisher:
                 },
             )
             return "withheld"
-        code = report_code(account, seg, at_month_end=at_month_end)
         record = account_record(account, seg, rpt_date, code, self.config.mngmt_org_code)
-        submitted = SubmittedRecord("210", seg.month, seg.body, seg.negative)
+        submitted = SubmittedRecord("210", seg.month, seg.body, seg.negative, first=not account.first_reported)
         submission = self._submit(account, [(record, submitted)])
         if submission is None:
             return "withheld"
@@ -341,6 +343,8 @@ class Furnisher:
             self._retry(account, record)
 
     def _retry(self, account: LoanAccount, record: SubmittedRecord) -> None:
+        if record.first:
+            account.first_reported = False  # the account's opening record bounced: the next one opens it
         if record.correction is not None:
             correction = account.corrections[record.correction]
             correction.status, correction.resubmit = "ACCEPTED", True
