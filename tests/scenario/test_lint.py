@@ -75,7 +75,15 @@ EXPECTED: dict[str, list[tuple[str, str, str, str, str]]] = {
         ("4:13", "error", "borrowers.late_days", "the range '20..1' runs backwards", "write 1..20")
     ],
     "share-over-100.yaml": [("4:13", "error", "borrowers.on_time", "'130%' is not a share", "between 0% and 100%")],
-    "uncovered-year.yaml": [("2:1", "error", "start", "no mainland holiday data", "calendar.extra_holidays")],
+    "uncovered-year.yaml": [
+        (
+            "2:1",
+            "warning",
+            "start",
+            "no 'mainland' holiday data for 2027",
+            "list its holidays under calendar.extra_holidays",
+        )
+    ],
     "window-backwards.yaml": [
         ("8:5", "error", "faults[0].until", "is not after from=2019-05-14T18:00:00+08:00", "swap them")
     ],
