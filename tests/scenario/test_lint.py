@@ -91,8 +91,9 @@ EXPECTED: dict[str, list[tuple[str, str, str, str, str]]] = {
         ("6:14", "error", "faults[0].outage.status", "200 is less than the minimum of 400", "an HTTP error status")
     ],
     "impossible-date.yaml": [("2:8", "error", "", "'2019-02-30' is not a real date", "day is out of range")],
-    "grace-in-business-days.yaml": [
-        ("4:8", "error", "bank.grace", "grace is counted in calendar days", "write e.g. '3 days'")
+    "day-counts-and-rounding.yaml": [  # grace in working days is fine; hours are no day count
+        ("4:31", "error", "bank.notice_lead", '"6 hours" is not valid here', "'30 working days'"),
+        ("4:53", "error", "bank.penalty_rounding", "'dayly' is not allowed", "did you mean 'daily'?"),
     ],
     "grace-over-three.yaml": [
         ("4:8", "error", "bank.grace", "must be a whole number 0–3, got '5 days'", "the incident's bank gave 3")

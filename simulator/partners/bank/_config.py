@@ -191,11 +191,17 @@ class BankConfig:
         """
         known = [f.name for f in fields(cls)]
         kwargs: dict[str, Any] = {}
+        spelled: dict[str, str] = {}
         for raw_key, value in values.items():
             key = _ALIASES.get(str(raw_key), str(raw_key))
             if key not in known:
                 hint = did_you_mean(raw_key, [*known, *_ALIASES]) or f"valid keys: {', '.join(known)}"
                 raise ConfigError(f"bank: unknown setting {raw_key!r}; {hint}", field=str(raw_key))
+            if key in spelled:
+                raise ConfigError(
+                    f"bank: {spelled[key]!r} and {raw_key!r} are the same setting; keep one", field=str(raw_key)
+                )
+            spelled[key] = str(raw_key)
             try:
                 if key in _SPANS and isinstance(value, str | Span):
                     span = value if isinstance(value, Span) else parse_span(value)

@@ -109,3 +109,17 @@ def test_a_bad_day_count_or_rounding_rule_names_the_setting_and_the_fix(setting:
         BankConfig.from_mapping({setting: value})
 
     assert says in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("values", "names"),
+    [
+        ({"dispute_answer_days": 5, "dispute_answer": "7 working days"}, "'dispute_answer_days' and 'dispute_answer'"),
+        ({"grace": "2 days", "grace_days": 3}, "'grace' and 'grace_days'"),
+    ],
+)
+def test_a_setting_given_in_both_spellings_is_refused_not_silently_overridden(
+    values: dict[str, Any], names: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"bank: {names} are the same setting; keep one"):
+        BankConfig.from_mapping(values)
