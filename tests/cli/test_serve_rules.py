@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from tests.cli.test_serve import serving, start
-from tests.partners.bank.helpers import loan_body
+from tests.partners.bank.helpers import loan_body, repayment
 
 APRIL_LOAN = loan_body(disburseDate="2019-04-10")  # installment 1 due Friday 10 May 2019
 
@@ -83,3 +83,40 @@ def test_calendar_and_a_rules_file_that_disagree_are_refused(tmp_path: Path) -> 
 
     assert result.returncode == 2
     assert "--calendar none contradicts the rules file's calendar (holidays: mainland)" in result.stderr
+
+
+def _repay_at(url: str, loan: str, collected: str) -> None:
+    body = repayment(f"RP-{loan}", 1, "1000.00", "18.00", loan=loan, collected=collected)
+    answer = httpx.post(f"{url}/bank/repayments", json=body)
+    assert answer.status_code == 200, answer.text
+
+
+def test_the_grace_edge_over_http_23_59_59_is_on_time_00_00_01_is_late_though_both_arrive_before_the_batch() -> None:
+    """lending-domain.md §2 #14 ("due‑ness judged on actualRepayDate in Asia/Shanghai; the same verdict on both
+    sides at the 23:59:59 edge") and §1.2 (7) (grace, then the overdue batch): installment 1 due Friday 10 May
+    2019, 3 days of grace to 13 May 23:59:59. Two repayments reach ``lendsim serve`` at 00:00:30 on the 14th,
+    before the 02:00 batch: the one collected at 23:59:59 is on time, the one collected at 00:00:01 is late —
+    overdue with four days of penalty (2.00), which the platform did not pay, so 2.00 of principal stays owed."""
+    on_time, late = "LN-EDGE-ONTIME", "LN-EDGE-LATE"
+    with serving() as served:
+        for loan, borrower, cert in ((on_time, "B1", "110105199003071239"), (late, "B2", "110105199003071255")):
+            body = {**APRIL_LOAN, "loanOuterNo": loan, "borrowerId": borrower, "certNo": cert}
+            assert httpx.post(f"{served.url}/bank/loans", json=body).status_code == 201
+        advance = {"to": "2019-05-14T00:00:30+08:00"}
+        httpx.post(f"{served.url}/_sim/clock/advance", json=advance).raise_for_status()
+        _repay_at(served.url, on_time, "2019-05-13T23:59:59+08:00")
+        _repay_at(served.url, late, "2019-05-14T00:00:01+08:00")
+        httpx.post(f"{served.url}/_sim/clock/advance", json={"to": "2019-05-14T03:00:00+08:00"}).raise_for_status()
+        rows = {
+            loan: httpx.get(f"{served.url}/bank/loans/{loan}/schedule").json()["installments"][0]
+            for loan in (on_time, late)
+        }
+        overdue = httpx.get(f"{served.url}/_sim/journal", params={"operation": "installmentOverdue"}).json()
+
+    assert (rows[on_time]["status"], rows[on_time]["dueFundPenalty"]) == ("REPAYED", "0.00")
+    assert (rows[late]["status"], rows[late]["dueFundPenalty"], rows[late]["paidPrincipal"]) == (
+        "OVERDUE",
+        "2.00",
+        "998.00",
+    )
+    assert [(e["loan"], e["data"]["collectedAt"]) for e in overdue["items"]] == [(late, "2019-05-14T00:00:01+08:00")]
