@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
 from simulator._resources import bundled_contracts_dir
-from simulator.core import Engine, FaultAction
+from simulator.clock import HolidayYears
+from simulator.core import CONTROL, Engine, FaultAction
 from simulator.openapi import load_contract
 from simulator.partners.bank import BankConfig, BankModel
 from simulator.partners.bureau import BureauConfig, BureauModel, Dispute
@@ -18,6 +20,8 @@ __all__ = ["Simulator"]
 
 #: The injection point of the platform's clock (see :meth:`Simulator.platform_now`).
 PLATFORM_CLOCK = "platform.clock"
+#: Where a warning about the calendar goes besides the journal.
+LOG = logging.getLogger("lendsim")
 
 
 class Simulator(Engine):
@@ -31,6 +35,9 @@ class Simulator(Engine):
     Wiring: the bank sends its overdue notices through the SMS gateway and furnishes the bureau (both through
     the engine, so faults and the journal apply); the gateway knows from the bank whom a notice was meant for;
     a dispute filed at the bureau reaches the bank, which answers it after its configured delay.
+
+    When virtual time is in, or enters, a year the calendar has no holiday data for (it then counts weekends
+    only), the simulator warns once: a ``holidayDataMissing`` event (partner ``_sim``) and a log warning.
     """
 
     def __init__(
@@ -71,6 +78,19 @@ class Simulator(Engine):
                 bank_model.receive_dispute(dispute.dispute_id, dispute.acct_code, dispute.month)
 
             self.bureau.on_dispute(tell_the_bank)
+        self._years = HolidayYears(self.clock, self._year_without_holidays)
+        self._years.start()
+
+    def reset(self, *, start: datetime | None = None, seed: int | None = None) -> None:
+        super().reset(start=start, seed=seed)
+        self._years.start()  # the clock's reset dropped the next New Year
+
+    def _year_without_holidays(self, year: int) -> None:
+        calendar = self.clock.calendar
+        message = calendar.missing_holidays(year)
+        data = {"year": year, "holidays": calendar.holidays, "message": message}
+        self.event(CONTROL, "holidayDataMissing", data=data)
+        LOG.warning("%s", message)
 
     def _addressee(self, out_id: str | None, phone: str) -> str | None:
         """Whom an SMS to ``phone`` was meant for: the bank knows its own notices (by OutId); for anything else,

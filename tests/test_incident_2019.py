@@ -1,8 +1,9 @@
 """The 2019 incident walked by hand through all three partners, asserting the journal at each step.
 
 Repayment collected on the due date, link to the bank down, overdue batch, overdue SMS (in a burst of seven),
-negative bureau record, the borrower's dispute, late posting, correction, convergence — with the real bank,
-SMS gateway and bureau wired together as ``lendsim serve`` runs them.
+late posting that closes the account, negative bureau record (the closing record: May overdue at the bank), the
+borrower's dispute, correction, convergence — with the real bank, SMS gateway and bureau wired together as
+``lendsim serve`` runs them.
 """
 
 from __future__ import annotations
@@ -59,12 +60,10 @@ def test_the_2019_incident_step_by_step() -> None:
     assert "征信业管理条例" in delivered[0].data["content"]
     assert "2019-05-10" in delivered[0].data["content"]
 
-    # 14 May 04:00 — the bank furnishes May as overdue (after the notice, as Art. 15 requires); the bureau loads it.
+    # 14 May 04:00 — nothing goes to the bureau yet: an overdue is reported with the month's settlement (30) or
+    # the account's next event (lending-domain.md §1.3: reporting is event-driven plus monthly).
     sim.advance(to=at(5, 14, 18))
-    notice = sim.journal.last(kind="event", operation="overdueNoticeSent", loan=LOAN_NO)
-    furnished = [e for e in sim.journal.iter(kind="event", operation="furnished", loan=LOAN_NO) if e.data["negative"]]
-    assert notice is not None and furnished and notice.seq < furnished[0].seq
-    assert may_at_the_bureau(sim)["RpyStatus"] == "1"
+    assert not [e for e in sim.journal.iter(kind="event", operation="furnished", loan=LOAN_NO) if e.data["negative"]]
 
     # 14 May 18:00 — the link is back. The platform replays the repayment with its key and collection time.
     sim.faults.clear()
@@ -75,8 +74,13 @@ def test_the_2019_incident_step_by_step() -> None:
     assert sim.call("platform", "bank", "getLoan", params={"loanOuterNo": LOAN_NO}).json()["status"] == "SETTLED"
     assert receiver.of("repayResultNotify")[-1]["repayStatus"] == "SUCCESS"
 
-    # 16 May — the bank is whole, but the bureau still says May was overdue: the record stays negative.
+    # 15 May 04:00 — the account closed, an event: the bank furnishes May (20) as it stood at the bank, overdue
+    # from the 14th — after the notice, as Art. 15 requires; the bureau loads it. The bureau says May was overdue.
     sim.advance(to=at(5, 16, 9))
+    notice = sim.journal.last(kind="event", operation="overdueNoticeSent", loan=LOAN_NO)
+    furnished = [e for e in sim.journal.iter(kind="event", operation="furnished", loan=LOAN_NO) if e.data["negative"]]
+    assert notice is not None and furnished and notice.seq < furnished[0].seq
+    assert (furnished[0].virtual_time, furnished[0].data["rptDateCode"]) == (at(5, 15, 4), "20")
     assert may_at_the_bureau(sim)["RpyStatus"] == "1"
 
     # 16 May 09:00 — the borrower disputes the record at the bureau: the month is flagged at once.

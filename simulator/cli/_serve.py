@@ -12,10 +12,12 @@ import click
 from click.core import ParameterSource
 
 from simulator.cli._options import contract_option, contracts_dir_option, load_partner_contracts, log_level_option
+from simulator.clock import HOLIDAY_SETS, Calendar
 from simulator.core import CONTROL, DEFAULT_START, record_start, replay, starting_point
 from simulator.errors import ConfigError
 from simulator.http import is_loopback, listen, serve
 from simulator.journal import Journal, set_aside
+from simulator.scenario import Rules, load_rules
 from simulator.world import Simulator
 
 __all__ = ["serve_command"]
@@ -30,7 +32,22 @@ def _parse_start(ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(
             f"{value!r} is not an ISO-8601 instant; write e.g. 2019-05-10T00:00:00+08:00"
         ) from None
-    return start if start.tzinfo is not None else start.replace(tzinfo=DEFAULT_START.tzinfo)
+    return start  # naive: in the calendar's zone (read once the rules are)
+
+
+def _calendar(rules: Rules | None, holidays: str | None) -> Calendar:
+    """The rules file's calendar (Asia/Shanghai, mainland, by default), its holiday set as ``--calendar`` says."""
+    calendar = rules.calendar if rules is not None else Calendar()
+    if holidays is None:
+        return calendar
+    wanted = None if holidays == "none" else holidays
+    if rules is not None and "calendar.holidays" in rules.given and calendar.holidays != wanted:
+        raise ConfigError(
+            f"--calendar {holidays} contradicts the rules file's calendar (holidays: {calendar.holidays or 'none'}); "
+            "say it in one place",
+            field="calendar",
+        )
+    return calendar.with_holidays(wanted)
 
 
 def _open_journal(path: Path | None, *, fresh: bool, fsync: bool) -> tuple[Journal | None, tuple[datetime, int] | None]:
@@ -105,7 +122,26 @@ def _start_journal(sim: Simulator, journal: Journal, *, resume: bool, deliveries
 @contracts_dir_option
 @contract_option
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for generated responses and random faults.")
-@click.option("--start", callback=_parse_start, help="Virtual start instant (ISO-8601; Asia/Shanghai if no offset).")
+@click.option(
+    "--start", callback=_parse_start, help="Virtual start instant (ISO-8601; the calendar's zone if no offset)."
+)
+@click.option(
+    "--calendar",
+    "holidays",
+    type=click.Choice([*HOLIDAY_SETS, "none"]),
+    default=None,
+    help="Business days: 'mainland' (statutory holidays and make-up working days, the default) or 'none' (weekends "
+    "only). Every rule counted in working days follows it.",
+)
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A YAML file with the calendar, bank, bureau and sms blocks a scenario uses: time zone and extra "
+    "holidays, grace / dispute answer / notice lead in calendar or working days, penalty rounding, batch times "
+    "(docs/bank-day.md).",
+)
 @click.option(
     "--speed",
     type=click.FloatRange(min=0, min_open=True),
@@ -153,6 +189,8 @@ def serve_command(
     extra_contracts: tuple[Path, ...],
     seed: int,
     start: datetime,
+    holidays: str | None,
+    rules_path: Path | None,
     speed: float | None,
     platform_url: str | None,
     journal_path: Path | None,
@@ -170,6 +208,9 @@ def serve_command(
                 f"--platform {platform_url!r} is not an http(s) URL with a host; write e.g. http://127.0.0.1:9000",
                 field="platform",
             )
+    rules = load_rules(rules_path) if rules_path is not None else None
+    calendar = _calendar(rules, holidays)
+    start = start if start.tzinfo is not None else start.replace(tzinfo=calendar.tz)
     generated = not is_loopback(host) and not control_token
     if generated:
         control_token = secrets.token_urlsafe(24)
@@ -181,9 +222,13 @@ def serve_command(
         extra_contracts=extra_contracts,
         start=start,
         seed=seed,
+        calendar=calendar,
         journal=journal,
         wall_clock=time.time,
         control_token=control_token,
+        bank=rules.bank if rules is not None else None,
+        bureau=rules.bureau if rules is not None else None,
+        sms=rules.sms if rules is not None else None,
     )
     sock = listen(host, port)  # before the banner: a port in use is one line and exit 2, not a false start
     port = sock.getsockname()[1]
@@ -199,6 +244,11 @@ def serve_command(
             f"  {contract.title:<32} {base}/{name}   ({len(contract.operations)} operations, "
             f"contract at {base}/{name}/openapi.json)"
         )
+    source = f", rules from {rules_path}" if rules_path is not None else ""
+    click.echo(
+        f"  calendar                         {calendar.name}, holidays {calendar.holidays or 'none (weekends only)'}"
+        f"{source}"
+    )
     mode = f"real time x{speed:g}" if speed else "manual (POST /_sim/clock/advance)"
     click.echo(
         f"  control API                      {base}/{CONTROL}   virtual time {sim.clock.now().isoformat()}, {mode}"

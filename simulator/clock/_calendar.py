@@ -4,10 +4,11 @@
 (调休) of the ``chinese-calendar`` package. ``holidays=None`` keeps only weekends. ``extra_holidays`` and
 ``extra_workdays`` override both.
 
-Holiday data only exists for the years ``chinese-calendar`` covers (2004–2026 for 1.11). Asked about
-any other year, the calendar raises :class:`~simulator.errors.CalendarError` rather than guess — unless
-the scenario gave that year's days explicitly: a year with at least one date in ``extra_holidays`` or
-``extra_workdays`` is taken as fully described (weekends plus the extras).
+Holiday data only exists for the years ``chinese-calendar`` covers (2004–2026 for 1.11, the newest release;
+no release has 2027 yet). A year with at least one date in ``extra_holidays`` or ``extra_workdays`` is taken
+as fully described (weekends plus the extras) — that is how a scenario or ``serve`` supplies a year's holidays.
+Any other year counts weekends only: :meth:`Calendar.covers` tells such a year, so that whoever runs the clock
+(``simulator.world.Simulator``) warns once when time enters it, rather than a run or a server stopping there.
 
 Business-day conventions (in the spirit of ``numpy.busday_offset``):
 
@@ -30,7 +31,7 @@ import chinese_calendar
 
 from simulator._suggest import did_you_mean
 from simulator.clock._durations import Span
-from simulator.errors import CalendarError, ClockError, ConfigError
+from simulator.errors import ClockError, ConfigError
 
 __all__ = ["HOLIDAY_SETS", "Calendar"]
 
@@ -117,7 +118,8 @@ class Calendar:
     covering the years of ``chinese-calendar``) or ``None`` (Saturdays and Sundays only).
     ``extra_holidays`` / ``extra_workdays``: dates that are rest days / working days whatever the
     weekday and the holiday set say; giving any date of a year outside the holiday data's range
-    declares that year explicitly (weekends plus these extras).
+    declares that year explicitly (weekends plus these extras). A year neither covers counts weekends
+    only (:meth:`covers` is False for it).
     """
 
     __slots__ = (
@@ -162,6 +164,15 @@ class Calendar:
             )
         self._explicit_years = frozenset(d.year for d in self._extra_holidays | self._extra_workdays)
 
+    def with_holidays(self, holidays: str | None) -> Calendar:
+        """This calendar with another holiday set (the zone and the extras kept)."""
+        return Calendar(self.name, holidays, extra_holidays=self._extra_holidays, extra_workdays=self._extra_workdays)
+
+    @property
+    def holidays(self) -> str | None:
+        """The holiday set (``"mainland"``), or ``None`` for weekends only."""
+        return self._holiday_set
+
     def __repr__(self) -> str:
         extras = ""
         if self._extra_holidays:
@@ -174,8 +185,8 @@ class Calendar:
     def is_business_day(self, d: date) -> bool:
         """Whether ``d`` is a working day: extras first, then the holiday set, then Monday–Friday.
 
-        Raises :class:`~simulator.errors.CalendarError` for a year the holiday set does not cover and
-        the extras do not describe.
+        In a year the holiday set does not cover and the extras do not describe (``covers`` is False), only
+        weekends are rest days.
         """
         return self._is_business_day(_require_date(d, "d"))
 
@@ -185,19 +196,31 @@ class Calendar:
         if d in self._extra_workdays:
             return True
         if self._holiday_set is not None:
-            year = d.year
-            if not MAINLAND_FIRST_YEAR <= year <= MAINLAND_LAST_YEAR and year not in self._explicit_years:
-                raise CalendarError(
-                    f"no {self._holiday_set!r} holiday data for {year} (asked about {d.isoformat()}): "
-                    f"chinese-calendar {chinese_calendar.__version__} covers "
-                    f"{MAINLAND_FIRST_YEAR}–{MAINLAND_LAST_YEAR}. Give the year's holidays explicitly with "
-                    f"extra_holidays/extra_workdays, or use holidays=None (weekends only)."
-                )
             if d in self._workdays:
                 return True
             if d in self._holidays:
                 return False
         return d.weekday() < 5
+
+    def covers(self, year: int) -> bool:
+        """Whether the calendar knows ``year``'s holidays: weekends only (``holidays=None``), a year of the holiday
+        data, or a year the extras describe. An uncovered year counts weekends only."""
+        if isinstance(year, bool) or not isinstance(year, int):
+            raise ClockError(f"year must be a whole number such as 2027, got {year!r}")
+        return (
+            self._holiday_set is None
+            or MAINLAND_FIRST_YEAR <= year <= MAINLAND_LAST_YEAR
+            or year in self._explicit_years
+        )
+
+    def missing_holidays(self, year: int) -> str:
+        """What to say about a year the calendar does not cover: the data's range and how to supply the year."""
+        return (
+            f"no {self._holiday_set!r} holiday data for {year}: chinese-calendar {chinese_calendar.__version__} covers "
+            f"{MAINLAND_FIRST_YEAR}–{MAINLAND_LAST_YEAR}, so {year} counts weekends only; list its holidays under "
+            "calendar.extra_holidays and its make-up working days under calendar.extra_workdays (extra_holidays= / "
+            "extra_workdays= in Python), or choose holidays: none (weekends only) to say so"
+        )
 
     def add_business_days(self, d: date, n: int) -> date:
         """The ``n``-th business day after ``d`` (before it for ``n < 0``).

@@ -77,9 +77,10 @@ class Deliveries:
         after: timedelta = timedelta(0),
         on_result: Callable[[DeliveryResult], None] | None = None,
         accept: Callable[[DeliveryResult], bool] | None = None,
+        attempt: int = 1,
     ) -> None:
         """Schedule the first attempt to deliver ``body`` at webhook ``point`` (see :meth:`Engine.deliver`)."""
-        delivery = Delivery(self, point, body, ids, retry, on_result, accept)
+        delivery = Delivery(self, point, body, ids, retry, on_result, accept, attempt)
         self.clock.schedule_in(after, partial(delivery.attempt, 0), name=f"deliver {point}", borrower=ids["borrower"])
 
     def reset(self) -> None:
@@ -124,7 +125,19 @@ class Delivery:
     serve`` freezes what survives a middle-generation collection, and a delivery waiting for its retries does).
     """
 
-    __slots__ = ("about", "accept", "body", "delays", "deliveries", "hook", "ids", "on_result", "partner", "point")
+    __slots__ = (
+        "about",
+        "accept",
+        "body",
+        "delays",
+        "deliveries",
+        "first",
+        "hook",
+        "ids",
+        "on_result",
+        "partner",
+        "point",
+    )
 
     def __init__(
         self,
@@ -135,8 +148,10 @@ class Delivery:
         retry: Sequence[timedelta],
         on_result: Callable[[DeliveryResult], None] | None,
         accept: Callable[[DeliveryResult], bool] | None,
+        first: int = 1,
     ) -> None:
         self.deliveries = deliveries
+        self.first = first  # the journal's number of attempt 0
         self.point = point
         self.partner, _, self.hook = point.partition(".")
         self.body = body
@@ -214,7 +229,7 @@ class _Outcome:
     def record(self, result: DeliveryResult, first: bool) -> None:
         delivery, receiver = self.delivery, self.receiver
         data = {
-            "attempt": self.number + 1,
+            "attempt": self.number + delivery.first,
             "point": delivery.point,
             "body": delivery.body,
             "error": result.error,

@@ -256,6 +256,7 @@ class Engine:
         after: timedelta = timedelta(0),
         on_result: Callable[[DeliveryResult], None] | None = None,
         accept: Callable[[DeliveryResult], bool] | None = None,
+        attempt: int = 1,
     ) -> None:
         """Send ``body`` to the platform's receiver for webhook ``point`` (``"bank.repayResultNotify"``).
 
@@ -264,9 +265,13 @@ class Engine:
         ``duplicate`` sends it N times, ``latency`` postpones it, ``outage`` fails it, ``timeout_after_commit``
         delivers it but reports a timeout (so the sender retries). ``on_result`` hears the last attempt.
         ``accept`` says what counts as acknowledged (default: any 2xx), e.g. a receipt answered ``{"code": 0}``.
+        ``attempt``: the number the journal gives the first attempt, for a sender that sends again on its own (the
+        SMS gateway re-pushing a receipt).
         """
         ids = {"borrower": borrower, "loan": loan, "serial": serial, "sms_out_id": sms_out_id}
-        self.deliveries.send(point, body, ids=ids, retry=retry, after=after, on_result=on_result, accept=accept)
+        self.deliveries.send(
+            point, body, ids=ids, retry=retry, after=after, on_result=on_result, accept=accept, attempt=attempt
+        )
 
     @property
     def points(self) -> frozenset[str]:

@@ -1,10 +1,11 @@
 """O1 ``no_false_delinquency``: a borrower who paid on time is not left delinquent once the window is over.
 
 For every installment the platform collected in full by its due date plus grace (``borrowerRepaid``: the
-local date of ``paidAt`` in the calendar's zone is at most ``dueDate + graceDays``), the correction window
-opens at the first negative sign about it — the bank marking it overdue (``installmentOverdue``), the bureau
-loading a negative record of its month, or a dispute of that month — and lasts ``window`` (default 30
-business days) from that sign's local date. At the end of the window, or at the end of the run if that comes
+local date of ``paidAt`` in the calendar's zone is at most ``dueDate + graceDays``, in business days when the
+bank counts its grace so, ``graceBusinessDays``), the correction window opens at the first negative sign
+about it — the bank marking it overdue (``installmentOverdue``), the bureau loading a negative record of its
+month, or a dispute of that month — and lasts ``window`` (default 30 business days) from that sign's local
+date. At the end of the window, or at the end of the run if that comes
 first, judging only the entries before that instant:
 
 - the bank shows no overdue state for it (an ``installmentOverdue`` not followed by ``overdueCleared`` or
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -281,7 +282,7 @@ class NoFalseDelinquency(Oracle):
         if due is None:
             return
         grace = facts.grace_days if facts.grace_days is not None else self.context.grace_days
-        last_day = due + timedelta(days=grace)
+        last_day = self.context.calendar.deadline(due, Span(grace, facts.grace_business_days))
         on_time = [p for p in payments if self.context.local(p.at) <= last_day]
         if not on_time:
             return

@@ -3,10 +3,10 @@
 Everything comes from the journal:
 
 - a loan's borrower, bureau AcctCode, grace and due dates: the bank's ``loanRegistered`` (``acctCode``,
-  ``graceDays``, ``firstDueDate``, ``term``), the ``registerLoan`` request (``borrowerId``, ``name``,
-  ``phone``, ``dueDay``, ``disburseDate``) and its answer's ``schedule`` (each installment's ``dueDate`` and
-  due amounts), ``installmentOverdue``/``overdueCleared`` (``dueDate``) and the runner's ``borrowerRepaid``
-  (``dueDate``);
+  ``graceDays`` and ``graceBusinessDays``, ``firstDueDate``, ``term``), the ``registerLoan`` request
+  (``borrowerId``, ``name``, ``phone``, ``dueDay``, ``disburseDate``) and its answer's ``schedule`` (each
+  installment's ``dueDate`` and due amounts), ``installmentOverdue``/``overdueCleared`` (``dueDate``) and the
+  runner's ``borrowerRepaid`` (``dueDate``);
 - which SMS is whose overdue notice: the bank's ``overdueNoticeSent``/``Failed``/``Unknown`` name the OutId
   of (loan, installment) and the template; ``bankNotice`` deliveries name the template too;
 - every delivered SMS (``smsDelivered``), kept as a small :class:`Sms`.
@@ -58,6 +58,7 @@ class LoanFacts:
     borrower: str | None = None
     acct_code: str | None = None
     grace_days: int | None = None
+    grace_business_days: bool = False
     first_due: date | None = None
     term: int | None = None
     phone: str | None = None
@@ -215,6 +216,7 @@ class Facts(Part):
         grace = as_int(data.get("graceDays"))
         if grace is not None:
             facts.grace_days = grace
+            facts.grace_business_days = data.get("graceBusinessDays") is True
         first = parse_date(data.get("firstDueDate"))
         if first is not None:
             facts.first_due = first

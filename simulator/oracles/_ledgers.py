@@ -2,11 +2,12 @@
 
 The platform's side is the last ``platformLedger`` event (partner ``platform``; its data is what the
 platform's ``platformLedger`` operation returns: ``loans[].installments[]`` with ``paidPrincipal``,
-``paidInterest``, ``paidFee``). The bank's side is the sum of the ``repayPosted`` lines (``principal``,
-``interest``, ``fee``) journaled before that ledger was read. Penalties are not compared: the bank keeps the
-funder's penalty (and waives it when the money was collected in grace) while the platform keeps its own
-(``syncRealRepayInfo`` separates ``paidFundPenalty`` from ``paidPlatformPenalty``), so the two legitimately
-differ. A run without a ``platformLedger`` event cannot be reconciled and fails.
+``paidInterest``, ``paidFee``, ``paidPenalty``). The bank's side is the sum of the ``repayPosted`` lines
+(``principal``, ``interest``, ``fee``, ``penalty``) journaled before that ledger was read. Penalties are compared
+too, split accounted for: the bank's postings carry only the funder's penalty (``paidFundPenalty``; the platform's
+own, ``paidPlatformPenalty``, never reaches the bank's books), so the platform's ``paidPenalty`` must be the fund
+penalty it paid the bank — a platform that computes the penalty differently from its bank (another rounding,
+another day count) is caught here. A run without a ``platformLedger`` event cannot be reconciled and fails.
 
 How a payment was split (principal first or interest first) the platform only learns from the bank's
 reconciliation file; an installment with a posting whose day's file was not yet ready when the ledger was read
@@ -28,10 +29,16 @@ from simulator.oracles._facts import Facts
 __all__ = ["LedgersReconcile"]
 
 #: The compared parts: (the bank's repayPosted line field, the platform ledger's field).
-PARTS: Final = (("principal", "paidPrincipal"), ("interest", "paidInterest"), ("fee", "paidFee"))
+PARTS: Final = (
+    ("principal", "paidPrincipal"),
+    ("interest", "paidInterest"),
+    ("fee", "paidFee"),
+    ("penalty", "paidPenalty"),
+)
 _SHOWN: Final = 4
+_NONE: Final = (ZERO, ZERO, ZERO, ZERO)
 
-_Parts = tuple[Decimal, Decimal, Decimal]
+_Parts = tuple[Decimal, ...]
 
 
 class LedgersReconcile(Oracle):
@@ -75,7 +82,7 @@ class LedgersReconcile(Oracle):
             if no is None:
                 continue
             parts = tuple(as_money(line.get(name)) or ZERO for name, _ in PARTS)
-            self.postings.setdefault((entry.loan, no), []).append((entry.seq, (parts[0], parts[1], parts[2])))
+            self.postings.setdefault((entry.loan, no), []).append((entry.seq, parts))
 
     def _ledger(self, entry: Entry) -> None:
         self.ledger = (entry.seq, entry.virtual_time, entry.data)
@@ -121,7 +128,7 @@ class LedgersReconcile(Oracle):
             chain = [seq]
             for no in numbers:
                 ours, theirs = platform.get((loan, no)), bank.get((loan, no))
-                mine, bank_side = ours or (ZERO, ZERO, ZERO), theirs or (ZERO, ZERO, ZERO)
+                mine, bank_side = ours or _NONE, theirs or _NONE
                 if (loan, no) in unfiled:
                     wrong = [] if sum(mine, ZERO) == sum(bank_side, ZERO) else [_total(mine, bank_side)]
                 else:
@@ -168,7 +175,7 @@ class LedgersReconcile(Oracle):
                 if no is None:
                     continue
                 parts = tuple(as_money(row.get(name)) or ZERO for _, name in PARTS)
-                found[(number, no)] = _add(found.get((number, no)), (parts[0], parts[1], parts[2]))
+                found[(number, no)] = _add(found.get((number, no)), parts)
         return found
 
 
@@ -182,4 +189,4 @@ def _total(mine: _Parts, bank: _Parts) -> str:
 def _add(total: _Parts | None, parts: _Parts) -> _Parts:
     if total is None:
         return parts
-    return (total[0] + parts[0], total[1] + parts[1], total[2] + parts[2])
+    return tuple(a + b for a, b in zip(total, parts, strict=True))

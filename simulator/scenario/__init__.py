@@ -5,13 +5,16 @@ from simulator.scenario._lint import build_scenario, lint_scenario, load_scenari
 from simulator.scenario._loader import read_scenario
 from simulator.scenario._model import IntRange, Scenario, known_points
 from simulator.scenario._modes import FAILURE_MODES
+from simulator.scenario._rulebook import RULE_SECTIONS, Rules, load_rules
 from simulator.scenario._schema import schema
 from simulator.scenario._setup import Repayment, ScenarioWorld, build_world
 
 __all__ = [
     "FAILURE_MODES",
+    "RULE_SECTIONS",
     "IntRange",
     "Repayment",
+    "Rules",
     "Scenario",
     "ScenarioError",
     "ScenarioWorld",
@@ -19,6 +22,7 @@ __all__ = [
     "build_world",
     "known_points",
     "lint_scenario",
+    "load_rules",
     "load_scenario",
     "read_scenario",
     "schema",

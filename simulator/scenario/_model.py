@@ -19,7 +19,7 @@ from typing import Any, Final
 from simulator._yaml import Finding
 from simulator.clock import Calendar, parse_duration, parse_span
 from simulator.core import parse_fault
-from simulator.errors import CalendarError, ConfigError, LendsimError
+from simulator.errors import ConfigError, LendsimError
 from simulator.partners.bank import BankConfig
 from simulator.partners.bureau import BureauConfig
 from simulator.partners.sms import SmsConfig
@@ -247,17 +247,12 @@ def _duration(data: Mapping[str, Any], out: Findings) -> timedelta | None:
 
 
 def _holiday_years(spec: Mapping[str, Any], calendar: Calendar, start: datetime, end: datetime, out: Findings) -> None:
-    if spec.get("holidays", "mainland") != "mainland":
-        return
-    for year in range(start.year, end.year + 1):
-        try:
-            calendar.is_business_day(date(year, 6, 1))
-        except CalendarError:
-            out.error(
+    """Warn about each year of the run the calendar has no holiday data for: the run counts it weekends only."""
+    for year in range(calendar.local_date(start).year, calendar.local_date(end).year + 1):
+        if not calendar.covers(year):
+            out.warn(
                 ["calendar", "holidays"] if "holidays" in spec else ["start"],
-                f"the run reaches {year}, for which there is no mainland holiday data (2004–2026 is known); "
-                "list that year's holidays under calendar.extra_holidays and make-up days under "
-                "calendar.extra_workdays, or set calendar.holidays: none (weekends only)",
+                f"the run reaches {year}; {calendar.missing_holidays(year)}",
             )
             return
 

@@ -11,8 +11,9 @@ key to change, why the scenario cannot mean what it says and what to write inste
   * ``duplicate`` at ``sms.sendSms`` or ``sms.delivery`` with ``sms_unique``: the gateway itself puts every
     message on the phone N times, and O2 counts every copy a phone receives;
   * ``drop``/``outage`` at ``sms.delivery`` over the overdue batch (or ``latency`` there that outlasts the
-    time from the batch to the bank's daily furnishing) with ``notice_before_negative_report``: the bank
-    counts a notice as given once the gateway accepts it, and reports; the borrower never had it first;
+    time from the batch on a month's last day to the month's settlement report the next morning) with
+    ``notice_before_negative_report``: the bank counts a notice as given once the gateway accepts it, and
+    reports; the borrower never had it first;
   * a link down for the whole run where no platform can work around it (``outage``/``drop`` without a window
     at ``bank.repayApply``, ``bank.correctionApply``, ``bureau.corrections``, ``bureau.answerDispute``;
     ``drop`` at ``bureau.feedback``; ``bureau: {reject_corrections: true}``) with an invariant it breaks:
@@ -228,20 +229,20 @@ def _notices_lost_at_the_handset(draft: Draft, out: Findings) -> None:
         if action == "latency":
             delay = (fault.get("latency") or {}).get("delay")
             late = _latency(delay)
-            if late is None or bank.furnishing != "daily":
+            if late is None:
                 continue
-            gap = _gap(bank.overdue_batch_time, bank.furnishing_time)
-            if late + sms.delivery_delay + sms.delivery_jitter <= gap:
+            hit = _month_end_hit(draft, fault, late)
+            if hit is None:
                 continue
-        hit = _first_batch_hit(draft, fault)
-        if hit is None:
-            continue
-        if action == "latency":
             what = (
-                f"holds every overdue notice of the bank's batch at {batch} (first on {hit.isoformat()}) back "
-                f"past the bank's daily furnishing at {bank.furnishing_time.strftime('%H:%M')}"
+                f"holds the overdue notices of the bank's batch at {batch} on {hit.isoformat()}, a month's last day, "
+                f"back past the month's settlement report at {bank.furnishing_time.strftime('%H:%M')} the next "
+                "morning"
             )
         else:
+            hit = _first_batch_hit(draft, fault)
+            if hit is None:
+                continue
             lost = "loses" if action == "drop" else "fails at the operator"
             what = f"{lost} the overdue notices the bank sends at its batch at {batch} (first on {hit.isoformat()})"
         out.warn(
@@ -260,10 +261,28 @@ def _latency(delay: Any) -> timedelta | None:
         return None
 
 
-def _gap(earlier: time, later: time) -> timedelta:
-    """From ``earlier`` to the next ``later`` on a clock face (a whole day when they are equal)."""
-    span = datetime.combine(date(2000, 1, 1), later) - datetime.combine(date(2000, 1, 1), earlier)
-    return span if span > timedelta(0) else span + timedelta(days=1)
+def _month_end_hit(draft: Draft, fault: Mapping[str, Any], late: timedelta) -> date | None:
+    """The first month's last day of the run whose batch's notices ``fault`` holds back past the month's settlement
+    report (the first furnishing of the next month, in the run): an installment the batch finds overdue then is in
+    that month's 30, reported before its notice reaches the phone (lending-domain.md §1.3: event-driven plus
+    monthly)."""
+    bank, sms, start, end = draft.bank, draft.sms, draft.start, draft.end
+    assert bank is not None and sms is not None and start is not None and end is not None
+    begin, until = fault.get("from"), fault.get("until")
+    for day in _days(draft):
+        if (day + timedelta(days=1)).day != 1:
+            continue
+        sent = draft.calendar.at(day, bank.overdue_batch_time)
+        report = draft.calendar.at(day + timedelta(days=1), bank.furnishing_time)
+        if (
+            not start <= sent < report < end
+            or (begin is not None and sent < begin)
+            or (until is not None and sent >= until)
+        ):
+            continue
+        if sent + sms.delivery_delay + late > report:
+            return day
+    return None
 
 
 def _first_batch_hit(draft: Draft, fault: Mapping[str, Any]) -> date | None:

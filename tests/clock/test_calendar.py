@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simulator.clock import HOLIDAY_SETS, Calendar, Span, VirtualClock, parse_span
-from simulator.errors import CalendarError, ClockError, ConfigError
+from simulator.errors import ClockError, ConfigError
 
 SHANGHAI = Calendar()
 NEW_YORK = Calendar("America/New_York", holidays=None)
@@ -154,22 +154,17 @@ def test_mainland_holidays_agree_with_chinese_calendar_for_every_covered_day() -
 # --- years without holiday data ---------------------------------------------------------------------
 
 
-def test_2027_raises_calendar_error_naming_the_year_the_range_and_the_fix() -> None:
-    with pytest.raises(CalendarError) as excinfo:
-        SHANGHAI.is_business_day(date(2027, 1, 4))
-    message = str(excinfo.value)
-    assert "no 'mainland' holiday data for 2027 (asked about 2027-01-04)" in message
-    assert "covers 2004–2026" in message
-    assert "Give the year's holidays explicitly with extra_holidays/extra_workdays" in message
-    assert "or use holidays=None" in message
-    assert isinstance(excinfo.value, LookupError)
-
-
-def test_business_days_running_into_2027_raise_rather_than_guess() -> None:
-    with pytest.raises(CalendarError, match="for 2027"):
-        SHANGHAI.add_business_days(date(2026, 12, 30), 5)
-    with pytest.raises(CalendarError, match="for 2003"):
-        SHANGHAI.add_business_days(date(2004, 1, 5), -5)
+def test_a_year_without_holiday_data_counts_weekends_only_and_says_so() -> None:
+    """chinese-calendar 1.11 (the newest release) has no 2027: that year counts weekends only, covers() tells it,
+    and the message names the year, the data's range and the fix (lending-domain.md §2 #16: SLAs use a configured
+    calendar — so a year it cannot answer must be visible, not silently wrong)."""
+    assert SHANGHAI.covers(2026) is True and SHANGHAI.covers(2027) is False and SHANGHAI.covers(2003) is False
+    assert SHANGHAI.is_business_day(date(2027, 1, 1)) is True  # New Year's Day, but nothing says so
+    assert SHANGHAI.is_business_day(date(2027, 1, 2)) is False  # a Saturday
+    assert SHANGHAI.add_business_days(date(2026, 12, 30), 5) == date(2027, 1, 6)  # 12-31, then 01-01 … 01-06
+    message = SHANGHAI.missing_holidays(2027)
+    assert "no 'mainland' holiday data for 2027" in message and "covers 2004–2026" in message
+    assert "calendar.extra_holidays" in message and "holidays: none" in message
 
 
 def test_explicit_extra_holidays_make_2027_answerable() -> None:
@@ -177,6 +172,7 @@ def test_explicit_extra_holidays_make_2027_answerable() -> None:
     # Spring Festival week, Feb 6–12).
     spring_festival = [date(2027, 2, 6) + timedelta(days=i) for i in range(7)]
     calendar = Calendar(extra_holidays=[date(2027, 1, 1), *spring_festival])
+    assert calendar.covers(2027) is True
     assert calendar.is_business_day(date(2027, 1, 1)) is False  # Friday, listed
     assert calendar.is_business_day(date(2027, 1, 4)) is True  # Monday, unlisted: weekday rule
     assert calendar.is_business_day(date(2027, 1, 9)) is False  # Saturday
@@ -186,8 +182,7 @@ def test_explicit_extra_holidays_make_2027_answerable() -> None:
     # Covered years still come from chinese-calendar.
     assert calendar.is_business_day(date(2019, 5, 5)) is True
     # 2028 was not described.
-    with pytest.raises(CalendarError, match="for 2028"):
-        calendar.is_business_day(date(2028, 1, 3))
+    assert calendar.covers(2028) is False
 
 
 def test_extra_workdays_alone_also_describe_a_year() -> None:

@@ -177,7 +177,8 @@ def run_platform(
 def incident(run: Run, *, sms_fault: Mapping[str, Any] | None = None) -> str:
     """The 2019 timeline: installments 1 and 2 paid on time; installment 3 paid in the app on its due date at
     20:15 while the link to the bank is down (10 May 20:00 – 14 May 18:00), across the overdue batch of 14 May;
-    time then runs to 25 May. Returns the platform's number for the third payment."""
+    time then runs to 2 June (May's settlement is reported on the 1st). Returns the platform's number for the third
+    payment."""
     run.repay(1, "1018.00", at(3, 10, 9))
     run.repay(2, "1012.00", at(4, 10, 9))
     run.advance(at(4, 11), every=timedelta(hours=6))
@@ -188,5 +189,5 @@ def incident(run: Run, *, sms_fault: Mapping[str, Any] | None = None) -> str:
     if sms_fault is not None:
         run.sim.add_fault(dict(sms_fault))
     third = run.repay(3, "1006.00", at(5, 10, 20, 15))
-    run.advance(at(5, 25))
+    run.advance(at(6, 2))
     return third

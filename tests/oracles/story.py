@@ -64,6 +64,7 @@ class Story:
         phone: str = PHONE,
         name: str = NAME,
         amounts: tuple[str, ...] = ("1018.00", "1012.00", "1006.00"),
+        grace_business_days: bool = False,
     ) -> int:
         when = when or at(2, 10)
         corr = self._corr()
@@ -94,7 +95,13 @@ class Story:
             when,
             borrower=borrower,
             loan=loan,
-            data={"term": term, "firstDueDate": first_due.isoformat(), "graceDays": 3, "acctCode": loan},
+            data={
+                "term": term,
+                "firstDueDate": first_due.isoformat(),
+                "graceDays": 3,
+                "graceBusinessDays": grace_business_days,
+                "acctCode": loan,
+            },
         )
         schedule = [
             {
@@ -225,8 +232,9 @@ class Story:
         serial: str = "RP3",
         *,
         accounting_date: str | None = None,
+        penalty: str = "0.00",
     ) -> int:
-        line = {"installmentNo": no, "principal": principal, "interest": interest, "fee": "0.00", "penalty": "0.00"}
+        line = {"installmentNo": no, "principal": principal, "interest": interest, "fee": "0.00", "penalty": penalty}
         data: dict[str, Any] = {"lines": [line]}
         if accounting_date is not None:
             data["accountingDate"] = accounting_date

@@ -49,17 +49,44 @@ def test_a_double_posting_is_a_violation() -> None:
     assert violation.chain == (first, second, ledger)
 
 
-def test_penalties_may_differ_and_postings_after_the_ledger_was_read_do_not_count() -> None:
+def test_postings_after_the_ledger_was_read_do_not_count() -> None:
     story = Story()
     story.loan()
     story.posted(at(5, 10, 9))
-    row = paid_row(3) | {"paidPenalty": "2.00"}
-    story.ledger(at(7, 1), [row])
+    story.ledger(at(7, 1), [paid_row(3)])
     story.posted(at(7, 1, 0, 0, 1), no=2, serial="RP2")
 
     verdict = check(story.journal, KEY, end=at(7, 1))
 
     assert verdict.held
+
+
+def test_the_fund_penalty_the_bank_posted_reconciles_with_the_platforms_paid_penalty() -> None:
+    """lending-domain.md §2 O4: the ledgers match to the cent "with penalty splits accounted for"; §1.2 (6): the
+    bank's books hold the funder's penalty (paidFundPenalty), apart from the platform's own [S5 2.12]."""
+    story = Story()
+    story.loan()
+    story.posted(at(5, 20, 9), penalty="7.95")
+    story.ledger(at(7, 1), [paid_row(3) | {"paidPenalty": "7.95"}])
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    assert verdict.held and verdict.checked == 1
+
+
+def test_a_platform_that_computes_the_penalty_differently_from_its_bank_is_a_violation() -> None:
+    """lending-domain.md §2 O4 (to the cent, penalty splits accounted for): a platform that rounds each day's
+    penalty (7.99) where the bank rounds the accrued total (7.95) no longer reconciles."""
+    story = Story()
+    story.loan()
+    posted = story.posted(at(5, 20, 9), penalty="7.95")
+    ledger = story.ledger(at(7, 1), [paid_row(3) | {"paidPenalty": "7.99"}])
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    (violation,) = verdict.violations
+    assert "installment 3: penalty 7.99 vs 7.95" in violation.message
+    assert violation.chain == (posted, ledger)
 
 
 def test_a_run_without_the_platforms_ledger_cannot_be_reconciled() -> None:

@@ -119,6 +119,23 @@ def test_a_borrower_who_paid_after_the_grace_is_not_judged() -> None:
     assert verdict.outcome is Outcome.NOT_EXERCISED and verdict.violations == ()
 
 
+@pytest.mark.parametrize(("business", "judged"), [(False, False), (True, True)])
+def test_the_grace_counts_the_days_the_bank_counts(business: bool, judged: bool) -> None:
+    """lending-domain.md §2 O1 (collected by the due date plus grace) and #16 (calendar mismatch): a bank whose
+    grace is 3 working days (loanRegistered graceBusinessDays) had Wednesday 15 May as the last day for an
+    installment due Friday 10 May 2019; with 3 calendar days, Monday 13 May."""
+    story = Story()
+    story.loan(grace_business_days=business)
+    story.repaid(at(5, 15, 10))
+    story.overdue(at(5, 14, 2))
+    story.loaded(at(5, 16, 12), "SUB1")
+
+    verdict = check(story.journal, KEY, end=at(7, 31))
+
+    assert (verdict.checked == 1) is judged
+    assert verdict.violated is judged  # judged: paid in time, yet left overdue at the bank and the bureau
+
+
 def test_a_partial_payment_leaves_the_installment_legitimately_overdue() -> None:
     story = Story()
     story.loan()

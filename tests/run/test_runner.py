@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,31 @@ def test_a_skewed_platform_clock_shifts_what_the_platform_is_told_not_what_happe
     assert "2019-05-10T00:55:00+08:00" in platform.told and "2019-05-11T01:00:00+08:00" in platform.told
     truth = {e.data["paidAt"] for e in result.sim.journal.iter(kind="event", operation="borrowerRepaid")}
     assert truth == {"2019-05-10T10:00:00+08:00"}
+
+
+INTO_2027 = {**SCENARIO, "name": "into-2027", "start": "2026-12-20", "duration": "25 days"}
+
+
+def test_a_run_that_enters_a_year_without_holiday_data_warns_once_in_the_journal_and_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """lending-domain.md §2 #16 (SLAs use a configured calendar): chinese-calendar's newest release (1.11) knows
+    2004–2026, so 2027 counts weekends only — the run says so once, when it enters the year, and still runs."""
+    with caplog.at_level(logging.WARNING, logger="lendsim"):
+        result = run_scenario(build_scenario(INTO_2027), InProcessDriver(Forwarder()))
+
+    (missing,) = result.sim.journal.iter(kind="event", operation="holidayDataMissing")
+    assert (missing.virtual_time.isoformat(), missing.data["year"]) == ("2027-01-01T00:00:00+08:00", 2027)
+    assert [r.getMessage().startswith("no 'mainland' holiday data for 2027") for r in caplog.records] == [True]
+    assert result.passed, [v for v in result.verdicts if not v.held]
+
+
+def test_a_scenario_that_lists_the_years_holidays_runs_into_it_unwarned() -> None:
+    """§2 #16: the scenario supplies 2027's New Year (calendar.extra_holidays) — the year is described, no warning."""
+    scenario = build_scenario({**INTO_2027, "calendar": {"extra_holidays": ["2027-01-01"]}})
+
+    result = run_scenario(scenario, InProcessDriver(Forwarder()))
+
+    assert not scenario.warnings
+    assert result.sim.journal.count(kind="event", operation="holidayDataMissing") == 0
+    assert result.sim.clock.calendar.is_business_day(date(2027, 1, 1)) is False

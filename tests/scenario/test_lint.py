@@ -75,7 +75,15 @@ EXPECTED: dict[str, list[tuple[str, str, str, str, str]]] = {
         ("4:13", "error", "borrowers.late_days", "the range '20..1' runs backwards", "write 1..20")
     ],
     "share-over-100.yaml": [("4:13", "error", "borrowers.on_time", "'130%' is not a share", "between 0% and 100%")],
-    "uncovered-year.yaml": [("2:1", "error", "start", "no mainland holiday data", "calendar.extra_holidays")],
+    "uncovered-year.yaml": [
+        (
+            "2:1",
+            "warning",
+            "start",
+            "no 'mainland' holiday data for 2027",
+            "list its holidays under calendar.extra_holidays",
+        )
+    ],
     "window-backwards.yaml": [
         ("8:5", "error", "faults[0].until", "is not after from=2019-05-14T18:00:00+08:00", "swap them")
     ],
@@ -83,8 +91,9 @@ EXPECTED: dict[str, list[tuple[str, str, str, str, str]]] = {
         ("6:14", "error", "faults[0].outage.status", "200 is less than the minimum of 400", "an HTTP error status")
     ],
     "impossible-date.yaml": [("2:8", "error", "", "'2019-02-30' is not a real date", "day is out of range")],
-    "grace-in-business-days.yaml": [
-        ("4:8", "error", "bank.grace", "grace is counted in calendar days", "write e.g. '3 days'")
+    "day-counts-and-rounding.yaml": [  # grace in working days is fine; hours are no day count
+        ("4:31", "error", "bank.notice_lead", '"6 hours" is not valid here', "'30 working days'"),
+        ("4:53", "error", "bank.penalty_rounding", "'dayly' is not allowed", "did you mean 'daily'?"),
     ],
     "grace-over-three.yaml": [
         ("4:8", "error", "bank.grace", "must be a whole number 0–3, got '5 days'", "the incident's bank gave 3")
@@ -267,7 +276,7 @@ def test_the_incident_scenario_loads_with_its_instants_in_shanghai_time() -> Non
 
     shanghai = ZoneInfo("Asia/Shanghai")
     assert scenario.start == datetime(2019, 4, 20, tzinfo=shanghai)
-    assert scenario.duration == timedelta(days=70)
+    assert scenario.duration == timedelta(days=73)
     assert scenario.faults[0]["from"] == datetime(2019, 5, 10, 20, tzinfo=shanghai)
     assert scenario.expect["no_false_delinquency"]["window"].business is True
     assert set(scenario.covers) <= set(FAILURE_MODES)

@@ -55,7 +55,7 @@ def _keep_clear_of_the_batch(data: dict[str, Any]) -> None:
 
 def _refuse_for_a_while(data: dict[str, Any]) -> None:
     data["bureau"] = {}
-    data["faults"].append({"at": "bureau.corrections", "drop": {}, "until": "2019-05-16 00:00"})
+    data["faults"].append({"at": "bureau.corrections", "drop": {}, "until": "2019-06-04 00:00"})
 
 
 def _give_it_a_window(data: dict[str, Any]) -> None:
@@ -98,14 +98,16 @@ def test_the_same_scenario_written_as_the_warning_advises_passes_unwarned(name: 
     assert (violations, checked > 0) == (0, True)
 
 
+# The link is down from the due date across the month's end: May's settlement reports the overdue (1 June) before
+# the platform can forward the payment, so a correction (and a dispute) has something to put right.
 WHOLE_RUN: dict[str, Any] = {
     "name": "x",
     "start": "2019-05-01",
-    "duration": "40 days",
-    "population": {"loan": {"term": 3, "due_day": 10}},
+    "duration": "60 days",
+    "population": {"loan": {"term": 3, "due_day": 25}},
     "borrowers": {"on_time": "100%", "pay_at": "20:00", "disputes": "50%"},
     "faults": [
-        {"at": "bank.repayApply", "outage": {"status": 503}, "from": "2019-05-10 20:00", "until": "2019-05-14 18:00"}
+        {"at": "bank.repayApply", "outage": {"status": 503}, "from": "2019-05-25 20:00", "until": "2019-06-02 00:00"}
     ],
     "expect": {
         "no_false_delinquency": {"window": "10 days"},
@@ -146,9 +148,15 @@ def test_dispute_sla_without_disputing_borrowers_judges_nothing() -> None:
     assert [w.path for w in scenario.warnings] == ["expect.dispute_sla"]
 
 
-@pytest.mark.parametrize(("delay", "warns"), [("1 hour", False), ("2 hours", True)])
-def test_a_notice_held_back_at_the_handset_warns_only_past_the_furnishing(delay: str, warns: bool) -> None:
+@pytest.mark.parametrize(("delay", "warns"), [("1 day", False), ("27 hours", True)])
+def test_a_notice_held_back_at_the_handset_warns_only_past_the_months_settlement_report(
+    delay: str, warns: bool
+) -> None:
+    """lending-domain.md §1.3 (event-driven plus monthly reporting) and §1.4 Art. 15 (notice before the report):
+    installments due 27 May turn overdue at the batch of 31 May 02:00, the month's last day; May's settlement goes
+    out on 1 June at 04:00, 26 hours later — a notice held back longer reaches the phone after the record."""
     data = fixture("notice-lost-at-the-handset.yaml")
+    data["population"]["loan"]["due_day"] = 27
     data["faults"] = [{"at": "sms.delivery", "latency": {"delay": delay}}]
     scenario = build_scenario(data)
 

@@ -25,6 +25,7 @@ SCHEMA_FILE = ROOT / "simulator" / "scenario" / "schema.json"
 WITHIN_THE_SCHEMA = {
     "bad-enum.yaml",
     "bad-status.yaml",
+    "day-counts-and-rounding.yaml",
     "empty-expect.yaml",
     "many-problems.yaml",
     "missing-expect.yaml",

@@ -161,6 +161,7 @@ class SubmittedRecord:
     segment: dict[str, Any]
     negative: bool
     correction: str | None = None
+    first: bool = False  # the account's first 210: sent again as a first report if the bureau bounces it
 
 
 @dataclass(slots=True)
@@ -186,6 +187,7 @@ class LoanAccount:
     acct_code: str
     notices: dict[int, Notice] = field(default_factory=dict)
     excused: set[int] = field(default_factory=set)  # found paid on time by a correction
+    late_collected: set[int] = field(default_factory=set)  # found overdue by a repayment collected after grace
     corrections: dict[str, Correction] = field(default_factory=dict)
     reported: dict[str, dict[str, Any]] = field(default_factory=dict)  # month -> last segment submitted
     negative_months: set[str] = field(default_factory=set)  # months a negative 210 was submitted for

@@ -49,10 +49,15 @@ class OverdueBatch:
     def _run_loan(self, account: LoanAccount, now: datetime, today: date, counts: dict[str, int]) -> None:
         engine = self.engine
         ledger = account.ledger
-        unpaid = [state for state in account.view(now).installments if not state.repaid]
+        view = account.view(now)
+        unpaid = [state for state in view.installments if not state.repaid]
         future = [account.deadline(state.no) for state in unpaid if now <= account.deadline(state.no)]
-        account.batch_done = not unpaid
-        account.batch_after = min(future) if len(future) == len(unpaid) and future else None
+        # Repaid late, found overdue when the money arrived (before this batch could): notified all the same.
+        late = [no for no in sorted(account.late_collected) if view[no].repaid and not self._noticed(account, no)]
+        for no in late:
+            self._count(self._notify(account, no, view[no].due_date), counts)
+        account.batch_done = not unpaid and all(self._noticed(account, no) for no in late)
+        account.batch_after = min(future) if len(future) == len(unpaid) and future and not late else None
         for state in unpaid:
             if now <= account.deadline(state.no):
                 continue
@@ -61,7 +66,16 @@ class OverdueBatch:
                 ledger.mark(state.no, now)
                 counts["newlyOverdue"] += 1
             counts["overdue"] += 1
-            penalty = ledger.accrue(state.no, now, today, self.config.penalty_rate, state.owed.principal)
+            config = self.config
+            penalty = ledger.accrue(
+                state.no,
+                now,
+                today,
+                config.penalty_rate,
+                state.owed.principal,
+                config.penalty_rounding,
+                config.penalty_rounding_mode,
+            )
             if newly:
                 owed = account.view(now)[state.no].owed
                 engine.event(
@@ -78,11 +92,19 @@ class OverdueBatch:
                         "penalty": money_str(penalty),
                     },
                 )
-            sent = self._notify(account, state.no, state.due_date)
-            if sent is True:
-                counts["noticesSent"] += 1
-            elif sent is False:
-                counts["noticesFailed"] += 1
+            self._count(self._notify(account, state.no, state.due_date), counts)
+
+    @staticmethod
+    def _count(sent: bool | None, counts: dict[str, int]) -> None:
+        if sent is True:
+            counts["noticesSent"] += 1
+        elif sent is False:
+            counts["noticesFailed"] += 1
+
+    @staticmethod
+    def _noticed(account: LoanAccount, no: int) -> bool:
+        notice = account.notices.get(no)
+        return notice is not None and notice.state == "sent"
 
     # -- the overdue notice -------------------------------------------------------------------------
 

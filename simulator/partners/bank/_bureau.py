@@ -124,7 +124,10 @@ class Furnisher:
                     continue
             elif unchanged(account.reported.get(month), seg.body):
                 continue
-            return self._submit_account(account, seg, rpt_date, at_month_end), index == len(candidates) - 1
+            code = report_code(account, seg, at_month_end=at_month_end)
+            if code is None:
+                continue  # a change within the month with no event of its own: the month's 30 reports it
+            return self._submit_account(account, seg, rpt_date, code), index == len(candidates) - 1
         return None, True
 
     def segment(self, account: LoanAccount, month: str, as_of: datetime, rpt_date: date) -> Segment:
@@ -138,7 +141,7 @@ class Furnisher:
             excused=account.excused,
         )
 
-    def _submit_account(self, account: LoanAccount, seg: Segment, rpt_date: date, at_month_end: bool) -> str:
+    def _submit_account(self, account: LoanAccount, seg: Segment, rpt_date: date, code: str) -> str:
         now = self.engine.clock.now()
         ids = {"borrower": account.borrower, "loan": account.loan_no}
         unnoticed = [no for no in seg.installments if not self.noticed(account, no, now)]
@@ -151,13 +154,12 @@ class Furnisher:
                     "month": seg.month,
                     "rpyStatus": seg.body["RpyStatus"],
                     "installments": unnoticed,
-                    "reason": "the overdue notice has not gone out yet (notice_before_report)",
+                    "reason": self._withheld_because(),
                 },
             )
             return "withheld"
-        code = report_code(account, seg, at_month_end=at_month_end)
         record = account_record(account, seg, rpt_date, code, self.config.mngmt_org_code)
-        submitted = SubmittedRecord("210", seg.month, seg.body, seg.negative)
+        submitted = SubmittedRecord("210", seg.month, seg.body, seg.negative, first=not account.first_reported)
         submission = self._submit(account, [(record, submitted)])
         if submission is None:
             return "withheld"
@@ -196,9 +198,23 @@ class Furnisher:
             send_notice(self.engine, self.config, account, BUREAU_REPORTED, seg.installments[0], sms_template=None)
         return "submitted"
 
+    def _withheld_because(self) -> str:
+        lead = self.config.notice_lead
+        if not lead.days and not lead.business:
+            return "the overdue notice has not gone out yet (notice_before_report)"
+        return f"the overdue notice has not gone out {lead} before (notice_before_report, notice_lead)"
+
     def noticed(self, account: LoanAccount, no: int, now: datetime) -> bool:
+        """Whether installment ``no``'s overdue notice went out early enough for a negative record now: before it,
+        and ``notice_lead`` before it when the bank sets a lead time (calendar or business days)."""
         notice = account.notices.get(no)
-        return notice is not None and notice.state == "sent" and notice.at <= now
+        if notice is None or notice.state != "sent" or notice.at > now:
+            return False
+        lead = self.config.notice_lead
+        if not lead.days and not lead.business:
+            return True
+        calendar = self.engine.clock.calendar
+        return calendar.deadline(calendar.local_date(notice.at), lead) <= calendar.local_date(now)
 
     # -- corrections --------------------------------------------------------------------------------
 
@@ -327,6 +343,8 @@ class Furnisher:
             self._retry(account, record)
 
     def _retry(self, account: LoanAccount, record: SubmittedRecord) -> None:
+        if record.first:
+            account.first_reported = False  # the account's opening record bounced: the next one opens it
         if record.correction is not None:
             correction = account.corrections[record.correction]
             correction.status, correction.resubmit = "ACCEPTED", True

@@ -9,8 +9,8 @@ refuses (``BBR002``). ``correctionApply`` moves ACCEPTED → SUBMITTED → COMPL
 REJECTED with a note; a month the bank never reported as negative needs no record and completes at once.
 
 A dispute reaches the bank through :meth:`Corrections.receive_dispute` (the bureau's wiring); the bank
-answers ``dispute_answer_days`` later, CORRECTED (with a 212) or CONFIRMED, or CANNOT_CONFIRM for an
-account it does not hold.
+answers ``dispute_answer`` later (calendar or business days), CORRECTED (with a 212) or CONFIRMED, or
+CANNOT_CONFIRM for an account it does not hold.
 """
 
 from __future__ import annotations
@@ -251,14 +251,14 @@ class Corrections:
     def receive_dispute(
         self, dispute_id: str, acct_code: str, month: str, respond: DisputeAnswer | None = None
     ) -> datetime:
-        """A dispute reached the bank: answer it ``dispute_answer_days`` from now. Returns when.
+        """A dispute reached the bank: answer it ``dispute_answer`` from now. Returns when.
 
         The answer goes to ``respond(outcome, note)`` if given, else to the bureau's ``answerDispute``
         (``engine.call("bank", "bureau", "answerDispute", ...)``), journaled like any request.
         """
         loan_no = self.state.acct_codes.get(acct_code)
         account = self.state.accounts.get(loan_no) if loan_no else None
-        delay = timedelta(days=self.config.dispute_answer_days)
+        delay = self.answer_delay()
         when = self.engine.clock.now() + delay
         self.engine.event(
             "bank",
@@ -286,6 +286,18 @@ class Corrections:
             delay, answer, name=f"bank answer dispute {dispute_id}", borrower=account.borrower if account else None
         )
         return when
+
+    def answer_delay(self) -> timedelta:
+        """From now to the bank's answer: ``dispute_answer`` later — in calendar days, or business days of the
+        engine's calendar (the same time of day on the business day it counts to)."""
+        span = self.config.dispute_answer
+        if not span.business:
+            return timedelta(days=span.days)
+        clock = self.engine.clock
+        now = clock.now()
+        day = clock.calendar.local_date(now)
+        answer = clock.calendar.at(clock.calendar.deadline(day, span), now.astimezone(clock.calendar.tz).time())
+        return answer - now
 
     def _answered(
         self, account: LoanAccount | None, acct_code: str, month: str, outcome: str, note: str

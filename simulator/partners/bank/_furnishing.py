@@ -163,17 +163,37 @@ def unchanged(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
     }
 
 
-def report_code(account: LoanAccount, seg: Segment, *, at_month_end: bool) -> str:
-    """RptDateCode: 10 first report, 20/32 closed, 40 overdue amounts recovered, 30 otherwise."""
+#: RptDateCode of a 个人借贷账户记录 (D1), lending-domain.md §1.3 [S9]: the moments a 210 may be reported at.
+NEW_ACCOUNT: Final = "10"  # 新开户
+CLOSED: Final = "20"  # 账户关闭
+MONTHLY: Final = "30"  # 月度结算
+FIRST_AT_MONTH_END: Final = "31"  # 月结日首次上报存量账户
+CLOSED_AT_MONTH_END: Final = "32"  # 月结日账户关闭
+RECOVERED: Final = "40"  # 收回逾期款项
+
+
+def report_code(account: LoanAccount, seg: Segment, *, at_month_end: bool) -> str | None:
+    """The RptDateCode of reporting ``seg`` now, or ``None`` when now is no moment to report it.
+
+    Reporting is event-driven (10/20/40) plus monthly (30) (lending-domain.md §1.3): at a month's end (its
+    settlement, RptDate the month's last day) the code is 30 — 31 for the first report of an account opened
+    before that month, 32 for one closed; within a month only an event is reported: the account opened that month
+    (10), closed (20), or an overdue the bureau was told of paid back (40). Anything else that changes within a
+    month — an installment falling overdue, a new month starting — waits for the month's 30.
+    """
     body = seg.body
     if not account.first_reported:
-        return "10"
+        if seg.month == f"{account.disburse_date.year:04d}-{account.disburse_date.month:02d}":
+            return NEW_ACCOUNT
+        return FIRST_AT_MONTH_END if at_month_end else None
     if body["AcctStatus"] == "3":
-        return "32" if at_month_end else "20"
+        return CLOSED_AT_MONTH_END if at_month_end else CLOSED
+    if at_month_end:
+        return MONTHLY
     recovered = money(body["ActRpyAmt"]) > ZERO and body["LatRpyDate"] is not None
-    if account.last_acct_status == "2" and body["AcctStatus"] != "2" and recovered and not at_month_end:
-        return "40"
-    return "30"
+    if account.last_acct_status == "2" and body["AcctStatus"] != "2" and recovered:
+        return RECOVERED
+    return None
 
 
 def account_record(account: LoanAccount, seg: Segment, rpt_date: date, code: str, org_code: str) -> dict[str, Any]:

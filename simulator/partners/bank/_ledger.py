@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Final, NamedTuple
 
-from simulator.domain import ZERO, money, money_str, total
+from simulator.domain import CENT, ZERO, money, money_str, total
 from simulator.partners.bank._schedule import ScheduledInstallment
 
 __all__ = [
@@ -255,6 +255,8 @@ class Ledger:
     postings: list[Posting] = field(default_factory=list)
     marks: dict[int, datetime] = field(default_factory=dict)
     accrued_to: dict[int, date] = field(default_factory=dict)  # penalty accrued up to this day
+    accrued_exact: dict[int, Decimal] = field(default_factory=dict)  # the penalty accrued, unrounded
+    accrued_booked: dict[int, Decimal] = field(default_factory=dict)  # the penalty accrued, as booked (cents)
     version: int = 0  # counts the facts recorded
     latest: datetime | None = None  # the time of the latest fact
     _views: dict[frozenset[int], tuple[int, LedgerView]] = field(default_factory=dict, repr=False)
@@ -381,14 +383,35 @@ class Ledger:
             )
         self._replace(current, states)
 
-    def accrue(self, no: int, at: datetime, today: date, rate: Decimal, principal: Decimal) -> Decimal:
-        """Add the penalty on ``principal`` for the days since the last accrual (from the due date at first)."""
+    def accrue(
+        self,
+        no: int,
+        at: datetime,
+        today: date,
+        rate: Decimal,
+        principal: Decimal,
+        rounding: str = "total",
+        mode: str = "half_up",
+    ) -> Decimal:
+        """Add the penalty on ``principal`` for the days since the last accrual (from the due date at first).
+
+        ``rounding``: ``total`` books what the accrued penalty rounds to (principal × rate × days, summed exactly
+        over the accruals, rounded once) less what was booked before; ``daily`` rounds each day's penalty and books
+        their sum. ``mode``: ``half_up`` or ``half_even``. Returns what this accrual booked."""
         since = self.accrued_to.get(no, self.schedule[no - 1].due_date)
         days = (today - since).days
         if days <= 0:
             return ZERO
         self.accrued_to[no] = today
-        amount = money(principal * rate * days)
+        half = ROUND_HALF_EVEN if mode == "half_even" else ROUND_HALF_UP
+        if rounding == "daily":
+            amount = (principal * rate).quantize(CENT, half) * days
+        else:
+            exact = self.accrued_exact.get(no, ZERO) + principal * rate * days
+            self.accrued_exact[no] = exact
+            booked = self.accrued_booked.get(no, ZERO)
+            amount = exact.quantize(CENT, half) - booked
+        self.accrued_booked[no] = self.accrued_booked.get(no, ZERO) + amount
         if amount > ZERO:
             current = self._current()
             self.adjustments.append(Adjustment(at, no, "penalty", amount, "penalty"))

@@ -153,7 +153,9 @@ class BankModel:
 
     @property
     def dispute_answer_delay(self) -> timedelta:
-        return timedelta(days=self.config.dispute_answer_days)
+        """How long the bank takes to answer a dispute that reaches it now (``dispute_answer``, calendar or business
+        days)."""
+        return self.corrections.answer_delay()
 
     def settlement_quote(self, loan_no: str, at: datetime) -> Decimal | None:
         """What settling loan ``loan_no`` takes when collected at ``at`` (everything due, interest to date), as
@@ -212,6 +214,7 @@ class BankModel:
                 "firstDueDate": schedule[0].due_date.isoformat(),
                 "lastDueDate": schedule[-1].due_date.isoformat(),
                 "graceDays": self.config.grace_days,
+                "graceBusinessDays": self.config.grace_business_days,
                 "acctCode": account.acct_code,
             },
         )
@@ -225,8 +228,8 @@ class BankModel:
         term, due_day = int(body["term"]), int(body["dueDay"])
         schedule = build_schedule(principal, rate, term, due_day, disburse, body["repayMethod"])
         calendar = self.engine.clock.calendar
-        grace = timedelta(days=self.config.grace_days)
-        deadlines = tuple(calendar.at(row.due_date + grace, self.config.cutoff) for row in schedule)
+        grace = self.config.grace  # calendar or business days, as the bank counts them
+        deadlines = tuple(calendar.at(calendar.deadline(row.due_date, grace), self.config.cutoff) for row in schedule)
         return LoanAccount(
             loan_no=body["loanOuterNo"],
             borrower=body["borrowerId"],

@@ -10,6 +10,13 @@ The bank's overdue batch acts on what is *posted* when it runs: money the platfo
 forwarded after the batch still clears the installment when it is posted, yet the batch has already marked
 it overdue (and notified, and the furnishing may have reported it). ``actualRepayDate`` decides the penalty
 (waived when collected within the grace period) and is the evidence a correction is judged on.
+
+The other side of the edge: lateness is judged on ``actualRepayDate`` too. A repayment collected after its
+installment's grace ended (due date + grace, at the cut-off, in the bank's time zone) that reaches the bank
+before the overdue batch found the installment overdue is an overdue repayment all the same: when it arrives the
+bank marks the installment overdue (``installmentOverdue`` with ``collectedAt``), books the penalty from the due
+date to the collection's business day (at least one day), and the next batch sends its overdue notice — so the
+month is reported overdue, like the bank's batch would have had it.
 """
 
 from __future__ import annotations
@@ -101,7 +108,10 @@ class Repayments:
         account = account_or_none
         repayment = Repayment.received(key, account.loan_no, request, call.now)
         self.state.repayments[key] = repayment
-        refusal = self._check(account, repayment, _terms(request))
+        terms = _terms(request)
+        if terms.claimed is not None and terms.claimed < call.now:
+            self._judge_lateness(account, terms.lines, terms.claimed)
+        refusal = self._check(account, repayment, terms)
         if refusal is not None:
             self._fail(account, repayment, refusal, "repayRejected", notify=False)
         elif self.config.processing_delay:
@@ -126,6 +136,47 @@ class Repayments:
                 "repayResultQuery",
             )
         return self._reply(self.state.accounts[repayment.loan_no], repayment)
+
+    def _judge_lateness(self, account: LoanAccount, lines: dict[int, Decimal], collected: datetime) -> None:
+        """Mark overdue each installment ``lines`` pay that was collected after its grace period and that the
+        overdue batch has not found yet, with the penalty to the collection's business day."""
+        ledger = account.ledger
+        for no in sorted(lines):
+            if no in ledger.marks or not 1 <= no <= account.term or collected <= account.deadline(no):
+                continue
+            now = self.engine.clock.now()
+            state = account.view(now)[no]
+            if state.repaid:
+                continue
+            config = self.config
+            day = accounting_date(self.engine.clock.calendar, config.cutoff, collected)
+            penalty = ledger.accrue(
+                no,
+                now,
+                day,
+                config.penalty_rate,
+                state.owed.principal,
+                config.penalty_rounding,
+                config.penalty_rounding_mode,
+            )
+            ledger.mark(no, now)
+            account.late_collected.add(no)
+            account.batch_done, account.batch_after = False, None  # the next batch sends its notice
+            self.engine.event(
+                "bank",
+                "installmentOverdue",
+                borrower=account.borrower,
+                loan=account.loan_no,
+                data={
+                    "installmentNo": no,
+                    "dueDate": state.due_date.isoformat(),
+                    "graceEnd": account.deadline(no).isoformat(),
+                    "overdueDays": (day - state.due_date).days,
+                    "outstanding": money_str(account.view(now)[no].owed.total),
+                    "penalty": money_str(penalty),
+                    "collectedAt": collected.isoformat(),
+                },
+            )
 
     def _reply(self, account: LoanAccount, repayment: Repayment) -> Reply:
         return Reply(200, repayment.to_json(), borrower=account.borrower, loan=account.loan_no, serial=repayment.key)

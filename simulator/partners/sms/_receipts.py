@@ -4,7 +4,8 @@ Only ``200`` with ``{"code": 0}`` acknowledges a push (sms contract); any other 
 gateway push the same batch again at each offset of ``SmsConfig.receipt_repush`` from the first push (1, 5
 and 10 minutes), then give up. The engine's own retry counts any 2xx as delivered, so each push is one
 ``Engine.deliver`` without retries and the gateway decides from the result. Faults at ``sms.smsReport``
-apply to every push, as the engine applies them.
+apply to every push, as the engine applies them. The journal numbers the pushes of a receipt (``attempt`` 1 for
+the first, 2–4 for the re-pushes).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class ReceiptPusher:
             sms_out_id=message.out_id,
             after=after,
             on_result=lambda result: self._answered(message, number, first, result),
+            attempt=number,  # each push is its own delivery: the journal numbers them 1, 2, 3, 4
         )
 
     def _answered(self, message: Message, number: int, first: datetime, result: DeliveryResult) -> None:

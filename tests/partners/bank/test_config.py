@@ -78,6 +78,48 @@ def test_an_unknown_scenario_setting_gets_a_did_you_mean() -> None:
         BankConfig.from_mapping({"grac_days": 2})
 
 
-def test_grace_in_working_days_is_refused_with_the_fix() -> None:
-    with pytest.raises(ConfigError, match=r"calendar days.*'3 days'"):
-        BankConfig.from_mapping({"grace": "3 working days"})
+def test_each_rule_that_counts_days_says_whether_it_counts_calendar_or_working_days() -> None:
+    """lending-domain.md §2 #16 (calendar mismatch: "30 工作日" vs "30 天"): every rule's day-counting is explicit.
+    The defaults are calendar days: 宽限期 0–3 days (§1.2 (7)), the incident's SMS on D+4 across a weekend (§0)."""
+    default = BankConfig()
+    config = BankConfig.from_mapping(
+        {"grace": "3 working days", "dispute_answer": "5 business days", "notice_lead": "1 working day"}
+    )
+
+    assert (str(default.grace), str(default.dispute_answer), str(default.notice_lead)) == ("3 days", "5 days", "0 days")
+    assert (str(config.grace), str(config.dispute_answer), str(config.notice_lead)) == (
+        "3 business days",
+        "5 business days",
+        "1 business day",
+    )
+    assert BankConfig.from_mapping({"dispute_answer_days": 7}).dispute_answer_days == 7
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "says"),
+    [
+        ("grace", "4 working days", "0–3"),
+        ("notice_lead", "6 hours", "a whole number of calendar or business days"),
+        ("penalty_rounding", "monthly", "must be one of total, daily"),
+        ("penalty_rounding_mode", "half-up", "did you mean 'half_up'"),
+    ],
+)
+def test_a_bad_day_count_or_rounding_rule_names_the_setting_and_the_fix(setting: str, value: str, says: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        BankConfig.from_mapping({setting: value})
+
+    assert says in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("values", "names"),
+    [
+        ({"dispute_answer_days": 5, "dispute_answer": "7 working days"}, "'dispute_answer_days' and 'dispute_answer'"),
+        ({"grace": "2 days", "grace_days": 3}, "'grace' and 'grace_days'"),
+    ],
+)
+def test_a_setting_given_in_both_spellings_is_refused_not_silently_overridden(
+    values: dict[str, Any], names: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"bank: {names} are the same setting; keep one"):
+        BankConfig.from_mapping(values)

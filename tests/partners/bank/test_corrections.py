@@ -143,6 +143,7 @@ def test_evidence_that_differs_from_the_banks_record_is_rejected(engine: Engine)
 
 def test_a_correction_number_is_an_idempotency_key(engine: Engine) -> None:
     late_forwarded_incident(engine)
+    engine.advance(to=at(5, 16))  # the account closed on 14 May; May went out, negative, on the 15th (20)
     first = apply(engine, correction())
 
     again = apply(engine, correction())
@@ -193,7 +194,7 @@ def test_after_a_correction_later_records_of_the_month_stay_corrected(engine: En
     repay(
         engine, repayment("RP2", 2, "1000.00", "12.00", repay_type="EARLY_REPAY", collected="2019-05-20T10:00:00+08:00")
     )
-    engine.advance(to=at(5, 22))
+    engine.advance(to=at(6, 2))
 
     may = [r for r in submitted_records(engine) if r["InfRecType"] == "210" and r["RptDate"] >= "2019-05-16"]
-    assert [(r["RptDate"], r["AcctMthlyBlgInfSgmt"]["RpyStatus"]) for r in may] == [("2019-05-21", "N")]
+    assert [(r["RptDate"], r["AcctMthlyBlgInfSgmt"]["RpyStatus"]) for r in may] == [("2019-05-31", "N")]

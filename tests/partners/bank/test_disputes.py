@@ -1,4 +1,5 @@
-"""The dispute hook: the bank answers from its ledger, `dispute_answer_days` after the dispute reached it."""
+"""The dispute hook: the bank answers from its ledger, `dispute_answer` (calendar or working days) after the dispute
+reached it."""
 
 from __future__ import annotations
 
@@ -92,3 +93,17 @@ def test_without_a_listener_the_answer_goes_to_the_bureaus_answer_dispute() -> N
     assert answer.virtual_time == at(6, 8, 19)  # 25 days: past the 20 the regulation allows
     assert answer.data["path"] == "/bureau/disputes/DSP1/answer"
     assert answer.data["body"]["outcome"] == CORRECTED
+
+
+def test_a_bank_that_answers_in_working_days_skips_the_weekend() -> None:
+    """lending-domain.md §2 #16 (SLAs use a configured calendar: "30 工作日" vs "30 天") and §1.4 Art. 25 (a
+    written answer within 20 days): a dispute reaching the bank on Tuesday 14 May 2019 at 19:00, answered in
+    5 working days, is answered on Tuesday 21 May at 19:00 — the weekend of 18–19 May does not count."""
+    engine, bank = new_engine(BankConfig.from_mapping({"dispute_answer": "5 working days"}))
+    late_forwarded_incident(engine)
+
+    when = bank.receive_dispute("DSP1", "LN201902100001", "2019-05")
+    engine.advance(by=timedelta(days=8))
+
+    (answer,) = requests(engine, "bureau", "answerDispute")
+    assert when == answer.virtual_time == at(5, 21, 19)

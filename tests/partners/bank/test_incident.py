@@ -51,10 +51,10 @@ def test_collected_on_time_posted_late_reported_then_corrected() -> None:
     assert sms.data["body"]["OutId"] == "ovd-LN201902100001-3-SMS_153055065"
     assert [n["noticeType"] for n in receiver.of("bankNotice")] == ["OVERDUE"]
 
-    # 14 May 04:00: the furnishing reports May as overdue — after the notice, as Art. 15 requires.
+    # 14 May 04:00: the furnishing has nothing to send — an overdue is reported at the month's settlement (30)
+    # or with the next event of the account (lending-domain.md §1.3); the notice has gone out before it.
     engine.advance(to=at(5, 14, 5))
-    assert _may(engine)[-1] == ("210", "2019-05-14", "1")
-    assert events(engine, "overdueNoticeSent")[0].seq < events(engine, "furnished")[-1].seq
+    assert _may(engine) == []
 
     # 14 May 18:00: the link is back; the platform replays the repayment with its key and collection time.
     engine.advance(to=at(5, 14, 18))
@@ -66,9 +66,12 @@ def test_collected_on_time_posted_late_reported_then_corrected() -> None:
     assert get_loan(engine).json()["status"] == "SETTLED"
     assert receiver.of("repayResultNotify")[-1]["repayStatus"] == "SUCCESS"
 
-    # 15 May: the bank is settled, but its record of May still says 1 — the bureau stays negative.
+    # 15 May: the account closed (20), and May was overdue at the bank: the record says 1 — after the notice, as
+    # Art. 15 requires. The bureau is negative.
     engine.advance(to=at(5, 16))
     assert _may(engine)[-1] == ("210", "2019-05-15", "1")
+    assert submitted_records(engine)[-1]["RptDateCode"] == "20"
+    assert events(engine, "overdueNoticeSent")[0].seq < events(engine, "furnished")[-1].seq
 
     # 16 May: the platform asks for a correction; the bank checks its ledger and sends a 212.
     engine.advance(to=at(5, 16, 10))

@@ -101,3 +101,17 @@ def test_re_push_times_are_configurable() -> None:
 
     assert [at - receiver.pushes[0][0] for at, _ in receiver.pushes] == [timedelta(0), timedelta(minutes=2)]
     assert events(engine, "receiptDropped")[0].data["attempts"] == 2
+
+
+def test_each_re_push_is_journaled_with_its_attempt_number() -> None:
+    """lending-domain.md §1.2 (8), SmsReport [S6]: a non-200 reply is re-pushed after 1, 5 and 10 min, then
+    dropped — four pushes of one receipt, journaled as attempts 1 to 4, not four first attempts."""
+    receiver = Receiver([DeliveryResult(503)])
+    engine, _, _ = gateway(config=NO_JITTER, receiver=receiver)
+
+    send(engine, overdue_notice())
+    engine.advance(by=timedelta(hours=1))
+
+    pushes = list(engine.journal.iter(kind="delivery", operation="smsReport"))
+    assert [entry.data["attempt"] for entry in pushes] == [1, 2, 3, 4]
+    assert [entry.virtual_time - pushes[0].virtual_time for entry in pushes] == MINUTES
