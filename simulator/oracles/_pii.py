@@ -15,14 +15,14 @@ Found in them, each a violation:
   (``rst-<ID>-3``); any full 18-character resident ID — a valid GB 11643 number — outside an id field;
 - a full card number — 16–19 digits (or in groups of four) that pass the Luhn check and start like a card
   (3, 4, 5 or 6) — outside an id field;
-- in what the platform sends: a borrower's mobile number anywhere.
+- in what the platform sends, its logs and its ledger: a borrower's mobile number (also written ``139 1234 5678``);
+- a person's name together with an amount (``1006.00``, ``300元``, ``¥300``): the name of a borrower the bank
+  registered (``registerLoan``'s ``name``), or any value under a ``name``/``Name`` key of a body.
 
 Fields whose purpose is personal data are not read (:data:`PERSONAL_FIELDS`): the gateway's ``PhoneNumbers`` and
 ``PhoneNumber``, the borrower's details in the bank's ``registerLoan``, a dispute's subject in ``fileDispute``, and
 ``cardInfo`` of a ``REPAY_BY_USER`` card debit — the one repayApply that needs the card, its ID and phone. Any
 other ``cardInfo`` is data the bank has no need of (断直连, data minimisation).
-- a person's name together with an amount (``1006.00``, ``300元``, ``¥300``): the name of a borrower the bank
-  registered (``registerLoan``'s ``name``), or any value under a ``name``/``Name`` key of a body.
 
 Numbers are found where :func:`simulator.masking.mask_text` finds them (the same boundaries: not inside a
 longer number, not the decimals of an amount); values under keys that hold opaque serials (``biz_id``,
@@ -39,9 +39,10 @@ its ledger (``borrowerRepay``, ``tick``) and to the partners' deliveries; the bo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any, ClassVar, Final
 from urllib.parse import parse_qsl
 
@@ -338,11 +339,15 @@ class PiiMinimized(Oracle):
                 problems[found.seq] = (found, [leak], owner)
             else:
                 known[1].append(leak)
-        for seq in sorted(problems):
-            found, leaks, owner = problems[seq]
-            self._report(found, owner, f"carries {' and '.join(leaks)}")
-        for sent in sorted(self.sent.values(), key=lambda item: item.seq):
-            self._report_sent(sent)
+        reports: list[tuple[int, int, Callable[[], None]]] = [
+            (seq, 0, partial(self._report, found, owner, f"carries {' and '.join(leaks)}"))
+            for seq, (found, leaks, owner) in problems.items()
+        ]
+        reports.extend(
+            (sent.seq, index + 1, partial(self._report_sent, sent)) for index, sent in enumerate(self.sent.values())
+        )
+        for _, _, report in sorted(reports, key=lambda item: item[:2]):
+            report()  # in journal order
 
     def _report(self, found: _Text, owner: str | None, what: str) -> None:
         excerpt = self._excerpt(found.text)
