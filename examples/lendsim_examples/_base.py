@@ -572,8 +572,10 @@ class BasePlatform:
             raise Problem(404, "Not found", f"Loan {loan.loan_no} has no installment {no} (1–{loan.term}).")
         repay_type = str(body["repayType"])
         day = self.local_date(paid_at)
-        if not loan.plan:
-            self._read_plan(loan, opening=True)  # not read at set-up (the bank did not answer then)
+        if not loan.plan:  # not read at set-up (the bank did not answer then): what was paid before the run is
+            # the opening balance — unless this run already collected for the loan, which the bank's paid amounts
+            # now include (taking them as opening too would count those collections twice)
+            self._read_plan(loan, opening=not self.by_loan.get(loan.loan_no))
         elif any(row.due_date < day and self.owed(loan, n).total > ZERO for n, row in loan.plan.items()):
             self._read_plan(loan)  # something is late: the bank may have added a penalty since we last looked
         lines = self.split(loan, amount, repay_type, int(no) if no is not None else None, paid_at)

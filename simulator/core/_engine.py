@@ -103,7 +103,7 @@ class Engine:
             if isinstance(journal, Journal)
             else Journal(journal if journal is not None else ":memory:", wall_clock=wall_clock)
         )
-        self.faults = Faults(seed)
+        self.faults = Faults(seed, on_fire=self._fault_fired)
         #: Deliveries to the platform's receivers (:meth:`deliver`).
         self.deliveries = Deliveries(self.clock, self.faults, self.platform, self.record)
         self.control_token = control_token
@@ -316,6 +316,10 @@ class Engine:
         self.faults.add(fault)
         self.record("fault", partner=fault.at.split(".")[0], operation="faultAdded", data=fault.to_json())
         return fault
+
+    def _fault_fired(self, fault: Fault) -> None:
+        """Journal the first time ``fault`` acts on something at its point."""
+        self.record("fault", partner=fault.at.split(".")[0], operation="faultFired", data=fault.to_json())
 
     def remove_fault(self, fault_id: str) -> Fault:
         fault = self.faults.remove(fault_id)

@@ -291,17 +291,29 @@ class FaultPlan:
 NO_FAULTS: Final = FaultPlan()
 
 
+#: Actions that act only where a point asks for them by name (``plan(point, now, only=...)``): a job's schedule
+#: (``early``), the platform's clock (``skew``), a file's rows. Elsewhere they are active but do nothing.
+_ASKED_FOR: Final = frozenset(
+    {FaultAction.EARLY, FaultAction.SKEW, FaultAction.MISSING_ROWS, FaultAction.DUPLICATE_ROWS}
+)
+
+
 class Faults:
-    """The fault timeline. Probabilities draw from one RNG per fault, seeded from the run's seed."""
+    """The fault timeline. Probabilities draw from one RNG per fault, seeded from the run's seed.
 
-    __slots__ = ("_by_point", "_counter", "_faults", "_rngs", "_seed")
+    ``on_fire(fault)`` is told the first time each fault acts on something passing its point (the engine journals
+    it as ``faultFired``): a fault that never fires in a run tested nothing."""
 
-    def __init__(self, seed: int = 0) -> None:
+    __slots__ = ("_by_point", "_counter", "_faults", "_fired", "_on_fire", "_rngs", "_seed")
+
+    def __init__(self, seed: int = 0, on_fire: Callable[[Fault], None] | None = None) -> None:
         self._seed = seed
         self._faults: dict[str, Fault] = {}
         self._by_point: dict[str, list[Fault]] = {}
         self._rngs: dict[str, random.Random] = {}
         self._counter = 0
+        self._fired: set[str] = set()
+        self._on_fire = on_fire
 
     def next_id(self) -> str:
         self._counter += 1
@@ -328,6 +340,7 @@ class Faults:
         self._faults.clear()
         self._by_point.clear()
         self._rngs.clear()
+        self._fired.clear()
         self._counter = 0
         if seed is not None:
             self._seed = seed
@@ -358,7 +371,14 @@ class Faults:
         if point not in self._by_point:
             return NO_FAULTS
         faults = self.active(point, now, only)
-        return FaultPlan(faults) if faults else NO_FAULTS
+        if not faults:
+            return NO_FAULTS
+        for fault in faults:
+            if fault.id not in self._fired and (only is not None or fault.action not in _ASKED_FOR):
+                self._fired.add(fault.id)
+                if self._on_fire is not None:
+                    self._on_fire(fault)
+        return FaultPlan(faults)
 
 
 # -- reading a fault written as a mapping ---------------------------------------------------------------------

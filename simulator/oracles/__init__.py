@@ -1,4 +1,4 @@
-"""The invariant oracles O1–O8: judge a run from its journal alone, borrower by borrower.
+"""The invariant oracles O1–O11: judge a run from its journal alone, borrower by borrower.
 
     verdicts = evaluate(journal, scenario.expect, calendar=calendar, end=end, grace_days=3)
     for verdict in verdicts:
@@ -38,11 +38,13 @@ from simulator.oracles._base import (
 )
 from simulator.oracles._bureau import BureauConverges
 from simulator.oracles._chain import describe_chain
+from simulator.oracles._contact import ContactFrequency, ContactHours
 from simulator.oracles._delinquency import NoFalseDelinquency
 from simulator.oracles._disputes import DisputeSla
 from simulator.oracles._facts import Facts
 from simulator.oracles._ledgers import LedgersReconcile
 from simulator.oracles._notice import NoticeBeforeNegativeReport
+from simulator.oracles._orders import OneOrderPerCollection
 from simulator.oracles._pii import PiiMinimized
 from simulator.oracles._sms import SmsUnique
 from simulator.oracles._terminal import TerminalStatesAbsorb
@@ -61,7 +63,7 @@ __all__ = [
     "evaluate",
 ]
 
-#: Every oracle by its ``expect:`` key, in invariant order (O1 … O8).
+#: Every oracle by its ``expect:`` key, in invariant order (O1 … O11).
 ORACLES: Final[Mapping[str, type[Oracle]]] = {
     oracle.key: oracle
     for oracle in (
@@ -73,6 +75,9 @@ ORACLES: Final[Mapping[str, type[Oracle]]] = {
         TerminalStatesAbsorb,
         PiiMinimized,
         DisputeSla,
+        OneOrderPerCollection,
+        ContactHours,
+        ContactFrequency,
     )
 }
 

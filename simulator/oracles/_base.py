@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -18,7 +19,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from simulator._suggest import did_you_mean
-from simulator.clock import Calendar, Span, parse_span
+from simulator.clock import Calendar, Span, parse_duration, parse_span
 from simulator.domain import money, parse_instant
 from simulator.errors import ConfigError
 from simulator.journal import Entry, Filters, Journal
@@ -64,6 +65,7 @@ PLATFORM_SOURCES: Final = frozenset({None, "platform"})
 _SOURCE_HEADER: Final = "x-lendsim-source"
 _T = TypeVar("_T")
 _ONE_US: Final = timedelta(microseconds=1)
+_CLOCK_TIME: Final = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00")
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +308,10 @@ def read_params(oracle: type[Oracle], given: Mapping[str, Any] | None) -> dict[s
         default = oracle.params[name]
         if isinstance(default, Span):
             value = _span(oracle.key, str(name), value)
+        elif isinstance(default, timedelta):
+            value = _duration(oracle.key, str(name), value)
+        elif isinstance(default, time):
+            value = _time_of_day(oracle.key, str(name), value)
         values[str(name)] = value
     return values
 
@@ -313,7 +319,19 @@ def read_params(oracle: type[Oracle], given: Mapping[str, Any] | None) -> dict[s
 def _known(oracle: type[Oracle]) -> str:
     if not oracle.params:
         return "no parameters: write {}"
-    return ", ".join(f"{name} (default {value})" for name, value in oracle.params.items())
+    return ", ".join(f"{name} (default {_shown(value)})" for name, value in oracle.params.items())
+
+
+def _shown(value: object) -> str:
+    """A default as a scenario writes it: ``24 hours``, ``08:00``, ``[platform]``."""
+    if isinstance(value, timedelta):
+        hours = value / timedelta(hours=1)
+        return f"{hours:g} hours" if hours == int(hours) else str(value)
+    if isinstance(value, time):
+        return value.strftime("%H:%M") if value != time(23, 59, 59, 999999) else "24:00"
+    if isinstance(value, tuple | list | frozenset):
+        return "[" + ", ".join(str(item) for item in value) + "]"
+    return str(value)
 
 
 def _span(key: str, name: str, value: object) -> Span:
@@ -326,6 +344,34 @@ def _span(key: str, name: str, value: object) -> Span:
             raise ConfigError(f"expect.{key}.{name}: {exc}", field=f"{key}.{name}") from None
     raise ConfigError(
         f"expect.{key}.{name} must be a span such as '30 business days' or '20 days', got {value!r}",
+        field=f"{key}.{name}",
+    )
+
+
+def _duration(key: str, name: str, value: object) -> timedelta:
+    if isinstance(value, timedelta) and value > timedelta(0):
+        return value
+    if isinstance(value, str):
+        try:
+            duration = parse_duration(value)
+        except ConfigError as exc:
+            raise ConfigError(f"expect.{key}.{name}: {exc}", field=f"{key}.{name}") from None
+        if duration > timedelta(0):
+            return duration
+    raise ConfigError(
+        f"expect.{key}.{name} must be a positive duration such as '24 hours' or 'PT6H', got {value!r}",
+        field=f"{key}.{name}",
+    )
+
+
+def _time_of_day(key: str, name: str, value: object) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str) and _CLOCK_TIME.fullmatch(value.strip()):
+        hours, minutes = value.strip().split(":")
+        return time(23, 59, 59, 999999) if hours == "24" else time(int(hours), int(minutes))
+    raise ConfigError(
+        f"expect.{key}.{name} must be a local time of day such as '08:00' or '21:00', got {value!r}",
         field=f"{key}.{name}",
     )
 

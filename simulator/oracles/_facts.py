@@ -20,6 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from simulator.errors import ConfigError
 from simulator.journal import Entry
 from simulator.oracles._base import (
     Handler,
@@ -31,12 +32,33 @@ from simulator.oracles._base import (
     body_of,
     canonical,
     parse_date,
+    parse_instant,
 )
 
-__all__ = ["Facts", "LoanFacts", "Sms"]
+__all__ = ["SENDERS", "Facts", "LoanFacts", "Sms", "read_senders"]
+
+#: Who sends SMS in a run: the bank (its overdue notices) and the platform (its own messages).
+SENDERS: tuple[str, ...] = ("bank", "platform")
 
 _NOTICE_EVENTS = ("overdueNoticeSent", "overdueNoticeFailed", "overdueNoticeUnknown")
 _SCHEDULE_ANSWERS = ("registerLoan", "getLoan", "repayPlanQuery")
+
+
+def read_senders(key: str, given: object) -> frozenset[str]:
+    """An invariant's ``senders`` parameter: a non-empty list of ``bank`` and ``platform`` (or one of them)."""
+    senders = [given] if isinstance(given, str) else given
+    bad = not isinstance(senders, list | tuple | frozenset) or not senders
+    if not bad:
+        assert isinstance(senders, list | tuple | frozenset)
+        bad = any(name not in SENDERS for name in senders)
+    if bad:
+        raise ConfigError(
+            f"expect.{key}.senders: {given!r} is not a list of {' and '.join(SENDERS)}; "
+            "e.g. [platform] to judge only the platform's own messages",
+            field=f"{key}.senders",
+        )
+    assert isinstance(senders, list | tuple | frozenset)
+    return frozenset(str(name) for name in senders)
 
 
 def add_months(day: date, months: int) -> date:
@@ -100,6 +122,21 @@ class Sms:
     to_intended: bool | None
     biz_id: str | None
     copy: int
+    content: str | None = None  # the text as the handset shows it (signature included)
+    source: str | None = None  # who sent it: "bank", or the platform ("platform")
+    sent_at: datetime | None = None  # when the sender handed it to the gateway
+
+    @property
+    def sender(self) -> str | None:
+        """``bank`` or ``platform`` as the gateway recorded the send; ``None`` when it did not say."""
+        if self.source is None:
+            return None
+        return "bank" if self.source == "bank" else "platform"
+
+    @property
+    def message(self) -> str:
+        """What the phone shows: the text, or — when the journal lacks it — the template and its parameters."""
+        return self.content if self.content is not None else f"{self.template}:{self.params_key}"
 
     @property
     def wrong_recipient(self) -> bool:
@@ -337,5 +374,8 @@ class Facts(Part):
                 to_intended=to_intended if isinstance(to_intended, bool) else None,
                 biz_id=as_text(data.get("bizId")),
                 copy=copy if copy is not None else 1,
+                content=as_text(data.get("content")),
+                source=as_text(data.get("source")),
+                sent_at=parse_instant(data.get("sendTime")),
             )
         )

@@ -19,6 +19,10 @@ Any SMS — overdue or not — that the gateway says reached someone other than 
 test sent, leaving the bank's notices — which a recycled number takes to a stranger whatever the platform
 does — out of its verdict.
 
+What the phone receives decides too, whatever ids the sender used: the same text delivered to the same number
+again within ``repeat_window`` (default 24 hours) of the previous copy is a repeat — a platform that resends
+under a fresh OutId each time is caught by what the borrower's phone shows, not by its keys.
+
 What it judged (``checked``): every delivered SMS of those senders; and, when the platform is one of them, every
 installment the bank told the platform was overdue (a ``bankNotice`` OVERDUE it acknowledged) — the occasions
 on which a platform sends its own SMS about an installment. A platform that rightly sends nothing on them (it
@@ -29,38 +33,31 @@ judges an installment paid in time that nothing went wrong with.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from datetime import timedelta
+from typing import Any, ClassVar, Final
 
-from simulator.errors import ConfigError
 from simulator.journal import Entry
 from simulator.masking import mask_phone
 from simulator.oracles._base import Context, Handler, Oracle, Route, as_int, as_text, body_of, bounded, source_of, stamp
-from simulator.oracles._facts import Facts, Sms
+from simulator.oracles._facts import SENDERS, Facts, Sms, read_senders
 
-__all__ = ["SmsUnique"]
+__all__ = ["SENDERS", "SmsUnique"]
 
-#: Who sends SMS in a run: the bank (its overdue notices) and the platform (its own messages).
-SENDERS: tuple[str, ...] = ("bank", "platform")
+#: How close two copies of the same text to the same number must be to count as a repeat, unless ``expect:`` says.
+REPEAT_WINDOW: Final = timedelta(hours=24)
+_EXCERPT: Final = 24
 
 
 class SmsUnique(Oracle):
     invariant = "O2"
     key = "sms_unique"
     judges = "delivered SMS of the judged senders and overdue installments the platform was told of"
-    params: ClassVar[Mapping[str, Any]] = {"senders": SENDERS}
+    params: ClassVar[Mapping[str, Any]] = {"senders": SENDERS, "repeat_window": REPEAT_WINDOW}
 
     def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:
         super().__init__(context, params, facts)
-        senders = params["senders"]
-        senders = [senders] if isinstance(senders, str) else senders
-        unknown = [name for name in senders if name not in SENDERS] if isinstance(senders, list | tuple) else senders
-        if not senders or unknown:
-            raise ConfigError(
-                f"expect.sms_unique.senders: {params['senders']!r} is not a list of {' and '.join(SENDERS)}; "
-                "e.g. [platform] to judge only the platform's own messages",
-                field="sms_unique.senders",
-            )
-        self.senders = frozenset(senders)
+        self.senders = read_senders(self.key, params["senders"])
+        self.window: timedelta = params["repeat_window"]
         self.sends: dict[str, list[int]] = {}  # OutId -> sendSms requests
         self.sender_of: dict[str, str] = {}  # OutId -> who sent it
         self.told: set[tuple[str, int]] = set()  # (loan, installment) the platform acknowledged as overdue
@@ -84,9 +81,11 @@ class SmsUnique(Oracle):
             self.sender_of[entry.sms_out_id] = "bank" if source_of(entry) == "bank" else "platform"
 
     def _judged(self, sms: Sms) -> bool:
-        """Whether ``sms`` is one this check judges: sent by one of ``senders`` (an SMS whose sender is unknown
-        always is)."""
-        sender = self.sender_of.get(sms.out_id) if sms.out_id is not None else None
+        """Whether ``sms`` is one this check judges: sent by one of ``senders`` — as the gateway recorded the send,
+        else as the ``sendSms`` that carried its OutId says (an SMS whose sender is unknown always is)."""
+        sender = sms.sender
+        if sender is None and sms.out_id is not None:
+            sender = self.sender_of.get(sms.out_id)
         return sender is None or sender in self.senders
 
     def judge(self) -> None:
@@ -94,11 +93,13 @@ class SmsUnique(Oracle):
         groups: dict[tuple[str, ...], list[Sms]] = {}
         targets: dict[tuple[str, ...], tuple[str, int] | None] = {}
         strays: set[tuple[str | None, str | None, str | None]] = set()
+        received: dict[tuple[str, str], list[Sms]] = {}  # (number, text) -> what that phone showed
         self.checked += len(self.told)  # occasions for the platform's own SMS, whether it sent any or not
         for sms in facts.sms:
             if not self._judged(sms):
                 continue
             self.checked += 1
+            received.setdefault((sms.phone or "?", sms.message), []).append(sms)
             stray = (sms.biz_id, sms.phone, sms.recipient)
             if sms.wrong_recipient and stray not in strays:  # once per send, however many copies
                 strays.add(stray)
@@ -115,9 +116,60 @@ class SmsUnique(Oracle):
                 key = ("to", sms.phone or "?", template, sms.params_key)
             groups.setdefault(key, []).append(sms)
             targets[key] = target
+        said: list[frozenset[int]] = []
         for key, copies in groups.items():
             if len(copies) > 1:
                 self._repeated(copies, targets[key])
+                said.append(frozenset(sms.seq for sms in copies))
+        for copies in received.values():
+            for burst in self._bursts(copies):
+                seqs = frozenset(sms.seq for sms in burst)
+                if not any(seqs <= known for known in said):  # not just the repeat an id already told
+                    self._received_again(burst)
+
+    def _bursts(self, copies: list[Sms]) -> Iterable[list[Sms]]:
+        """The runs of ``copies`` (one text to one number) in which each came within the window of the one before."""
+        burst: list[Sms] = []
+        for sms in sorted(copies, key=lambda item: (item.at, item.seq)):
+            if burst and sms.at - burst[-1].at > self.window:
+                if len(burst) > 1:
+                    yield burst
+                burst = []
+            burst.append(sms)
+        if len(burst) > 1:
+            yield burst
+
+    def _received_again(self, burst: list[Sms]) -> None:
+        first, last = burst[0], burst[-1]
+        sends = len({sms.biz_id for sms in burst})
+        out_ids = sorted({sms.out_id for sms in burst if sms.out_id})
+        target = self.facts.target(first)
+        loan = target[0] if target is not None else None
+        borrower = self.facts.borrower_of(loan) or first.intended or first.recipient
+        if borrower is None and first.phone is not None:
+            loans = self.facts.phones.get(first.phone, ())
+            borrower = self.facts.borrower_of(loans[0]) if loans else None
+        text = first.content or first.template or "?"
+        excerpt = text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
+        phone = mask_phone(first.phone) if first.phone else "a number"
+        keys = (
+            f"under {len(out_ids)} different OutIds ({', '.join(bounded(out_ids, 2))})"
+            if len(out_ids) > 1
+            else f"under one OutId ({out_ids[0]})"
+            if out_ids
+            else "without an OutId"
+        )
+        chain = [seq for out_id in out_ids for seq in bounded(self.sends.get(out_id, []), 1)]
+        chain.extend(bounded([sms.seq for sms in burst], 3))
+        self.violate(
+            borrower,
+            loan,
+            f"the same SMS {first.template} «{excerpt}» reached {phone} "
+            f"{len(burst)} times ({sends} send{'s' if sends != 1 else ''} {keys}) between "
+            f"{stamp(self.context.calendar, first.at)} and {stamp(self.context.calendar, last.at)}, each within "
+            f"{_hours(self.window)} of the one before; a phone should show a message once",
+            chain,
+        )
 
     def _repeated(self, copies: list[Sms], target: tuple[str, int] | None) -> None:
         first, last = copies[0], copies[-1]
@@ -157,3 +209,8 @@ class SmsUnique(Oracle):
             f"at {stamp(self.context.calendar, sms.at)}: it reached a non-borrower",
             chain,
         )
+
+
+def _hours(span: timedelta) -> str:
+    hours = span / timedelta(hours=1)
+    return f"{hours:g} hours" if hours == int(hours) else str(span)

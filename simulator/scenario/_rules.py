@@ -19,6 +19,9 @@ key to change, why the scenario cannot mean what it says and what to write inste
     ``drop`` at ``bureau.feedback``; ``bureau: {reject_corrections: true}``) with an invariant it breaks:
     money that never reaches the bank, a wrong record never put right, a file never loaded, a dispute never
     answered;
+  * ``contact_hours`` judging the bank's messages (``senders`` with ``bank``) while the bank's overdue batch, which
+    sends its notices, runs outside the permitted hours;
+  * ``duplicate`` at ``sms.sendSms`` with ``contact_frequency``: every send becomes N messages on the phone;
   * a bank that answers disputes (``bank.dispute_answer_days``) after the deadline of ``dispute_sla`` or of
     the bureau (``bureau.dispute_window``): every such answer is late, and only the bank answers;
   * ``dispute_sla`` without borrowers who dispute (``borrowers.disputes``): only they file disputes, so O8
@@ -59,6 +62,7 @@ def check_rules(draft: Draft, out: Findings) -> None:
     _faults_outside_the_run(draft, out)
     _runs_shorter_than_windows(draft, out)
     _duplicated_sms(draft, out)
+    _bank_contact_at_night(draft, out)
     _notices_lost_at_the_handset(draft, out)
     _never_back(draft, out)
     _disputes_answered_late(draft, out)
@@ -185,24 +189,70 @@ def _runs_shorter_than_windows(draft: Draft, out: Findings) -> None:
 
 
 def _duplicated_sms(draft: Draft, out: Findings) -> None:
-    if "sms_unique" not in draft.expect:
+    counted = [key for key in ("sms_unique", "contact_frequency") if key in draft.expect]
+    if not counted:
         return
     for index, fault in draft.faults:
         if fault["at"] not in (_SEND_POINT, DELIVERY_POINT) or _action(fault) != "duplicate" or not _fires(fault):
             continue
+        judged = counted if fault["at"] == _SEND_POINT else [key for key in counted if key == "sms_unique"]
+        if not judged:
+            continue  # copies at the handset are one send: contact_frequency counts it once
         times = (fault.get("duplicate") or {}).get("times", 2)
         how = (
             f"the gateway itself handles every send {times} times (one send, {times} messages)"
             if fault["at"] == _SEND_POINT
             else f"the gateway itself puts every message on the phone {times} times"
         )
+        counts = {
+            "sms_unique": "sms_unique (O2) counts every copy a phone receives",
+            "contact_frequency": "contact_frequency (O11) counts each of them as a message sent",
+        }
         out.warn(
             ["faults", index, "duplicate"],
-            f"{how} while this fault lasts, and sms_unique (O2) counts every copy a phone receives — the "
+            f"{how} while this fault lasts, and {' and '.join(counts[key] for key in judged)} — the "
             "platform's own messages too, with 'senders: [platform]' — so no platform can pass it; to test a "
             "platform's retries put 'timeout_after_commit' or 'latency' at sms.sendSms, to test how it takes "
             "repeated receipts put 'duplicate' at sms.smsReport",
         )
+
+
+def _bank_contact_at_night(draft: Draft, out: Findings) -> None:
+    """``contact_hours`` judging the bank's notices, which its overdue batch sends at its own time."""
+    bank, given = draft.bank, draft.expect.get("contact_hours")
+    if given is None or bank is None:
+        return
+    senders = given.get("senders", ["platform"])
+    senders = [senders] if isinstance(senders, str) else senders
+    if not isinstance(senders, list) or "bank" not in senders:
+        return
+    hours = [_clock(given.get(key), default) for key, default in (("from", time(8, 0)), ("until", time(21, 0)))]
+    start, until = hours
+    if start is None or until is None:
+        return  # an error of its own
+    batch = bank.overdue_batch_time
+    if start <= batch < until:
+        return
+    out.warn(
+        ["expect", "contact_hours", "senders"],
+        f"the bank sends its overdue notices at its batch at {batch.strftime('%H:%M')}, outside the permitted "
+        f"hours {start.strftime('%H:%M')}–{'24:00' if until == time(23, 59, 59, 999999) else until.strftime('%H:%M')}, "
+        "so contact_hours (O10) fails for every "
+        "borrower the batch notifies, whatever the platform does; judge the platform's messages only "
+        "(senders: [platform]), or run the bank's batch within the hours (bank: {overdue_batch: '09:00'})",
+    )
+
+
+def _clock(value: Any, default: time) -> time | None:
+    if value is None:
+        return default
+    text = str(value).strip()
+    if text == "24:00":
+        return time(23, 59, 59, 999999)
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _days(draft: Draft) -> Iterator[date]:
@@ -309,6 +359,9 @@ _INVARIANT_IDS: Final = {
     "terminal_states_absorb": "O6",
     "pii_minimized": "O7",
     "dispute_sla": "O8",
+    "one_order_per_collection": "O9",
+    "contact_hours": "O10",
+    "contact_frequency": "O11",
 }
 
 #: A point that, down for the whole run, no platform can make up for: (point, actions) → (what it means, the

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from simulator.core import Engine
+from simulator.core import Engine, FaultAction
 from simulator.errors import ConfigError
+from simulator.world import Simulator
 from tests.core.helpers import REPAYMENT, call
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -126,6 +127,31 @@ def test_removing_a_fault_restores_service(engine: Engine) -> None:
 
     assert call(engine, "POST", "/bank/repayments", REPAYMENT).status == 200
     assert [e.operation for e in engine.journal.iter(kind="fault")] == ["faultAdded", "faultRemoved"]
+
+
+def test_a_fault_is_journaled_as_fired_once_the_first_time_it_acts_and_never_while_outside_its_window(
+    engine: Engine,
+) -> None:
+    later = engine.add_fault({"at": "bank.repayApply", "drop": {}, "from": "2019-06-01T00:00:00+08:00"})
+    now = engine.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT1S"}})
+
+    for _ in range(3):
+        call(engine, "POST", "/bank/repayments", REPAYMENT)
+
+    fired = [e.data["id"] for e in engine.journal.iter(kind="fault", operation="faultFired")]
+    assert fired == [now.id] and later.id not in fired
+
+
+def test_an_action_that_acts_only_where_asked_for_fires_only_there(sim: Simulator) -> None:
+    early = sim.add_fault({"at": "bank.overdueBatch", "early": {"by": "PT3H"}})
+    start = sim.clock.now()
+
+    sim.faults.plan("bank.overdueBatch", start)
+    unasked = sim.journal.count(kind="fault", operation="faultFired")
+    sim.faults.plan("bank.overdueBatch", start, only={FaultAction.EARLY})
+
+    assert unasked == 0
+    assert [e.data["id"] for e in sim.journal.iter(kind="fault", operation="faultFired")] == [early.id]
 
 
 @pytest.mark.parametrize(

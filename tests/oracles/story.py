@@ -150,12 +150,16 @@ class Story:
         delay: float | None = None,
         fault: str | None = None,
         loan: str = LOAN,
+        actual: datetime | None = None,
+        mode: str = "PARTNER_COLLECT",
     ) -> tuple[int, int]:
         corr = self._corr()
         body = {
             "repayOuterNo": serial,
             "loanOuterNo": loan,
             "repayAmount": "1006.00",
+            "repayMode": mode,
+            "actualRepayDate": (actual or when).isoformat(),
             "repayList": [{"installmentNo": no, "paidPrincipal": "1000.00", "paidInterest": "6.00", "paidFee": "0.00"}],
         }
         headers = {"x-lendsim-source": source} if source else {}
@@ -186,6 +190,46 @@ class Story:
             data=data,
         ).seq
         return request, response
+
+    def request(
+        self,
+        when: datetime,
+        partner: str,
+        operation: str,
+        body: Any = None,
+        *,
+        path: str = "/",
+        query: str = "",
+        headers: Mapping[str, str] | None = None,
+        source: str | None = None,
+        loan: str | None = None,
+    ) -> int:
+        """A request as the engine journals it (``source``: its x-lendsim-source; none is the platform)."""
+        data: dict[str, Any] = {"method": "POST", "path": path}
+        if query:
+            data["query"] = query
+        kept = dict(headers or {})
+        if source is not None:
+            kept["x-lendsim-source"] = source
+        if kept:
+            data["headers"] = kept
+        if body is not None:
+            data["body"] = body
+        return self.journal.append(
+            "request", when, partner=partner, operation=operation, loan=loan, correlation=self._corr(), data=data
+        ).seq
+
+    def refused(self, when: datetime, serial: str, code: str = "E1003", event: str = "repayFailed") -> int:
+        """The bank refusing a repayment: at arrival (``repayRejected``) or when posting it (``repayFailed``)."""
+        return self.event(
+            "bank",
+            event,
+            when,
+            borrower=BORROWER,
+            loan=LOAN,
+            serial=serial,
+            data={"respCode": code, "respMsg": "more than is due", "repayAmount": "1006.00"},
+        )
 
     def query(self, when: datetime, serial: str, state: str) -> int:
         corr = self._corr()
@@ -299,9 +343,11 @@ class Story:
         to_intended: bool | None = True,
         template: str = TEMPLATE,
         params: Mapping[str, str] | None = None,
-        content: str = CONTENT,
+        content: str | None = None,
         biz: str = "100^0",
         copy: int = 1,
+        source: str | None = None,
+        sent: datetime | None = None,
     ) -> int:
         return self.event(
             "sms",
@@ -315,11 +361,13 @@ class Story:
                 "outId": out_id,
                 "templateCode": template,
                 "params": dict(params or {"platform": "小米金融", "dueDate": "2019-05-10"}),
-                "content": content,
+                "content": content if content is not None else text_of(template, params),
                 "recipient": recipient,
                 "intended": intended,
                 "toIntended": to_intended,
                 "copy": copy,
+                **({"source": source} if source is not None else {}),
+                **({"sendTime": sent.isoformat()} if sent is not None else {}),
             },
         )
 
@@ -418,6 +466,13 @@ class Story:
 
     def log(self, when: datetime, line: str) -> int:
         return self.event("platform", "platformLog", when, data={"level": "INFO", "line": line})
+
+
+def text_of(template: str, params: Mapping[str, str] | None) -> str:
+    """What a phone shows for ``template``: the overdue notice's text, else the template and its parameters."""
+    if template == TEMPLATE and params is None:
+        return CONTENT
+    return f"【小米金融】{template} " + " ".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
 
 
 def segment(month: str, rpy: str) -> dict[str, Any]:

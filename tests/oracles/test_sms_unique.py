@@ -70,7 +70,15 @@ def test_repeated_sms_of_other_templates_are_not_overdue_sms() -> None:
     story.loan()
     story.notice_sent(at(5, 14, 2))
     for n in range(3):
-        story.sms(at(5, 14, 9, n), out_id=None, template="SMS_153055090", params={"code": "1234"}, biz=f"{n}^0")
+        code = f"12{n}4"
+        story.sms(
+            at(5, 14, 9, n),
+            out_id=None,
+            template="SMS_153055090",
+            params={"code": code},
+            content=f"【小米金融】您的验证码为{code}，该验证码5分钟内有效，请勿泄露于他人。",
+            biz=f"{n}^0",
+        )
 
     verdict = check(story.journal, KEY, end=at(7, 1))
 
@@ -170,3 +178,63 @@ def test_a_notice_the_platform_did_not_acknowledge_is_no_occasion_judged() -> No
     verdict = check(story.journal, KEY, end=at(7, 1), params={"senders": ["platform"]})
 
     assert verdict.outcome is Outcome.NOT_EXERCISED
+
+
+RESTORE = "SMS_153055080"
+
+
+def test_the_same_text_sent_again_under_fresh_out_ids_is_one_violation_however_the_ids_differ() -> None:
+    story = Story()
+    story.loan()
+    sends = [story.send(at(5, 14, 9, n), out_id=f"SM{n}") for n in range(3)]
+    copies = [
+        story.sms(at(5, 14, 9, n, 7), out_id=f"SM{n}", template=RESTORE, params={"bank": "民生银行"}, biz=f"{n}^0")
+        for n in range(3)
+    ]
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    (violation,) = verdict.violations
+    assert violation.borrower == "B000123" and PHONE not in violation.message
+    assert f"the same SMS {RESTORE} «【小米金融】SMS_153055080 ban…» reached 139****5678 3 times" in violation.message
+    assert "(3 sends under 3 different OutIds (SM0, SM1, SM2))" in violation.message
+    assert "each within 24 hours of the one before" in violation.message
+    assert violation.chain == tuple(sorted([*sends, *copies]))
+
+
+def test_the_same_text_a_month_later_is_a_new_message() -> None:
+    story = Story()
+    story.loan()
+    for n, month in enumerate((5, 6)):
+        story.sms(at(month, 14, 9), out_id=f"SM{n}", template=RESTORE, params={"bank": "民生银行"}, biz=f"{n}^0")
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    assert verdict.held and verdict.checked == 2
+
+
+def test_a_repeat_an_out_id_already_tells_is_reported_once() -> None:
+    story = Story()
+    story.loan()
+    story.notice_sent(at(5, 14, 2))
+    for copy in (1, 2):
+        story.sms(at(5, 14, 2, 0, 7), copy=copy)
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    (violation,) = verdict.violations
+    assert "delivered 2 times (1 send)" in violation.message
+
+
+def test_the_repeat_window_is_a_parameter() -> None:
+    story = Story()
+    story.loan()
+    for n, hour in enumerate((9, 15)):
+        story.sms(at(5, 14, hour), out_id=f"SM{n}", template=RESTORE, params={"bank": "民生银行"}, biz=f"{n}^0")
+
+    day = check(story.journal, KEY, end=at(7, 1))
+    hour = check(story.journal, KEY, end=at(7, 1), params={"repeat_window": "1 hour"})
+
+    assert day.violated and hour.held
+    with pytest.raises(ConfigError, match=r"sms_unique\.repeat_window must be a positive duration such as '24 hours'"):
+        check(story.journal, KEY, end=at(7, 1), params={"repeat_window": 24})

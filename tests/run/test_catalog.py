@@ -1,14 +1,21 @@
 """Proof of power: the resilient platform passes the whole catalog — every invariant each scenario expects
-exercised and held, so the catalog is passable and judges something — the naive one is caught, and each
-safeguard of the resilient one, switched off, is caught by a scenario that names the invariant it protects."""
+exercised and held, so the catalog is passable and judges something — the naive one is caught, each
+safeguard of the resilient one, switched off, is caught by a scenario that names the invariant it protects, each
+defective platform written apart from the catalog (``bench/defects.py``) is caught, and every fault action the
+engine accepts at every point a run reaches fires in some catalog scenario."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from functools import cache
 from pathlib import Path
 
 import pytest
 
+from bench.defects import DEFECTS
 from lendsim_examples import naive, resilient
+from simulator import Simulator
+from simulator.core import ACTIONS
 from simulator.oracles import Outcome
 from simulator.run import InProcessDriver, RunResult, run_scenario
 from simulator.scenario import load_scenario
@@ -26,6 +33,31 @@ MUTANTS = {
     "sms_dedupe": ("notice-storm", "O2"),
     "masked_logs": ("sms-retry-storm", "O7"),
     "reconciliation": ("reconciliation-missing-rows", "O4"),
+}
+
+
+# defective platform (bench/defects.py) → (a scenario that catches it, the invariant it must then violate)
+CAUGHT = {
+    "fresh-out-id": ("notice-storm", "O2"),  # the same reassurance three times, under three OutIds
+    "id-in-out-id": ("notice-storm", "O7"),  # the borrower's ID number inside the OutId sent to the gateway
+    "night-sms": ("notice-storm", "O10"),  # reassurances sent at 23:00
+    "fresh-key-on-timeout": ("timeout-after-commit", "O9"),  # one collection, two bank orders
+    "card-info": ("sms-retry-storm", "O7"),  # card, ID and phone in every repayApply of a collection
+}
+
+#: (point, action) pairs the engine accepts that no catalog run can fire, and why. The points nobody calls in a
+#: run are proved so below (no request reaches them once the faults are in place); a pair becomes a gap to fill
+#: the day a party starts calling its point.
+UNREACHED_POINTS = {
+    "bank.registerLoan": "the harness registers every loan before the faults are in place",
+    "bank.getLoan": "neither reference platform nor any partner asks for a loan",
+    "bureau.subjectReport": "no borrower in a scenario asks the bureau for their report",
+    "bureau.disputeStatus": "no borrower in a scenario asks after their dispute",
+}
+UNPASSABLE = {
+    ("bureau.answerDispute", "drop"): "the bank answers a dispute once and never again: its answer lost, the dispute "
+    "stays open past its deadline whatever the platform does (O8, and O1 through the flag)",
+    ("bureau.answerDispute", "outage"): "likewise: an answer refused is never sent again",
 }
 
 
@@ -69,7 +101,7 @@ def test_the_catalog_has_a_scenario_for_each_required_failure_mode_and_covers_at
     assert len(covered) >= 15
 
 
-@pytest.mark.parametrize("seed", [None, 101])
+@pytest.mark.parametrize("seed", [None, 101, pytest.param(202, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("path", CATALOG, ids=lambda p: p.stem)
 def test_the_resilient_platform_passes_every_catalog_scenario_each_expected_invariant_exercised(
     path: Path, seed: int | None
@@ -103,3 +135,56 @@ def test_each_safeguard_switched_off_is_caught(safeguard: str) -> None:
     scenario, invariant = MUTANTS[safeguard]
 
     assert invariant in violated(scenario, resilient.create(disable={safeguard}))
+
+
+@pytest.mark.parametrize("defect", sorted(DEFECTS))
+def test_each_defective_platform_written_apart_from_the_catalog_is_caught(defect: str) -> None:
+    scenario, invariant = CAUGHT[defect]
+
+    assert invariant in violated(scenario, DEFECTS[defect]())
+
+
+def _action(fault: Mapping[str, object]) -> str:
+    return next(key for key in fault if key in ACTIONS)
+
+
+@cache
+def _fault_story(path: Path) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]], frozenset[str]]:
+    """What a catalog scenario's run against the resilient platform says of its faults: the (point, action) pairs
+    it puts in place, those that fired (``faultFired`` in its journal), and the operations requested after the
+    faults were in place."""
+    result = replay(path.stem, resilient.create())
+    journal = result.sim.journal
+    added = {e.data["id"]: (e.data["at"], _action(e.data)) for e in journal.iter(kind="fault", operation="faultAdded")}
+    fired = {added[e.data["id"]] for e in journal.iter(kind="fault", operation="faultFired")}
+    first = min((e.seq for e in journal.iter(kind="fault", operation="faultAdded")), default=None)
+    called = (
+        {f"{e.partner}.{e.operation}" for e in journal.iter(kind="request") if e.seq > first}
+        if first is not None
+        else set()
+    )
+    return frozenset(added.values()), frozenset(fired), frozenset(called)
+
+
+def _stories() -> Iterator[tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]], frozenset[str]]]:
+    return (_fault_story(path) for path in CATALOG)
+
+
+@pytest.mark.slow
+def test_every_fault_action_the_engine_accepts_fires_in_some_catalog_scenario() -> None:
+    accepted = {(point, action) for point, actions in Simulator().point_actions.items() for action in actions}
+    expected = {pair for pair in accepted if pair[0] not in UNREACHED_POINTS and pair not in UNPASSABLE}
+    used: set[tuple[str, str]] = set()
+    fired: set[tuple[str, str]] = set()
+    called: set[str] = set()
+
+    for story_used, story_fired, story_called in _stories():
+        used |= story_used
+        fired |= story_fired
+        called |= story_called
+
+    assert sorted(expected - used) == [], "no catalog scenario puts these in place"
+    assert sorted(expected - fired) == [], "put in place, but they never fired in their run"
+    assert set(UNREACHED_POINTS) <= {point for point, _ in accepted}
+    assert sorted(called & set(UNREACHED_POINTS)) == [], "now reached in a run: add scenarios that fault them"
+    assert set(UNPASSABLE) <= accepted

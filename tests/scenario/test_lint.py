@@ -145,6 +145,15 @@ EXPECTED: dict[str, list[tuple[str, str, str, str, str]]] = {
             "put 'duplicate' at sms.smsReport",
         )
     ],
+    "contact-hours-at-the-banks-batch.yaml": [
+        (
+            "12:19",
+            "warning",
+            "expect.contact_hours.senders",
+            "the bank sends its overdue notices at its batch at 02:00, outside the permitted hours 08:00–21:00",
+            "judge the platform's messages only (senders: [platform])",
+        )
+    ],
     "notice-lost-at-the-handset.yaml": [
         (
             "8:5",

@@ -66,6 +66,10 @@ def _answer_in_time(data: dict[str, Any]) -> None:
     data["bank"] = {"dispute_answer_days": 20}
 
 
+def _platform_only(data: dict[str, Any]) -> None:
+    data["expect"]["contact_hours"] = {"senders": ["platform"]}
+
+
 # fixture → (the invariant it cannot pass, the fix its warning advises)
 UNPASSABLE = {
     "link-down-all-run.yaml": ("O1", _give_it_a_window),
@@ -73,6 +77,7 @@ UNPASSABLE = {
     "notice-lost-at-the-handset.yaml": ("O3", _keep_clear_of_the_batch),
     "corrections-always-refused.yaml": ("O1", _refuse_for_a_while),
     "disputes-answered-late.yaml": ("O8", _answer_in_time),
+    "contact-hours-at-the-banks-batch.yaml": ("O10", _platform_only),
 }
 
 
@@ -182,6 +187,8 @@ BASE: dict[str, Any] = {
         ({"at": "sms.sendSms", "duplicate": {}, "probability": 0}, {"sms_unique": {}}, []),
         ({"at": "sms.sendSms", "duplicate": {}}, {"ledgers_reconcile": {}}, []),
         ({"at": "bank.bankNotice", "duplicate": {}}, {"sms_unique": {}}, []),
+        ({"at": "sms.sendSms", "duplicate": {}}, {"contact_frequency": {}}, ["faults[0].duplicate"]),
+        ({"at": "sms.delivery", "duplicate": {}}, {"contact_frequency": {}}, []),
         (
             {"at": "sms.delivery", "outage": {"status": 503}},
             {"notice_before_negative_report": {}},
@@ -198,6 +205,23 @@ def test_a_partner_side_fault_warns_only_where_no_platform_can_pass(
     fault: dict[str, Any], expect: dict[str, Any], paths: list[str]
 ) -> None:
     assert warned({**BASE, "faults": [fault], "expect": expect}) == paths
+
+
+@pytest.mark.parametrize(
+    ("bank", "hours", "paths"),
+    [
+        ({}, {}, ["expect.contact_hours.senders"]),
+        ({"overdue_batch": "09:00"}, {}, []),
+        ({"overdue_batch": "09:00"}, {"from": "10:00"}, ["expect.contact_hours.senders"]),
+        ({}, {"from": "00:00", "until": "24:00"}, []),
+    ],
+)
+def test_contact_hours_over_the_banks_notices_warns_only_when_its_batch_is_outside_them(
+    bank: dict[str, Any], hours: dict[str, Any], paths: list[str]
+) -> None:
+    data = {**BASE, "bank": bank, "expect": {"contact_hours": {"senders": ["bank"], **hours}}}
+
+    assert warned(data) == paths
 
 
 def test_a_latency_at_the_handset_with_monthly_furnishing_does_not_warn() -> None:

@@ -193,7 +193,7 @@ def test_an_unknown_scenario_name_fails_the_test_naming_the_catalog_and_the_clos
     platform_suite.result.stdout.fnmatch_lines(
         [
             "*@pytest.mark.lendsim: no scenario 'xiaomi-2019' in the catalog; did you mean 'xiaomi-minsheng-2019'?*"
-            "The catalog has: correction-rejected, *, outage-across-cutoff, *xiaomi-minsheng-2019; or give the path*"
+            "The catalog has: *correction-rejected, *, outage-across-cutoff, *xiaomi-minsheng-2019; or give the path*"
         ]
     )
 

@@ -267,7 +267,9 @@ class Platform {
     }
     const day = this.localDate(paidAt);
     if (loan.plan.size === 0) {
-      await this.readPlan(loan, { opening: true }); // not read at set-up: the bank did not answer then
+      // Not read at set-up (the bank did not answer then): what was paid before the run is the opening balance —
+      // unless this run already collected for the loan, which the bank's paid amounts now include.
+      await this.readPlan(loan, { opening: loan.payments.length === 0 });
     } else if ([...loan.plan.values()].some((row) => row.dueDate < day && money.total(this.owed(loan, row.no)) > 0)) {
       await this.readPlan(loan); // something is late: the bank may have added a penalty since we looked
     }
