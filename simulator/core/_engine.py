@@ -476,11 +476,27 @@ class Engine:
             exchange.transport_fault = "timeout"
         if plan.delay is not None:
             exchange.delay = plan.delay
+            timeout = exchange.request.client_timeout
+            if timeout is not None and self._felt(plan.delay) >= timeout:
+                exchange.transport_fault = "timeout"  # the client gives up before the answer comes
+                exchange.gave_up = timeout
+
+    def _felt(self, delay: timedelta) -> timedelta:
+        """How long a client waits, by its own clock, for an answer ``delay`` late in virtual time: as long on a manual
+        clock (a run, ``lendsim serve`` without ``--speed``), ``delay / speed`` when wall time drives the clock."""
+        return delay / self.speed if self.clock_mode == "realtime" else delay
+
+    def _ended(self, exchange: Exchange) -> datetime:
+        """When the exchange ends in virtual time: when the answer arrives (``latency`` delays it), or when the client
+        gives up waiting for it (its timeout, in virtual time)."""
+        if exchange.gave_up is not None:
+            return exchange.now + (exchange.gave_up * self.speed if self.clock_mode == "realtime" else exchange.gave_up)
+        return exchange.now + exchange.delay if exchange.delay else exchange.now
 
     def _lost(self, exchange: Exchange) -> Response:
         """A fault lost the exchange before any answer was made: journal that, answer nothing."""
         self._journal_response(exchange, None, {"transportFault": exchange.transport_fault})
-        return Response(0, {}, b"", transport_fault=exchange.transport_fault)
+        return Response(0, {}, b"", transport_fault=exchange.transport_fault, hold=exchange.request.client_timeout)
 
     def _journal_answer(self, exchange: Exchange) -> None:
         """Journal the answer, under the ids the reply names (a behaviour knows the loan a serial belongs to)."""
@@ -498,7 +514,9 @@ class Engine:
             data["transportFault"] = exchange.transport_fault
         if exchange.delay:
             data["delay"] = exchange.delay.total_seconds()
-        self._journal_response(exchange, reply.status, data, exchange.reply_json)
+        if exchange.gave_up is not None:
+            data["clientTimeout"] = exchange.gave_up.total_seconds()
+        self._journal_response(exchange, reply.status, data, exchange.reply_json, at=self._ended(exchange))
 
     def _check_answer(self, exchange: Exchange) -> None:
         """The behaviour's answer against the contract (the core's own problems — validation, faults, 404/405/413
@@ -507,19 +525,29 @@ class Engine:
             self._check_drift(exchange.operation, exchange.reply, exchange.partner, exchange.correlation)
 
     def _send(self, exchange: Exchange) -> Response:
-        """The answer as it goes back: delayed by a latency fault, or lost below HTTP by a transport fault."""
+        """The answer as it goes back: as of the virtual instant a latency fault delays it to, or lost below HTTP by a
+        transport fault."""
         assert exchange.reply is not None
-        response = self._respond(exchange.reply, body_json=exchange.reply_json)
+        at = exchange.now + exchange.delay if exchange.delay else None
+        response = self._respond(exchange.reply, body_json=exchange.reply_json, at=at)
         response.delay = exchange.delay
         response.transport_fault = exchange.transport_fault
+        if exchange.transport_fault is not None:
+            response.hold = exchange.request.client_timeout
         return response
 
     def _journal_response(
-        self, exchange: Exchange, status: int | None, data: dict[str, Any], body_json: str | None = None
+        self,
+        exchange: Exchange,
+        status: int | None,
+        data: dict[str, Any],
+        body_json: str | None = None,
+        *,
+        at: datetime | None = None,
     ) -> None:
         self.record(
             "response",
-            exchange.now,
+            exchange.now if at is None else at,
             exchange.partner,
             exchange.operation_id,
             exchange.borrower,
@@ -623,13 +651,22 @@ class Engine:
         )
 
     def _respond(
-        self, reply: Reply, *, extra_headers: Mapping[str, str] | None = None, body_json: str | None = None
+        self,
+        reply: Reply,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        body_json: str | None = None,
+        at: datetime | None = None,
     ) -> Response:
-        """The answer to send; ``body_json`` is the reply body already written as JSON, if it was."""
-        now = self.clock.now()
-        if now is not self._stamped[0]:  # the clock hands out one datetime per instant: format it once
-            self._stamped = (now, now.isoformat())
-        headers = {VIRTUAL_TIME_HEADER: self._stamped[1]}
+        """The answer to send, stamped with the virtual time it arrives at (``at``, default now); ``body_json`` is the
+        reply body already written as JSON, if it was."""
+        if at is None:
+            now = self.clock.now()
+            if now is not self._stamped[0]:  # the clock hands out one datetime per instant: format it once
+                self._stamped = (now, now.isoformat())
+            headers = {VIRTUAL_TIME_HEADER: self._stamped[1]}
+        else:
+            headers = {VIRTUAL_TIME_HEADER: at.isoformat()}
         body = b""
         if reply.body is not None:
             body = body_json.encode() if body_json is not None else dumps(reply.body)
