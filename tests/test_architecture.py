@@ -83,7 +83,11 @@ def _exists(name: str) -> bool:
     if "/" in name or name.endswith((".py", ".yaml", ".json", ".md")):
         # `simulator/partners/{bank,bureau,sms}/` stands for three folders.
         alternatives = re.fullmatch(r"(.*)\{([^}]*)\}(.*)", name)
-        paths = [alternatives[1] + part + alternatives[3] for part in alternatives[2].split(",")] if alternatives else [name]
+        paths = (
+            [alternatives[1] + part + alternatives[3] for part in alternatives[2].split(",")]
+            if alternatives
+            else [name]
+        )
         # `simulator/cli/_<command>.py`: some file of that shape.
         return all(any(ROOT.glob(re.sub(r"<\w+>", "*", path))) for path in paths)
     parts = name.split(".")

@@ -15,8 +15,9 @@ import uvicorn
 
 from simulator.core import Engine
 from simulator.errors import ConfigError
-from simulator.http._app import TransportFaultError, create_app
+from simulator.http._app import DropTransportFaults, create_app
 from simulator.http._deliver import HttpDeliverer
+from simulator.http._timeouts import ClientTimeouts
 from simulator.types import ASGIApplication
 
 __all__ = ["RealtimeDriver", "is_loopback", "listen", "run_server", "serve"]
@@ -41,13 +42,6 @@ class RealtimeDriver:
         else:  # someone advanced the clock by hand (control API): follow from there
             self._virtual_start = self.sim.clock.now()
             self._wall_start = self._monotonic()
-
-
-class _DropTransportFaults(logging.Filter):
-    """Deliberately dropped connections are the point of a fault, not a server error worth a traceback."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], TransportFaultError))
 
 
 #: Collect the youngest generation every this many allocations (CPython's default is 700).
@@ -141,18 +135,20 @@ def serve(
     platform_url: str | None = None,
     log_level: str = "warning",
     sock: socket.socket | None = None,
+    client_timeout: timedelta | None = None,
 ) -> None:
     """Serve ``sim`` until interrupted. Virtual time is manual unless ``speed`` maps wall time onto it.
 
     With ``platform_url``, callbacks, notices and SMS receipts are POSTed to the platform's receivers there.
     With ``sock`` (from :func:`listen`), serve on it; otherwise bind ``host:port`` (ConfigError if that fails).
+    ``client_timeout``: how long the platform's client waits for an answer (a longer latency is a timeout).
     """
     deliverer = HttpDeliverer(platform_url) if platform_url else None
     if deliverer is not None:
         sim.deliverer = deliverer
     driver = RealtimeDriver(sim, speed) if speed else None
-    app = create_app(sim, tick=driver.sync if driver else None)
-    logging.getLogger("uvicorn.error").addFilter(_DropTransportFaults())
+    app = create_app(sim, tick=driver.sync if driver else None, client_timeouts=ClientTimeouts(client_timeout))
+    logging.getLogger("uvicorn.error").addFilter(DropTransportFaults())
     tune_gc_for_a_growing_world()
     try:
         run_server(app, host=host, port=port, log_level=log_level, sock=sock)

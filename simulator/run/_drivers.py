@@ -18,6 +18,7 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any, Final, Protocol
 
 import httpx
@@ -26,6 +27,7 @@ from simulator.core import DeliveryResult, Engine
 from simulator.errors import LendsimError, PlatformError
 from simulator.masking import mask_text
 from simulator.openapi import Operation, snake
+from simulator.run._timeouts import DEFAULT_CLIENT_TIMEOUT
 from simulator.testing import base_url, mock_router
 
 __all__ = ["HARNESS_OPERATIONS", "RECEIVERS", "HttpDriver", "InProcessDriver", "PlatformDriver", "snake"]
@@ -120,15 +122,26 @@ class InProcessDriver:
 
 
 class HttpDriver:
-    """Drive a platform served at ``url`` (it implements contracts/platform.yaml over HTTP)."""
+    """Drive a platform served at ``url`` (it implements contracts/platform.yaml over HTTP).
 
-    def __init__(self, url: str, *, timeout: float = 600.0) -> None:
+    ``client_timeout``: how long the platform's client waits for a partner it declares no timeout for (a latency at
+    or beyond it is served as a timeout); ``timeout``: how long the harness waits for the platform.
+    """
+
+    def __init__(
+        self, url: str, *, timeout: float = 600.0, client_timeout: timedelta | None = DEFAULT_CLIENT_TIMEOUT
+    ) -> None:
+        from simulator.http import ClientTimeouts, KeepAliveClient
+
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self._client = httpx.Client(base_url=self.url, timeout=timeout)
+        self._client = KeepAliveClient(self.url, timeout=timeout)
         self._server: Any = None
         self._thread: threading.Thread | None = None
-        self.lock = threading.RLock()  # one thread at a time in the simulator: the runner or the server
+        self._deliverer: Any = None
+        self.lock = threading.RLock()  # one thread at a time in the simulator: a runner's or the server's
+        #: How long the platform's client waits for each partner (setupRun's answer declares it).
+        self.client_timeouts = ClientTimeouts(client_timeout)
         self.sim: Engine | None = None
 
     def start(self, sim: Engine) -> Mapping[str, str]:
@@ -136,13 +149,16 @@ class HttpDriver:
 
         import uvicorn
 
-        from simulator.http import HttpDeliverer, create_app
+        from simulator.http import DropTransportFaults, HttpDeliverer, create_app
 
         self.sim = sim
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        app = create_app(sim, lock=self.lock)
+        app = create_app(sim, lock=self.lock, client_timeouts=self.client_timeouts)
+        errors = logging.getLogger("uvicorn.error")
+        if not any(isinstance(known, DropTransportFaults) for known in errors.filters):
+            errors.addFilter(DropTransportFaults())
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
@@ -153,7 +169,7 @@ class HttpDriver:
             if time.monotonic() > deadline:
                 raise LendsimError("the simulator's server for the platform did not start within 10 s")
             time.sleep(0.01)
-        http = HttpDeliverer(self.url, timeout=self.timeout)
+        http = self._deliverer = HttpDeliverer(self.url, timeout=self.timeout, workers=1)
 
         def deliver(operation: Operation, body: Any, headers: Mapping[str, str]) -> DeliveryResult:
             with self.released():
@@ -209,6 +225,8 @@ class HttpDriver:
             with self.released():
                 self._thread.join(timeout=10)
         self._client.close()
+        if self._deliverer is not None:
+            self._deliverer.close()
 
 
 def _excerpt(text: str) -> str:
