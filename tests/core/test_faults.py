@@ -172,6 +172,23 @@ def test_probability_draws_are_reproducible_from_the_seed() -> None:
     assert 0 < first.count(503) < 40
 
 
+def test_a_loans_probability_draws_do_not_depend_on_other_loans_interleaving() -> None:
+    def outcomes(loans: list[str]) -> dict[str, list[int]]:
+        engine = Engine(seed=3)
+        engine.add_fault({"at": "bank.repayApply", "outage": {"status": 503}, "probability": 0.5})
+        seen: dict[str, list[int]] = {}
+        for loan in loans:
+            status = call(engine, "POST", "/bank/repayments", {**REPAYMENT, "loanOuterNo": loan}).status
+            seen.setdefault(loan, []).append(status)
+        return seen
+
+    one_after_another = outcomes(["LN-1"] * 10 + ["LN-2"] * 10)
+    interleaved = outcomes(["LN-1", "LN-2"] * 10)  # as two borrowers' requests arrive when sent at once
+
+    assert interleaved == one_after_another
+    assert 0 < one_after_another["LN-1"].count(503) < 10
+
+
 def test_removing_a_fault_restores_service(engine: Engine) -> None:
     fault = engine.add_fault({"at": "bank.repayApply", "outage": {"status": 503}})
     engine.remove_fault(fault.id)
