@@ -505,13 +505,6 @@ class Engine:
         clock (a run, ``lendsim serve`` without ``--speed``), ``delay / speed`` when wall time drives the clock."""
         return delay / self.speed if self.clock_mode == "realtime" else delay
 
-    def _ended(self, exchange: Exchange) -> datetime:
-        """When the exchange ends in virtual time: when the answer arrives (``latency`` delays it), or when the client
-        gives up waiting for it (its timeout, in virtual time)."""
-        if exchange.gave_up is not None:
-            return exchange.now + (exchange.gave_up * self.speed if self.clock_mode == "realtime" else exchange.gave_up)
-        return exchange.now + exchange.delay if exchange.delay else exchange.now
-
     def _lost(self, exchange: Exchange) -> Response:
         """A fault lost the exchange before any answer was made: journal that, answer nothing."""
         self._journal_response(exchange, None, {"transportFault": exchange.transport_fault})
@@ -535,7 +528,9 @@ class Engine:
             data["delay"] = exchange.delay.total_seconds()
         if exchange.gave_up is not None:
             data["clientTimeout"] = exchange.gave_up.total_seconds()
-        self._journal_response(exchange, reply.status, data, exchange.reply_json, at=self._ended(exchange))
+        # As of when the answer arrives: a latency fault's delay later (the client may have given up by then).
+        at = exchange.now + exchange.delay if exchange.delay else None
+        self._journal_response(exchange, reply.status, data, exchange.reply_json, at=at)
 
     def _check_answer(self, exchange: Exchange) -> None:
         """The behaviour's answer against the contract (the core's own problems — validation, faults, 404/405/413
