@@ -200,6 +200,8 @@ def measure(settings: Settings) -> tuple[list[Row], list[str]]:
         f"Each request is held until its client gives up ({HOLD_MARGIN:g} s longer at most); the wall time for "
         "all of them is about one timeout, not one per request. The second timeout row: clients that wait longer "
         "than they declared are let go (the connection closed) at the declared timeout plus the margin.",
+        "Before #16 (a latency slept in real seconds, one request at a time) the incident over HTTP took 774.8 s "
+        "for 100 borrowers, over 150× the run in-process.",
     ]
     return rows, details
 
