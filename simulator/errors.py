@@ -11,9 +11,15 @@
      └── DriftError           a built-in behaviour answered outside its contract (strict mode)
 
 Messages say what happened, show the offending value with ``!r`` and give the fix.
+
+:class:`Interrupted` is not one of them: it is the user asking a command to stop (SIGINT, SIGTERM), a
+``BaseException`` like ``KeyboardInterrupt`` so that clean-up (``finally``) runs and ``except Exception`` does
+not swallow it.
 """
 
 from __future__ import annotations
+
+import signal
 
 __all__ = [
     "CalendarError",
@@ -21,6 +27,7 @@ __all__ = [
     "ConfigError",
     "ContractError",
     "DriftError",
+    "Interrupted",
     "JournalError",
     "LendsimError",
     "PlatformError",
@@ -101,3 +108,20 @@ class DriftError(LendsimError):
     Raised only when the simulator runs with ``strict=True`` (the test suite does); otherwise the drift
     is recorded in the journal as a ``drift`` entry.
     """
+
+
+class Interrupted(BaseException):
+    """A command was asked to stop by a signal (``signum``: SIGINT or SIGTERM).
+
+    Raised where the work was (a run between two calls, a server once it has shut down); the CLI ends the
+    process by the same signal after every clean-up has run (``simulator/cli/_stop.py``).
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signum)
+
+    @property
+    def name(self) -> str:
+        """``SIGINT``, ``SIGTERM``."""
+        return signal.Signals(self.signum).name

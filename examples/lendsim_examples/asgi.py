@@ -3,9 +3,10 @@
 ``create_app(platform)`` wraps any object with the in-process methods (:class:`lendsim_examples.Platform`) in a
 raw ASGI application: each request is matched to an operation of the platform contract, its body checked
 against the contract (400, 413 and 415 as RFC 9457 problems naming the field), and handed to the method of the
-same name in snake case on a worker thread, one request at a time (a platform is not thread-safe, and the
-simulator may deliver a callback while the harness's tick is still running). Every answer carries
-``X-Lendsim-Virtual-Time``: the platform's clock, which follows the header of every request.
+same name in snake case on a worker thread (of the app's own pool, not waited for when the server stops), one
+request at a time (a platform is not thread-safe, and the simulator may deliver a callback while the harness's
+tick is still running). Every answer carries ``X-Lendsim-Virtual-Time``: the platform's clock, which follows the
+header of every request.
 
 ``uvicorn --factory lendsim_examples.asgi:naive_app`` (or ``resilient_app``) serves one.
 
@@ -23,6 +24,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
 from lendsim_examples._base import VIRTUAL_TIME_HEADER, Platform, Problem, snake
@@ -52,6 +54,7 @@ class PlatformApp:
         self.contract = contract or _contract()
         self.max_body = max_body
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -60,6 +63,11 @@ class PlatformApp:
             await lifespan(receive, send, shutdown=self._close)
 
     async def _close(self) -> None:
+        if self._pool is not None:
+            # The server is stopping: a handler still waiting on a partner is not waited for (its own pool, not
+            # the event loop's default one, which asyncio.run would wait for).
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
         close = getattr(self.platform, "close", None)
         if callable(close):
             close()
@@ -106,8 +114,10 @@ class PlatformApp:
         if errors:
             await self._respond(send, *_invalid(operation, errors, error_status), _PROBLEM, stamp)
             return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(thread_name_prefix="lendsim-platform")
         status, answer, media = await asyncio.get_running_loop().run_in_executor(
-            None, self._invoke, operation, value, stamp
+            self._pool, self._invoke, operation, value, stamp
         )
         await self._respond(send, status, answer, media, stamp)
 

@@ -1,4 +1,5 @@
-"""The ``lendsim`` command. Exit codes: 0 fine, 1 a check failed, 2 bad input (a usage or file error)."""
+"""The ``lendsim`` command. Exit codes: 0 fine, 1 a check failed, 2 bad input (a usage or file error); stopped by
+SIGINT or SIGTERM, the signal's own status (130, 143: ``simulator/cli/_stop.py``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from simulator.cli._lint import lint_command
 from simulator.cli._proxy import proxy_command
 from simulator.cli._run import run_command
 from simulator.cli._serve import serve_command
-from simulator.errors import LendsimError
+from simulator.cli._stop import end_by, interruptible
+from simulator.errors import Interrupted, LendsimError
 
 __all__ = ["cli", "main"]
 
@@ -40,9 +42,14 @@ cli.add_command(proxy_command)
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: our own errors become one readable line and exit code 2, never a traceback."""
+    """Entry point: our own errors become one readable line and exit code 2, never a traceback; SIGINT and
+    SIGTERM stop the command cleanly and end the process by that signal."""
     try:
-        return cli.main(args=argv, prog_name="lendsim", standalone_mode=True)
+        with interruptible():
+            return cli.main(args=argv, prog_name="lendsim", standalone_mode=True)
     except LendsimError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(2)
+    except Interrupted as stop:
+        click.echo(f"lendsim: stopped by {stop.name}", err=True)
+        end_by(stop.signum)

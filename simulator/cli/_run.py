@@ -4,6 +4,10 @@ Exit codes: 0 every run passed (each expected invariant exercised and held); 1 a
 exercised; 2 bad input (a scenario, an option, an output path that cannot be written) or a run that ended in
 error (the platform failed a call of the harness). When runs end differently the highest code wins: an error
 says more about a CI job than a verdict does.
+
+Stopped by SIGINT or SIGTERM, the run under way is not judged and writes no report: the process ends by the
+signal (130, 143: ``simulator/cli/_stop.py``); the runs finished before it keep their reports, and the JUnit file
+(if asked for) lists them with the interrupted run as an error, never as a pass.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import click
 from simulator._resources import bundled_scenario
 from simulator.cli._options import client_timeout_option
 from simulator.clock import format_duration
-from simulator.errors import LendsimError
+from simulator.errors import Interrupted, LendsimError
 from simulator.run import (
     DEFAULT_CLIENT_TIMEOUT,
     DEFAULT_CONCURRENCY,
@@ -33,6 +37,7 @@ from simulator.run import (
 )
 from simulator.run._reports import (
     SHOWN_PER_INVARIANT,
+    Interruption,
     PlatformRun,
     console_summary,
     exit_code,
@@ -164,10 +169,15 @@ def run_many(
     check_writable(report_dir, junit)
     runs: list[PlatformRun] = []
     for scenario in scenarios:
-        these = [
-            _one(scenario, platform, makers[platform], seed, borrowers, report_dir, shown, concurrency)
-            for platform in makers
-        ]
+        these = []
+        for platform in makers:
+            try:
+                these.append(
+                    _one(scenario, platform, makers[platform], seed, borrowers, report_dir, shown, concurrency)
+                )
+            except Interrupted as stop:
+                _interrupted([*runs, *these], Interruption(scenario, platform, stop.name), junit)
+                raise
         runs.extend(these)
         if len(these) > 1:
             click.echo(f"\n{scenario.name}, side by side:\n{matrix(these)}")
@@ -177,6 +187,21 @@ def run_many(
         _write(lambda: junit_xml(runs, junit), junit, "--junit")
         click.echo(f"junit: {junit}")
     return runs
+
+
+def _interrupted(finished: Sequence[PlatformRun], stopped: Interruption, junit: Path | None) -> None:
+    """Say which run a signal stopped, and write the JUnit file with it as an error (the process ends next)."""
+    click.secho(
+        f"\ninterrupted by {stopped.signal}: {stopped.scenario.name} [{stopped.platform}] was not judged and has no "
+        "report",
+        fg="red",
+        err=True,
+    )
+    if finished:
+        click.echo(f"\n{summary(finished)}")
+    if junit is not None:
+        _write(lambda: junit_xml(finished, junit, interrupted=stopped), junit, "--junit")
+        click.echo(f"junit: {junit} (the interrupted run as an error)")
 
 
 def _one(

@@ -1,19 +1,19 @@
 """The HTTP adapter: an ASGI app over the simulator core, ``serve`` on uvicorn, and the validation proxy."""
 
-from simulator.http._app import ASGIApp, DropTransportFaults, TransportFaultError, create_app, lifespan, read_body
+from simulator.http._app import ASGIApp, TransportFaultError, create_app, lifespan, read_body
 from simulator.http._client import KeepAliveClient
 from simulator.http._deliver import HttpDeliverer
 from simulator.http._examples import ExampleRecorder
 from simulator.http._proxy import VIOLATIONS_HEADER, Exchange, ValidationProxy
-from simulator.http._serve import RealtimeDriver, is_loopback, listen, run_server, serve
+from simulator.http._serve import STOP_GRACE, RealtimeDriver, is_loopback, listen, make_server, run_server, serve
 from simulator.http._timeouts import HOLD_MARGIN, ClientTimeouts
 
 __all__ = [
     "HOLD_MARGIN",
+    "STOP_GRACE",
     "VIOLATIONS_HEADER",
     "ASGIApp",
     "ClientTimeouts",
-    "DropTransportFaults",
     "ExampleRecorder",
     "Exchange",
     "HttpDeliverer",
@@ -25,6 +25,7 @@ __all__ = [
     "is_loopback",
     "lifespan",
     "listen",
+    "make_server",
     "read_body",
     "run_server",
     "serve",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -25,7 +24,6 @@ from simulator.types import Receive, Scope, Send
 
 __all__ = [
     "ASGIApp",
-    "DropTransportFaults",
     "TransportFaultError",
     "create_app",
     "lifespan",
@@ -41,14 +39,6 @@ TIMEOUT_HOLD = 60.0
 
 class TransportFaultError(ConnectionError):
     """Raised inside the server to make it drop the connection, as a transport fault asks."""
-
-
-class DropTransportFaults(logging.Filter):
-    """Deliberately dropped connections are the point of a fault, not a server error worth a traceback (a filter for
-    uvicorn's ``uvicorn.error`` logger)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], TransportFaultError))
 
 
 class ASGIApp:
@@ -70,6 +60,7 @@ class ASGIApp:
         self.tick = tick
         self.tick_interval = tick_interval
         self._ticker: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()  # set when the server stops: held requests are let go
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -77,7 +68,13 @@ class ASGIApp:
         elif scope["type"] == "lifespan":
             await lifespan(receive, send, startup=self._startup, shutdown=self._shutdown)
 
+    def release(self) -> None:
+        """Let go of every request held open (latency, timeout faults): the server is stopping. Their clients
+        see the connection close without an answer. Call it on the server's event loop."""
+        self._stopping.set()
+
     async def _startup(self) -> None:
+        self._stopping = asyncio.Event()
         # Deliveries finished on worker threads come back through the event loop.
         self.sim.run_soon = asyncio.get_running_loop().call_soon_threadsafe
         if self.tick is not None:
@@ -106,19 +103,35 @@ class ASGIApp:
         with self.lock:
             response = self.sim.handle(request)
         if response.transport_fault == "timeout":
-            # The client waits for an answer that never comes; hold until it gives up.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(_until_disconnect(receive), _hold_seconds(response))
+            # The client waits for an answer that never comes; hold until it gives up (or the server stops).
+            await self._hold(_hold_seconds(response), until=_until_disconnect(receive))
             await send({"type": "http.response.start", "status": 200, "headers": []})
             raise TransportFaultError("timeout fault: the answer is lost")
-        if response.delay and self.sim.clock_mode == "realtime":
+        if (
+            response.delay
+            and self.sim.clock_mode == "realtime"
             # Wall time drives the clock: the answer arrives when the clock reaches its stamp.
-            await asyncio.sleep(response.delay.total_seconds() / self.sim.speed)
+            and not await self._hold(response.delay.total_seconds() / self.sim.speed)
+        ):
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            raise TransportFaultError("the server stopped while a latency fault held the answer")
         if response.transport_fault is not None:
             # Start an answer and break it off: the client sees the connection closed under it.
             await send({"type": "http.response.start", "status": 200, "headers": []})
             raise TransportFaultError(f"{response.transport_fault} fault: connection dropped")
         await send_response(send, response.status, response.headers, response.body)
+
+    async def _hold(self, seconds: float, *, until: Awaitable[Any] | None = None) -> bool:
+        """Hold the request ``seconds`` at most, or until ``until`` is done; False if the server began to stop."""
+        waits = {asyncio.ensure_future(self._stopping.wait())}
+        if until is not None:
+            waits.add(asyncio.ensure_future(until))
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        return not self._stopping.is_set()
 
 
 async def read_request(scope: Scope, receive: Receive, limit: int) -> Request | None:

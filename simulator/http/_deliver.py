@@ -61,5 +61,6 @@ class HttpDeliverer:
         return DeliveryResult(response.status_code, None, answer)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        """Stop sending: deliveries not yet sent are dropped, one waiting on the platform is not waited for."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
         self._client.close()

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
 import gc
 import ipaddress
 import logging
+import signal
 import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from types import FrameType
 
 import uvicorn
 
 from simulator.core import Engine
-from simulator.errors import ConfigError
-from simulator.http._app import DropTransportFaults, create_app
+from simulator.errors import ConfigError, Interrupted
+from simulator.http._app import TransportFaultError, create_app
 from simulator.http._deliver import HttpDeliverer
 from simulator.http._timeouts import ClientTimeouts
 from simulator.types import ASGIApplication
 
-__all__ = ["RealtimeDriver", "is_loopback", "listen", "run_server", "serve"]
+__all__ = ["STOP_GRACE", "RealtimeDriver", "is_loopback", "listen", "make_server", "run_server", "serve"]
+
+#: Seconds a stopping server gives the requests still in flight (a proxied call, a platform's handler) before it
+#: cuts them off. Held requests (latency and timeout faults) are let go at once; the stop stays within 2 s.
+STOP_GRACE = 1
 
 
 class RealtimeDriver:
@@ -42,6 +51,84 @@ class RealtimeDriver:
         else:  # someone advanced the clock by hand (control API): follow from there
             self._virtual_start = self.sim.clock.now()
             self._wall_start = self._monotonic()
+
+
+class _DropTransportFaults(logging.Filter):
+    """Deliberately dropped connections are the point of a fault, and a request cut off because the server is
+    stopping is the point of the stop: neither is a server error worth a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], TransportFaultError | asyncio.CancelledError))
+
+
+_QUIET = _DropTransportFaults()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, stopping promptly and letting its caller clean up before the process ends.
+
+    On SIGINT or SIGTERM (or ``should_exit`` set from another thread) it stops accepting, lets go of the
+    requests the app holds (``release``), gives what is still in flight :data:`STOP_GRACE` seconds, runs the
+    app's lifespan shutdown (the journal flushed) and returns. The signal is kept in ``stopped_by`` instead of
+    being raised again as uvicorn does, so the caller's ``finally`` blocks run first. A second signal stops it
+    at once (no grace, no lifespan shutdown).
+    """
+
+    def __init__(self, config: uvicorn.Config, release: Callable[[], None] | None = None) -> None:
+        super().__init__(config)
+        self._release = release
+        self.stopped_by: int | None = None
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals reach only the main thread; a server in a thread is stopped with should_exit
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        before = {signum: signal.signal(signum, self.handle_exit) for signum in handled}
+        try:
+            yield
+        finally:
+            for signum, handler in before.items():
+                signal.signal(signum, handler)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit:
+            self.force_exit = True
+        self.stopped_by = self.stopped_by or sig
+        self.should_exit = True
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._release is not None:
+            self._release()
+        await super().shutdown(sockets=sockets)
+
+
+def make_server(
+    app: ASGIApplication,
+    *,
+    host: str,
+    port: int,
+    log_level: str = "warning",
+    release: Callable[[], None] | None = None,
+) -> _Server:
+    """A uvicorn server for ``app`` (lifespan on, no access log, no ``server`` header) that stops within 2 s.
+
+    ``release`` lets go of the requests the app holds open when the server starts stopping (``ASGIApp.release``).
+    After ``run`` returns, ``stopped_by`` is the signal that stopped it (None when stopped by ``should_exit``).
+    """
+    logging.getLogger("uvicorn.error").addFilter(_QUIET)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="on",
+        server_header=False,
+        timeout_graceful_shutdown=STOP_GRACE,
+    )
+    return _Server(config, release)
 
 
 #: Collect the youngest generation every this many allocations (CPython's default is 700).
@@ -148,10 +235,9 @@ def serve(
         sim.deliverer = deliverer
     driver = RealtimeDriver(sim, speed) if speed else None
     app = create_app(sim, tick=driver.sync if driver else None, client_timeouts=ClientTimeouts(client_timeout))
-    logging.getLogger("uvicorn.error").addFilter(DropTransportFaults())
     tune_gc_for_a_growing_world()
     try:
-        run_server(app, host=host, port=port, log_level=log_level, sock=sock)
+        run_server(app, host=host, port=port, log_level=log_level, sock=sock, release=app.release)
     finally:
         if _freeze_survivors in gc.callbacks:
             gc.callbacks.remove(_freeze_survivors)
@@ -160,18 +246,26 @@ def serve(
 
 
 def run_server(
-    app: ASGIApplication, *, host: str, port: int, log_level: str = "warning", sock: socket.socket | None = None
+    app: ASGIApplication,
+    *,
+    host: str,
+    port: int,
+    log_level: str = "warning",
+    sock: socket.socket | None = None,
+    release: Callable[[], None] | None = None,
 ) -> None:
-    """Serve an ASGI app on uvicorn until interrupted (lifespan on, no access log, no ``server`` header).
+    """Serve an ASGI app on uvicorn until SIGINT or SIGTERM (:func:`make_server`), then raise
+    :class:`~simulator.errors.Interrupted` with that signal once the server has shut down (held requests let
+    go, the app's lifespan shutdown run, the socket closed).
 
     On ``sock`` when given (from :func:`listen`), else on a socket bound here: either way a port that cannot
     be had is a ConfigError, never uvicorn's own exit.
     """
     sock = sock if sock is not None else listen(host, port)
-    config = uvicorn.Config(
-        app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on", server_header=False
-    )
+    server = make_server(app, host=host, port=port, log_level=log_level, release=release)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        server.run(sockets=[sock])
     finally:
         sock.close()
+    if server.stopped_by is not None:
+        raise Interrupted(server.stopped_by)

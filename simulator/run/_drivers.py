@@ -147,19 +147,14 @@ class HttpDriver:
     def start(self, sim: Engine) -> Mapping[str, str]:
         import socket
 
-        import uvicorn
-
-        from simulator.http import DropTransportFaults, HttpDeliverer, create_app
+        from simulator.http import HttpDeliverer, create_app, make_server
 
         self.sim = sim
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         app = create_app(sim, lock=self.lock, client_timeouts=self.client_timeouts)
-        errors = logging.getLogger("uvicorn.error")
-        if not any(isinstance(known, DropTransportFaults) for known in errors.filters):
-            errors.addFilter(DropTransportFaults())
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self._server = make_server(app, host="127.0.0.1", port=port, release=app.release)  # stops within 2 s
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
         import time
@@ -224,9 +219,9 @@ class HttpDriver:
         if self._thread is not None:
             with self.released():
                 self._thread.join(timeout=10)
-        self._client.close()
         if self._deliverer is not None:
-            self._deliverer.close()
+            self._deliverer.close()  # its connections to the platform
+        self._client.close()
 
 
 def _excerpt(text: str) -> str:

@@ -20,8 +20,10 @@ from simulator._resources import bundled_scenarios_dir
 from simulator.masking import NAME_KEYS, mask_text, mask_value
 from simulator.oracles import ORACLES, Outcome, Verdict, describe_chain
 from simulator.run._runner import RunResult
+from simulator.scenario import Scenario
 
 __all__ = [
+    "Interruption",
     "PlatformRun",
     "console_summary",
     "exit_code",
@@ -46,6 +48,15 @@ class PlatformRun:
 
     platform: str
     result: RunResult
+
+
+@dataclass(frozen=True, slots=True)
+class Interruption:
+    """A run a signal stopped before it finished (``signal``: ``SIGINT``, ``SIGTERM``): nothing was judged."""
+
+    scenario: Scenario
+    platform: str
+    signal: str
 
 
 def _name(key: str) -> str:
@@ -279,10 +290,10 @@ def write_json(run: PlatformRun, directory: Path) -> Path:
     return target
 
 
-def junit_xml(runs: Sequence[PlatformRun], path: Path) -> None:
+def junit_xml(runs: Sequence[PlatformRun], path: Path, *, interrupted: Interruption | None = None) -> None:
     """A suite per scenario × platform (``scenario [platform]``), a test case per expected invariant: a violated
-    one is a ``<failure>`` with its first violations; one not exercised, or any of a run that ended in error,
-    is an ``<error>`` — it fails the job, and a ``<skipped>`` would show green."""
+    one is a ``<failure>`` with its first violations; one not exercised, or any of a run that ended in error or
+    was ``interrupted``, is an ``<error>`` — it fails the job, and a ``<skipped>`` would show green."""
     suites = [
         JUnitSuite(
             f"{run.result.scenario.name} [{run.platform}]",
@@ -291,6 +302,14 @@ def junit_xml(runs: Sequence[PlatformRun], path: Path) -> None:
         )
         for run in runs
     ]
+    if interrupted is not None:
+        scenario, platform = interrupted.scenario, interrupted.platform
+        classname = f"lendsim.{scenario.name}.{platform_slug(platform)}"
+        message = f"not judged: interrupted by {interrupted.signal} before the run finished"
+        cases = [JUnitCase(classname, _name(key), error=message) for key in scenario.expect] or [
+            JUnitCase(classname, "(run)", error=message)
+        ]
+        suites.append(JUnitSuite(f"{scenario.name} [{platform}]", cases))
     write_junit(suites, path)
 
 

@@ -59,7 +59,7 @@ def serving(*args: str) -> Iterator[Served]:
     served = Served(f"http://127.0.0.1:{port}")
     url = served.url
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a cold start (imports, contracts compiled) on a busy machine
         while True:
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
             try:

@@ -1,0 +1,104 @@
+"""The two drivers are one harness: the catalog against the resilient platform in-process (``--platform resilient``)
+and over HTTP (``lendsim example-platform resilient``, started as a user starts it) gets the same verdict on every
+invariant and the same journal, kind by kind — but for what only one driver can see (:data:`ONE_SIDED`).
+
+Over HTTP every fault that makes the platform wait is spent in real seconds, so the catalog takes minutes: ``slow``
+(scripts/test runs it; ``-m 'not slow'`` leaves it out). ``-s`` prints each scenario's wall time both ways.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from lendsim_examples import resilient
+from simulator.run import HttpDriver, InProcessDriver, RunResult, run_scenario
+from simulator.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CATALOG = sorted((ROOT / "scenarios").glob("*.yaml"))
+BORROWERS = 5  # the smallest population at which every catalog scenario judges what it judges at 25 (or 1,000)
+
+#: Journal entries (kind, partner, operation) only one driver records, and why.
+ONE_SIDED = {
+    # The platform's own log lines: the in-process driver journals what it logs to ``lendsim.platform``; a platform
+    # served at a URL keeps its log in its own process (docs/testing.md, "What lendsim sees of the platform").
+    ("event", "platform", "platformLog"): "the platform's log is journaled in-process only",
+}
+#: Invariants whose ``checked`` count may differ, and why (their outcome may not).
+COUNTED_APART = {
+    "pii_minimized": "O7 judges the platform's log lines too, which only the in-process driver journals",
+}
+
+
+@pytest.fixture(scope="module")
+def example_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``lendsim example-platform resilient`` on a free port; its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = tmp_path_factory.mktemp("platform") / "example-platform.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(BIN / "lendsim"), "example-platform", "resilient", "--port", str(port)], stdout=out, stderr=out
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, log.read_text(encoding="utf-8")
+            try:
+                httpx.get(f"{url}/harness/ledger", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, f"lendsim example-platform did not start: {log.read_text()}"
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def journal_counts(result: RunResult) -> Counter[tuple[str, str | None, str | None]]:
+    """How many entries of each (kind, partner, operation) the run journaled."""
+    return Counter((entry.kind, entry.partner, entry.operation) for entry in result.sim.journal.iter())
+
+
+def timed(path: Path, driver: InProcessDriver | HttpDriver) -> tuple[RunResult, float]:
+    start = time.perf_counter()
+    result = run_scenario(load_scenario(str(path)), driver, borrowers=BORROWERS)
+    return result, time.perf_counter() - start
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", CATALOG, ids=lambda path: path.stem)
+def test_a_catalog_scenario_gets_the_same_verdicts_and_journal_in_process_and_over_http(
+    example_platform: str, path: Path
+) -> None:
+    here, here_seconds = timed(path, InProcessDriver(resilient.create()))
+    there, there_seconds = timed(path, HttpDriver(example_platform))
+    print(f"{path.stem}: in-process {here_seconds:.1f} s, over HTTP {there_seconds:.1f} s")
+
+    assert here.error is None and there.error is None, (here.error, there.error)
+    assert {v.key: v.outcome for v in there.verdicts} == {v.key: v.outcome for v in here.verdicts}
+    assert {v.key: v.checked for v in there.verdicts if v.key not in COUNTED_APART} == {
+        v.key: v.checked for v in here.verdicts if v.key not in COUNTED_APART
+    }
+    assert here.passed and there.passed
+    in_process, over_http = journal_counts(here), journal_counts(there)
+    for key in ONE_SIDED:
+        assert over_http.pop(key, 0) == 0, key
+        in_process.pop(key, None)
+    differing = {key: (in_process[key], over_http[key]) for key in in_process | over_http}
+    assert {key: counts for key, counts in differing.items() if counts[0] != counts[1]} == {}, (
+        "(kind, partner, operation): (in-process, over HTTP)"
+    )
