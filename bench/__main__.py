@@ -1,8 +1,9 @@
 """``bench/run [SECTION…] [--quick] [--replay-sizes N,N] [--time-cap S] [--no-write]``
 
-Runs the chosen sections (all by default: http, durability, inprocess, instructions, replay, population,
-contracts), prints one table of measurement, figure, baseline, ratio and target, and writes each section's block
-into docs/benchmarks.md. The instructions section needs valgrind (callgrind); without it its rows say "not available".
+Runs the chosen sections (all by default: http, durability, inprocess, instructions, replay, http-replay,
+population, contracts), prints one table of measurement, figure, baseline, ratio and target, and writes each
+section's block into docs/benchmarks.md. The instructions section needs valgrind (callgrind); without it its rows
+say "not available".
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ def _replay(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     return _replay.measure(settings)
 
 
+def _http_replay(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import _http_replay
+
+    return _http_replay.measure(_http_replay.Settings.quick() if args.quick else _http_replay.Settings())
+
+
 def _population(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     from bench import population
 
@@ -101,6 +108,7 @@ RUNNERS: dict[str, Section] = {
     "inprocess": _inprocess,
     "instructions": _instructions,
     "replay": _replay,
+    "http-replay": _http_replay,
     "population": _population,
     "contracts": _contracts,
 }

@@ -17,7 +17,7 @@ from pathlib import Path
 
 __all__ = ["SECTIONS", "Row", "format_table", "machine", "markdown_block", "write_report"]
 
-SECTIONS = ("http", "durability", "inprocess", "instructions", "replay", "population", "contracts")
+SECTIONS = ("http", "durability", "inprocess", "instructions", "replay", "http-replay", "population", "contracts")
 HEADERS = ("measurement", "figure", "baseline", "ratio", "target", "met")
 
 
@@ -106,6 +106,7 @@ def markdown_block(section: str, rows: Sequence[Row], today: date, details: Iter
         "inprocess": "In-process: the pytest plugin's routes and transport against bare respx and MockTransport",
         "instructions": "In-process in instructions (callgrind): the same routes, transport and core",
         "replay": "Scenario replay: the incident, resilient in-process platform",
+        "http-replay": "Scenario replay over HTTP: the incident against platforms served apart, beside in-process",
         "population": "Synthetic population against Faker",
         "contracts": "Contract self-test (schemathesis)",
     }[section]

@@ -373,7 +373,16 @@ class BasePlatform:
             len(self.loans),
             read,
         )
-        return {"ready": True}
+        return {"ready": True, "clientTimeouts": self.client_timeouts()}
+
+    def client_timeouts(self) -> dict[str, str]:
+        """How long its HTTP client waits for each partner (setupRun's answer says it): lendsim serves a latency at
+        or beyond it as a timeout, and answers a shorter one at once, stamped that much later in virtual time."""
+        return {
+            "bank": _seconds(self.bank_timeout),
+            "bureau": _seconds(self.bank_timeout),
+            "sms": _seconds(self.sms_timeout),
+        }
 
     def on_setup(self) -> None:
         """Hook: the run is set up (log what the platform holds, schedule its jobs)."""
@@ -647,6 +656,11 @@ class BasePlatform:
     def deadline(self, loan: LoanFile, no: int, grace_days: int) -> datetime:
         """The end of installment ``no``'s grace as the platform assumes it (the bank's cut-off of the last day)."""
         return self.local(loan.due_date(no) + timedelta(days=grace_days), time(23, 59, 59))
+
+
+def _seconds(value: float) -> str:
+    """Seconds as an ISO 8601 duration (``PT0.5S``)."""
+    return f"PT{value:g}S"
 
 
 @functools.cache

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from simulator._resources import bundled_contracts_dir
+from simulator.clock import parse_duration
+from simulator.errors import ConfigError
+from simulator.run._timeouts import MAX_CLIENT_TIMEOUT
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
+    "client_timeout_option",
     "contract_file_option",
     "contract_option",
     "contracts_dir_option",
@@ -77,6 +82,31 @@ log_level_option = click.option(
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     help="How much the server logs.",
 )
+
+
+def _parse_client_timeout(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    try:
+        timeout = parse_duration(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if not timedelta(0) < timeout <= MAX_CLIENT_TIMEOUT:
+        raise click.BadParameter(f"{value!r}: give a duration above 0 and at most an hour, e.g. PT10S or '3 seconds'")
+    return timeout
+
+
+def client_timeout_option(default: str | None, help_text: str) -> Callable[[F], F]:
+    """``--client-timeout DURATION``: how long the platform's HTTP client waits for a partner's answer."""
+    return click.option(
+        "--client-timeout",
+        "client_timeout",
+        metavar="DURATION",
+        default=default,
+        show_default=default is not None,
+        callback=_parse_client_timeout,
+        help=help_text,
+    )
 
 
 def load_partner_contracts(contracts_dir: Path | None) -> Path:

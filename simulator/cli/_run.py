@@ -17,14 +17,24 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
 import click
 
 from simulator._resources import bundled_scenario
+from simulator.cli._options import client_timeout_option
+from simulator.clock import format_duration
 from simulator.errors import Interrupted, LendsimError
-from simulator.run import HttpDriver, InProcessDriver, PlatformDriver, run_scenario
+from simulator.run import (
+    DEFAULT_CLIENT_TIMEOUT,
+    DEFAULT_CONCURRENCY,
+    HttpDriver,
+    InProcessDriver,
+    PlatformDriver,
+    run_scenario,
+)
 from simulator.run._reports import (
     SHOWN_PER_INVARIANT,
     Interruption,
@@ -58,15 +68,19 @@ def _seed(ctx: click.Context, param: click.Parameter, value: str | None) -> int 
     return int(text)
 
 
-def make_driver(platform: str) -> PlatformDriver:
+def make_driver(platform: str, *, client_timeout: timedelta | None = DEFAULT_CLIENT_TIMEOUT) -> PlatformDriver:
     """A driver for ``platform``: a URL (HTTP), ``module:factory`` (in-process), or ``naive`` / ``resilient``."""
-    return platform_maker(platform)()
+    return platform_maker(platform, client_timeout=client_timeout)()
 
 
-def platform_maker(platform: str) -> Callable[[], PlatformDriver]:
-    """What makes a fresh driver for ``platform`` for each run; ``click.BadParameter`` if it names nothing."""
+def platform_maker(
+    platform: str, *, client_timeout: timedelta | None = DEFAULT_CLIENT_TIMEOUT
+) -> Callable[[], PlatformDriver]:
+    """What makes a fresh driver for ``platform`` for each run; ``click.BadParameter`` if it names nothing.
+
+    ``client_timeout``: over HTTP, how long the platform's client waits for a partner it declares no timeout for."""
     if platform.startswith(("http://", "https://")):
-        return lambda: HttpDriver(platform)
+        return lambda: HttpDriver(platform, client_timeout=client_timeout)
     target = REFERENCE.get(platform, platform)
     module_name, _, factory_name = target.partition(":")
     if not factory_name:
@@ -143,18 +157,24 @@ def run_many(
     report_dir: Path | None = None,
     junit: Path | None = None,
     shown: int = SHOWN_PER_INVARIANT,
+    client_timeout: timedelta | None = DEFAULT_CLIENT_TIMEOUT,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> list[PlatformRun]:
     """Each scenario against each platform, in that order, echoing each run, a side-by-side table per scenario
     run against several platforms, and a summary across them all; then the JUnit file. Bad platforms or output
     paths are refused (``click.BadParameter``) before anything runs."""
-    makers = {platform: platform_maker(platform) for platform in dict.fromkeys(platforms)}
+    makers = {
+        platform: platform_maker(platform, client_timeout=client_timeout) for platform in dict.fromkeys(platforms)
+    }
     check_writable(report_dir, junit)
     runs: list[PlatformRun] = []
     for scenario in scenarios:
         these = []
         for platform in makers:
             try:
-                these.append(_one(scenario, platform, makers[platform], seed, borrowers, report_dir, shown))
+                these.append(
+                    _one(scenario, platform, makers[platform], seed, borrowers, report_dir, shown, concurrency)
+                )
             except Interrupted as stop:
                 _interrupted([*runs, *these], Interruption(scenario, platform, stop.name), junit)
                 raise
@@ -192,6 +212,7 @@ def _one(
     borrowers: int | None,
     report_dir: Path | None,
     shown: int,
+    concurrency: int,
 ) -> PlatformRun:
     with click.progressbar(length=100, label=f"{scenario.name} [{platform}]", file=sys.stderr) as bar:
         done = [0]
@@ -202,7 +223,9 @@ def _one(
             done[0] += step
 
         try:
-            result = run_scenario(scenario, maker(), seed=seed, borrowers=borrowers, progress=advance)
+            result = run_scenario(
+                scenario, maker(), seed=seed, borrowers=borrowers, progress=advance, concurrency=concurrency
+            )
         except LendsimError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
             sys.exit(2)
@@ -250,6 +273,22 @@ def _write(write: Callable[[], Any], where: Path, option: str) -> Any:
     default=None,
     help="Write JUnit XML: a suite per scenario × platform, a test case per expected invariant.",
 )
+@client_timeout_option(
+    format_duration(DEFAULT_CLIENT_TIMEOUT),
+    "Over HTTP: how long the platform's client waits for a partner's answer, for the partners it declares no "
+    "timeout for (setupRun's answer, clientTimeouts). A latency fault that long or longer is served as a timeout; "
+    "a shorter one is answered at once, stamped that much later in virtual time. (In-process the platform's httpx "
+    "timeouts are seen directly.)",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Over HTTP: how many borrowers' requests (payments, callbacks, notices, SMS receipts) of one virtual "
+    "instant go to the platform at once; 1 for a platform that takes one request at a time. In-process runs go "
+    "one at a time.",
+)
 def run_command(
     scenarios: tuple[Path, ...],
     platforms: tuple[str, ...],
@@ -257,6 +296,8 @@ def run_command(
     borrowers: int | None,
     report_dir: Path | None,
     junit: Path | None,
+    client_timeout: timedelta | None,
+    concurrency: int,
 ) -> None:
     """Replay SCENARIOS (files, or names from the catalog such as xiaomi-minsheng-2019) against the platform
     and judge each with its invariants.
@@ -269,5 +310,14 @@ def run_command(
         platform_maker(platform)
     check_writable(report_dir, junit)
     loaded = load_scenarios(scenarios)
-    runs = run_many(loaded, platforms, seed=seed, borrowers=borrowers, report_dir=report_dir, junit=junit)
+    runs = run_many(
+        loaded,
+        platforms,
+        seed=seed,
+        borrowers=borrowers,
+        report_dir=report_dir,
+        junit=junit,
+        client_timeout=client_timeout,
+        concurrency=concurrency,
+    )
     sys.exit(exit_code(runs))

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 from click.core import ParameterSource
 
-from simulator.cli._options import contract_option, contracts_dir_option, load_partner_contracts, log_level_option
+from simulator.cli._options import (
+    client_timeout_option,
+    contract_option,
+    contracts_dir_option,
+    load_partner_contracts,
+    log_level_option,
+)
 from simulator.clock import HOLIDAY_SETS, Calendar
 from simulator.core import CONTROL, DEFAULT_START, record_start, replay, starting_point
 from simulator.errors import ConfigError
@@ -181,6 +187,12 @@ def _start_journal(sim: Simulator, journal: Journal, *, resume: bool, deliveries
     default=None,
     help="Bearer token required on /_sim (env LENDSIM_CONTROL_TOKEN).",
 )
+@client_timeout_option(
+    None,
+    "How long the platform's HTTP client waits for an answer (e.g. PT5S): a latency fault that long or longer is "
+    "served as a timeout, the request held until the client gives up. Without it a latency fault is answered at "
+    "once, stamped that much later in virtual time (with --speed N: after the delay / N).",
+)
 @log_level_option
 def serve_command(
     host: str,
@@ -197,6 +209,7 @@ def serve_command(
     fsync: bool,
     fresh: bool,
     control_token: str | None,
+    client_timeout: timedelta | None,
     log_level: str,
 ) -> None:
     """Serve the simulated partners over HTTP, one path prefix each (/bank, /bureau, /sms), with the
@@ -255,4 +268,13 @@ def serve_command(
     )
     if platform_url:
         click.echo(f"  deliveries to the platform at      {platform_url}")
-    serve(sim, host=host, port=port, speed=speed, platform_url=platform_url, log_level=log_level, sock=sock)
+    serve(
+        sim,
+        host=host,
+        port=port,
+        speed=speed,
+        platform_url=platform_url,
+        log_level=log_level,
+        sock=sock,
+        client_timeout=client_timeout,
+    )

@@ -281,6 +281,37 @@ class VirtualClock:
         self._now_us = target
         return ran
 
+    def take_due(self, until: datetime) -> list[ScheduledEvent]:
+        """Hand over the events due at the earliest instant at or before ``until`` — all of them, in scheduling
+        order — for the caller to run; ``now()`` moves to that instant. Empty (time unchanged) when none is due.
+
+        What ``advance_to`` does one instant at a time, for a caller that runs an instant's events its own way
+        (a runner sending different borrowers' work at once). The events count as run; those their actions
+        schedule at the same instant come with the next call. Raises ``ClockError`` if ``until`` is before now.
+        """
+        if self._running:
+            raise ClockError("cannot take_due() from inside an event's action; schedule an event instead")
+        target = _to_us(until, "until")
+        if target < self._now_us:
+            raise ClockError(
+                f"cannot take the events due by {until.isoformat()}: it is before now ({self.now().isoformat()}); "
+                "virtual time only moves forward."
+            )
+        first = self._peek()
+        if first is None or first._key >> _SEQ_BITS > target:
+            return []
+        instant = first._key >> _SEQ_BITS
+        heap, events = self._heap, self._events
+        last_key = instant << _SEQ_BITS | _SEQ_MASK
+        taken = []
+        while heap and heap[0] <= last_key:
+            event = events.pop(heapq.heappop(heap), None)
+            if event is not None:  # else cancelled
+                event._state = _RAN
+                taken.append(event)
+        self._now_us = instant
+        return taken
+
     def run_next(self) -> ScheduledEvent | None:
         """Jump to the next live event, run it and return it; ``None`` (time unchanged) if none."""
         if self._running:

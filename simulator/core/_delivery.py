@@ -168,7 +168,7 @@ class Delivery:
     def attempt(self, number: int, postponed: bool = False) -> None:
         """Attempt ``number`` (0 first), unless a fault postpones it or holds it back."""
         deliveries = self.deliveries
-        plan = deliveries.faults.plan(self.point, deliveries.clock.now())
+        plan = deliveries.faults.plan(self.point, deliveries.clock.now(), key=self.borrower or self.about[1])
         if plan.delay is not None and not postponed:  # a delayed delivery: the same attempt, later
             deliveries.clock.schedule_in(
                 plan.delay, partial(self.attempt, number, True), name=f"deliver {self.point}", borrower=self.borrower

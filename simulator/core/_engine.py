@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,7 +23,7 @@ import orjson
 
 from simulator._resources import bundled_contracts_dir
 from simulator._suggest import closest
-from simulator.clock import Calendar, VirtualClock
+from simulator.clock import Calendar, ScheduledEvent, VirtualClock
 from simulator.core._delivery import Deliveries
 from simulator.core._exchange import Exchange, request_data
 from simulator.core._faults import COMMON_ACTIONS, DELIVERY_ACTIONS, Fault, Faults, parse_fault
@@ -326,12 +326,30 @@ class Engine:
         self.record("fault", partner=fault.at.split(".")[0], operation="faultRemoved", data=fault.to_json())
         return fault
 
-    def advance(self, *, to: datetime | None = None, by: timedelta | None = None) -> int:
-        """Move virtual time forward, running every event that falls due. Returns how many ran."""
+    def advance(
+        self,
+        *,
+        to: datetime | None = None,
+        by: timedelta | None = None,
+        run: Callable[[list[ScheduledEvent]], None] | None = None,
+    ) -> int:
+        """Move virtual time forward, running every event that falls due. Returns how many ran.
+
+        ``run`` runs the events due at one instant, all of them, its own way (at once, for a runner driving a
+        platform over HTTP); the clock moves on only when it returns. Default: one after another, here.
+        """
         if (to is None) == (by is None):
             raise ConfigError("give exactly one of to= (an instant) or by= (a duration)")
         before = self.clock.now()
-        ran = self.clock.advance_to(to) if to is not None else self.clock.advance_by(by or timedelta(0))
+        if run is None:
+            ran = self.clock.advance_to(to) if to is not None else self.clock.advance_by(by or timedelta(0))
+        else:
+            target = to if to is not None else before.astimezone(UTC) + (by or timedelta(0))  # elapsed time
+            ran = 0
+            while events := self.clock.take_due(target):
+                ran += len(events)
+                run(events)
+            self.clock.advance_to(target)
         self.record(
             "event",
             partner=CONTROL,
@@ -457,7 +475,8 @@ class Engine:
         operation = exchange.operation
         if operation is None or exchange.request.body_too_large:
             return
-        plan = exchange.plan = self.faults.plan(f"{exchange.partner}.{operation.operation_id}", exchange.now)
+        about = exchange.borrower or exchange.loan or exchange.sms_out_id or exchange.serial
+        plan = exchange.plan = self.faults.plan(f"{exchange.partner}.{operation.operation_id}", exchange.now, key=about)
         outage = plan.outage
         if plan.dropped is not None:
             exchange.transport_fault = "timeout"
@@ -485,11 +504,20 @@ class Engine:
             exchange.transport_fault = "timeout"
         if plan.delay is not None:
             exchange.delay = plan.delay
+            timeout = exchange.request.client_timeout
+            if timeout is not None and self._felt(plan.delay) >= timeout:
+                exchange.transport_fault = "timeout"  # the client gives up before the answer comes
+                exchange.gave_up = timeout
+
+    def _felt(self, delay: timedelta) -> timedelta:
+        """How long a client waits, by its own clock, for an answer ``delay`` late in virtual time: as long on a manual
+        clock (a run, ``lendsim serve`` without ``--speed``), ``delay / speed`` when wall time drives the clock."""
+        return delay / self.speed if self.clock_mode == "realtime" else delay
 
     def _lost(self, exchange: Exchange) -> Response:
         """A fault lost the exchange before any answer was made: journal that, answer nothing."""
         self._journal_response(exchange, None, {"transportFault": exchange.transport_fault})
-        return Response(0, {}, b"", transport_fault=exchange.transport_fault)
+        return Response(0, {}, b"", transport_fault=exchange.transport_fault, hold=exchange.request.client_timeout)
 
     def _journal_answer(self, exchange: Exchange) -> None:
         """Journal the answer, under the ids the reply names (a behaviour knows the loan a serial belongs to)."""
@@ -507,7 +535,11 @@ class Engine:
             data["transportFault"] = exchange.transport_fault
         if exchange.delay:
             data["delay"] = exchange.delay.total_seconds()
-        self._journal_response(exchange, reply.status, data, exchange.reply_json)
+        if exchange.gave_up is not None:
+            data["clientTimeout"] = exchange.gave_up.total_seconds()
+        # As of when the answer arrives: a latency fault's delay later (the client may have given up by then).
+        at = exchange.now + exchange.delay if exchange.delay else None
+        self._journal_response(exchange, reply.status, data, exchange.reply_json, at=at)
 
     def _check_answer(self, exchange: Exchange) -> None:
         """The behaviour's answer against the contract (the core's own problems — validation, faults, 404/405/413
@@ -516,19 +548,29 @@ class Engine:
             self._check_drift(exchange.operation, exchange.reply, exchange.partner, exchange.correlation)
 
     def _send(self, exchange: Exchange) -> Response:
-        """The answer as it goes back: delayed by a latency fault, or lost below HTTP by a transport fault."""
+        """The answer as it goes back: as of the virtual instant a latency fault delays it to, or lost below HTTP by a
+        transport fault."""
         assert exchange.reply is not None
-        response = self._respond(exchange.reply, body_json=exchange.reply_json)
+        at = exchange.now + exchange.delay if exchange.delay else None
+        response = self._respond(exchange.reply, body_json=exchange.reply_json, at=at)
         response.delay = exchange.delay
         response.transport_fault = exchange.transport_fault
+        if exchange.transport_fault is not None:
+            response.hold = exchange.request.client_timeout
         return response
 
     def _journal_response(
-        self, exchange: Exchange, status: int | None, data: dict[str, Any], body_json: str | None = None
+        self,
+        exchange: Exchange,
+        status: int | None,
+        data: dict[str, Any],
+        body_json: str | None = None,
+        *,
+        at: datetime | None = None,
     ) -> None:
         self.record(
             "response",
-            exchange.now,
+            exchange.now if at is None else at,
             exchange.partner,
             exchange.operation_id,
             exchange.borrower,
@@ -632,13 +674,22 @@ class Engine:
         )
 
     def _respond(
-        self, reply: Reply, *, extra_headers: Mapping[str, str] | None = None, body_json: str | None = None
+        self,
+        reply: Reply,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        body_json: str | None = None,
+        at: datetime | None = None,
     ) -> Response:
-        """The answer to send; ``body_json`` is the reply body already written as JSON, if it was."""
-        now = self.clock.now()
-        if now is not self._stamped[0]:  # the clock hands out one datetime per instant: format it once
-            self._stamped = (now, now.isoformat())
-        headers = {VIRTUAL_TIME_HEADER: self._stamped[1]}
+        """The answer to send, stamped with the virtual time it arrives at (``at``, default now); ``body_json`` is the
+        reply body already written as JSON, if it was."""
+        if at is None:
+            now = self.clock.now()
+            if now is not self._stamped[0]:  # the clock hands out one datetime per instant: format it once
+                self._stamped = (now, now.isoformat())
+            headers = {VIRTUAL_TIME_HEADER: self._stamped[1]}
+        else:
+            headers = {VIRTUAL_TIME_HEADER: at.isoformat()}
         body = b""
         if reply.body is not None:
             body = body_json.encode() if body_json is not None else dumps(reply.body)

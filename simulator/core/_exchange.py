@@ -48,6 +48,7 @@ class Exchange:
         "borrower",
         "correlation",
         "delay",
+        "gave_up",
         "loan",
         "now",
         "operation",
@@ -89,8 +90,10 @@ class Exchange:
         self.plan: FaultPlan = NO_FAULTS
         #: No HTTP answer reaches the client: the connection fails, or the answer is lost.
         self.transport_fault: TransportFault | None = None
-        #: How much later the answer is delivered (latency).
+        #: How much later the answer is delivered (latency), in virtual time.
         self.delay = _NO_DELAY
+        #: The client's timeout, when the delay reached it: the client gave up waiting (the answer is lost).
+        self.gave_up: timedelta | None = None
         #: The behaviour made the answer (so the contract must declare it).
         self.answered = False
         self.borrower: str | None = None

@@ -30,6 +30,7 @@ copies, how late, the answer lost, held back, early, skewed, which rows of a fil
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import suppress
@@ -299,18 +300,22 @@ _ASKED_FOR: Final = frozenset(
 
 
 class Faults:
-    """The fault timeline. Probabilities draw from one RNG per fault, seeded from the run's seed.
+    """The fault timeline. Probabilities draw from the run's seed: per fault and what the message is about (its
+    ``key``: the borrower, the loan, the SMS), so a borrower's draws do not depend on how other borrowers' messages
+    interleave with theirs (a run whose borrowers go concurrently, or in shards, hits the same messages); a message
+    about no one draws from one RNG per fault.
 
     ``on_fire(fault)`` is told the first time each fault acts on something passing its point (the engine journals
     it as ``faultFired``): a fault that never fires in a run tested nothing."""
 
-    __slots__ = ("_by_point", "_counter", "_faults", "_fired", "_on_fire", "_rngs", "_seed")
+    __slots__ = ("_by_point", "_counter", "_draws", "_faults", "_fired", "_on_fire", "_rngs", "_seed")
 
     def __init__(self, seed: int = 0, on_fire: Callable[[Fault], None] | None = None) -> None:
         self._seed = seed
         self._faults: dict[str, Fault] = {}
         self._by_point: dict[str, list[Fault]] = {}
         self._rngs: dict[str, random.Random] = {}
+        self._draws: dict[tuple[str, str], int] = {}  # (fault id, key) -> draws made so far
         self._counter = 0
         self._fired: set[str] = set()
         self._on_fire = on_fire
@@ -341,6 +346,7 @@ class Faults:
         self._by_point.clear()
         self._rngs.clear()
         self._fired.clear()
+        self._draws.clear()
         self._counter = 0
         if seed is not None:
             self._seed = seed
@@ -351,9 +357,11 @@ class Faults:
     def __len__(self) -> int:
         return len(self._faults)
 
-    def active(self, point: str, now: datetime, actions: Collection[str] | None = None) -> list[Fault]:
+    def active(
+        self, point: str, now: datetime, actions: Collection[str] | None = None, key: str | None = None
+    ) -> list[Fault]:
         """Faults at ``point`` (of ``actions`` only, if given) whose window covers ``now`` and whose probability
-        draw hits."""
+        draw hits (drawn for ``key``, what the message is about, when given)."""
         candidates = self._by_point.get(point)
         if not candidates:
             return []
@@ -361,16 +369,28 @@ class Faults:
         for fault in candidates:
             if actions is not None and fault.action not in actions:
                 continue
-            if fault.covers(now) and (fault.probability is None or self._rngs[fault.id].random() < fault.probability):
+            if fault.covers(now) and (fault.probability is None or self._draw(fault, key) < fault.probability):
                 hits.append(fault)
         return hits
 
-    def plan(self, point: str, now: datetime, only: Collection[FaultAction] | None = None) -> FaultPlan:
+    def _draw(self, fault: Fault, key: str | None) -> float:
+        """A number in [0, 1): the next of ``key``'s own sequence for ``fault``, else of the fault's RNG."""
+        if key is None:
+            return self._rngs[fault.id].random()
+        count = self._draws.get((fault.id, key), 0)
+        self._draws[(fault.id, key)] = count + 1
+        text = f"{self._seed}:{fault.id}:{fault.at}:{key}:{count}".encode()
+        return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest()) / 2**64
+
+    def plan(
+        self, point: str, now: datetime, only: Collection[FaultAction] | None = None, key: str | None = None
+    ) -> FaultPlan:
         """What the faults active at ``point`` at ``now`` do there (of the actions ``only``, if given: a point
-        asking about one effect draws no probability for the others)."""
+        asking about one effect draws no probability for the others). ``key`` names what the message is about (a
+        borrower, a loan, an SMS) for the probability draws, when the caller knows."""
         if point not in self._by_point:
             return NO_FAULTS
-        faults = self.active(point, now, only)
+        faults = self.active(point, now, only, key)
         if not faults:
             return NO_FAULTS
         for fault in faults:

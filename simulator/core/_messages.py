@@ -65,17 +65,28 @@ class Request:
     body: bytes = b""
     body_too_large: bool = False  # the adapter stopped reading past the size limit
     ids: Mapping[str, str] = field(default_factory=dict)  # borrower/loan an internal call is about, for the journal
+    #: How long the client waits for the answer before it gives up (None: as long as it takes). A ``latency``
+    #: fault at or beyond it is served as a timeout; the adapter knows it (httpx's read timeout in-process, the
+    #: platform's declared client timeout over HTTP).
+    client_timeout: timedelta | None = None
 
 
 @dataclass(slots=True)
 class Response:
-    """What the core answers. ``transport_fault`` set means: no HTTP answer reaches the client."""
+    """What the core answers. ``transport_fault`` set means: no HTTP answer reaches the client.
+
+    ``delay`` is a ``latency`` fault's, in virtual time: the answer is already stamped (``X-Lendsim-Virtual-Time``)
+    and journaled as of then, so an adapter on a manual clock sends it at once (on a real-time clock it waits
+    ``delay / speed``). ``hold`` is how long a ``timeout`` keeps the client waiting at most, when the client's timeout
+    is known: it gives up by then.
+    """
 
     status: int
     headers: dict[str, str]
     body: bytes
-    delay: timedelta = timedelta(0)  # injected latency before the answer is delivered
+    delay: timedelta = timedelta(0)  # a latency fault's: the answer is as of now + delay
     transport_fault: TransportFault | None = None
+    hold: timedelta | None = None  # a timeout: the client's own timeout, when it is known
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None

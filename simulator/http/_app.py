@@ -3,6 +3,11 @@
 A raw ASGI callable rather than a framework: the request is read once (bounded), handed to the core, and
 the core's response written back. Transport faults become what a client would see on the wire: a
 connection that closes mid-answer (reset/refused) or an answer that never comes (timeout).
+
+Real time is spent only where the client must really give up. A ``latency`` fault's answer goes back at once,
+stamped as of the virtual instant it arrives (on a real-time clock, ``lendsim serve --speed N``, after
+``delay / N``); one at or beyond the client's timeout (:class:`ClientTimeouts`) is a timeout: the connection held
+with no answer until the client gives up, never longer than its timeout plus :data:`HOLD_MARGIN`.
 """
 
 from __future__ import annotations
@@ -13,13 +18,23 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from simulator.core import Engine, Request
+from simulator.core import Engine, Request, Response
 from simulator.http._commit import GroupCommit
+from simulator.http._timeouts import HOLD_MARGIN, ClientTimeouts
 from simulator.types import Receive, Scope, Send
 
-__all__ = ["ASGIApp", "TransportFaultError", "create_app", "lifespan", "read_body", "read_request", "send_response"]
+__all__ = [
+    "ASGIApp",
+    "TransportFaultError",
+    "create_app",
+    "lifespan",
+    "read_body",
+    "read_request",
+    "send_response",
+]
 
-#: How long (wall seconds) a "timeout" fault keeps a connection open with no answer at most.
+#: How long (wall seconds) a "timeout" fault keeps a connection open with no answer at most, when the client's
+#: timeout is not known.
 TIMEOUT_HOLD = 60.0
 
 
@@ -37,9 +52,12 @@ class ASGIApp:
         tick: Callable[[], None] | None = None,
         tick_interval: float = 0.05,
         lock: AbstractContextManager[Any] | None = None,
+        client_timeouts: ClientTimeouts | None = None,
     ) -> None:
         self.sim = sim
         self.lock = lock or contextlib.nullcontext()  # shared with a runner driving the same engine
+        #: How long the platform's client waits for each partner (the runner sets what setupRun declared).
+        self.client_timeouts = client_timeouts or ClientTimeouts()
         self.tick = tick
         self.tick_interval = tick_interval
         self._ticker: asyncio.Task[None] | None = None
@@ -83,19 +101,23 @@ class ASGIApp:
             return
         if self.tick is not None:
             self.tick()
+        request.client_timeout = self.client_timeouts.of(request.path.lstrip("/").partition("/")[0])
         with self.lock:
             response = self.sim.handle(request)
         response = await self._commit(response)
-        if response.delay and not await self._hold(
-            response.delay.total_seconds() / (self.sim.speed if self.sim.clock_mode == "realtime" else 1)
+        if response.transport_fault == "timeout":
+            # The client waits for an answer that never comes; hold until it gives up (or the server stops).
+            await self._hold(_hold_seconds(response), until=_until_disconnect(receive))
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            raise TransportFaultError("timeout fault: the answer is lost")
+        if (
+            response.delay
+            and self.sim.clock_mode == "realtime"
+            # Wall time drives the clock: the answer arrives when the clock reaches its stamp.
+            and not await self._hold(response.delay.total_seconds() / self.sim.speed)
         ):
             await send({"type": "http.response.start", "status": 200, "headers": []})
             raise TransportFaultError("the server stopped while a latency fault held the answer")
-        if response.transport_fault == "timeout":
-            # The client waits for an answer that never comes; hold until it gives up (or the server stops).
-            await self._hold(TIMEOUT_HOLD, until=_until_disconnect(receive))
-            await send({"type": "http.response.start", "status": 200, "headers": []})
-            raise TransportFaultError("timeout fault: the answer is lost")
         if response.transport_fault is not None:
             # Start an answer and break it off: the client sees the connection closed under it.
             await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -198,13 +220,26 @@ async def send_response(
     await send({"type": "http.response.body", "body": body})
 
 
+def _hold_seconds(response: Response) -> float:
+    """How long a timeout keeps the client waiting at most: its own timeout and a margin when it is known."""
+    if response.hold is None:
+        return TIMEOUT_HOLD
+    return (response.hold + HOLD_MARGIN).total_seconds()
+
+
 async def _until_disconnect(receive: Receive) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
 
 
 def create_app(
-    sim: Engine, *, tick: Callable[[], None] | None = None, lock: AbstractContextManager[Any] | None = None
+    sim: Engine,
+    *,
+    tick: Callable[[], None] | None = None,
+    lock: AbstractContextManager[Any] | None = None,
+    client_timeouts: ClientTimeouts | None = None,
 ) -> ASGIApp:
-    """The ASGI application serving ``sim``: ``/{partner}/…``, ``/{partner}/openapi.json`` and ``/_sim/…``."""
-    return ASGIApp(sim, tick=tick, lock=lock)
+    """The ASGI application serving ``sim``: ``/{partner}/…``, ``/{partner}/openapi.json`` and ``/_sim/…``.
+
+    ``client_timeouts``: how long the platform's client waits for each partner (default: however long)."""
+    return ASGIApp(sim, tick=tick, lock=lock, client_timeouts=client_timeouts)

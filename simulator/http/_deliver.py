@@ -1,7 +1,8 @@
 """Deliveries to a platform over HTTP: callbacks, notices and SMS receipts POSTed to its receivers.
 
 Sends on worker threads and hands the engine a Future, so a server never blocks its event loop on the
-platform — a platform that calls the simulator back while handling a callback must not deadlock it.
+platform — a platform that calls the simulator back while handling a callback must not deadlock it. A runner
+sends them itself (:meth:`HttpDeliverer.send`), from several threads at once.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 
 from simulator.core import DeliveryResult
+from simulator.http._client import KeepAliveClient
 from simulator.openapi import Operation
 
 __all__ = ["HttpDeliverer"]
@@ -29,8 +31,14 @@ class HttpDeliverer:
         workers: int = 4,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        """``transport``: an httpx transport to send through (a test's ``httpx.MockTransport``); by default the
+        deliveries go over :class:`KeepAliveClient` connections."""
         self.base_url = base_url.rstrip("/")
-        self._client = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self._client: httpx.Client | KeepAliveClient = (
+            KeepAliveClient(self.base_url, timeout=timeout)
+            if transport is None
+            else httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        )
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lendsim-deliver")
 
     def __call__(self, operation: Operation, body: Any, headers: Mapping[str, str]) -> Future[DeliveryResult]:

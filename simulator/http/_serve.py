@@ -22,6 +22,7 @@ from simulator.core import Engine
 from simulator.errors import ConfigError, Interrupted
 from simulator.http._app import TransportFaultError, create_app
 from simulator.http._deliver import HttpDeliverer
+from simulator.http._timeouts import ClientTimeouts
 from simulator.types import ASGIApplication
 
 __all__ = ["STOP_GRACE", "RealtimeDriver", "is_loopback", "listen", "make_server", "run_server", "serve"]
@@ -221,17 +222,19 @@ def serve(
     platform_url: str | None = None,
     log_level: str = "warning",
     sock: socket.socket | None = None,
+    client_timeout: timedelta | None = None,
 ) -> None:
     """Serve ``sim`` until interrupted. Virtual time is manual unless ``speed`` maps wall time onto it.
 
     With ``platform_url``, callbacks, notices and SMS receipts are POSTed to the platform's receivers there.
     With ``sock`` (from :func:`listen`), serve on it; otherwise bind ``host:port`` (ConfigError if that fails).
+    ``client_timeout``: how long the platform's client waits for an answer (a longer latency is a timeout).
     """
     deliverer = HttpDeliverer(platform_url) if platform_url else None
     if deliverer is not None:
         sim.deliverer = deliverer
     driver = RealtimeDriver(sim, speed) if speed else None
-    app = create_app(sim, tick=driver.sync if driver else None)
+    app = create_app(sim, tick=driver.sync if driver else None, client_timeouts=ClientTimeouts(client_timeout))
     tune_gc_for_a_growing_world()
     try:
         run_server(app, host=host, port=port, log_level=log_level, sock=sock, release=app.release)

@@ -48,6 +48,7 @@ __all__ = [
     "bounded",
     "canonical",
     "day_end",
+    "handled_at",
     "is_negative",
     "month_of",
     "parse_date",
@@ -382,6 +383,15 @@ def _time_of_day(key: str, name: str, value: object) -> time:
 def body_of(entry: Entry) -> Any:
     """The JSON body a request, response or delivery carried (``None`` without one)."""
     return entry.data.get("body")
+
+
+def handled_at(entry: Entry) -> datetime:
+    """When the partner handled the request a ``response`` entry answers: a ``latency`` fault's answer is journaled
+    as of when it arrives (its ``delay`` later), the journal's order (``seq``) being the order things happened."""
+    delay = entry.data.get("delay")
+    if isinstance(delay, int | float) and not isinstance(delay, bool) and delay > 0:
+        return entry.virtual_time - timedelta(seconds=delay)
+    return entry.virtual_time
 
 
 def source_of(entry: Entry) -> str | None:

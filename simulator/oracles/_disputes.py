@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from simulator.clock import Span
 from simulator.journal import Entry
-from simulator.oracles._base import Context, Handler, Oracle, Route, as_text, body_of, stamp
+from simulator.oracles._base import Context, Handler, Oracle, Route, as_text, body_of, handled_at, stamp
 from simulator.oracles._facts import Facts
 
 __all__ = ["DisputeSla"]
@@ -65,7 +65,7 @@ class DisputeSla(Oracle):
         if entry.status == 201 and isinstance(body, Mapping):
             dispute = as_text(body.get("disputeId"))
             if dispute is not None:
-                self.accepted.append((entry.seq, entry.virtual_time, dispute, as_text(body.get("status"))))
+                self.accepted.append((entry.seq, handled_at(entry), dispute, as_text(body.get("status"))))
 
     def _answered(self, entry: Entry) -> None:
         dispute = as_text(entry.data.get("disputeId"))

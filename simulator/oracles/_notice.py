@@ -26,6 +26,7 @@ from simulator.oracles._base import (
     as_text,
     body_of,
     bounded,
+    handled_at,
     is_negative,
     stamp,
 )
@@ -89,7 +90,7 @@ class NoticeBeforeNegativeReport(Oracle):
         body = body_of(entry)
         submission = as_text(body.get("submissionId")) if isinstance(body, Mapping) else None
         if submission is not None:
-            self.submissions[submission] = _Submission(request, entry.seq, entry.virtual_time)
+            self.submissions[submission] = _Submission(request, entry.seq, handled_at(entry))
 
     def _furnished(self, entry: Entry) -> None:
         submission = as_text(entry.data.get("submissionId"))

@@ -5,7 +5,7 @@ or FAIL back to PROCESSING, nor from SUCCESS to FAIL. The platform learns them f
 
 - the bank's answers to *its* ``repayApply`` and ``repayResultQuery`` requests (``x-lendsim-source`` absent or
   ``platform``; status 200, ``repayStatus`` in the body; an answer lost to a transport fault never arrived,
-  and one delayed by a ``latency`` fault arrives that much later), and
+  and one delayed by a ``latency`` fault is journaled as of when it arrived), and
 - the ``repayResultNotify`` deliveries that reached its receiver (an attempt with a status and no error).
 
 When the run journals the platform's own view — events ``platformRepayStatus`` (partner ``platform``,
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar, Final
 
 from simulator.journal import Entry
@@ -93,8 +93,7 @@ class TerminalStatesAbsorb(Oracle):
         body = body_of(entry)
         if asked is None or entry.status != 200 or entry.data.get("transportFault") or not isinstance(body, Mapping):
             return
-        delay = entry.data.get("delay")
-        arrived = entry.virtual_time + timedelta(seconds=float(delay) if isinstance(delay, int | float) else 0)
+        arrived = entry.virtual_time  # a delayed answer is journaled as of when it arrived
         if entry.operation == "getLoan":
             status = as_text(body.get("status"))
             loan = as_text(body.get("loanOuterNo")) or asked[1]

@@ -9,9 +9,13 @@ from simulator.run._drivers import (
     PlatformDriver,
     snake,
 )
+from simulator.run._instants import DEFAULT_CONCURRENCY
 from simulator.run._runner import RunResult, run_scenario
+from simulator.run._timeouts import DEFAULT_CLIENT_TIMEOUT
 
 __all__ = [
+    "DEFAULT_CLIENT_TIMEOUT",
+    "DEFAULT_CONCURRENCY",
     "HARNESS_OPERATIONS",
     "RECEIVERS",
     "HttpDriver",

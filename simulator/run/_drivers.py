@@ -18,6 +18,7 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any, Final, Protocol
 
 import httpx
@@ -26,6 +27,7 @@ from simulator.core import DeliveryResult, Engine
 from simulator.errors import LendsimError, PlatformError
 from simulator.masking import mask_text
 from simulator.openapi import Operation, snake
+from simulator.run._timeouts import DEFAULT_CLIENT_TIMEOUT
 from simulator.testing import base_url, mock_router
 
 __all__ = ["HARNESS_OPERATIONS", "RECEIVERS", "HttpDriver", "InProcessDriver", "PlatformDriver", "snake"]
@@ -120,16 +122,26 @@ class InProcessDriver:
 
 
 class HttpDriver:
-    """Drive a platform served at ``url`` (it implements contracts/platform.yaml over HTTP)."""
+    """Drive a platform served at ``url`` (it implements contracts/platform.yaml over HTTP).
 
-    def __init__(self, url: str, *, timeout: float = 600.0) -> None:
+    ``client_timeout``: how long the platform's client waits for a partner it declares no timeout for (a latency at
+    or beyond it is served as a timeout); ``timeout``: how long the harness waits for the platform.
+    """
+
+    def __init__(
+        self, url: str, *, timeout: float = 600.0, client_timeout: timedelta | None = DEFAULT_CLIENT_TIMEOUT
+    ) -> None:
+        from simulator.http import ClientTimeouts, KeepAliveClient
+
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self._client = httpx.Client(base_url=self.url, timeout=timeout)
+        self._client = KeepAliveClient(self.url, timeout=timeout)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._deliverer: Any = None
-        self.lock = threading.RLock()  # one thread at a time in the simulator: the runner or the server
+        self.lock = threading.RLock()  # one thread at a time in the simulator: a runner's or the server's
+        #: How long the platform's client waits for each partner (setupRun's answer declares it).
+        self.client_timeouts = ClientTimeouts(client_timeout)
         self.sim: Engine | None = None
 
     def start(self, sim: Engine) -> Mapping[str, str]:
@@ -141,7 +153,7 @@ class HttpDriver:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        app = create_app(sim, lock=self.lock)
+        app = create_app(sim, lock=self.lock, client_timeouts=self.client_timeouts)
         self._server = make_server(app, host="127.0.0.1", port=port, release=app.release)  # stops within 2 s
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
@@ -152,7 +164,7 @@ class HttpDriver:
             if time.monotonic() > deadline:
                 raise LendsimError("the simulator's server for the platform did not start within 10 s")
             time.sleep(0.01)
-        http = self._deliverer = HttpDeliverer(self.url, timeout=self.timeout)
+        http = self._deliverer = HttpDeliverer(self.url, timeout=self.timeout, workers=1)
 
         def deliver(operation: Operation, body: Any, headers: Mapping[str, str]) -> DeliveryResult:
             with self.released():

@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from simulator.clock import format_duration
 from simulator.errors import PlatformError
 from simulator.oracles import Verdict, evaluate
 from simulator.run._drivers import PlatformDriver
+from simulator.run._instants import DEFAULT_CONCURRENCY, ConcurrentInstants
+from simulator.run._timeouts import declared_timeouts
 from simulator.scenario import Repayment, Scenario, ScenarioWorld, build_world
 from simulator.world import Simulator
 
@@ -97,6 +100,19 @@ class _Run:
         """A call of the harness; a :class:`PlatformError` stops the run (it propagates out of the clock)."""
         return self.driver.call(operation_id, body)
 
+    def set_up(self, partners: Mapping[str, str]) -> None:
+        """setupRun, and the client timeouts the platform declares in its answer (journaled; over HTTP they decide
+        which latency is a timeout)."""
+        answer = self._call("setupRun", self.world.setup_body(partners))
+        declared = declared_timeouts(answer, self.sim.contracts)
+        timeouts = getattr(self.driver, "client_timeouts", None)
+        if timeouts is not None:
+            timeouts.declare(declared)
+            data = timeouts.to_json()
+        else:  # in-process the platform's httpx clients say their own timeouts on every request
+            data = {"declared": {partner: format_duration(value) for partner, value in sorted(declared.items())}}
+        self.sim.event("platform", "clientTimeouts", data=data)
+
     def ticks(self, every: timedelta, end: datetime) -> None:
         def tick() -> None:
             self._call("tick", {"now": self.sim.platform_now().isoformat()})
@@ -114,10 +130,27 @@ def run_scenario(
     borrowers: int | None = None,
     tick: timedelta = DEFAULT_TICK,
     progress: Callable[[float], None] | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> RunResult:
-    """Replay ``scenario`` against the platform behind ``driver`` and judge it with the scenario's invariants."""
+    """Replay ``scenario`` against the platform behind ``driver`` and judge it with the scenario's invariants.
+
+    Over HTTP the events of one virtual instant go to the platform at once, ``concurrency`` at most (different
+    borrowers' work; a tick or a batch alone): 1 sends one request at a time. In-process they run one after
+    another whatever ``concurrency`` says (nothing waits on a network there).
+    """
     with _collector_for_a_long_run():
-        return _run_scenario(scenario, driver, seed=seed, borrowers=borrowers, tick=tick, progress=progress)
+        return _run_scenario(
+            scenario, driver, seed=seed, borrowers=borrowers, tick=tick, progress=progress, concurrency=concurrency
+        )
+
+
+def _instants(driver: PlatformDriver, concurrency: int) -> ConcurrentInstants | None:
+    """How an instant's events run: at once for a driver that waits on a network (it has a lock and releases it
+    while it waits), one after another otherwise (None: the clock runs them)."""
+    lock, released = getattr(driver, "lock", None), getattr(driver, "released", None)
+    if concurrency <= 1 or lock is None or released is None:
+        return None
+    return ConcurrentInstants(lock, released, concurrency)
 
 
 @contextmanager
@@ -140,30 +173,34 @@ def _run_scenario(
     borrowers: int | None,
     tick: timedelta,
     progress: Callable[[float], None] | None,
+    concurrency: int,
 ) -> RunResult:
     wall_start = time.perf_counter()
     world = build_world(scenario, seed=seed, borrowers=borrowers)
     run = _Run(world, driver)
     sim = world.sim
     lock: AbstractContextManager[Any] = getattr(driver, "lock", None) or nullcontext()
+    instants = _instants(driver, concurrency)
     events = 0
     try:
         with lock:
             partners = driver.start(sim)
             try:
                 world.add_faults()
-                run._call("setupRun", world.setup_body(partners))
+                run.set_up(partners)
                 world.plan(run.pay)
                 run.ticks(tick, scenario.end)
                 steps = 20
                 span = scenario.end - scenario.start
                 for step in range(1, steps + 1):
-                    events += sim.advance(to=scenario.start + span * step / steps)
+                    events += sim.advance(to=scenario.start + span * step / steps, run=instants)
                     if progress is not None:
                         progress(step / steps)
                 ledger = run._call("platformLedger")
                 run.journal_ledger(ledger if isinstance(ledger, Mapping) else {"loans": []})
             finally:
+                if instants is not None:
+                    instants.close()
                 driver.stop()
     except PlatformError as exc:
         sim.event("platform", "platformError", data={"operation": exc.operation, "error": str(exc)})

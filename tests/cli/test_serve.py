@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from simulator.cli import main
+from tests.core.helpers import REPAYMENT
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
@@ -208,3 +209,33 @@ def test_a_fault_targets_any_operation_of_a_served_contract_whatever_its_id_and_
     assert added.status_code == 201, added.text
     assert answered.status_code == 503
     assert [(e["kind"], e["status"]) for e in journal["items"]] == [("request", None), ("response", 503)]
+
+
+def test_a_latency_fault_is_answered_at_once_with_the_virtual_time_an_hour_later() -> None:
+    with serving() as server:
+        httpx.post(f"{server.url}/_sim/faults", json={"at": "bank.repayApply", "latency": {"delay": "PT1H"}})
+
+        response = httpx.post(f"{server.url}/bank/repayments", json=REPAYMENT, timeout=20)  # not an hour
+        answer = httpx.get(f"{server.url}/_sim/journal", params={"kind": "response", "operation": "repayApply"})
+
+    assert response.headers["x-lendsim-virtual-time"] == "2019-05-01T01:00:00+08:00"
+    assert [entry["virtualTime"] for entry in answer.json()["items"]] == ["2019-05-01T01:00:00+08:00"]
+
+
+def test_with_a_client_timeout_a_longer_latency_is_a_timeout_the_client_gives_up_on() -> None:
+    with serving("--client-timeout", "PT0.3S") as server:
+        httpx.post(f"{server.url}/_sim/faults", json={"at": "bank.repayApply", "latency": {"delay": "PT1H"}})
+
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(f"{server.url}/bank/repayments", json=REPAYMENT, timeout=0.3)
+        answer = httpx.get(f"{server.url}/_sim/journal", params={"kind": "response", "operation": "repayApply"})
+
+    (entry,) = answer.json()["items"]
+    assert entry["data"]["transportFault"] == "timeout" and entry["data"]["clientTimeout"] == 0.3
+
+
+def test_a_client_timeout_that_is_no_duration_is_refused_naming_the_forms() -> None:
+    result = start("serve", "--port", str(free_port()), "--client-timeout", "soon")
+
+    assert result.returncode == 2
+    assert "--client-timeout" in result.stderr and "'soon'" in result.stderr and "PT6H" in result.stderr

@@ -178,14 +178,19 @@ class Held:
 
 @pytest.mark.parametrize("signum", SIGNALS)
 def test_serve_lets_go_of_held_requests_flushes_its_journal_and_ends_by_the_signal(tmp_path: Path, signum: int) -> None:
-    """Three requests held when the signal comes: a repayment under a PT1H latency fault, a loan query under a
-    timeout fault, and the bank's callback to a platform that never answers it."""
+    """Three requests held when the signal comes: a repayment under a PT1H latency fault (beyond the client's
+    declared 30-minute timeout: held until it gives up), a loan query under a drop fault, and the bank's callback to
+    a platform that never answers it."""
     journal = tmp_path / "journal.sqlite"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with (
         Held(lambda method, path, body: None) as platform,
-        lendsim(tmp_path, "serve", "--port", str(port), "--journal", str(journal), "--platform", platform.url) as serve,
+        lendsim(
+            tmp_path,
+            *("serve", "--port", str(port), "--journal", str(journal), "--platform", platform.url),
+            *("--client-timeout", "PT30M"),
+        ) as serve,
     ):
         serve.wait_until(answers(f"{url}/_sim/clock"), "lendsim serve")
         assert httpx.post(f"{url}/bank/loans", json=loan_body()).status_code == 201

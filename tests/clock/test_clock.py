@@ -471,3 +471,61 @@ def test_the_package_re_exports_every_public_name_of_its_modules() -> None:
         for name in names:
             assert getattr(simulator.clock, name) is getattr(importlib.import_module(f"simulator.clock.{module}"), name)
     assert set(simulator.clock.__all__) == exported
+
+
+# -- one instant at a time (take_due) ---------------------------------------------------------------------------
+
+
+def test_take_due_hands_over_every_event_of_the_earliest_due_instant_in_scheduling_order(clock: VirtualClock) -> None:
+    clock.schedule(at(2), lambda: None, name="later")
+    clock.schedule(at(1), lambda: None, name="b", borrower="B2")
+    cancelled = clock.schedule(at(1), lambda: None, name="cancelled")
+    clock.schedule(at(1), lambda: None, name="a", borrower="B1")
+    clock.cancel(cancelled)
+
+    taken = clock.take_due(at(5))
+
+    assert [event.name for event in taken] == ["b", "a"]
+    assert clock.now() == at(1)
+    assert [event.name for event in clock.take_due(at(5))] == ["later"]
+    assert clock.take_due(at(5)) == [] and clock.now() == at(2)  # nothing more: time stays
+
+
+def test_events_scheduled_at_the_taken_instant_come_with_the_next_take(clock: VirtualClock) -> None:
+    ran: list[str] = []
+    clock.schedule(at(1), lambda: clock.schedule_in(timedelta(0), lambda: ran.append("then"), name="then"))
+
+    for event in clock.take_due(at(1)):
+        event.action()
+    (then,) = clock.take_due(at(1))
+
+    assert then.name == "then" and clock.now() == at(1)
+
+
+def test_take_due_takes_nothing_past_until_nor_before_now(clock: VirtualClock) -> None:
+    clock.schedule(at(3), lambda: None)
+
+    assert clock.take_due(at(2)) == []
+    clock.advance_to(at(2))
+    with pytest.raises(ClockError, match="before now"):
+        clock.take_due(at(1))
+
+
+def test_taking_one_instant_at_a_time_runs_what_advance_to_runs(clock: VirtualClock) -> None:
+    def plan(on: VirtualClock, ran: list[str]) -> None:
+        for hours, name in ((1, "a"), (1, "b"), (2, "c"), (4, "late")):
+            on.schedule(at(hours), lambda name=name: ran.append(name))  # type: ignore[misc]
+        on.schedule(at(1), lambda: on.schedule_in(timedelta(hours=1), lambda: ran.append("scheduled")))
+
+    whole: list[str] = []
+    plan(clock, whole)
+    clock.advance_to(at(3))
+    stepped: list[str] = []
+    other = VirtualClock(START)
+    plan(other, stepped)
+
+    while events := other.take_due(at(3)):
+        for event in events:
+            event.action()
+
+    assert stepped == whole == ["a", "b", "c", "scheduled"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from simulator.clock import ScheduledEvent
 from simulator.core import Engine
 from tests.core.helpers import REPAYMENT, call
 
@@ -147,3 +150,23 @@ def test_the_journal_is_served_masked_but_kept_whole(engine: Engine) -> None:
 
     assert served == {"bankCardNo": "6214********5678", "certNo": "1101**********1234", "cardPhone": "138****1234"}
     assert engine.journal.last(kind="request").data["body"]["cardInfo"]["certNo"] == "110101199003071234"  # type: ignore[union-attr]
+
+
+def test_advancing_with_a_runner_of_instants_runs_each_instant_whole_then_moves_on(engine: Engine) -> None:
+    start = engine.clock.now()
+    ran: list[tuple[str, str]] = []
+    for hours, name in ((2, "b1"), (1, "a1"), (1, "a2"), (3, "c")):
+        engine.clock.schedule(start + timedelta(hours=hours), lambda name=name: ran.append(("ran", name)))
+    instants: list[list[str]] = []
+
+    def run(events: list[ScheduledEvent]) -> None:
+        instants.append([event.name or "" for event in events])
+        for event in events:
+            event.action()
+
+    count = engine.advance(by=timedelta(hours=2, minutes=30), run=run)
+
+    assert count == 3 and len(instants) == 2 and [len(names) for names in instants] == [2, 1]
+    assert engine.clock.now() == start + timedelta(hours=2, minutes=30)
+    advanced = engine.journal.last(operation="clockAdvanced")
+    assert advanced is not None and advanced.data["eventsRun"] == 3

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from simulator.core import Engine, FaultAction
+from simulator.core import Engine, FaultAction, Request, Response
 from simulator.errors import ConfigError
 from simulator.world import Simulator
 from tests.core.helpers import REPAYMENT, call
@@ -98,6 +99,55 @@ def test_latency_delays_the_answer(engine: Engine) -> None:
     assert response.status == 200 and response.delay == timedelta(seconds=4)
 
 
+def test_a_delayed_answer_is_stamped_and_journaled_as_of_when_it_arrives_in_virtual_time(engine: Engine) -> None:
+    engine.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT1H"}})
+
+    response = call(engine, "POST", "/bank/repayments", REPAYMENT)
+
+    assert response.headers["x-lendsim-virtual-time"] == "2019-05-01T01:00:00+08:00"
+    request, answer = engine.journal.iter(kind=["request", "response"], operation="repayApply")
+    assert request.virtual_time.isoformat() == "2019-05-01T00:00:00+08:00"
+    assert answer.virtual_time.isoformat() == "2019-05-01T01:00:00+08:00"
+    assert answer.data["delay"] == 3600 and "transportFault" not in answer.data
+    assert engine.clock.now().isoformat() == "2019-05-01T00:00:00+08:00"  # the clock itself did not move
+
+
+def _with_client_timeout(engine: Engine, seconds: float) -> Response:
+    body = json.dumps(REPAYMENT).encode()
+    request = Request("POST", "/bank/repayments", "", {"content-type": "application/json"}, body)
+    request.client_timeout = timedelta(seconds=seconds)
+    return engine.handle(request)
+
+
+@pytest.mark.parametrize(("client_timeout", "timed_out"), [(3.0, False), (2.0, True), (1.0, True)])
+def test_a_delay_at_or_beyond_the_clients_timeout_is_a_timeout(
+    engine: Engine, client_timeout: float, timed_out: bool
+) -> None:
+    engine.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT2S"}})
+
+    response = _with_client_timeout(engine, client_timeout)
+
+    assert (response.transport_fault == "timeout") is timed_out
+    answer = engine.journal.last(kind="response")
+    assert answer is not None and answer.status == 200  # the bank did the work either way
+    if timed_out:
+        assert response.hold == timedelta(seconds=client_timeout)
+        assert answer.data["clientTimeout"] == client_timeout and answer.data["transportFault"] == "timeout"
+    assert answer.virtual_time - engine.clock.now() == timedelta(seconds=2)  # when the answer came (if too late)
+
+
+@pytest.mark.parametrize(("speed", "timed_out"), [(3600, False), (60, True)])
+def test_on_a_real_time_clock_the_client_waits_the_delay_divided_by_the_speed(
+    engine: Engine, speed: float, timed_out: bool
+) -> None:
+    engine.clock_mode, engine.speed = "realtime", speed
+    engine.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT1H"}})
+
+    response = _with_client_timeout(engine, 5.0)  # an hour at x3600 is a second; at x60 a minute
+
+    assert (response.transport_fault == "timeout") is timed_out
+
+
 def test_duplicate_handles_the_message_n_times(engine: Engine) -> None:
     handled = []
     original = engine._mock
@@ -119,6 +169,23 @@ def test_probability_draws_are_reproducible_from_the_seed() -> None:
     assert first == outcomes(1)
     assert first != outcomes(2)
     assert 0 < first.count(503) < 40
+
+
+def test_a_loans_probability_draws_do_not_depend_on_other_loans_interleaving() -> None:
+    def outcomes(loans: list[str]) -> dict[str, list[int]]:
+        engine = Engine(seed=3)
+        engine.add_fault({"at": "bank.repayApply", "outage": {"status": 503}, "probability": 0.5})
+        seen: dict[str, list[int]] = {}
+        for loan in loans:
+            status = call(engine, "POST", "/bank/repayments", {**REPAYMENT, "loanOuterNo": loan}).status
+            seen.setdefault(loan, []).append(status)
+        return seen
+
+    one_after_another = outcomes(["LN-1"] * 10 + ["LN-2"] * 10)
+    interleaved = outcomes(["LN-1", "LN-2"] * 10)  # as two borrowers' requests arrive when sent at once
+
+    assert interleaved == one_after_another
+    assert 0 < one_after_another["LN-1"].count(503) < 10
 
 
 def test_removing_a_fault_restores_service(engine: Engine) -> None:

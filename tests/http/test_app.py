@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import httpx
 import pytest
 
-from simulator.core import MAX_BODY, VIRTUAL_TIME_HEADER
+from simulator.core import MAX_BODY, VIRTUAL_TIME_HEADER, Engine
+from simulator.http import HOLD_MARGIN, ClientTimeouts, create_app
 from tests.core.helpers import REPAYMENT
-from tests.http.conftest import LiveServer
+from tests.http.conftest import LiveServer, running
+from tests.partners.sms.helpers import overdue_notice
 
 
 def test_a_repayment_round_trips_over_http_and_is_journaled(live_server: LiveServer) -> None:
@@ -59,11 +62,62 @@ def test_a_timeout_fault_gives_the_client_a_read_timeout(live_server: LiveServer
         httpx.post(f"{live_server.url}/bank/repayments", json=REPAYMENT, timeout=0.5)
 
 
-def test_latency_is_felt_by_the_client(live_server: LiveServer) -> None:
-    live_server.engine.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT2S"}})
+def test_a_latency_fault_is_answered_at_once_stamped_that_much_later_in_virtual_time(live_server: LiveServer) -> None:
+    live_server.engine.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT1H"}})
 
-    with pytest.raises(httpx.ReadTimeout):
-        httpx.post(f"{live_server.url}/bank/repayments", json=REPAYMENT, timeout=0.3)
+    response = httpx.post(f"{live_server.url}/bank/repayments", json=REPAYMENT, timeout=10)  # not an hour
+
+    assert response.status_code == 200
+    assert response.headers[VIRTUAL_TIME_HEADER] == "2019-05-01T01:00:00+08:00"
+    answer = live_server.engine.journal.last(kind="response", operation="repayApply")
+    assert answer is not None and answer.virtual_time.isoformat() == "2019-05-01T01:00:00+08:00"
+
+
+def test_a_latency_at_or_beyond_the_declared_client_timeout_is_a_timeout_held_until_the_client_gives_up() -> None:
+    engine = Engine(seed=7)
+    engine.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT1H"}})
+    timeouts = ClientTimeouts(declared={"bank": timedelta(seconds=0.3)})
+
+    with running(create_app(engine, client_timeouts=timeouts)) as url:
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(f"{url}/bank/repayments", json=REPAYMENT, timeout=0.3)
+        waited = time.monotonic() - started
+
+    assert 0.3 <= waited < 3600
+    answer = engine.journal.last(kind="response", operation="repayApply")
+    assert answer is not None and answer.data["transportFault"] == "timeout" and answer.data["clientTimeout"] == 0.3
+    assert answer.virtual_time.isoformat() == "2019-05-01T01:00:00+08:00"  # when the answer came, too late
+
+
+def test_a_client_that_waits_longer_than_it_declared_is_let_go_at_its_declared_timeout_and_a_margin() -> None:
+    engine = Engine(seed=7)
+    engine.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT1H"}})
+    timeouts = ClientTimeouts(declared={"bank": timedelta(seconds=0.3)})
+
+    with running(create_app(engine, client_timeouts=timeouts)) as url:
+        started = time.monotonic()
+        with pytest.raises(httpx.RemoteProtocolError):  # the connection closed with no answer
+            httpx.post(f"{url}/bank/repayments", json=REPAYMENT, timeout=120)
+        waited = time.monotonic() - started
+
+    # Held for the declared timeout and the margin (0.8 s), not an hour, nor the 60 s of an undeclared timeout;
+    # the bound is loose for a loaded machine.
+    assert 0.3 + HOLD_MARGIN.total_seconds() <= waited < 30
+
+
+def test_each_partner_has_its_own_client_timeout_and_the_default_covers_the_rest() -> None:
+    engine = Engine(seed=7)
+    engine.add_fault({"at": "bank.repayApply", "latency": {"delay": "PT2S"}})
+    engine.add_fault({"at": "sms.sendSms", "latency": {"delay": "PT2S"}})
+    timeouts = ClientTimeouts(timedelta(seconds=1), declared={"bank": timedelta(seconds=5)})
+
+    with running(create_app(engine, client_timeouts=timeouts)) as url:
+        bank = httpx.post(f"{url}/bank/repayments", json=REPAYMENT, timeout=10)
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(f"{url}/sms/send", json=overdue_notice(), timeout=1)
+
+    assert bank.status_code == 200 and bank.headers[VIRTUAL_TIME_HEADER] == "2019-05-01T00:00:02+08:00"
 
 
 def test_the_control_api_moves_virtual_time(live_server: LiveServer) -> None:

@@ -4,7 +4,7 @@ and returns the seq(s), so a test can assert the chain of a violation."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -180,7 +180,7 @@ class Story:
             data = {"transportFault": fault}
         response = self.journal.append(
             "response",
-            when,
+            when + timedelta(seconds=delay or 0),  # as the engine journals a delayed answer: when it arrives
             partner="bank",
             operation="repayApply",
             loan=loan,

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
+import pytest
+
+from simulator.core import Engine, Request
+from simulator.partners.bureau import BureauModel
 from tests.oracles.story import LOAN, Story, at, check
+from tests.partners.bureau.builders import account, load
+from tests.partners.bureau.test_disputes import dispute_body
 
 KEY = "dispute_sla"
 
@@ -84,3 +93,26 @@ def test_a_dispute_accepted_but_not_flagged_at_once_is_a_violation() -> None:
     (violation,) = verdict.violations
     assert "dispute DSP9 was accepted" in violation.message and "never flagged" in violation.message
     assert violation.chain == (accepted,)
+
+
+@pytest.mark.parametrize("client_timeout", [None, timedelta(seconds=10)], ids=["delayed", "timed-out"])
+def test_a_dispute_whose_answer_a_latency_fault_delays_was_still_flagged_at_once(
+    client_timeout: timedelta | None,
+) -> None:
+    engine = Engine(seed=7, strict=True)
+    engine.install(BureauModel(engine))
+    load(engine, account(month="2019-04", rpt_date="2019-04-30"), account(month="2019-05", rpy="1"))
+    engine.add_fault({"at": "bureau.fileDispute", "latency": {"delay": "PT1H"}})
+    body = json.dumps(dispute_body()).encode()
+    headers = {"content-type": "application/json"}
+
+    response = engine.handle(
+        Request("POST", "/bureau/disputes", headers=headers, body=body, client_timeout=client_timeout)
+    )
+
+    answer = engine.journal.last(kind="response", operation="fileDispute")
+    assert answer is not None and answer.status == 201 and answer.data["delay"] == 3600
+    assert answer.virtual_time == engine.clock.now() + timedelta(hours=1)  # journaled as of when it arrives
+    assert (response.transport_fault == "timeout") is (client_timeout is not None)
+    verdict = check(engine.journal, KEY, end=engine.clock.now() + timedelta(days=1))  # before its deadline
+    assert verdict.held and verdict.checked == 1  # the bureau flagged it when it handled it, an hour earlier

@@ -2,8 +2,10 @@
 and over HTTP (``lendsim example-platform resilient``, started as a user starts it) gets the same verdict on every
 invariant and the same journal, kind by kind — but for what only one driver can see (:data:`ONE_SIDED`).
 
-Over HTTP every fault that makes the platform wait is spent in real seconds, so the catalog takes minutes: ``slow``
-(scripts/test runs it; ``-m 'not slow'`` leaves it out). ``-s`` prints each scenario's wall time both ways.
+Over HTTP a latency costs virtual time only, but a fault that makes the platform's client time out costs that
+timeout in real seconds (5 s, the resilient platform's, one at a time: it takes one request at a time), so the
+catalog takes about two minutes: ``slow`` (scripts/test runs it; ``-m 'not slow'`` leaves it out). ``-s`` prints
+each scenario's wall time both ways.
 """
 
 from __future__ import annotations

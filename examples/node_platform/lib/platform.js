@@ -170,7 +170,12 @@ class Platform {
     this.log.info(
       `run ${this.runId} set up: ${this.borrowers.size} borrowers, ${this.loans.size} loans (${read} schedules read from the bank)`,
     );
-    return { ready: true };
+    // How long its client waits for each partner: lendsim serves a latency at or beyond it as a timeout and
+    // answers a shorter one at once, stamped that much later in virtual time.
+    const clientTimeouts = Object.fromEntries(
+      Object.entries(this.timeouts).map(([partner, ms]) => [partner, `PT${Number((ms / 1000).toFixed(3))}S`]),
+    );
+    return { ready: true, clientTimeouts };
   }
 
   async resetRun() {
