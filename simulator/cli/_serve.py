@@ -14,7 +14,7 @@ from click.core import ParameterSource
 from simulator.cli._options import contract_option, contracts_dir_option, load_partner_contracts, log_level_option
 from simulator.core import CONTROL, DEFAULT_START, record_start, replay, starting_point
 from simulator.errors import ConfigError
-from simulator.http import is_loopback, listen, serve
+from simulator.http import MIN_TOKEN, is_loopback, listen, serve
 from simulator.journal import Journal, set_aside
 from simulator.world import Simulator
 
@@ -143,7 +143,7 @@ def _start_journal(sim: Simulator, journal: Journal, *, resume: bool, deliveries
     "--control-token",
     envvar="LENDSIM_CONTROL_TOKEN",
     default=None,
-    help="Bearer token required on /_sim (env LENDSIM_CONTROL_TOKEN).",
+    help="Bearer token required on /_sim (env LENDSIM_CONTROL_TOKEN), at least 16 characters.",
 )
 @log_level_option
 def serve_command(
@@ -170,6 +170,13 @@ def serve_command(
                 f"--platform {platform_url!r} is not an http(s) URL with a host; write e.g. http://127.0.0.1:9000",
                 field="platform",
             )
+    if control_token is not None and len(control_token) < MIN_TOKEN:
+        raise ConfigError(
+            f"--control-token is {len(control_token)} characters; it must be at least {MIN_TOKEN} (anyone who can "
+            "guess it drives the server); leave it out beyond loopback and one is generated, or make one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(24))'",
+            field="control-token",
+        )
     generated = not is_loopback(host) and not control_token
     if generated:
         control_token = secrets.token_urlsafe(24)

@@ -3,13 +3,16 @@
 from simulator.http._app import ASGIApp, TransportFaultError, create_app, lifespan, read_body
 from simulator.http._deliver import HttpDeliverer
 from simulator.http._examples import ExampleRecorder
+from simulator.http._guard import MIN_TOKEN, ControlGuard
 from simulator.http._proxy import VIOLATIONS_HEADER, Exchange, ValidationProxy
 from simulator.http._serve import STOP_GRACE, RealtimeDriver, is_loopback, listen, make_server, run_server, serve
 
 __all__ = [
+    "MIN_TOKEN",
     "STOP_GRACE",
     "VIOLATIONS_HEADER",
     "ASGIApp",
+    "ControlGuard",
     "ExampleRecorder",
     "Exchange",
     "HttpDeliverer",

@@ -13,8 +13,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from simulator.core import Engine, Request
+from simulator.core import Engine, Request, Response
 from simulator.http._commit import GroupCommit
+from simulator.http._deadline import BODY_DEADLINE, read_within
+from simulator.http._guard import ControlGuard
+from simulator.http._incident import incident
 from simulator.types import Receive, Scope, Send
 
 __all__ = ["ASGIApp", "TransportFaultError", "create_app", "lifespan", "read_body", "read_request", "send_response"]
@@ -37,8 +40,13 @@ class ASGIApp:
         tick: Callable[[], None] | None = None,
         tick_interval: float = 0.05,
         lock: AbstractContextManager[Any] | None = None,
+        host: str | None = None,
+        body_deadline: float = BODY_DEADLINE,
     ) -> None:
         self.sim = sim
+        #: The control API's defences against web pages (http/_guard.py), for a server listening on ``host``.
+        self.guard = ControlGuard(host) if host is not None else None
+        self.body_deadline = body_deadline
         self.lock = lock or contextlib.nullcontext()  # shared with a runner driving the same engine
         self.tick = tick
         self.tick_interval = tick_interval
@@ -78,14 +86,20 @@ class ASGIApp:
             self.tick()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = await read_request(scope, receive, self.sim.max_body)
-        if request is None:
-            return
-        if self.tick is not None:
-            self.tick()
-        with self.lock:
-            response = self.sim.handle(request)
-        response = await self._commit(response)
+        request: Request | Response | None = None
+        try:
+            request = await read_within(
+                read_request(scope, receive, self.sim.max_body), scope, self.body_deadline, self.sim
+            )
+            if request is None:
+                return
+            if self.tick is not None:
+                self.tick()
+            with self.lock:
+                response = request if isinstance(request, Response) else self._answer(request)
+            response = await self._commit(response)
+        except Exception as exc:  # never a traceback to the client: a 500 naming an incident (http/_incident.py)
+            response = incident(self.sim, request if isinstance(request, Request) else None, exc)
         if response.delay and not await self._hold(
             response.delay.total_seconds() / (self.sim.speed if self.sim.clock_mode == "realtime" else 1)
         ):
@@ -101,6 +115,10 @@ class ASGIApp:
             await send({"type": "http.response.start", "status": 200, "headers": []})
             raise TransportFaultError(f"{response.transport_fault} fault: connection dropped")
         await send_response(send, response.status, response.headers, response.body)
+
+    def _answer(self, request: Request) -> Response:
+        refused = self.guard(request) if self.guard is not None else None
+        return self.sim.refuse(request, refused) if refused is not None else self.sim.handle(request)
 
     async def _hold(self, seconds: float, *, until: Awaitable[Any] | None = None) -> bool:
         """Hold the request ``seconds`` at most, or until ``until`` is done; False if the server began to stop."""
@@ -204,7 +222,15 @@ async def _until_disconnect(receive: Receive) -> None:
 
 
 def create_app(
-    sim: Engine, *, tick: Callable[[], None] | None = None, lock: AbstractContextManager[Any] | None = None
+    sim: Engine,
+    *,
+    tick: Callable[[], None] | None = None,
+    lock: AbstractContextManager[Any] | None = None,
+    host: str | None = None,
+    body_deadline: float = BODY_DEADLINE,
 ) -> ASGIApp:
-    """The ASGI application serving ``sim``: ``/{partner}/…``, ``/{partner}/openapi.json`` and ``/_sim/…``."""
-    return ASGIApp(sim, tick=tick, lock=lock)
+    """The ASGI application serving ``sim``: ``/{partner}/…``, ``/{partner}/openapi.json`` and ``/_sim/…``.
+
+    ``host`` (what the server listens on) turns on the control API's defences against web pages
+    (``http/_guard.py``); ``body_deadline`` is how long a client has to send a body (``http/_deadline.py``)."""
+    return ASGIApp(sim, tick=tick, lock=lock, host=host, body_deadline=body_deadline)

@@ -231,7 +231,7 @@ def serve(
     if deliverer is not None:
         sim.deliverer = deliverer
     driver = RealtimeDriver(sim, speed) if speed else None
-    app = create_app(sim, tick=driver.sync if driver else None)
+    app = create_app(sim, tick=driver.sync if driver else None, host=host)
     tune_gc_for_a_growing_world()
     try:
         run_server(app, host=host, port=port, log_level=log_level, sock=sock, release=app.release)
