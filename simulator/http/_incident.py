@@ -9,11 +9,12 @@ the log still has it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import traceback
 
-from simulator.core import CONTROL, PROBLEM_JSON, Engine, Request, Response, dumps, problem
+from simulator.core import CONTROL, PROBLEM_JSON, VIRTUAL_TIME_HEADER, Engine, Request, Response, dumps, problem
 
 __all__ = ["incident"]
 
@@ -43,4 +44,7 @@ def incident(engine: Engine, request: Request | None, error: BaseException) -> R
         f"hold the details under incident {incident_id}; please report it.",
         incident=incident_id,
     )
-    return Response(500, {"content-type": PROBLEM_JSON}, dumps(reply.body))
+    headers = {"content-type": PROBLEM_JSON}
+    with contextlib.suppress(Exception):  # if the clock is what failed, the answer goes without its time
+        headers[VIRTUAL_TIME_HEADER] = engine.clock.now().isoformat()
+    return Response(500, headers, dumps(reply.body))
