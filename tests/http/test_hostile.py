@@ -2,8 +2,8 @@
 the journal, never a 5xx, never a hang (issue #17: "Never a 500, never a hang"; docs/serving.md).
 
 The server is what ``lendsim serve`` runs — the app with its control-API guard for 127.0.0.1 and uvicorn with the
-problem protocol — in a thread, with a body deadline of 1 s instead of 10 so the requests that never finish their
-body are quick to test. Requests are written byte by byte on a socket: an HTTP client would refuse to send most.
+problem protocol — in a thread, with body and head deadlines of 1 s instead of 10 so the requests that never finish
+are quick to test. Requests are written byte by byte on a socket: an HTTP client would refuse to send most.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from simulator.http import create_app, make_server
 from simulator.http._parser import problem_protocol
 from simulator.journal import Entry
 
-DEADLINE = 1.0  # the server's body deadline here (10 s in lendsim serve)
+DEADLINE = 1.0  # the server's body and head deadlines here (10 s in lendsim serve)
 HANG = 15.0  # a socket waiting this long for an answer has met a hang
 
 REPAYMENT: dict[str, Any] = {
@@ -70,7 +70,7 @@ def served() -> Iterator[Served]:
         port=0,
         log_level="critical",
         release=app.release,
-        http=problem_protocol(engine, app.lock),
+        http=problem_protocol(engine, app.lock, head_deadline=DEADLINE),
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -508,6 +508,8 @@ CORPUS: list[tuple[str, bytes, int, str | None, str | None]] = [
         None,
         None,
     ),
+    ("deadline-head", b"GET /_sim/health HTTP/1.1\r\nHost: 127.0.0.1\r\n", 408, None, None),
+    ("deadline-request-line", b"POST /bank/repa", 408, None, None),
     (
         "deadline-chunked",
         request("POST", "/bank/repayments", headers="Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n")
@@ -554,6 +556,11 @@ def test_a_body_that_never_comes_is_answered_within_the_deadline(served: Served)
 
     assert answer.status == 408 and answer.closed
     assert time.monotonic() - started < HANG  # not held for ever: the socket's own timeout would have fired
+
+
+def test_a_connection_that_sends_nothing_is_closed(served: Served) -> None:
+    with socket.create_connection(("127.0.0.1", served.port), timeout=HANG) as conn:
+        assert conn.recv(1) == b""  # closed by the server, no answer (a TimeoutError here would be the hang)
 
 
 def test_the_corpus_leaves_the_server_answering_and_the_journal_readable(served: Served) -> None:
