@@ -21,7 +21,7 @@ from simulator.cli._options import (
 from simulator.clock import HOLIDAY_SETS, Calendar
 from simulator.core import CONTROL, DEFAULT_START, record_start, replay, starting_point
 from simulator.errors import ConfigError
-from simulator.http import is_loopback, listen, serve
+from simulator.http import MIN_TOKEN, is_loopback, listen, serve
 from simulator.journal import Journal, set_aside
 from simulator.scenario import Rules, load_rules
 from simulator.world import Simulator
@@ -185,7 +185,7 @@ def _start_journal(sim: Simulator, journal: Journal, *, resume: bool, deliveries
     "--control-token",
     envvar="LENDSIM_CONTROL_TOKEN",
     default=None,
-    help="Bearer token required on /_sim (env LENDSIM_CONTROL_TOKEN).",
+    help="Bearer token required on /_sim (env LENDSIM_CONTROL_TOKEN), at least 16 characters.",
 )
 @client_timeout_option(
     None,
@@ -221,6 +221,13 @@ def serve_command(
                 f"--platform {platform_url!r} is not an http(s) URL with a host; write e.g. http://127.0.0.1:9000",
                 field="platform",
             )
+    if control_token is not None and len(control_token) < MIN_TOKEN:
+        raise ConfigError(
+            f"--control-token is {len(control_token)} characters; it must be at least {MIN_TOKEN} (anyone who can "
+            "guess it drives the server); leave it out beyond loopback and one is generated, or make one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(24))'",
+            field="control-token",
+        )
     rules = load_rules(rules_path) if rules_path is not None else None
     calendar = _calendar(rules, holidays)
     start = start if start.tzinfo is not None else start.replace(tzinfo=calendar.tz)

@@ -11,6 +11,7 @@ Everything the engine journals goes through one helper, :meth:`Engine.record`.
 from __future__ import annotations
 
 import copy
+import hmac
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -584,30 +585,59 @@ class Engine:
         )
 
     def _handle_control(self, request: Request, path: str) -> Response:
-        if self.control_token is not None:
-            supplied = request.headers.get("authorization", "")
-            if supplied != f"Bearer {self.control_token}":
-                return self._respond(
-                    problem(
-                        401,
-                        "Unauthorized",
-                        "the control API needs 'Authorization: Bearer <token>'; the token was printed when the "
-                        "server started (or set it with --control-token)",
-                    ),
-                    extra_headers={"www-authenticate": 'Bearer realm="lendsim"'},
-                )
+        """A control call: it journals what it changes (``clockAdvanced``, ``faultAdded``, ``reset`` …) and, when it
+        is refused (a 4xx) or fails, the request and its answer (:meth:`refuse`); a good read journals nothing."""
+        if self.control_token is not None and not _bearer(request.headers.get("authorization", ""), self.control_token):
+            reply = problem(
+                401,
+                "Unauthorized",
+                "the control API needs 'Authorization: Bearer <token>'; the token was printed when the "
+                "server started (or set it with --control-token)",
+            )
+            reply.headers["www-authenticate"] = 'Bearer realm="lendsim"'
+            return self.refuse(request, reply)
         if request.body_too_large:
-            return self._respond(problem(413, "Payload Too Large", f"the body exceeds {self.max_body:,} bytes"))
+            return self.refuse(request, problem(413, "Payload Too Large", f"the body exceeds {self.max_body:,} bytes"))
         if path == "/openapi.json" and request.method == "GET":
             return self._respond(Reply(200, self.control.document))
         matched = self.control.operations.match(request.method, path)
         if matched is None:
-            return self._respond(self._no_operation(self.control, request.method, path))
+            return self.refuse(request, self._no_operation(self.control, request.method, path))
         operation, path_params = matched
-        reply, params, body, _ = self._read(operation, path_params, request)
-        if reply is None:
-            reply = self._run(operation, Call(operation, params, body, request.headers, self.clock.now()))
-            self._check_drift(operation, reply, CONTROL, None)
+        refused, params, body, _ = self._read(operation, path_params, request)
+        if refused is not None:
+            return self.refuse(request, refused, operation=operation.operation_id)
+        reply = self._run(operation, Call(operation, params, body, request.headers, self.clock.now()))
+        self._check_drift(operation, reply, CONTROL, None)
+        if reply.status >= 400:
+            return self.refuse(request, reply, operation=operation.operation_id)
+        return self._respond(reply)
+
+    def refuse(self, request: Request, reply: Reply, *, operation: str | None = None) -> Response:
+        """Answer ``reply`` (a problem) to a request refused before it changed anything, journaling the request and
+        the answer, both marked ``refused`` (a replay of the journal passes over them: ``core/_replay.py``).
+
+        For what the adapters refuse before the engine reads a request (a body that never completes, a control
+        call from a page of another site) and for the control API's own refusals. ``operation`` names the operation
+        when known; otherwise the control operation the path matches, if any."""
+        name, _, rest = request.path.lstrip("/").partition("/")
+        contract = self.control if name == CONTROL else self.contracts.get(name)
+        partner = name if contract is not None else None
+        if operation is None and contract is not None:
+            matched = contract.operations.match(request.method, "/" + rest)
+            operation = matched[0].operation_id if matched is not None else None
+        correlation = f"q{len(self.journal) + 1}"  # not a request serial: a replay does not see refusals
+        data = request_data(request, None)
+        data["refused"] = True
+        self.record("request", partner=partner, operation=operation, correlation=correlation, data=data)
+        self.record(
+            "response",
+            partner=partner,
+            operation=operation,
+            status=reply.status,
+            correlation=correlation,
+            data={"body": reply.body, "refused": True},
+        )
         return self._respond(reply)
 
     def _read(
@@ -632,19 +662,26 @@ class Engine:
             if self.strict:
                 raise
             # A bug in a behaviour: journal it in full, answer without a traceback.
+            incident = f"{operation.partner}-{self._serial}-{len(self.journal) + 1}"
             self.record(
                 "event",
                 at=call.now,
                 partner=operation.partner,
                 operation="internalError",
-                data={"operation": operation.operation_id, "error": repr(exc), "traceback": traceback.format_exc()},
+                data={
+                    "incident": incident,
+                    "operation": operation.operation_id,
+                    "error": repr(exc),
+                    "traceback": traceback.format_exc(),
+                },
             )
             return problem(
                 500,
                 "Internal Engine Error",
-                f"the simulator failed on {operation.operation_id}; the journal has the details "
-                "(kind=event, operation=internalError). Please report it.",
+                f"the simulator failed on {operation.operation_id} (incident {incident}); the journal has the details "
+                f"(kind=event, operation=internalError, data.incident={incident}). Please report it.",
                 operation=operation.operation_id,
+                incident=incident,
             )
 
     def _check_drift(self, operation: Operation, reply: Reply, partner: str, correlation: str | None) -> None:
@@ -746,6 +783,15 @@ def _control_contract(path: Path, points: frozenset[str]) -> Contract:
             schemas["FaultPoint"] = {**schemas["FaultPoint"], "enum": sorted(points)}
         _CONTROL_CACHE[key] = load_contract(path, name=CONTROL, document=document)
     return _CONTROL_CACHE[key]
+
+
+def _bearer(supplied: str, token: str) -> bool:
+    """Whether an ``Authorization`` header value carries ``token`` in the Bearer scheme (named in any case, RFC 9110
+    §11.1), compared in constant time: how long the comparison takes says nothing of how much of it matched."""
+    scheme, _, credentials = supplied.strip().partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        credentials.strip().encode("utf-8", "replace"), token.encode("utf-8", "replace")
+    )
 
 
 def _json_text(data: dict[str, Any]) -> str | None:

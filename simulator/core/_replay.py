@@ -152,6 +152,9 @@ def _step(engine: Engine, entry: Entry, entries: _Lookahead, recorded: _Recorded
         engine.deliverer = recorded if entry.data.get("deliveries") else None
         return
     data = entry.data
+    if _passed_over(entry):
+        entries.take()
+        return
     if entry.kind == "request" and SOURCE_HEADER not in data.get("headers", {}):
         _catch_up(engine, entry.virtual_time)
         engine.handle(_request(entry))
@@ -189,6 +192,14 @@ def _request(entry: Entry) -> Request:
         body=text.encode(),
         body_too_large=bool(data.get("bodyTooLarge", False)),
     )
+
+
+def _passed_over(entry: Entry) -> bool:
+    """What changed nothing and is not the engine's to do again: a refused request and its answer (``refused``:
+    ``Engine.refuse``), and a failure the server's adapter caught (an ``internalError`` of ``_sim``)."""
+    if entry.kind == "event":
+        return entry.partner == _CONTROL and entry.operation == "internalError"
+    return entry.data.get("refused") is True
 
 
 def _is_marker(entry: Entry) -> bool:

@@ -20,6 +20,9 @@ from typing import Any
 
 from simulator.core import Engine, Request, Response
 from simulator.http._commit import GroupCommit
+from simulator.http._deadline import BODY_DEADLINE, read_within
+from simulator.http._guard import ControlGuard
+from simulator.http._incident import incident
 from simulator.http._timeouts import HOLD_MARGIN, ClientTimeouts
 from simulator.types import Receive, Scope, Send
 
@@ -53,8 +56,13 @@ class ASGIApp:
         tick_interval: float = 0.05,
         lock: AbstractContextManager[Any] | None = None,
         client_timeouts: ClientTimeouts | None = None,
+        host: str | None = None,
+        body_deadline: float = BODY_DEADLINE,
     ) -> None:
         self.sim = sim
+        #: The control API's defences against web pages (http/_guard.py), for a server listening on ``host``.
+        self.guard = ControlGuard(host) if host is not None else None
+        self.body_deadline = body_deadline
         self.lock = lock or contextlib.nullcontext()  # shared with a runner driving the same engine
         #: How long the platform's client waits for each partner (the runner sets what setupRun declared).
         self.client_timeouts = client_timeouts or ClientTimeouts()
@@ -96,15 +104,22 @@ class ASGIApp:
             self.tick()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = await read_request(scope, receive, self.sim.max_body)
-        if request is None:
-            return
-        if self.tick is not None:
-            self.tick()
-        request.client_timeout = self.client_timeouts.of(request.path.lstrip("/").partition("/")[0])
-        with self.lock:
-            response = self.sim.handle(request)
-        response = await self._commit(response)
+        request: Request | Response | None = None
+        try:
+            request = await read_within(
+                read_request(scope, receive, self.sim.max_body), scope, self.body_deadline, self.sim
+            )
+            if request is None:
+                return
+            if self.tick is not None:
+                self.tick()
+            if isinstance(request, Request):
+                request.client_timeout = self.client_timeouts.of(request.path.lstrip("/").partition("/")[0])
+            with self.lock:
+                response = request if isinstance(request, Response) else self._answer(request)
+            response = await self._commit(response)
+        except Exception as exc:  # never a traceback to the client: a 500 naming an incident (http/_incident.py)
+            response = incident(self.sim, request if isinstance(request, Request) else None, exc)
         if response.transport_fault == "timeout":
             # The client waits for an answer that never comes; hold until it gives up (or the server stops).
             await self._hold(_hold_seconds(response), until=_until_disconnect(receive))
@@ -123,6 +138,10 @@ class ASGIApp:
             await send({"type": "http.response.start", "status": 200, "headers": []})
             raise TransportFaultError(f"{response.transport_fault} fault: connection dropped")
         await send_response(send, response.status, response.headers, response.body)
+
+    def _answer(self, request: Request) -> Response:
+        refused = self.guard(request) if self.guard is not None else None
+        return self.sim.refuse(request, refused) if refused is not None else self.sim.handle(request)
 
     async def _hold(self, seconds: float, *, until: Awaitable[Any] | None = None) -> bool:
         """Hold the request ``seconds`` at most, or until ``until`` is done; False if the server began to stop."""
@@ -238,8 +257,12 @@ def create_app(
     tick: Callable[[], None] | None = None,
     lock: AbstractContextManager[Any] | None = None,
     client_timeouts: ClientTimeouts | None = None,
+    host: str | None = None,
+    body_deadline: float = BODY_DEADLINE,
 ) -> ASGIApp:
     """The ASGI application serving ``sim``: ``/{partner}/…``, ``/{partner}/openapi.json`` and ``/_sim/…``.
 
-    ``client_timeouts``: how long the platform's client waits for each partner (default: however long)."""
-    return ASGIApp(sim, tick=tick, lock=lock, client_timeouts=client_timeouts)
+    ``client_timeouts``: how long the platform's client waits for each partner (default: however long); ``host``
+    (what the server listens on) turns on the control API's defences against web pages (``http/_guard.py``);
+    ``body_deadline`` is how long a client has to send a body (``http/_deadline.py``)."""
+    return ASGIApp(sim, tick=tick, lock=lock, client_timeouts=client_timeouts, host=host, body_deadline=body_deadline)

@@ -22,6 +22,7 @@ from simulator.core import Engine
 from simulator.errors import ConfigError, Interrupted
 from simulator.http._app import TransportFaultError, create_app
 from simulator.http._deliver import HttpDeliverer
+from simulator.http._parser import problem_protocol
 from simulator.http._timeouts import ClientTimeouts
 from simulator.types import ASGIApplication
 
@@ -111,11 +112,13 @@ def make_server(
     port: int,
     log_level: str = "warning",
     release: Callable[[], None] | None = None,
+    http: type[asyncio.Protocol] | None = None,
 ) -> _Server:
     """A uvicorn server for ``app`` (lifespan on, no access log, no ``server`` header) that stops within 2 s.
 
     ``release`` lets go of the requests the app holds open when the server starts stopping (``ASGIApp.release``).
     After ``run`` returns, ``stopped_by`` is the signal that stopped it (None when stopped by ``should_exit``).
+    ``http`` is the protocol for HTTP/1.1 (:func:`~simulator.http._parser.problem_protocol`; default: uvicorn's).
     """
     logging.getLogger("uvicorn.error").addFilter(_QUIET)
     config = uvicorn.Config(
@@ -127,6 +130,7 @@ def make_server(
         lifespan="on",
         server_header=False,
         timeout_graceful_shutdown=STOP_GRACE,
+        http=http if http is not None else "auto",
     )
     return _Server(config, release)
 
@@ -234,10 +238,20 @@ def serve(
     if deliverer is not None:
         sim.deliverer = deliverer
     driver = RealtimeDriver(sim, speed) if speed else None
-    app = create_app(sim, tick=driver.sync if driver else None, client_timeouts=ClientTimeouts(client_timeout))
+    app = create_app(
+        sim, tick=driver.sync if driver else None, client_timeouts=ClientTimeouts(client_timeout), host=host
+    )
     tune_gc_for_a_growing_world()
     try:
-        run_server(app, host=host, port=port, log_level=log_level, sock=sock, release=app.release)
+        run_server(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            sock=sock,
+            release=app.release,
+            http=problem_protocol(sim, app.lock),
+        )
     finally:
         if _freeze_survivors in gc.callbacks:
             gc.callbacks.remove(_freeze_survivors)
@@ -253,6 +267,7 @@ def run_server(
     log_level: str = "warning",
     sock: socket.socket | None = None,
     release: Callable[[], None] | None = None,
+    http: type[asyncio.Protocol] | None = None,
 ) -> None:
     """Serve an ASGI app on uvicorn until SIGINT or SIGTERM (:func:`make_server`), then raise
     :class:`~simulator.errors.Interrupted` with that signal once the server has shut down (held requests let
@@ -262,7 +277,7 @@ def run_server(
     be had is a ConfigError, never uvicorn's own exit.
     """
     sock = sock if sock is not None else listen(host, port)
-    server = make_server(app, host=host, port=port, log_level=log_level, release=release)
+    server = make_server(app, host=host, port=port, log_level=log_level, release=release, http=http)
     try:
         server.run(sockets=[sock])
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,10 +16,11 @@ from typing import Any, Final, NamedTuple, TypeVar
 from urllib.parse import parse_qsl, unquote
 
 import jsonschema_rs
-import orjson
 
 from simulator._suggest import closest, did_you_mean, suggest
 from simulator.errors import ContractError
+from simulator.openapi._decode import MAX_DIGITS, read_json
+from simulator.openapi._violation import Violation
 
 __all__ = [
     "DecodedBody",
@@ -39,18 +41,6 @@ def snake(operation_id: str) -> str:
     """``repayResultNotify`` → ``repay_result_notify``: the method that serves an operation in Python (an
     in-process platform's, a reference platform's)."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    """One way a request or response breaks its contract: where, which rule, and in words."""
-
-    field: str  # "body.repayList[0].paidPrincipal", "query.limit", "path.loanOuterNo", "header.x-token"
-    rule: str  # the JSON Schema keyword broken: "required", "pattern", "type", …
-    message: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"field": self.field, "rule": self.rule, "message": self.message}
 
 
 class _Validator:
@@ -326,21 +316,9 @@ class Operation:
         media_type = media.content_type
         if not (media_type == "application/json" or media_type.endswith("+json")):  # not JSON: the text as is
             return DecodedBody(body.decode("utf-8", "replace"), [], 400)
-        plain = body.translate(_DIGITS_AS_ZERO).find(_LONG_NUMBER) < 0  # no run of 19 digits: see below
-        try:
-            value = orjson.loads(body) if plain else json.loads(body)
-        except orjson.JSONDecodeError:  # what orjson refuses json may take (NaN, a BOM, UTF-16, lone surrogates)
-            plain = False
-            try:
-                value = json.loads(body)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                return DecodedBody(None, [_malformed(exc)], 400)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return DecodedBody(None, [_malformed(exc)], 400)
-        if not plain:  # orjson reads only valid Unicode; json also takes lone surrogates ("\udc00"): refuse those
-            where = _lone_surrogate(value)
-            if where is not None:
-                return DecodedBody(None, [_not_unicode(where)], 400)
+        value, plain, refused = read_json(body)
+        if refused is not None:
+            return DecodedBody(None, [refused], 400)
         validator = media.validator
         errors = [] if validator is None or validator.is_valid(value) else validator.errors(value)
         # DecodedBody(...) without its generated __new__ (a Python frame): every request with a body passes here.
@@ -364,67 +342,19 @@ class DecodedBody(NamedTuple):
 _new_tuple = tuple.__new__
 
 
-def _malformed(exc: json.JSONDecodeError | UnicodeDecodeError) -> Violation:
-    where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-    reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "the body is not UTF-8"
-    return Violation("body", "json", f"malformed JSON{where}: {reason}")
-
-
-def _lone_surrogate(value: Any) -> str | None:
-    """Where the decoded body holds a string (or a key) with a lone surrogate, e.g. ``body.name``; None if nowhere.
-
-    A walk with a stack rather than recursion: json.loads takes nesting as deep as the interpreter's limit."""
-    stack: list[tuple[str, Any]] = [("body", value)]
-    while stack:
-        path, item = stack.pop()
-        if type(item) is str:
-            if not _utf8(item):
-                return path
-        elif type(item) is dict:
-            for key, child in item.items():
-                if not _utf8(key):
-                    return f"{path} (a key)"
-                stack.append((f"{path}.{key}", child))
-        elif type(item) is list:
-            stack.extend((f"{path}[{index}]", child) for index, child in enumerate(item))
-    return None
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _not_unicode(where: str) -> Violation:
-    return Violation(
-        where,
-        "unicode",
-        "holds a lone surrogate (such as \\udc00), which is not Unicode text; send UTF-8, with a character beyond "
-        "U+FFFF as a surrogate pair (\\ud83d\\ude00) or as itself",
-    )
-
-
-# Request bodies are read by orjson (four times faster) where it gives what json gives. orjson reads an integer of
-# more than 64 bits as a float, json keeps it an int: bodies with 19 digits in a row go to json, and so does any
-# body orjson refuses (NaN, a BOM, UTF-16, lone surrogates), so every body decodes exactly as json.loads does.
-# The digit run is found by mapping every digit to "0" and looking for nineteen of them (a regex is 6× slower).
-# find, not `in`: `bytes in bytes` first tries the operand as an int and raises (and clears) a TypeError.
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_NUMBER = b"0" * 19
-
-
 _INT = re.compile(r"-?\d+")
 _NUM = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 def _coerce_one(value: str, kind: str) -> Any:
-    if kind == "integer" and _INT.fullmatch(value):
+    """A parameter's text as its schema's type; left a string (which the schema then refuses, naming the type) when
+    it is none: an integer of more than MAX_DIGITS digits (``int()`` raises), a number beyond a double (``1e400``)."""
+    if kind == "integer" and len(value) <= MAX_DIGITS and _INT.fullmatch(value):
         return int(value)
-    if kind == "number" and _NUM.fullmatch(value):
+    if kind == "number" and len(value) <= MAX_DIGITS and _NUM.fullmatch(value):
         number = float(value)
+        if not math.isfinite(number):
+            return value
         return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
     if kind == "boolean" and value in ("true", "false"):
         return value == "true"

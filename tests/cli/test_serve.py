@@ -116,6 +116,36 @@ def test_beyond_loopback_the_control_api_needs_the_printed_token() -> None:
     assert partner.status_code == 200
 
 
+TOKEN = "a-control-token-for-tests"
+
+
+def test_a_page_of_another_site_cannot_reset_the_server_nor_read_its_journal() -> None:
+    with serving() as served, httpx.Client(base_url=served.url) as http:
+        http.post("/_sim/clock/advance", json={"by": "P1D"}).raise_for_status()
+        # fetch(url, {method: "POST", mode: "no-cors", body: "{}"}) sends text/plain; a form, urlencoded
+        no_cors = http.post("/_sim/reset", content=b"{}", headers={"content-type": "text/plain;charset=UTF-8"})
+        form = http.post("/_sim/reset", data={"seed": "1"})
+        # a page of evil.example whose name now resolves to 127.0.0.1 (DNS rebinding)
+        rebound = http.get("/_sim/journal", headers={"host": "evil.example:" + served.url.rsplit(":", 1)[1]})
+        clock = http.get("/_sim/clock").json()
+        refusals = http.get("/_sim/journal", params={"kind": "response", "partner": "_sim"}).json()["items"]
+
+    assert (no_cors.status_code, form.status_code, rebound.status_code) == (415, 415, 403)
+    assert no_cors.headers["content-type"] == rebound.headers["content-type"] == "application/problem+json"
+    assert no_cors.json()["errors"][0]["rule"] == "contentType" and rebound.json()["errors"][0]["rule"] == "host"
+    assert clock["now"] == "2019-05-02T00:00:00+08:00"  # not reset
+    assert [entry["status"] for entry in refusals] == [415, 415, 403]
+
+
+def test_the_token_is_taken_with_the_bearer_scheme_in_any_case() -> None:
+    with serving("--control-token", TOKEN) as served:
+        lower = httpx.get(f"{served.url}/_sim/clock", headers={"authorization": f"bearer {TOKEN}"})
+        upper = httpx.get(f"{served.url}/_sim/clock", headers={"authorization": f"BEARER {TOKEN}"})
+        wrong = httpx.get(f"{served.url}/_sim/clock", headers={"authorization": f"Bearer {TOKEN[:-1]}"})
+
+    assert (lower.status_code, upper.status_code, wrong.status_code) == (200, 200, 401)
+
+
 def test_a_team_serves_its_own_partner_contract(tmp_path: Path) -> None:
     contract = tmp_path / "acme-pay.yaml"
     contract.write_text(
@@ -161,6 +191,8 @@ def test_a_port_in_use_is_one_line_and_exit_2_before_any_banner() -> None:
         (("--host", "no-such-host.invalid"), "error: cannot listen on host 'no-such-host.invalid' ("),
         (("--platform", "127.0.0.1:9000"), "error: --platform '127.0.0.1:9000' is not an http(s) URL with a host"),
         (("--journal", "/no/such/folder/journal.sqlite"), "error: cannot open the journal file"),
+        (("--control-token", "s3cret"), "error: --control-token is 6 characters; it must be at least 16"),
+        (("--host", "0.0.0.0", "--control-token", "x" * 15), "error: --control-token is 15 characters;"),
     ],
 )
 def test_a_start_up_error_is_one_line_and_exit_2(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from simulator.clock import ScheduledEvent
 from simulator.core import Engine
 from tests.core.helpers import REPAYMENT, call
@@ -126,6 +128,60 @@ def test_with_a_token_the_control_api_needs_it() -> None:
 
     assert refused.status == 401 and "Bearer" in refused.headers["www-authenticate"]
     assert allowed.status == 200
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
+def test_the_bearer_scheme_is_named_in_any_case(scheme: str) -> None:
+    engine = Engine(control_token="a-token-of-16-chars")
+
+    response = call(engine, "GET", "/_sim/clock", headers={"authorization": f"{scheme} a-token-of-16-chars"})
+
+    assert response.status == 200
+
+
+@pytest.mark.parametrize(
+    "supplied",
+    [
+        "Bearer a-token-of-16-char",
+        "Bearer a-token-of-16-chars-and-more",
+        "Basic a-token-of-16-chars",
+        "a-token-of-16-chars",
+        "Bearer",
+        "Bearer é-token-of-16-chars",
+        "",
+    ],
+)
+def test_anything_but_the_token_in_the_bearer_scheme_is_a_journaled_401(supplied: str) -> None:
+    engine = Engine(control_token="a-token-of-16-chars")
+
+    response = call(engine, "POST", "/_sim/reset", {}, headers={"authorization": supplied})
+
+    assert response.status == 401
+    request, answer = engine.journal
+    assert (request.kind, request.partner, request.operation, request.data["refused"]) == (
+        "request",
+        "_sim",
+        "reset",
+        True,
+    )
+    assert "authorization" not in request.data.get("headers", {})  # the credential stays out of the journal
+    assert (answer.kind, answer.status, answer.correlation) == ("response", 401, request.correlation)
+
+
+def test_a_refused_control_call_is_journaled_and_a_good_read_is_not(engine: Engine) -> None:
+    call(engine, "GET", "/_sim/clock")
+    call(engine, "GET", "/_sim/journal")
+
+    call(engine, "POST", "/_sim/clock/advance", {"by": "tomorrow"})
+    call(engine, "GET", "/_sim/nothing")
+
+    assert [(e.kind, e.operation, e.status) for e in engine.journal] == [
+        ("request", "advanceClock", None),
+        ("response", "advanceClock", 400),
+        ("request", None, None),
+        ("response", None, 404),
+    ]
+    assert all(entry.data["refused"] is True for entry in engine.journal)
 
 
 def test_control_calls_are_validated_against_the_control_contract(engine: Engine) -> None:

@@ -15,7 +15,16 @@ from typing import Any
 import pytest
 
 from simulator import Simulator
-from simulator.core import INTERRUPTED, DeliveryResult, Request, Response, record_start, replay, starting_point
+from simulator.core import (
+    INTERRUPTED,
+    DeliveryResult,
+    Request,
+    Response,
+    problem,
+    record_start,
+    replay,
+    starting_point,
+)
 from simulator.errors import JournalError
 from simulator.journal import Journal
 from simulator.openapi import Operation
@@ -107,6 +116,27 @@ def test_a_world_rebuilt_from_its_journal_answers_every_request_as_the_first_did
     assert rebuilt["journal"]["entries"] == recorded + 1  # nothing replayed was journaled again; the restart marked
     assert {**rebuilt, "journal": None} == {**state, "journal": None}  # clock, faults, every partner's state
     assert rebuilt["partners"]["bank"]["state"]["postings"] > 0 and rebuilt["faults"][0]["id"] == "f2"
+
+
+def test_refused_requests_are_journaled_and_a_replay_passes_over_them(tmp_path: Path) -> None:
+    path = tmp_path / "serve.journal"
+    first = served(path)
+    post(first, "/bank/loans", loan_body())
+    post(first, "/_sim/clock/advance", {"by": "tomorrow"})  # the control API's own refusals: 400, 404
+    first.handle(Request("POST", "/_sim/nothing", "", {"content-type": "application/json"}))
+    # what the HTTP adapter refuses before the engine reads the request (http/_guard.py, http/_deadline.py)
+    first.refuse(Request("POST", "/_sim/reset", "", {"content-type": "text/plain"}), problem(415, "Unsupported"))
+    first.refuse(Request("POST", "/bank/repayments", "", {"content-length": "500"}), problem(408, "Request Timeout"))
+    post(first, "/_sim/clock/advance", {"by": "PT1H"})
+    state = get(first, "/_sim/state")
+    refused = [(entry.kind, entry.partner, entry.status) for entry in first.journal if entry.data.get("refused")]
+    first.journal.close()
+
+    second, _ = restarted(path)
+
+    assert [status for kind, _, status in refused if kind == "response"] == [400, 404, 415, 408]
+    assert {**get(second, "/_sim/state"), "journal": None} == {**state, "journal": None}
+    assert second.clock.now().isoformat() == "2019-05-01T01:00:00+08:00"  # the reset refused was not replayed
 
 
 def test_time_moved_by_real_time_between_requests_is_moved_again(tmp_path: Path) -> None:

@@ -125,3 +125,35 @@ def test_the_control_api_moves_virtual_time(live_server: LiveServer) -> None:
 
     assert response.json()["clock"]["now"] == "2019-05-02T12:00:00+08:00"
     assert live_server.engine.clock.now() - live_server.engine.clock.now().replace(hour=0) == timedelta(hours=12)
+
+
+def test_a_failure_nobody_planned_for_is_a_500_problem_with_an_incident_id_in_the_journal(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(request: object) -> None:
+        raise RuntimeError("a secret detail of the failure")
+
+    monkeypatch.setattr(live_server.engine, "handle", broken)
+
+    response = httpx.post(f"{live_server.url}/bank/repayments", json=REPAYMENT)
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    incident = response.json()["incident"]
+    assert incident in response.json()["detail"] and "secret" not in response.text and "Traceback" not in response.text
+    journaled = live_server.engine.journal.last(operation="internalError")
+    assert journaled is not None and journaled.data["incident"] == incident
+    assert "a secret detail of the failure" in journaled.data["traceback"]
+
+
+def test_a_failure_the_journal_cannot_take_is_still_a_500_problem(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*args: object, **kwargs: object) -> int:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(live_server.engine.journal, "add", full)
+
+    response = httpx.post(f"{live_server.url}/bank/repayments", json=REPAYMENT)
+
+    assert response.status_code == 500 and response.json()["incident"]

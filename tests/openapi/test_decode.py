@@ -1,9 +1,10 @@
-"""Request bodies decode exactly as ``json.loads`` reads them, whichever parser did the work."""
+"""Request bodies decode exactly as ``json.loads`` reads them, whichever parser did the work, except what no server
+should take: nesting past the depth limit, non-finite numbers, integers past 4,300 digits, lone surrogates, a key
+named twice (simulator/openapi/_decode.py)."""
 
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 
@@ -38,8 +39,9 @@ def operation(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
         b'{"amount": "1.00", "lines": [{"no": 1, "rate": 0.25}], "ok": true, "none": null}',
         b'{"big": 123456789012345678901234567890}',
         b'{"edge": 18446744073709551616, "neg": -9223372036854775809}',
-        b'{"a": 1, "a": 2}',
-        b'{"huge": 1e400}',
+        b'{"a": {"b": 1}, "c": {"b": 2}, "t": "12:00:00", "u": "a\\u003ab"}',
+        b"[" * 64 + b"]" * 64,
+        b'{"n": ' + b"9" * 4300 + b"}",
         b"\xef\xbb\xbf{}",
         '{"name": "张三"}'.encode("utf-16"),
     ],
@@ -77,11 +79,31 @@ def test_a_surrogate_pair_is_a_character_and_is_taken(operation) -> None:  # typ
     assert errors == [] and value["name"] == "\U0001f600"
 
 
-def test_nan_is_read_as_json_reads_it_and_the_body_is_not_plain(operation) -> None:  # type: ignore[no-untyped-def]
-    decoded = operation.decode(b'{"rate": NaN}', "application/json")
+@pytest.mark.parametrize(
+    ("body", "field", "rule"),
+    [
+        (b"[" * 65 + b"]" * 65, "body", "depth"),
+        (b'{"a":' * 65 + b"1" + b"}" * 65, "body", "depth"),
+        (b"[" * 5000 + b"]" * 5000, "body", "depth"),  # past orjson's and json's own limits
+        (b'{"rate": NaN}', "body.rate", "finite"),
+        (b'{"rate": [1, -Infinity]}', "body.rate[1]", "finite"),
+        (b'{"rate": 1e400}', "body.rate", "finite"),
+        (b'{"n": ' + b"9" * 4301 + b"}", "body.n", "digits"),
+        (b'{"n": -' + b"9" * 5000 + b"}", "body.n", "digits"),
+        (b'{"a": 1, "a": 2}', "body.a", "duplicateKey"),
+        (b'{"x": {"t": "12:00", "t": "13:00"}}', "body.x.t", "duplicateKey"),
+        (b'{"k\\u003a": 1, "k\\u003a": 2}', "body.k:", "duplicateKey"),
+        (b'{"n": 12345678901234567890, "n": 1}', "body.n", "duplicateKey"),
+        (b"\xff{}", "body", "unicode"),
+    ],
+)
+def test_what_no_server_should_take_is_refused_naming_the_field_and_the_rule(  # type: ignore[no-untyped-def]
+    operation, body: bytes, field: str, rule: str
+) -> None:
+    value, errors, status = operation.decode_body(body, "application/json")
 
-    assert math.isnan(decoded.value["rate"])
-    assert decoded.plain is False
+    assert value is None and status == 400
+    assert [(error.field, error.rule) for error in errors] == [(field, rule)]
 
 
 def test_a_body_of_plain_json_says_so_and_a_long_integer_does_not(operation) -> None:  # type: ignore[no-untyped-def]
