@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import click
 
@@ -12,13 +12,32 @@ from simulator._resources import bundled_contracts_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: The largest seed: 64 bits, what a platform, a JSON reader or SQLite keeps exactly (the seed is part of the
+#: run id a platform is told and of the report's file name).
+MAX_SEED: Final = 2**63 - 1
+
+
+def parse_seed(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """``--seed``: a whole number from 0 to :data:`MAX_SEED`, refused with the range (without echoing 5,000
+    digits back)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text.isdigit() or len(text) > len(str(MAX_SEED)) or int(text) > MAX_SEED:
+        shown = text if len(text) <= 30 else f"{text[:12]}…{text[-6:]} ({len(text):,} characters)"
+        raise click.BadParameter(f"{shown!r} is not a seed: give a whole number from 0 to {MAX_SEED:,}")
+    return int(text)
+
+
 __all__ = [
+    "MAX_SEED",
     "contract_file_option",
     "contract_option",
     "contracts_dir_option",
     "header_option",
     "load_partner_contracts",
     "log_level_option",
+    "parse_seed",
 ]
 
 contracts_dir_option = click.option(
