@@ -17,7 +17,7 @@ from pathlib import Path
 
 __all__ = ["SECTIONS", "Row", "format_table", "machine", "markdown_block", "write_report"]
 
-SECTIONS = ("http", "inprocess", "instructions", "replay", "population", "contracts")
+SECTIONS = ("http", "inprocess", "instructions", "replay", "population", "contracts", "detection")
 HEADERS = ("measurement", "figure", "baseline", "ratio", "target", "met")
 
 
@@ -107,6 +107,7 @@ def markdown_block(section: str, rows: Sequence[Row], today: date, details: Iter
         "replay": "Scenario replay: the incident, resilient in-process platform",
         "population": "Synthetic population against Faker",
         "contracts": "Contract self-test (schemathesis)",
+        "detection": "Detection: `lendsim explore` against each mutant of the resilient platform, no catalog scenario",
     }[section]
     lines = [
         f"<!-- bench:{section} -->",
