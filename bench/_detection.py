@@ -118,13 +118,17 @@ def _row(outcome: Outcome, settings: Settings) -> Row:
         return Row("detection", measurement, figure, target=_TARGET, met=False)
     first = outcome.found[0]
     figure = (
-        f"{first} at {outcome.first_seconds or 0:.0f} s (run {outcome.first_run}); minimal: {outcome.faults} faults, "
-        f"{outcome.borrowers} borrowers, {outcome.days} days"
+        f"{first} at {outcome.first_seconds or 0:.0f} s (run {outcome.first_run}); minimal: "
+        f"{_count(outcome.faults or 0, 'fault')}, {_count(outcome.borrowers or 0, 'borrower')}, {outcome.days} days"
     )
     if len(outcome.found) > 1:
         figure += f"; also {', '.join(outcome.found[1:])}"
     met = (outcome.faults or 0) <= MAX_FAULTS and (outcome.borrowers or 0) <= MAX_BORROWERS
     return Row("detection", measurement, figure, target=_TARGET, met=met)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 _TARGET = f"found; ≤ {MAX_FAULTS} faults, ≤ {MAX_BORROWERS} borrowers"
