@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import time
 import unittest
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
@@ -26,15 +26,17 @@ from hypothesis.errors import HypothesisException
 
 from simulator.clock import parse_duration
 from simulator.errors import ConfigError, PlatformError
-from simulator.explore._strategies import Candidate, candidates
+from simulator.explore._strategies import PROBE, Candidate, candidates, repair
 from simulator.oracles import Verdict
 from simulator.run import PlatformDriver, RunResult, run_scenario
 
-__all__ = ["Budget", "Found", "Progress", "Search", "explore"]
+__all__ = ["Budget", "Found", "Progress", "Search", "explore", "touched_points"]
 
 Phase_ = Literal["search", "shrink"]
 #: As many examples as a time budget could want: it is the clock that stops the search.
 _UNBOUNDED: Final = 10**9
+#: Who sent a request (the platform sends none, or ``platform``; partners their name; the runner ``harness``).
+_SOURCE_HEADER: Final = "x-lendsim-source"
 _RUNS: Final = re.compile(r"^(\d+)\s*runs?$")
 
 
@@ -204,7 +206,16 @@ def explore(
         first = violated[0]
         raise _violation(first.key)(f"{first.invariant} {first.key} violated")
 
-    test = given(candidates())(run)
+    probe = repair(PROBE)
+    assert probe is not None, "the probe scenario passes lint"
+    result = run_scenario(probe, make_driver())
+    search.runs += 1
+    if result.error is not None:
+        search.error = result.error
+        search.seconds = clock() - started
+        return search
+    report("search", None)
+    test = given(candidates(touched_points(result)))(run)
     # The seed first: hypothesis' @seed turns the database off, the settings applied over it turn it back on.
     test = seed_of_search(seed)(test)
     test = settings(
@@ -228,6 +239,21 @@ def explore(
             raise
     search.seconds = clock() - started
     return search
+
+
+def touched_points(result: RunResult) -> set[str]:
+    """The injection points where the platform met the partners in ``result``: the operations it called, the
+    deliveries made to it."""
+    points = set()
+    for entry in result.sim.journal.iter():
+        if entry.kind == "request" and entry.partner and entry.operation:
+            headers = entry.data.get("headers")
+            source = headers.get(_SOURCE_HEADER) if isinstance(headers, Mapping) else None
+            if source in (None, "platform"):
+                points.add(f"{entry.partner}.{entry.operation}")
+        elif entry.kind == "delivery" and isinstance(entry.data.get("point"), str):
+            points.add(entry.data["point"])
+    return points
 
 
 def _shrinking(search: Search) -> Found | None:

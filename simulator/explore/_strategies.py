@@ -16,7 +16,7 @@ the run, so a finding is the platform's doing (:func:`repair`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
@@ -29,7 +29,7 @@ from simulator.errors import ConfigError
 from simulator.oracles import ORACLES
 from simulator.scenario import Scenario, ScenarioError, build_scenario, known_points
 
-__all__ = ["MAX_BORROWERS", "START", "Candidate", "candidates", "repair"]
+__all__ = ["MAX_BORROWERS", "PROBE", "START", "Candidate", "candidates", "repair"]
 
 #: Every run starts here: inside the mainland holiday data, with Labour Day and Dragon Boat in reach.
 START: Final = date(2019, 5, 1)
@@ -164,20 +164,27 @@ def _stamp(instant: datetime) -> str:
 
 
 @st.composite
-def _fault(draw: st.DrawFn, anchor: date, points: Mapping[str, frozenset[str]]) -> dict[str, Any]:
-    """A fault at any point with any action it takes, in a window near the first due date (or the whole run)."""
-    at = draw(st.sampled_from(sorted(points)))
+def _fault(
+    draw: st.DrawFn, paid: datetime, points: Mapping[str, frozenset[str]], focus: Sequence[str]
+) -> dict[str, Any]:
+    """A fault at any point with any action it takes — half the time at a point where the platform meets the
+    partners (``focus``) — in a window that starts near the moment borrowers pay on the first due date (or for
+    the whole run)."""
+    everywhere = st.sampled_from(sorted(points))
+    at = draw(st.one_of(st.sampled_from(sorted(focus)), everywhere) if focus else everywhere)
     action = FaultAction(draw(st.sampled_from(sorted(points[at]))))
     fault: dict[str, Any] = {"at": at, action.value: draw(_action(action))}
     window = draw(
         st.one_of(
-            st.tuples(st.integers(-5, 25), st.integers(0, 23), st.integers(1, 24 * 5)),  # from, at, for hours
+            st.tuples(  # from (hours after the first due date's payments), for hours
+                st.one_of(st.integers(-6, 6), st.integers(-72, 24 * 20)), st.integers(1, 24 * 5)
+            ),
             st.none(),  # the whole run
         )
     )
     if window is not None:
-        days, hour, hours = window
-        begin = datetime.combine(anchor + timedelta(days=days), datetime.min.time()) + timedelta(hours=hour)
+        after, hours = window
+        begin = paid + timedelta(hours=after)
         fault["from"] = _stamp(begin)
         fault["until"] = _stamp(begin + timedelta(hours=hours))
     probability = draw(_optional(st.integers(1, 99)))
@@ -234,7 +241,7 @@ def _bank(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def _data(draw: st.DrawFn) -> dict[str, Any]:
+def _data(draw: st.DrawFn, focus: Sequence[str]) -> dict[str, Any]:
     points = known_points()
     due_day = draw(st.integers(1, 28))
     anchor = START.replace(day=due_day)
@@ -265,7 +272,8 @@ def _data(draw: st.DrawFn) -> dict[str, Any]:
     delivery = draw(_optional(st.integers(1, 600)))
     if delivery is not None:
         data["sms"] = {"delivery_delay": f"{delivery} seconds"}
-    faults = draw(st.lists(_fault(anchor, points), max_size=MAX_FAULTS))
+    paid = datetime.combine(anchor, datetime.strptime(behaviour["pay_at"], "%H:%M").time())
+    faults = draw(st.lists(_fault(paid, points, focus), max_size=MAX_FAULTS))
     if faults:
         data["faults"] = faults
     # The run goes on a while after the last payment and the last fault's window: what a platform puts right
@@ -288,21 +296,42 @@ def _month_after(day: date, months: int) -> date:
 
 
 def candidates(
+    focus: Collection[str] = (),
     build: Callable[[Mapping[str, Any]], Scenario | None] | None = None,
 ) -> st.SearchStrategy[Candidate]:
     """Scenarios to run: every invariant expected, then repaired until lint has nothing to say
-    (:func:`repair`); a draw that cannot be repaired is rejected."""
+    (:func:`repair`); a draw that cannot be repaired is rejected. Half the faults are drawn at the points in
+    ``focus`` (where the platform meets the partners: :func:`~simulator.explore._search.touched_points`)."""
     fix = build or repair
+    known = known_points()
+    focused = sorted(point for point in focus if point in known)
 
     @st.composite
     def candidate(draw: st.DrawFn) -> Candidate:
-        data = draw(_data())
+        data = draw(_data(focused))
         repaired = fix(data)
         assume(repaired is not None)
         assert repaired is not None
         return Candidate(repaired.raw, repaired)
 
     return candidate()
+
+
+#: The scenario a search starts with, to see where the platform meets the partners: a few borrowers paying on
+#: time, late, in part and early over two installments, and the bank's link down over the first due date (so
+#: the bank marks some overdue, notifies them and the platform, and the platform has something to put right).
+PROBE: Final[Mapping[str, Any]] = {
+    "name": "explore-probe",
+    "start": START.isoformat(),
+    "duration": "50 days",
+    "population": {"borrowers": 4, "loan": {"principal": "1000..5000", "term": 2, "due_day": 10}},
+    "borrowers": {"on_time": "50%", "late_days": "2..5", "partial": "25%", "early": "25%", "pay_at": "20:00"},
+    "bank": {"grace": "0 days"},
+    "faults": [
+        {"at": "bank.repayApply", "outage": {"status": 503}, "from": "2019-05-10 19:00", "until": "2019-05-12 19:00"}
+    ],
+    "expect": {key: dict(_PARAMETERS.get(key, {})) for key in ORACLES},
+}
 
 
 def repair(data: Mapping[str, Any]) -> Scenario | None:

@@ -15,7 +15,17 @@ from simulator.scenario import lint_scenario
 
 __all__ = ["scenario_name", "scenario_yaml", "write_finding"]
 
-_ORDER: Final[tuple[str, ...]] = ("name", "description", "seed", "start", "duration", "population", "borrowers", "bank", "bureau")
+_ORDER: Final[tuple[str, ...]] = (
+    "name",
+    "description",
+    "seed",
+    "start",
+    "duration",
+    "population",
+    "borrowers",
+    "bank",
+    "bureau",
+)
 _SHOWN: Final = 3
 
 

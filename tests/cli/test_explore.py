@@ -44,7 +44,7 @@ def test_a_mutant_is_found_shrunk_and_written_as_a_scenario_lint_passes_and_run_
     assert text.startswith(f"# Found by `lendsim explore --platform {MUTANT}`, shrunk to 0 faults, 1 borrower")
     assert "# O7 pii_minimized violated" in text
     assert re.search(r"^expect:\n  pii_minimized: \{\}\n$", text, re.MULTILINE)
-    assert "O7 pii_minimized violated: first at run 1" in result.output
+    assert "O7 pii_minimized violated: first at run 2" in result.output
     assert lendsim("lint", "--strict", written).exit_code == 0
     replay = lendsim("run", written, "--platform", MUTANT)
     assert replay.exit_code == 1
