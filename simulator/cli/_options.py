@@ -10,6 +10,17 @@ import click
 
 from simulator._resources import bundled_contracts_dir
 
+__all__ = [
+    "MAX_SEED",
+    "contract_file_option",
+    "contract_option",
+    "contracts_dir_option",
+    "header_option",
+    "load_partner_contracts",
+    "log_level_option",
+    "parse_seed",
+]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The largest seed: 64 bits, what a platform, a JSON reader or SQLite keeps exactly (the seed is part of the
@@ -28,17 +39,6 @@ def parse_seed(ctx: click.Context, param: click.Parameter, value: str | None) ->
         raise click.BadParameter(f"{shown!r} is not a seed: give a whole number from 0 to {MAX_SEED:,}")
     return int(text)
 
-
-__all__ = [
-    "MAX_SEED",
-    "contract_file_option",
-    "contract_option",
-    "contracts_dir_option",
-    "header_option",
-    "load_partner_contracts",
-    "log_level_option",
-    "parse_seed",
-]
 
 contracts_dir_option = click.option(
     "--contracts",
