@@ -1,9 +1,9 @@
-"""``bench/run [SECTION…] [--quick] [--replay-sizes N,N] [--time-cap S] [--no-write]``
+"""``bench/run [SECTION…] [--quick] [--replay-sizes N,N] [--time-cap S] [--explore-budget S] [--no-write]``
 
 Runs the chosen sections (all by default: http, durability, inprocess, instructions, replay, http-replay,
-population, contracts), prints one table of measurement, figure, baseline, ratio and target, and writes each
-section's block into docs/benchmarks.md. The instructions section needs valgrind (callgrind); without it its rows
-say "not available".
+population, contracts, detection), prints one table of measurement, figure, baseline, ratio and target, and writes
+each section's block into docs/benchmarks.md. The instructions section needs valgrind (callgrind); without it its
+rows say "not available".
 """
 
 from __future__ import annotations
@@ -96,6 +96,15 @@ def _population(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     return rows, details
 
 
+def _detection(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import _detection
+
+    settings = _detection.Settings.quick() if args.quick else _detection.Settings()
+    if args.explore_budget is not None:
+        settings = _detection.Settings(seconds=args.explore_budget)
+    return _detection.measure(settings)
+
+
 def _contracts(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     from bench import _contracts
 
@@ -111,6 +120,7 @@ RUNNERS: dict[str, Section] = {
     "http-replay": _http_replay,
     "population": _population,
     "contracts": _contracts,
+    "detection": _detection,
 }
 
 
@@ -134,6 +144,9 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="shorter loads, fewer rounds, replay sizes 1000,10000")
     parser.add_argument("--replay-sizes", type=_sizes, default=None, help="borrowers per replay, e.g. 1000,10000")
     parser.add_argument("--time-cap", type=float, default=None, help="seconds: skip a replay size extrapolated beyond")
+    parser.add_argument(
+        "--explore-budget", type=float, default=None, help="seconds: each detection search's budget (300; --quick 60)"
+    )
     parser.add_argument("--no-write", action="store_true", help="print the table only; leave docs/benchmarks.md")
     parser.add_argument("--report", type=Path, default=REPORT, help="the Markdown file to update")
     args = parser.parse_args(argv)

@@ -17,7 +17,17 @@ from pathlib import Path
 
 __all__ = ["SECTIONS", "Row", "format_table", "machine", "markdown_block", "write_report"]
 
-SECTIONS = ("http", "durability", "inprocess", "instructions", "replay", "http-replay", "population", "contracts")
+SECTIONS = (
+    "http",
+    "durability",
+    "inprocess",
+    "instructions",
+    "replay",
+    "http-replay",
+    "population",
+    "contracts",
+    "detection",
+)
 HEADERS = ("measurement", "figure", "baseline", "ratio", "target", "met")
 
 
@@ -109,6 +119,7 @@ def markdown_block(section: str, rows: Sequence[Row], today: date, details: Iter
         "http-replay": "Scenario replay over HTTP: the incident against platforms served apart, beside in-process",
         "population": "Synthetic population against Faker",
         "contracts": "Contract self-test (schemathesis)",
+        "detection": "Detection: `lendsim explore` against each mutant of the resilient platform, no catalog scenario",
     }[section]
     lines = [
         f"<!-- bench:{section} -->",

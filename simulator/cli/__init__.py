@@ -12,6 +12,7 @@ from simulator._version import __version__
 from simulator.cli._check import check_command
 from simulator.cli._contracts import contracts_command
 from simulator.cli._example_platform import example_platform_command
+from simulator.cli._explore import explore_command
 from simulator.cli._lint import lint_command
 from simulator.cli._proxy import proxy_command
 from simulator.cli._run import run_command
@@ -36,6 +37,7 @@ cli.add_command(serve_command)
 cli.add_command(contracts_command)
 cli.add_command(lint_command)
 cli.add_command(run_command)
+cli.add_command(explore_command)
 cli.add_command(example_platform_command)
 cli.add_command(check_command)
 cli.add_command(proxy_command)

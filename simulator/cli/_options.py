@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import click
 
@@ -14,9 +14,8 @@ from simulator.clock import parse_duration
 from simulator.errors import ConfigError
 from simulator.run._timeouts import MAX_CLIENT_TIMEOUT
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 __all__ = [
+    "MAX_SEED",
     "client_timeout_option",
     "contract_file_option",
     "contract_option",
@@ -24,7 +23,27 @@ __all__ = [
     "header_option",
     "load_partner_contracts",
     "log_level_option",
+    "parse_seed",
 ]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The largest seed: 64 bits, what a platform, a JSON reader or SQLite keeps exactly (the seed is part of the
+#: run id a platform is told and of the report's file name).
+MAX_SEED: Final = 2**63 - 1
+
+
+def parse_seed(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """``--seed``: a whole number from 0 to :data:`MAX_SEED`, refused with the range (without echoing 5,000
+    digits back)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text.isdigit() or len(text) > len(str(MAX_SEED)) or int(text) > MAX_SEED:
+        shown = text if len(text) <= 30 else f"{text[:12]}…{text[-6:]} ({len(text):,} characters)"
+        raise click.BadParameter(f"{shown!r} is not a seed: give a whole number from 0 to {MAX_SEED:,}")
+    return int(text)
+
 
 contracts_dir_option = click.option(
     "--contracts",

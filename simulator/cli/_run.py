@@ -24,7 +24,7 @@ from typing import Any, Final
 import click
 
 from simulator._resources import bundled_scenario
-from simulator.cli._options import client_timeout_option
+from simulator.cli._options import MAX_SEED, client_timeout_option, parse_seed
 from simulator.clock import format_duration
 from simulator.errors import Interrupted, LendsimError
 from simulator.run import (
@@ -48,24 +48,9 @@ from simulator.run._reports import (
 )
 from simulator.scenario import Scenario, ScenarioError, load_scenario
 
-__all__ = ["MAX_SEED", "make_driver", "run_command", "run_many"]
+__all__ = ["MAX_SEED", "make_driver", "platform_maker", "run_command", "run_many", "writable_folder"]
 
 REFERENCE: Final = {"naive": "lendsim_examples.naive:create", "resilient": "lendsim_examples.resilient:create"}
-#: The largest seed: 64 bits, what a platform, a JSON reader or SQLite keeps exactly (the seed is part of the
-#: run id a platform is told and of the report's file name).
-MAX_SEED: Final = 2**63 - 1
-
-
-def _seed(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
-    """``--seed``: a whole number from 0 to :data:`MAX_SEED`, refused with the range (without echoing 5,000
-    digits back)."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not text.isdigit() or len(text) > len(str(MAX_SEED)) or int(text) > MAX_SEED:
-        shown = text if len(text) <= 30 else f"{text[:12]}…{text[-6:]} ({len(text):,} characters)"
-        raise click.BadParameter(f"{shown!r} is not a seed: give a whole number from 0 to {MAX_SEED:,}")
-    return int(text)
 
 
 def make_driver(platform: str, *, client_timeout: timedelta | None = DEFAULT_CLIENT_TIMEOUT) -> PlatformDriver:
@@ -100,18 +85,18 @@ def platform_maker(
 def check_writable(report_dir: Path | None, junit: Path | None) -> None:
     """Refuse, before anything runs, an output path that cannot be written (``click.BadParameter``)."""
     if report_dir is not None:
-        _writable_folder(report_dir, "--report-dir", "a folder the reports can be written to")
+        writable_folder(report_dir, "--report-dir", "a folder the reports can be written to")
     if junit is not None:
         if junit.is_dir():
             raise click.BadParameter(
                 f"{str(junit)!r} is a folder; give a file such as reports/junit.xml", param_hint="--junit"
             )
-        _writable_folder(junit.parent, "--junit", "a file in a folder you can write to, such as reports/junit.xml")
+        writable_folder(junit.parent, "--junit", "a file in a folder you can write to, such as reports/junit.xml")
         if junit.exists() and not os.access(junit, os.W_OK):
             raise click.BadParameter(f"{str(junit)!r} exists and cannot be overwritten", param_hint="--junit")
 
 
-def _writable_folder(folder: Path, option: str, what: str) -> None:
+def writable_folder(folder: Path, option: str, what: str) -> None:
     blocker = next((part for part in (folder, *folder.parents) if part.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise click.BadParameter(
@@ -258,7 +243,11 @@ def _write(write: Callable[[], Any], where: Path, option: str) -> Any:
     "naive / resilient (the reference platforms). Repeat it to run each scenario against each platform.",
 )
 @click.option(
-    "--seed", metavar="INTEGER", callback=_seed, default=None, help=f"Override the scenario's seed (0 to {MAX_SEED})."
+    "--seed",
+    metavar="INTEGER",
+    callback=parse_seed,
+    default=None,
+    help=f"Override the scenario's seed (0 to {MAX_SEED}).",
 )
 @click.option("--borrowers", type=click.IntRange(min=1), default=None, help="Override the population size.")
 @click.option(

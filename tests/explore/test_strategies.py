@@ -1,0 +1,79 @@
+"""What explore draws: scenarios lint is silent about, faults only where the engine takes them, every invariant
+of the registry expected unless lint says the run cannot judge it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+
+from simulator.explore import Candidate, candidates, repair
+from simulator.oracles import ORACLES
+from simulator.scenario import known_points, lint_scenario
+
+FEW = settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+BASE: dict[str, Any] = {
+    "name": "explore",
+    "start": "2019-05-01",
+    "duration": "20 days",
+    "population": {"borrowers": 2, "loan": {"principal": "1000..2000", "term": 1, "due_day": 10}},
+    "expect": {key: {} for key in ORACLES},
+}
+
+
+@FEW
+@given(candidates())
+def test_a_drawn_scenario_passes_lint_as_a_file(tmp_path_factory: Any, candidate: Candidate) -> None:
+    path = Path(tmp_path_factory.mktemp("drawn")) / "drawn.yaml"
+    path.write_text(yaml.safe_dump(dict(candidate.data), sort_keys=False), encoding="utf-8")
+
+    assert lint_scenario(path) == []
+
+
+@FEW
+@given(candidates())
+def test_every_fault_is_at_a_point_that_takes_its_action(candidate: Candidate) -> None:
+    points = known_points()
+
+    for fault in candidate.data.get("faults", ()):
+        (action,) = [key for key in fault if key not in ("at", "from", "until", "probability")]
+        assert action in points[fault["at"]]
+
+
+@FEW
+@given(candidates())
+def test_at_most_twenty_borrowers_and_expectations_from_the_registry(candidate: Candidate) -> None:
+    assert 1 <= candidate.borrowers <= 20
+    assert set(candidate.data["expect"]) <= set(ORACLES)
+    assert candidate.data["expect"]
+
+
+def test_repair_takes_out_an_invariant_the_run_is_too_short_to_judge() -> None:
+    scenario = repair(BASE)
+
+    assert scenario is not None
+    assert "no_false_delinquency" not in scenario.expect  # a 30-business-day window does not fit in 20 days
+    assert "dispute_sla" not in scenario.expect  # nobody disputes
+    assert "ledgers_reconcile" in scenario.expect
+    assert scenario.warnings == ()
+
+
+def test_repair_takes_out_a_fault_no_platform_survives() -> None:
+    data = {
+        **BASE,
+        "faults": [
+            {"at": "sms.sendSms", "duplicate": {"times": 3}},
+            {"at": "bank.repayApply", "drop": {}, "until": "2019-05-05"},
+        ],
+    }
+
+    scenario = repair(data)
+
+    assert scenario is not None
+    assert [fault["at"] for fault in scenario.faults] == ["bank.repayApply"]
+
+
+def test_repair_gives_up_on_a_scenario_with_an_error() -> None:
+    assert repair({**BASE, "duration": "-3 days"}) is None
