@@ -1,6 +1,7 @@
 """The two drivers are one harness: the catalog against the resilient platform in-process (``--platform resilient``)
 and over HTTP (``lendsim example-platform resilient``, started as a user starts it) gets the same verdict on every
-invariant and the same journal, kind by kind — but for what only one driver can see (:data:`ONE_SIDED`).
+invariant and the same journal, kind by kind — but for what only one driver can see (:data:`ONE_SIDED`), and for
+how many times the platform re-sent or asked after a request whose answer a fault lost (:func:`retried`).
 
 Over HTTP a latency costs virtual time only, but a fault that makes the platform's client time out costs that
 timeout in real seconds (5 s, the resilient platform's, one at a time: it takes one request at a time), so the
@@ -70,6 +71,16 @@ def example_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+def retried(key: tuple[str, str | None, str | None]) -> bool:
+    """Entries whose number the platform's own clock decides once a fault loses an answer: its requests and their
+    answers (a retry or a query is sent when its real client timeout ends, which over HTTP races the simulator's
+    other work of that instant) and the faults' first firings that follow from them. Two clean runs on an idle
+    machine counted a query or a repayApply once more on one side (bank-api-flaky, reconciliation-missing-rows);
+    the verdicts, and every partner's own events and deliveries, were the same."""
+    kind, _, operation = key
+    return kind in ("request", "response") or operation == "faultFired"
+
+
 def journal_counts(result: RunResult) -> Counter[tuple[str, str | None, str | None]]:
     """How many entries of each (kind, partner, operation) the run journaled."""
     return Counter((entry.kind, entry.partner, entry.operation) for entry in result.sim.journal.iter())
@@ -100,7 +111,11 @@ def test_a_catalog_scenario_gets_the_same_verdicts_and_journal_in_process_and_ov
     for key in ONE_SIDED:
         assert over_http.pop(key, 0) == 0, key
         in_process.pop(key, None)
-    differing = {key: (in_process[key], over_http[key]) for key in in_process | over_http}
-    assert {key: counts for key, counts in differing.items() if counts[0] != counts[1]} == {}, (
+    differing = {
+        key: (in_process[key], over_http[key]) for key in in_process | over_http if in_process[key] != over_http[key]
+    }
+    if differing:
+        print(f"{path.stem}: counts that differ (in-process, over HTTP): {differing}")
+    assert {key: counts for key, counts in differing.items() if not retried(key)} == {}, (
         "(kind, partner, operation): (in-process, over HTTP)"
     )
