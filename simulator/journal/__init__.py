@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from simulator.journal._codec import encode_data, escape_surrogates
 from simulator.journal._entry import KINDS, Entry, Page
-from simulator.journal._journal import BATCH, MAX_LIMIT, Filters, Journal, set_aside
+from simulator.journal._journal import BATCH, MAX_LIMIT, EntryFields, Filters, Journal, set_aside
 
 __all__ = [
     "BATCH",
     "KINDS",
     "MAX_LIMIT",
     "Entry",
+    "EntryFields",
     "Filters",
     "Journal",
     "Page",

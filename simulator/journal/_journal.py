@@ -36,7 +36,7 @@ from simulator.errors import JournalError
 from simulator.journal._codec import encode_data, escape_surrogates, from_us, to_us, unserialisable
 from simulator.journal._entry import KINDS, Entry, Page
 
-__all__ = ["BATCH", "MAX_LIMIT", "Filters", "Journal", "set_aside"]
+__all__ = ["BATCH", "MAX_LIMIT", "EntryFields", "Filters", "Journal", "set_aside"]
 
 MAX_LIMIT: Final = 10_000
 """The largest page :meth:`Journal.query` returns."""
@@ -91,6 +91,25 @@ _INSERT: Final = (
 _NAN: Final = math.nan
 
 _Row = tuple[Any, ...]
+
+
+class EntryFields(TypedDict, total=False):
+    """What an entry records besides its kind and virtual time (:class:`Entry` says what each one means).
+
+    ``data_json`` is the JSON text of ``data`` when the caller has it already (the engine encodes a response
+    body once, for the wire and the journal): it is stored as given, not checked.
+    """
+
+    partner: str | None
+    operation: str | None
+    borrower: str | None
+    loan: str | None
+    serial: str | None
+    sms_out_id: str | None
+    status: int | None
+    correlation: str | None
+    data: Mapping[str, Any] | None
+    data_json: str | None
 
 
 class Filters(TypedDict, total=False):
@@ -192,63 +211,35 @@ class Journal:
         self._generation = 0  # bumped by clear(), so iterations under way notice
         # The last virtual time appended and its stored form: the clock often hands out the same object.
         self._last_vt: tuple[datetime | None, int, int] = (None, 0, 0)
+        self._last_wall: float = _NAN  # the wall time of the last append, for the Entry append returns
         self._conn, self._next, self._indexes = _open(name, fsync)
         self._finalizer = weakref.finalize(self, _close, self._conn, self._pending, name)
 
     # -- writing --------------------------------------------------------------------------------------
 
-    def append(
-        self,
-        kind: str,
-        virtual_time: datetime,
-        *,
-        partner: str | None = None,
-        operation: str | None = None,
-        borrower: str | None = None,
-        loan: str | None = None,
-        serial: str | None = None,
-        sms_out_id: str | None = None,
-        status: int | None = None,
-        correlation: str | None = None,
-        data: Mapping[str, Any] | None = None,
-        data_json: str | None = None,
-    ) -> Entry:
+    def append(self, kind: str, virtual_time: datetime, **fields: Unpack[EntryFields]) -> Entry:
         """Record one thing that happened and return it as an :class:`Entry` with its ``seq``.
 
         The returned entry holds ``virtual_time`` and ``data`` as given (not copies); the journal keeps
         the JSON of ``data``, so what a read returns is its JSON round trip. Text fields are strings or
-        ``None``; an empty string is recorded as ``None`` (no such id).
-
-        ``data_json`` is the JSON text of ``data`` when the caller has it already (the engine encodes a
-        response body once, for the wire and the journal): it is stored as given, not checked.
+        ``None``; an empty string is recorded as ``None`` (no such id). The fields are :class:`EntryFields`.
         """
-        row = self._record(
-            kind,
-            virtual_time,
-            partner,
-            operation,
-            borrower,
-            loan,
-            serial,
-            sms_out_id,
-            status,
-            correlation,
-            data,
-            data_json,
-        )
+        seq = self.add(kind, virtual_time, **fields)
+        status = fields.get("status")
+        data = fields.get("data")
         return Entry(
-            row[0],
+            seq,
             kind,
             virtual_time,
-            None if self._wall_clock is None else row[4],
-            row[5] or None,
-            row[6] or None,
-            row[7] or None,
-            row[8] or None,
-            row[9] or None,
-            row[10] or None,
-            None if row[11] == -1 else row[11],
-            row[12] or None,
+            None if self._wall_clock is None else self._last_wall,
+            fields.get("partner") or None,
+            fields.get("operation") or None,
+            fields.get("borrower") or None,
+            fields.get("loan") or None,
+            fields.get("serial") or None,
+            fields.get("sms_out_id") or None,
+            None if status is None else int(status),
+            fields.get("correlation") or None,
             {} if data is None else data,
         )
 
@@ -267,46 +258,14 @@ class Journal:
         data: Mapping[str, Any] | None = None,
         data_json: str | None = None,
     ) -> int:
-        """:meth:`append`, checked and recorded alike, returning only the ``seq``; the fields may also be given
-        positionally, in column order.
+        """:meth:`append` without building the :class:`Entry`: check one entry, buffer its row and return its
+        ``seq``. The fields may also be given positionally, in column order.
 
         The engine's fast path (everything it journals, two entries a request, positionally): building the
         :class:`Entry` that :meth:`append` returns would cost 20k instructions a request of the engine's 188k with
-        the bank stubbed, 1.9 % of a request through ``lendsim.transport`` (1,085k), and matching a dozen keywords
-        3.5k more (``bench/run instructions``).
+        the bank stubbed, 1.9 % of a request through ``lendsim.transport`` (1,085k), whose target (≤ 1.3× a bare
+        ``httpx.MockTransport``) is not met; matching a dozen keywords costs 3.5k more (``bench/run instructions``).
         """
-        row = self._record(
-            kind,
-            virtual_time,
-            partner,
-            operation,
-            borrower,
-            loan,
-            serial,
-            sms_out_id,
-            status,
-            correlation,
-            data,
-            data_json,
-        )
-        return int(row[0])
-
-    def _record(
-        self,
-        kind: str,
-        virtual_time: datetime,
-        partner: str | None,
-        operation: str | None,
-        borrower: str | None,
-        loan: str | None,
-        serial: str | None,
-        sms_out_id: str | None,
-        status: int | None,
-        correlation: str | None,
-        data: Mapping[str, Any] | None,
-        data_json: str | None,
-    ) -> _Row:
-        """Check one entry and buffer its row; the row as stored (absent values bound as '' / -1 / NaN)."""
         if not (kind in _KIND_SET if type(kind) is str else _is_kind(kind)):
             raise _bad_kind(kind, "append")
         last_vt = self._last_vt
@@ -375,11 +334,12 @@ class Journal:
                 correlation or "",
                 text,
             )
+            self._last_wall = wall_bind
             pending = self._pending
             pending.append(row)
             if len(pending) >= BATCH:
                 _write(self._conn, pending, self._path)
-        return row
+        return seq
 
     def flush(self) -> None:
         """Write and commit the buffered appends, so other connections (and processes) see them."""

@@ -23,13 +23,24 @@ def _fatal(file: str, message: str, line: int | None = None, column: int | None 
     return ScenarioError([Finding(file, line, column, "", message)])
 
 
-def read_source(path: str | Path) -> YamlDocument:
-    """The file's YAML document, holding a mapping; ScenarioError (one finding) when it cannot be read as one."""
+_SCENARIO_KEYS = "name, start, duration, expect, …"
+_EMPTY_SCENARIO = (
+    "the file is empty; a scenario needs at least 'name', 'start', 'duration' and 'expect' (see docs/scenarios.md)"
+)
+
+
+def read_source(
+    path: str | Path, *, what: str = "a scenario", keys: str = _SCENARIO_KEYS, empty: str | None = _EMPTY_SCENARIO
+) -> YamlDocument:
+    """The file's YAML document, holding a mapping; ScenarioError (one finding) when it cannot be read as one.
+
+    ``what`` names the kind of file and ``keys`` what its mapping holds, for the messages; ``empty`` is the message
+    for an empty file, or ``None`` when an empty file is an empty mapping (its ``data`` is then ``None``)."""
     file = str(path)
     try:
         size = Path(path).stat().st_size
         if size > MAX_SCENARIO_BYTES:
-            raise _fatal(file, f"the file is {size:,} bytes; a scenario is at most {MAX_SCENARIO_BYTES:,}")
+            raise _fatal(file, f"the file is {size:,} bytes; {what} is at most {MAX_SCENARIO_BYTES:,}")
         text = read_text(path, limit=MAX_SCENARIO_BYTES)
     except FileNotFoundError:
         raise _fatal(file, "no such file; check the path") from None
@@ -40,20 +51,12 @@ def read_source(path: str | Path) -> YamlDocument:
     except YamlError as exc:
         raise _fatal(file, f"invalid YAML: {exc.reason}", exc.line, exc.column) from None
     if source.data is None:
-        raise _fatal(
-            file,
-            "the file is empty; a scenario needs at least 'name', 'start', 'duration' and 'expect' "
-            "(see docs/scenarios.md)",
-            1,
-            1,
-        )
+        if empty is None:
+            return source
+        raise _fatal(file, empty, 1, 1)
     if not isinstance(source.data, dict):
         raise _fatal(
-            file,
-            f"a scenario is a mapping of keys (name, start, duration, expect, …); "
-            f"this file holds a {type(source.data).__name__}",
-            1,
-            1,
+            file, f"{what} is a mapping of keys ({keys}); this file holds a {type(source.data).__name__}", 1, 1
         )
     return source
 

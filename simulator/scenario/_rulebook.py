@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from simulator._suggest import did_you_mean
-from simulator._yaml import Finding, YamlError, load_yaml
 from simulator.clock import Calendar
 from simulator.partners.bank import BankConfig
 from simulator.partners.bureau import BureauConfig
 from simulator.partners.sms import SmsConfig
-from simulator.scenario._findings import Findings, ScenarioError
-from simulator.scenario._loader import MAX_SCENARIO_BYTES, report_duplicates
+from simulator.scenario._findings import Findings
+from simulator.scenario._loader import read_source, report_duplicates
 from simulator.scenario._model import check_meaning
 from simulator.scenario._schema import check_schema, jsonable
 
@@ -46,22 +45,8 @@ class Rules:
 def load_rules(path: str | Path) -> Rules:
     """Read and check a rules file; :class:`ScenarioError` listing every problem with its position otherwise."""
     file = str(path)
-    try:
-        size = Path(path).stat().st_size
-        if size > MAX_SCENARIO_BYTES:
-            raise _fatal(file, f"the file is {size:,} bytes; a rules file is a few lines")
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise _fatal(file, "no such file; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fatal(file, f"cannot read the file: {exc}") from None
-    try:
-        source = load_yaml(text)
-    except YamlError as exc:
-        raise _fatal(file, f"invalid YAML: {exc.reason}", exc.line, exc.column) from None
+    source = read_source(path, what="a rules file", keys=_listed(), empty=None)
     data = {} if source.data is None else source.data
-    if not isinstance(data, dict):
-        raise _fatal(file, f"a rules file is a mapping of {_listed()}; this file holds a {type(data).__name__}", 1, 1)
     out = Findings(file, source)
     report_duplicates(source, out)
     return read_rules(data, out)
@@ -88,7 +73,3 @@ def read_rules(data: dict[str, Any], out: Findings) -> Rules:
 
 def _listed() -> str:
     return ", ".join(RULE_SECTIONS[:-1]) + f" and {RULE_SECTIONS[-1]}"
-
-
-def _fatal(file: str, message: str, line: int | None = None, column: int | None = None) -> ScenarioError:
-    return ScenarioError([Finding(file, line, column, "", message)])

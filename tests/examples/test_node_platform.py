@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from simulator.masking import mask_text
+from tests._processes import example_platform
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "examples" / "node_platform" / "server.js"
@@ -98,30 +98,9 @@ def node_platform(tmp: Path, *, defect: str | None = None, timeouts: tuple[str, 
 @contextmanager
 def python_example(tmp: Path) -> Iterator[Served]:
     """``lendsim example-platform resilient`` (the Python reference platform over HTTP) on a free port."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     log = tmp / "python-example.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(BIN / "lendsim"), "example-platform", "resilient", "--port", str(port)], stdout=out, stderr=out
-        )
-    url = f"http://127.0.0.1:{port}"
-
-    def answering() -> bool:
-        try:
-            return httpx.get(f"{url}/harness/ledger", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        _wait_for(process, answering, "lendsim example-platform", log)
+    with example_platform("resilient", log) as url:
         yield Served(url, log)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @dataclass

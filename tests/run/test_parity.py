@@ -11,20 +11,18 @@ each scenario's wall time both ways.
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from lendsim_examples import resilient
 from simulator.run import HttpDriver, InProcessDriver, RunResult, run_scenario
 from simulator.scenario import load_scenario
+from tests._processes import example_platform as started
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -46,29 +44,8 @@ COUNTED_APART = {
 @pytest.fixture(scope="module")
 def example_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``lendsim example-platform resilient`` on a free port; its base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = tmp_path_factory.mktemp("platform") / "example-platform.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(BIN / "lendsim"), "example-platform", "resilient", "--port", str(port)], stdout=out, stderr=out
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, log.read_text(encoding="utf-8")
-            try:
-                httpx.get(f"{url}/harness/ledger", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, f"lendsim example-platform did not start: {log.read_text()}"
-                time.sleep(0.05)
+    with started("resilient", tmp_path_factory.mktemp("platform") / "example-platform.log") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def retried(key: tuple[str, str | None, str | None]) -> bool:
