@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -44,7 +44,7 @@ from simulator.core._messages import (
 from simulator.core._mock import GenericMock
 from simulator.core._model import Deliverer, DeliveryResult, Model
 from simulator.errors import ConfigError, DriftError
-from simulator.journal import Journal, encode_data
+from simulator.journal import EntryFields, Journal, encode_data
 from simulator.openapi import Contract, Operation, Violation, load_contract, load_contracts
 
 __all__ = ["CONTROL", "DEFAULT_START", "MAX_BODY", "Behaviour", "Engine"]
@@ -157,39 +157,11 @@ class Engine:
         self.models[model.partner] = model
         self.control = _control_contract(self._control_path, self.points)
 
-    def record(
-        self,
-        kind: str,
-        at: datetime | None = None,
-        partner: str | None = None,
-        operation: str | None = None,
-        borrower: str | None = None,
-        loan: str | None = None,
-        serial: str | None = None,
-        sms_out_id: str | None = None,
-        status: int | None = None,
-        correlation: str | None = None,
-        data: Mapping[str, Any] | None = None,
-        data_json: str | None = None,
-    ) -> None:
-        """Journal one entry at virtual time ``at`` (default now): everything the engine journals goes through here.
-
-        The request and its answer are journaled with the fields given positionally, in the journal's column order
-        (:meth:`Journal.add`): the hot path."""
-        self.journal.add(
-            kind,
-            self.clock.now() if at is None else at,
-            partner,
-            operation,
-            borrower,
-            loan,
-            serial,
-            sms_out_id,
-            status,
-            correlation,
-            data,
-            data_json,
-        )
+    def record(self, kind: str, at: datetime | None = None, **fields: Unpack[EntryFields]) -> None:
+        """Journal one entry at virtual time ``at`` (default now): everything the engine journals goes through here,
+        but for a request and its answer, which :meth:`_journal_request` and :meth:`_journal_answer` hand to
+        :meth:`Journal.add` with the fields positionally, in the journal's column order: the hot path."""
+        self.journal.add(kind, self.clock.now() if at is None else at, **fields)
 
     def event(
         self,
@@ -455,7 +427,7 @@ class Engine:
 
     def _journal_request(self, exchange: Exchange) -> None:
         data = request_data(exchange.request, exchange.body)
-        self.record(
+        self.journal.add(
             "request",
             exchange.now,
             exchange.partner,
@@ -569,7 +541,7 @@ class Engine:
         *,
         at: datetime | None = None,
     ) -> None:
-        self.record(
+        self.journal.add(
             "response",
             exchange.now if at is None else at,
             exchange.partner,
