@@ -26,13 +26,14 @@ stands. One still waiting when the server stopped (its answer was never journale
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from simulator._version import __version__
 from simulator.core._messages import SOURCE_HEADER, Request
@@ -258,36 +259,18 @@ class _Checker(Journal):
         self._differs: str | None = None
         self._produced = 0
 
-    def add(
-        self,
-        kind: str,
-        virtual_time: datetime,
-        partner: str | None = None,
-        operation: str | None = None,
-        borrower: str | None = None,
-        loan: str | None = None,
-        serial: str | None = None,
-        sms_out_id: str | None = None,
-        status: int | None = None,
-        correlation: str | None = None,
-        data: Mapping[str, Any] | None = None,
-        data_json: str | None = None,
-    ) -> int:
+    def add(self, kind: str, virtual_time: datetime, *fields: Any, **named: Any) -> int:
+        """:meth:`Journal.add`'s arguments (positional or named, as the engine gives them), checked against the
+        entry recorded at this place instead of stored."""
+        given = _ADD.bind(self, kind, virtual_time, *fields, **named).arguments
+        data, data_json = given.get("data"), given.get("data_json")
+        status = given.get("status")
         self._produced += 1
         if self._differs is not None:
             return self._produced
         expected = self._recorded.peek()
-        made: _Fields = (
-            kind,
-            partner or None,
-            operation or None,
-            borrower or None,
-            loan or None,
-            serial or None,
-            sms_out_id or None,
-            status,
-            correlation or None,
-        )
+        ids = (given.get(name) or None for name in _ID_FIELDS)
+        made = cast(_Fields, (kind, *ids, status, given.get("correlation") or None))
         if expected is None:
             self._differs = f"the journal ends, but replaying it journals {_describe(made, virtual_time)}"
             return self._produced
@@ -326,6 +309,9 @@ def _as_stored(data: Mapping[str, Any] | None, data_json: str | None) -> dict[st
     value: dict[str, Any] = json.loads(data_json if data_json is not None else encode_data(dict(data)))
     return value
 
+
+_ADD: Final = inspect.signature(Journal.add)
+_ID_FIELDS: Final = ("partner", "operation", "borrower", "loan", "serial", "sms_out_id")
 
 # kind, partner, operation, borrower, loan, serial, sms_out_id, status, correlation
 _Fields = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None, int | None, str | None]
