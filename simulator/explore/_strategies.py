@@ -49,6 +49,12 @@ _PARAMETERS: Final[Mapping[str, Mapping[str, Any]]] = {"sms_unique": {"senders":
 #: Not expected when numbers are reissued: the bank's overdue notice goes to the number it holds, now a
 #: stranger's, and no platform can make it reach the borrower first (lint does not warn about it yet).
 _UNJUDGED_WITH_RECYCLED_PHONES: Final = ("notice_before_negative_report",)
+#: Not expected when files are dropped at the bureau (``drop`` at ``bureau.feedback``): a lost file stays PROCESSING,
+#: and once the bank has reported a later month it never sends the lost month again (a back-dated 210 is refused;
+#: the simulated bank sends 212s only for the corrections a platform asks for), so O5 fails whatever the platform
+#: does whenever the drop hits a file. Lint warns only about such a drop lasting the whole run.
+_UNJUDGED_WITH_LOST_FILES: Final = ("bureau_converges",)
+_LOST_FILES: Final = ("bureau.feedback", "drop")
 _FAULT_PATH: Final = re.compile(r"^faults\[(\d+)\]")
 
 
@@ -285,9 +291,17 @@ def _data(draw: st.DrawFn, focus: Sequence[str]) -> dict[str, Any]:
             busy = max(busy, datetime.strptime(fault["until"], "%Y-%m-%d %H:%M").date())
     tail = draw(st.integers(_MIN_TAIL_DAYS, _MIN_TAIL_DAYS + 40))  # a longer one judges O1's window
     data["duration"] = f"{(busy - START).days + tail} days"
-    unjudged = _UNJUDGED_WITH_RECYCLED_PHONES if recycled is not None else ()
-    data["expect"] = {key: dict(_PARAMETERS.get(key, {})) for key in ORACLES if key not in unjudged}
+    data["expect"] = expectations(faults, recycled_phones=recycled is not None)
     return data
+
+
+def expectations(faults: Sequence[Mapping[str, Any]], *, recycled_phones: bool) -> dict[str, dict[str, Any]]:
+    """What a candidate expects: every invariant of the registry, but those its own partners' doing can break
+    whatever the platform does (recycled numbers, files lost at the bureau)."""
+    unjudged: tuple[str, ...] = _UNJUDGED_WITH_RECYCLED_PHONES if recycled_phones else ()
+    if any(fault["at"] == _LOST_FILES[0] and _LOST_FILES[1] in fault for fault in faults):
+        unjudged += _UNJUDGED_WITH_LOST_FILES
+    return {key: dict(_PARAMETERS.get(key, {})) for key in ORACLES if key not in unjudged}
 
 
 def _month_after(day: date, months: int) -> date:

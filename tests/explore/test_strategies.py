@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 
 from simulator.explore import Candidate, candidates, repair
+from simulator.explore._strategies import expectations
 from simulator.oracles import ORACLES
 from simulator.scenario import known_points, lint_scenario
 
@@ -77,3 +79,25 @@ def test_repair_takes_out_a_fault_no_platform_survives() -> None:
 
 def test_repair_gives_up_on_a_scenario_with_an_error() -> None:
     assert repair({**BASE, "duration": "-3 days"}) is None
+
+
+@pytest.mark.parametrize(
+    ("faults", "recycled", "unjudged"),
+    [
+        ([], False, set()),
+        ([{"at": "bureau.feedback", "drop": {}, "probability": 0.2}], False, {"bureau_converges"}),
+        ([{"at": "bureau.feedback", "latency": {"delay": "2 hours"}}], False, set()),
+        ([{"at": "bureau.submitReport", "drop": {}}], False, set()),
+        ([], True, {"notice_before_negative_report"}),
+    ],
+)
+def test_a_candidate_expects_every_invariant_but_those_its_partners_break_whatever_the_platform_does(
+    faults: list[dict[str, Any]], recycled: bool, unjudged: set[str]
+) -> None:
+    """A file dropped at bureau.feedback whose month the bank has since reported is never sent again (the
+    simulated bank's limit), and the bank's notice to a reissued number reaches a stranger: O5, O3 would fail
+    whatever the platform does — false alarms."""
+    expected = expectations(faults, recycled_phones=recycled)
+
+    assert set(ORACLES) - set(expected) == unjudged
+    assert expected["sms_unique"] == {"senders": ["platform"]}
