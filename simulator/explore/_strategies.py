@@ -47,14 +47,19 @@ _MIN_TAIL_DAYS: Final = 4
 #: platform's (the catalog's recycled-phone-number scenario judges it the same way).
 _PARAMETERS: Final[Mapping[str, Mapping[str, Any]]] = {"sms_unique": {"senders": ["platform"]}}
 #: Not expected when numbers are reissued: the bank's overdue notice goes to the number it holds, now a
-#: stranger's, and no platform can make it reach the borrower first (lint does not warn about it yet).
-_UNJUDGED_WITH_RECYCLED_PHONES: Final = ("notice_before_negative_report",)
+#: stranger's, and no platform can make it reach the borrower first; the platform's own SMS (a reassurance after a
+#: wrongful overdue) goes to the number it holds too, and the simulated partners offer no way to re-verify a number
+#: before sending (lending-domain.md #24) — explore "found" that against the resilient platform (lint does not warn
+#: about either yet).
+_UNJUDGED_WITH_RECYCLED_PHONES: Final = ("notice_before_negative_report", "sms_unique")
 #: Not expected when files are dropped at the bureau (``drop`` at ``bureau.feedback``): a lost file stays PROCESSING,
 #: and once the bank has reported a later month it never sends the lost month again (a back-dated 210 is refused;
 #: the simulated bank sends 212s only for the corrections a platform asks for), so O5 fails whatever the platform
 #: does whenever the drop hits a file. Lint warns only about such a drop lasting the whole run.
 _UNJUDGED_WITH_LOST_FILES: Final = ("bureau_converges",)
 _LOST_FILES: Final = ("bureau.feedback", "drop")
+#: The incident's own start: the link to the funding bank down (an outage at its repayment API).
+_LINK: Final = ("bank.repayApply", "outage")
 _FAULT_PATH: Final = re.compile(r"^faults\[(\d+)\]")
 
 
@@ -280,6 +285,15 @@ def _data(draw: st.DrawFn, focus: Sequence[str]) -> dict[str, Any]:
         data["sms"] = {"delivery_delay": f"{delivery} seconds"}
     paid = datetime.combine(anchor, datetime.strptime(behaviour["pay_at"], "%H:%M").time())
     faults = draw(st.lists(_fault(paid, points, focus), max_size=MAX_FAULTS))
+    if draw(st.booleans()) and len(faults) < MAX_FAULTS:
+        # Half the candidates start as the incident did: the bank's link down while borrowers pay on the first due
+        # date, for one to four days. The chains that follow (wrongful overdue, notices, negative records,
+        # corrections, reassurance SMS) are where the drawn faults can then hit; drawn at random, that one fault
+        # comes about once in a few hundred candidates. Shrinking drops it when the finding does not need it.
+        hours = draw(st.integers(24, 96))
+        begin = paid - timedelta(hours=1)
+        link_down = {"at": _LINK[0], _LINK[1]: {"status": 503}, "from": _stamp(begin)}
+        faults = [{**link_down, "until": _stamp(begin + timedelta(hours=hours))}, *faults]
     if faults:
         data["faults"] = faults
     # The run goes on a while after the last payment and the last fault's window: what a platform puts right
