@@ -208,11 +208,18 @@ class RunView:
         return entries
 
     def _serials(self) -> dict[str, set[str]]:
-        """Each borrower's repayment serials (``repayOuterNo``), from what they paid."""
+        """Each borrower's repayment serials (``repayOuterNo``): those the platform applied with at the bank, by
+        loan, and the loans' borrowers from their registration."""
+        owners = {
+            entry.loan: entry.borrower
+            for entry in self.journal.iter(kind="event", operation="loanRegistered")
+            if entry.loan is not None and entry.borrower is not None
+        }
         serials: dict[str, set[str]] = defaultdict(set)
-        for entry in self.journal.iter(kind="event", operation="borrowerRepaid"):
-            if entry.borrower is not None and entry.serial is not None:
-                serials[entry.borrower].add(entry.serial)
+        for entry in self.journal.iter(kind="request", operation="repayApply"):
+            owner = owners.get(entry.loan) if entry.loan is not None else None
+            if owner is not None and entry.serial is not None:
+                serials[owner].add(entry.serial)
         return serials
 
     def violations(self) -> tuple[list[ViolationRow], list[Timeline], dict[int, dict[str, Any]]]:

@@ -1,0 +1,127 @@
+"""The HTML report in a real browser (Playwright driving the system's Chromium): the verdict table, a violation's
+timeline with the cited chain highlighted and the fault window drawn, a mark's details, the search.
+
+Marked ``browser``: without Chromium (or Playwright) these tests skip and say how to install it; ``scripts/test``
+installs it when it can (root and apt-get)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.report.conftest import Reported
+
+pytestmark = pytest.mark.browser
+
+INSTALL = (
+    "no Chromium for the browser tests: install it (Debian/Ubuntu: apt-get install -y chromium; scripts/test does "
+    "when run as root) or point LENDSIM_CHROMIUM at a Chromium or Chrome executable"
+)
+
+
+def chromium_path() -> str | None:
+    named = os.environ.get("LENDSIM_CHROMIUM")
+    if named:
+        return named
+    return next((path for name in ("chromium", "chromium-browser") if (path := shutil.which(name))), None)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is a dev dependency: pip install -e .[dev]")
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip(INSTALL)
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, reported: Reported) -> Iterator[Any]:
+    opened = browser.new_page(viewport={"width": 1400, "height": 900})
+    opened.goto(reported.html.as_uri())
+    yield opened
+    opened.close()
+
+
+def first_violation(reported: Reported) -> tuple[dict[str, Any], dict[str, Any]]:
+    invariant = next(i for i in reported.json["invariants"] if i["violations"])
+    return invariant, invariant["violations"][0]
+
+
+def test_the_verdict_table_shows_each_invariants_verdict(page: Any, reported: Reported) -> None:
+    table = page.locator("section.run table.verdicts tbody tr")
+
+    assert table.count() == len(reported.json["invariants"])
+    for index, invariant in enumerate(reported.json["invariants"]):
+        cells = table.nth(index).locator("td").all_inner_texts()
+        assert cells[0] == f"{invariant['invariant']} {invariant['key']}" and cells[1] == invariant["outcome"]
+
+
+def test_clicking_a_violation_shows_its_timeline_with_the_cited_chain_and_the_fault_window(
+    page: Any, reported: Reported
+) -> None:
+    _, violation = first_violation(reported)
+    assert page.locator("figure.timeline:visible").count() == 0
+
+    page.locator("tr.violation").first.locator("button.show").click()
+
+    figure = page.locator("figure.timeline:visible")
+    assert figure.count() == 1 and violation["borrower"] in figure.locator("figcaption").inner_text()
+    cited = figure.locator("circle.cited")
+    assert sorted(int(seq) for seq in cited.evaluate_all("ms => ms.map(m => m.dataset.seq)")) == sorted(
+        entry["entry"] for entry in violation["chain"]
+    )
+    assert set(cited.evaluate_all("ms => ms.map(m => getComputedStyle(m).r)")) == {"6px"}  # drawn larger
+    plain = figure.locator("circle.m:not(.cited)").first.evaluate("m => getComputedStyle(m).r")
+    assert plain == "3px"
+    drawn = figure.locator("use").evaluate("u => u.getBBox().width")
+    window = page.locator("#run0-backdrop rect.fw", has_text="bank.repayApply")
+    assert drawn > 1000 and window.count() == 1 and float(window.get_attribute("width")) > 100
+    chain = page.locator("section.run ol.chain li").all_inner_texts()
+    assert [line.split()[0] for line in chain] == [f"#{entry['entry']}" for entry in violation["chain"]]
+
+
+def test_clicking_a_mark_shows_the_masked_entry(page: Any, reported: Reported) -> None:
+    page.locator("tr.violation").first.locator("button.show").click()
+    mark = page.locator("figure.timeline:visible circle.m").nth(3)
+
+    mark.click(force=True)
+
+    shown = json.loads(page.locator("section.run pre.detail").inner_text())
+    assert {"kind", "virtualTime"} <= shown.keys()
+    assert mark.get_attribute("class").split()[1] == f"k-{shown['kind']}"
+
+
+def test_searching_a_loan_or_a_serial_leaves_only_its_violations(page: Any, reported: Reported) -> None:
+    _, violation = first_violation(reported)
+    loan = violation["loan"]
+    expected = sum(1 for i in reported.json["invariants"] for v in i["violations"] if v["loan"] == loan)
+
+    page.locator("#search").fill(loan.lower())
+
+    visible = page.locator("tr.violation:visible")
+    assert visible.count() >= expected > 0
+    assert all(loan in text for text in visible.all_inner_texts())
+    assert page.locator("#search-count").inner_text() == f"{visible.count()} violations match"
+    page.locator("#search").fill("no-such-loan")
+    assert page.locator("tr.violation:visible").count() == 0
+
+
+def test_searching_a_repayment_serial_finds_its_borrowers_violations(page: Any, reported: Reported) -> None:
+    row = page.locator("tr.violation").first
+    serial = row.get_attribute("data-serials").split()[0]
+    borrower = row.locator("td").nth(1).inner_text()
+
+    page.locator("#search").fill(serial.upper())
+
+    visible = page.locator("tr.violation:visible")
+    assert visible.count() > 0
+    assert set(visible.locator("td:nth-child(2)").all_inner_texts()) == {borrower}
