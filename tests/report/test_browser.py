@@ -33,7 +33,7 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is a dev dependency: pip install -e .[dev]")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is a dev dependency: pip install .[dev]")
     executable = chromium_path()
     if executable is None:
         pytest.skip(INSTALL)
