@@ -27,6 +27,7 @@ SECTIONS = (
     "population",
     "contracts",
     "detection",
+    "report",
 )
 HEADERS = ("measurement", "figure", "baseline", "ratio", "target", "met")
 

@@ -407,7 +407,9 @@ def test_no_json_report_is_mentioned_when_none_was_written() -> None:
     assert "JSON report" not in result.output and "report:" not in result.output
 
 
-def test_scripts_demo_writes_a_report_and_a_junit_suite_per_platform(tmp_path: Path) -> None:
+def test_scripts_demo_writes_a_report_and_a_junit_suite_per_platform_and_the_html_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = importlib.util.spec_from_file_location("demo", ROOT / "scripts" / "demo.py")
     assert spec is not None and spec.loader is not None
     demo = importlib.util.module_from_spec(spec)
@@ -426,3 +428,6 @@ def test_scripts_demo_writes_a_report_and_a_junit_suite_per_platform(tmp_path: P
     ]
     resilient = json.loads((tmp_path / "xiaomi-minsheng-2019-resilient-20190514.json").read_text(encoding="utf-8"))
     assert resilient["status"] == "passed" and {i["outcome"] for i in resilient["invariants"]} == {"held"}
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "xiaomi-minsheng-2019 against naive" in page and "xiaomi-minsheng-2019 against resilient" in page
+    assert f"The HTML report (open it in a browser): {tmp_path / 'report.html'}" in capsys.readouterr().out

@@ -71,7 +71,7 @@ def test_clicking_a_violation_shows_its_timeline_with_the_cited_chain_and_the_fa
     _, violation = first_violation(reported)
     assert page.locator("figure.timeline:visible").count() == 0
 
-    page.locator("tr.violation").first.locator("button.show").click()
+    page.locator("div.violation").first.locator("button.show").click()
 
     figure = page.locator("figure.timeline:visible")
     assert figure.count() == 1 and violation["borrower"] in figure.locator("figcaption").inner_text()
@@ -90,7 +90,7 @@ def test_clicking_a_violation_shows_its_timeline_with_the_cited_chain_and_the_fa
 
 
 def test_clicking_a_mark_shows_the_masked_entry(page: Any, reported: Reported) -> None:
-    page.locator("tr.violation").first.locator("button.show").click()
+    page.locator("div.violation").first.locator("button.show").click()
     mark = page.locator("figure.timeline:visible circle.m").nth(3)
 
     mark.click(force=True)
@@ -107,21 +107,21 @@ def test_searching_a_loan_or_a_serial_leaves_only_its_violations(page: Any, repo
 
     page.locator("#search").fill(loan.lower())
 
-    visible = page.locator("tr.violation:visible")
+    visible = page.locator("div.violation:visible")
     assert visible.count() >= expected > 0
-    assert all(loan in text for text in visible.all_inner_texts())
+    assert all(loan in text for text in visible.all_text_contents())
     assert page.locator("#search-count").inner_text() == f"{visible.count()} violations match"
     page.locator("#search").fill("no-such-loan")
-    assert page.locator("tr.violation:visible").count() == 0
+    assert page.locator("div.violation:visible").count() == 0
 
 
 def test_searching_a_repayment_serial_finds_its_borrowers_violations(page: Any, reported: Reported) -> None:
-    row = page.locator("tr.violation").first
+    row = page.locator("div.violation").first
     serial = row.get_attribute("data-serials").split()[0]
-    borrower = row.locator("td").nth(1).inner_text()
+    borrower = row.locator("span").nth(1).text_content()
 
     page.locator("#search").fill(serial.upper())
 
-    visible = page.locator("tr.violation:visible")
+    visible = page.locator("div.violation:visible")
     assert visible.count() > 0
-    assert set(visible.locator("td:nth-child(2)").all_inner_texts()) == {borrower}
+    assert set(visible.locator("span:nth-child(2)").all_text_contents()) == {borrower}

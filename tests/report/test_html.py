@@ -61,7 +61,7 @@ def test_every_violation_is_a_row_and_each_borrower_it_concerns_has_a_timeline(r
     page = section(reported.page)
     violations = [v for i in reported.json["invariants"] for v in i["violations"]]
 
-    row = r'<tr class="violation" data-serials="[^"]*" data-chain="([\d,]+)" data-timeline="([^"]+)">'
+    row = r'<div class="violation" role="row" data-serials="[^"]*" data-chain="([\d,]+)" data-timeline="([^"]+)">'
     rows = re.findall(row, page)
     assert len(rows) == len(violations) > 0
     assert [chain.split(",") for chain, _ in rows] == [[str(e["entry"]) for e in v["chain"]] for v in violations]

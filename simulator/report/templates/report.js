@@ -19,7 +19,7 @@
     var run = row.closest("section.run");
     var figure = document.getElementById(row.dataset.timeline);
     if (!figure) { return; }
-    run.querySelectorAll("tr.violation.selected").forEach(function (r) { r.classList.remove("selected"); });
+    run.querySelectorAll("div.violation.selected").forEach(function (r) { r.classList.remove("selected"); });
     row.classList.add("selected");
     run.querySelectorAll("figure.timeline").forEach(function (f) { f.hidden = f !== figure; });
     var chain = row.dataset.chain ? row.dataset.chain.split(",") : [];
@@ -51,7 +51,7 @@
     if (target.matches("circle.m")) { showEntry(run, target.dataset.seq); return; }
     var li = target.closest("ol.chain li");
     if (li) { showEntry(run, li.dataset.seq); return; }
-    var row = target.closest("tr.violation");
+    var row = target.closest("div.violation");
     if (row) { select(row); }
   });
   var search = document.getElementById("search");
@@ -59,7 +59,7 @@
   search.addEventListener("input", function () {
     var query = search.value.trim().toLowerCase();
     var shown = 0;
-    document.querySelectorAll("tr.violation").forEach(function (row) {
+    document.querySelectorAll("div.violation").forEach(function (row) {
       var hit = !query || (row.dataset.serials + " " + row.textContent).toLowerCase().indexOf(query) >= 0;
       row.hidden = !hit;
       if (hit) { shown += 1; }
