@@ -59,14 +59,16 @@ def once(borrowers: int, rounds: int) -> dict[str, object]:
     from simulator.scenario import load_scenario
 
     result = run_scenario(load_scenario(str(SCENARIO)), InProcessDriver(create()), borrowers=borrowers)
-    renders = []
+    renders, cpu = [], []
     for _ in range(rounds):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         page = render_html([view_of_run(result, "naive")])
         renders.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - used)
     violations = sum(len(verdict.violations) for verdict in result.verdicts)
     out: dict[str, object] = {
         "render": statistics.median(renders),
+        "renderCpu": statistics.median(cpu),
         "bytes": len(page.encode("utf-8")),
         "violations": violations,
         "timelines": page.count('<figure class="timeline"'),
@@ -108,8 +110,9 @@ def measure(settings: Settings) -> tuple[list[Row], list[str]]:
     size = f"{settings.borrowers:,} borrowers"
     render = float(got["render"])
     rows = [
-        Row(SECTION, f"render the incident's report ({size})", f"{render:.2f} s", target="≤ 2 s",
+        Row(SECTION, f"render the incident's report ({size}), wall time", f"{render:.2f} s", target="≤ 2 s",
             met=render <= TARGET_SECONDS),
+        Row(SECTION, f"render the incident's report ({size}), CPU time", f"{float(got['renderCpu']):.2f} s"),
         Row(SECTION, f"report file size ({size}, {got['timelines']} timelines, {got['violations']:,} violations)",
             f"{int(got['bytes']) / 2**20:.1f} MiB"),
     ]  # fmt: skip

@@ -36,7 +36,7 @@ AXIS_HEIGHT: Final = 22
 GUTTER: Final = 8  # before the run's start
 #: A timeline is embedded for at most this many borrowers per run, taken in turn from each violated invariant's
 #: violations so that every invariant has its examples (docs/reports.md: the size of the file).
-MAX_TIMELINES: Final = 50
+MAX_TIMELINES: Final = 40
 #: A mark's details keep strings and lists this short (the journal has them whole).
 DETAIL_TEXT: Final = 160
 DETAIL_ITEMS: Final = 12
