@@ -7,40 +7,21 @@ installs it when it can (root and apt-get)."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests._browser import chromium
 from tests.report.conftest import Reported
 
 pytestmark = pytest.mark.browser
 
-INSTALL = (
-    "no Chromium for the browser tests: install it (Debian/Ubuntu: apt-get install -y chromium; scripts/test does "
-    "when run as root) or point LENDSIM_CHROMIUM at a Chromium or Chrome executable"
-)
-
-
-def chromium_path() -> str | None:
-    named = os.environ.get("LENDSIM_CHROMIUM")
-    if named:
-        return named
-    return next((path for name in ("chromium", "chromium-browser") if (path := shutil.which(name))), None)
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is a dev dependency: pip install .[dev]")
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip(INSTALL)
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
