@@ -121,14 +121,18 @@ def view_of_journal(path: Path) -> RunView:
             "(a serve journal has no run to report); keep one with lendsim run SCENARIO --journal FILE"
         )
     info = recorded.data
-    scenario = _scenario(path, str(info["source"]), str(info["file"]))
-    error = info.get("error")
-    bank = BankConfig.from_mapping(scenario.bank)
-    verdicts = []
-    if error is None:
-        verdicts = evaluate(
-            journal, scenario.expect, calendar=scenario.calendar, end=scenario.end, grace_days=bank.grace_days
-        )
+    try:
+        scenario = _scenario(path, str(info["source"]), str(info["file"]))
+        error = info.get("error")
+        bank = BankConfig.from_mapping(scenario.bank)
+        verdicts = []
+        if error is None:
+            verdicts = evaluate(
+                journal, scenario.expect, calendar=scenario.calendar, end=scenario.end, grace_days=bank.grace_days
+            )
+    except BaseException:
+        journal.close()
+        raise
     return RunView(
         scenario=scenario.name,
         file=scenario.file,
