@@ -349,11 +349,14 @@ def test_each_scenario_against_each_platform_has_its_own_report_suite_and_a_line
 
     assert result.exit_code == 1, result.output
     assert sorted(path.name for path in (tmp_path / "reports").iterdir()) == [
+        "report.html",  # the HTML report of all four runs
         "sms-retry-storm-naive-5.json",
         "sms-retry-storm-resilient-5.json",
         "xiaomi-minsheng-2019-naive-20190514.json",
         "xiaomi-minsheng-2019-resilient-20190514.json",
     ]
+    page = (tmp_path / "reports" / "report.html").read_text(encoding="utf-8")
+    assert [f'id="run{index}"' in page for index in range(5)] == [True, True, True, True, False]
     suites = [suite.get("name") for suite in junit(tmp_path / "j.xml").iter("testsuite")]
     assert suites == [
         "xiaomi-minsheng-2019 [naive]",

@@ -58,13 +58,15 @@ def test_in_a_browser_the_clock_advances_a_fault_comes_and_goes_and_a_request_ap
     sim, url = served
     with chromium() as browser:
         page: Any = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(15_000)  # the page polls once a second; a busy CI machine is slower
         page.goto(f"{url}/_sim/ui#token={TOKEN}")
-        page.wait_for_function("document.getElementById('status').textContent === 'connected'")
+        expect = pytest.importorskip("playwright.sync_api").expect  # waits without eval: the page's CSP forbids it
+        expect(page.locator("#status")).to_have_text("connected", timeout=15_000)
         before = page.locator("#clock-now").inner_text()
         assert datetime.fromisoformat(before) == datetime(2019, 5, 10, 12, tzinfo=UTC)
 
         page.get_by_role("button", name="+1 h").click()
-        page.wait_for_function(f"document.getElementById('clock-now').textContent !== {before!r}")
+        expect(page.locator("#clock-now")).not_to_have_text(before, timeout=15_000)
         assert sim.clock.now() == datetime(2019, 5, 10, 13, tzinfo=UTC)
 
         page.locator("#fault-spec").fill('{"at": "bank.repayApply", "outage": {"status": 503}}')
@@ -82,5 +84,5 @@ def test_in_a_browser_the_clock_advances_a_fault_comes_and_goes_and_a_request_ap
         assert set(page.locator("#entries tr td:nth-child(5)").all_inner_texts()) == {"repayResultQuery"}
 
         page.locator("#fault-list button.remove").click()
-        page.wait_for_function("document.querySelectorAll('#fault-list tr').length === 0")
+        expect(page.locator("#fault-list tr")).to_have_count(0, timeout=15_000)
         assert list(sim.faults) == []
