@@ -1,8 +1,8 @@
 """``bench/run [SECTION…] [--quick] [--replay-sizes N,N] [--time-cap S] [--explore-budget S] [--no-write]``
 
 Runs the chosen sections (all by default: http, durability, inprocess, instructions, replay, http-replay,
-population, contracts, detection), prints one table of measurement, figure, baseline, ratio and target, and writes
-each section's block into docs/benchmarks.md. The instructions section needs valgrind (callgrind); without it its
+population, contracts, detection, report), prints one table of measurement, figure, baseline, ratio and target, and
+writes each section's block into docs/benchmarks.md. The instructions section needs valgrind (callgrind); without it its
 rows say "not available".
 """
 
@@ -105,6 +105,12 @@ def _detection(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     return _detection.measure(settings)
 
 
+def _report(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import _html_report
+
+    return _html_report.measure(_html_report.Settings.quick() if args.quick else _html_report.Settings())
+
+
 def _contracts(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     from bench import _contracts
 
@@ -121,6 +127,7 @@ RUNNERS: dict[str, Section] = {
     "population": _population,
     "contracts": _contracts,
     "detection": _detection,
+    "report": _report,
 }
 
 

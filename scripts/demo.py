@@ -3,7 +3,8 @@
 Run through ``scripts/demo`` (which sets up .venv). In-process, about 1,000 borrowers each
 (``scripts/demo 200`` for fewer). It is ``lendsim run xiaomi-minsheng-2019 --platform naive --platform
 resilient`` with the reports under reports/demo/ (a JSON file per platform, junit.xml with a suite per
-platform) — the same code and the same output — and it exits 0 when the naive platform is caught (O1 and O2
+platform, report.html with both runs and each violation's timeline) — the same code and the same output — and it
+exits 0 when the naive platform is caught (O1 and O2
 violated) and the resilient one passes every invariant, each one exercised.
 """
 
@@ -35,6 +36,7 @@ def main(argv: list[str]) -> int:
         junit=reports / "junit.xml",
         shown=1,
     )
+    print(f"\nThe HTML report (open it in a browser): {reports / 'report.html'}")
     naive, resilient = (run.result for run in runs)
     caught = {verdict.key for verdict in naive.verdicts if verdict.violated} >= CAUGHT_ON
     if caught and resilient.passed:

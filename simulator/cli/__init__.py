@@ -15,6 +15,7 @@ from simulator.cli._example_platform import example_platform_command
 from simulator.cli._explore import explore_command
 from simulator.cli._lint import lint_command
 from simulator.cli._proxy import proxy_command
+from simulator.cli._report import report_command
 from simulator.cli._run import run_command
 from simulator.cli._serve import serve_command
 from simulator.cli._stop import end_by, interruptible
@@ -37,6 +38,7 @@ cli.add_command(serve_command)
 cli.add_command(contracts_command)
 cli.add_command(lint_command)
 cli.add_command(run_command)
+cli.add_command(report_command)
 cli.add_command(explore_command)
 cli.add_command(example_platform_command)
 cli.add_command(check_command)

@@ -18,6 +18,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -27,6 +28,7 @@ from simulator._resources import bundled_scenario
 from simulator.cli._options import MAX_SEED, client_timeout_option, parse_seed
 from simulator.clock import format_duration
 from simulator.errors import Interrupted, LendsimError
+from simulator.report import keep_journal, render_html, view_of_run
 from simulator.run import (
     DEFAULT_CLIENT_TIMEOUT,
     DEFAULT_CONCURRENCY,
@@ -43,12 +45,22 @@ from simulator.run._reports import (
     exit_code,
     junit_xml,
     matrix,
+    platform_slug,
     summary,
     write_json,
 )
 from simulator.scenario import Scenario, ScenarioError, load_scenario
 
-__all__ = ["MAX_SEED", "make_driver", "platform_maker", "run_command", "run_many", "writable_folder"]
+__all__ = [
+    "MAX_SEED",
+    "journal_path",
+    "make_driver",
+    "platform_maker",
+    "run_command",
+    "run_many",
+    "writable_file",
+    "writable_folder",
+]
 
 REFERENCE: Final = {"naive": "lendsim_examples.naive:create", "resilient": "lendsim_examples.resilient:create"}
 
@@ -82,18 +94,28 @@ def platform_maker(
     return lambda: InProcessDriver(factory())
 
 
-def check_writable(report_dir: Path | None, junit: Path | None) -> None:
+def check_writable(
+    report_dir: Path | None, junit: Path | None, html: Path | None = None, journal: Path | None = None
+) -> None:
     """Refuse, before anything runs, an output path that cannot be written (``click.BadParameter``)."""
     if report_dir is not None:
         writable_folder(report_dir, "--report-dir", "a folder the reports can be written to")
-    if junit is not None:
-        if junit.is_dir():
-            raise click.BadParameter(
-                f"{str(junit)!r} is a folder; give a file such as reports/junit.xml", param_hint="--junit"
-            )
-        writable_folder(junit.parent, "--junit", "a file in a folder you can write to, such as reports/junit.xml")
-        if junit.exists() and not os.access(junit, os.W_OK):
-            raise click.BadParameter(f"{str(junit)!r} exists and cannot be overwritten", param_hint="--junit")
+    for path, option, example in (
+        (junit, "--junit", "reports/junit.xml"),
+        (html, "--html", "reports/report.html"),
+        (journal, "--journal", "reports/run.sqlite"),
+    ):
+        if path is not None:
+            writable_file(path, option, example)
+
+
+def writable_file(path: Path, option: str, example: str) -> None:
+    """Refuse (``click.BadParameter``) a file path that is a folder, or in a folder that cannot be written."""
+    if path.is_dir():
+        raise click.BadParameter(f"{str(path)!r} is a folder; give a file such as {example}", param_hint=option)
+    writable_folder(path.parent, option, f"a file in a folder you can write to, such as {example}")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise click.BadParameter(f"{str(path)!r} exists and cannot be overwritten", param_hint=option)
 
 
 def writable_folder(folder: Path, option: str, what: str) -> None:
@@ -144,22 +166,30 @@ def run_many(
     shown: int = SHOWN_PER_INVARIANT,
     client_timeout: timedelta | None = DEFAULT_CLIENT_TIMEOUT,
     concurrency: int = DEFAULT_CONCURRENCY,
+    html: Path | None = None,
+    journal: Path | None = None,
 ) -> list[PlatformRun]:
     """Each scenario against each platform, in that order, echoing each run, a side-by-side table per scenario
-    run against several platforms, and a summary across them all; then the JUnit file. Bad platforms or output
-    paths are refused (``click.BadParameter``) before anything runs."""
+    run against several platforms, and a summary across them all; then the JUnit file and the HTML report (at
+    ``html``, and as report.html in ``report_dir``). ``journal``: keep each run's journal there (several runs:
+    one file each, named after the run). Bad platforms or output paths are refused (``click.BadParameter``)
+    before anything runs."""
     makers = {
         platform: platform_maker(platform, client_timeout=client_timeout) for platform in dict.fromkeys(platforms)
     }
-    check_writable(report_dir, junit)
+    check_writable(report_dir, junit, html, journal)
+    several = len(scenarios) * len(makers) > 1
     runs: list[PlatformRun] = []
     for scenario in scenarios:
         these = []
         for platform in makers:
             try:
-                these.append(
-                    _one(scenario, platform, makers[platform], seed, borrowers, report_dir, shown, concurrency)
-                )
+                run = _one(scenario, platform, makers[platform], seed, borrowers, report_dir, shown, concurrency)
+                these.append(run)
+                if journal is not None:
+                    kept = journal_path(run, journal) if several else journal
+                    _write(partial(keep_journal, run.result, run.platform, kept), kept, "--journal")
+                    click.echo(f"  journal: {kept} (lendsim report {kept} --html FILE renders its report)")
             except Interrupted as stop:
                 _interrupted([*runs, *these], Interruption(scenario, platform, stop.name), junit)
                 raise
@@ -171,7 +201,21 @@ def run_many(
     if junit is not None:
         _write(lambda: junit_xml(runs, junit), junit, "--junit")
         click.echo(f"junit: {junit}")
+    pages = [path for path in (html, None if report_dir is None else report_dir / "report.html") if path is not None]
+    if pages:
+        page = render_html([view_of_run(run.result, run.platform) for run in runs])
+        for path in pages:
+            _write(partial(path.write_text, page, encoding="utf-8"), path, "--html")
+            click.echo(f"html report: {path}")
     return runs
+
+
+def journal_path(run: PlatformRun, journal: Path) -> Path:
+    """Where the journal of ``run`` goes when ``--journal FILE`` keeps several: FILE's name, then the run's."""
+    result = run.result
+    suffix = journal.suffix or ".sqlite"
+    run_name = f"{result.scenario.name}-{platform_slug(run.platform)}-{result.seed}"
+    return journal.with_name(f"{journal.stem}-{run_name}{suffix}")
 
 
 def _interrupted(finished: Sequence[PlatformRun], stopped: Interruption, junit: Path | None) -> None:
@@ -262,6 +306,20 @@ def _write(write: Callable[[], Any], where: Path, option: str) -> Any:
     default=None,
     help="Write JUnit XML: a suite per scenario × platform, a test case per expected invariant.",
 )
+@click.option(
+    "--html",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the HTML report here: one self-contained file with the verdicts of every run and each violation's "
+    "timeline (--report-dir writes one too, as report.html).",
+)
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Keep the run's journal in this SQLite file (several runs: one file each, named FILE-SCENARIO-PLATFORM-SEED); "
+    "lendsim report FILE --html OUT renders its report later.",
+)
 @client_timeout_option(
     format_duration(DEFAULT_CLIENT_TIMEOUT),
     "Over HTTP: how long the platform's client waits for a partner's answer, for the partners it declares no "
@@ -287,6 +345,8 @@ def run_command(
     junit: Path | None,
     client_timeout: timedelta | None,
     concurrency: int,
+    html: Path | None,
+    journal: Path | None,
 ) -> None:
     """Replay SCENARIOS (files, or names from the catalog such as xiaomi-minsheng-2019) against the platform
     and judge each with its invariants.
@@ -297,7 +357,7 @@ def run_command(
     """
     for platform in platforms:
         platform_maker(platform)
-    check_writable(report_dir, junit)
+    check_writable(report_dir, junit, html, journal)
     loaded = load_scenarios(scenarios)
     runs = run_many(
         loaded,
@@ -308,5 +368,7 @@ def run_command(
         junit=junit,
         client_timeout=client_timeout,
         concurrency=concurrency,
+        html=html,
+        journal=journal,
     )
     sys.exit(exit_code(runs))

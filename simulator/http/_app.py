@@ -24,6 +24,7 @@ from simulator.http._deadline import BODY_DEADLINE, read_within
 from simulator.http._guard import ControlGuard
 from simulator.http._incident import incident
 from simulator.http._timeouts import HOLD_MARGIN, ClientTimeouts
+from simulator.http._ui import ui_page
 from simulator.types import Receive, Scope, Send
 
 __all__ = [
@@ -141,7 +142,9 @@ class ASGIApp:
 
     def _answer(self, request: Request) -> Response:
         refused = self.guard(request) if self.guard is not None else None
-        return self.sim.refuse(request, refused) if refused is not None else self.sim.handle(request)
+        if refused is not None:
+            return self.sim.refuse(request, refused)
+        return ui_page(request) or self.sim.handle(request)  # the live view's page (http/_ui.py), or the engine
 
     async def _hold(self, seconds: float, *, until: Awaitable[Any] | None = None) -> bool:
         """Hold the request ``seconds`` at most, or until ``until`` is done; False if the server began to stop."""

@@ -37,7 +37,7 @@ from simulator.oracles._base import (
     stream,
 )
 from simulator.oracles._bureau import BureauConverges
-from simulator.oracles._chain import describe_chain
+from simulator.oracles._chain import chain_entries, describe_chain
 from simulator.oracles._contact import ContactFrequency, ContactHours
 from simulator.oracles._delinquency import NoFalseDelinquency
 from simulator.oracles._disputes import DisputeSla
@@ -59,6 +59,7 @@ __all__ = [
     "InvariantViolation",
     "Outcome",
     "Verdict",
+    "chain_entries",
     "describe_chain",
     "evaluate",
 ]

@@ -18,7 +18,7 @@ from typing import Any, Final
 from simulator._junit import JUnitCase, JUnitSuite, write_junit
 from simulator._resources import bundled_scenarios_dir
 from simulator.masking import NAME_KEYS, mask_text, mask_value
-from simulator.oracles import ORACLES, Outcome, Verdict, describe_chain
+from simulator.oracles import ORACLES, Outcome, Verdict, chain_entries, describe_chain
 from simulator.run._runner import RunResult
 from simulator.scenario import Scenario
 
@@ -269,7 +269,7 @@ def json_report(result: RunResult, platform: str) -> dict[str, Any]:
                             "borrower": violation.borrower,
                             "loan": violation.loan,
                             "message": violation.message,
-                            "chain": describe_chain(result.sim.journal, violation.chain),
+                            "chain": chain_entries(result.sim.journal, violation.chain),
                         }
                         for violation in verdict.violations
                     ],

@@ -349,11 +349,14 @@ def test_each_scenario_against_each_platform_has_its_own_report_suite_and_a_line
 
     assert result.exit_code == 1, result.output
     assert sorted(path.name for path in (tmp_path / "reports").iterdir()) == [
+        "report.html",  # the HTML report of all four runs
         "sms-retry-storm-naive-5.json",
         "sms-retry-storm-resilient-5.json",
         "xiaomi-minsheng-2019-naive-20190514.json",
         "xiaomi-minsheng-2019-resilient-20190514.json",
     ]
+    page = (tmp_path / "reports" / "report.html").read_text(encoding="utf-8")
+    assert [f'id="run{index}"' in page for index in range(5)] == [True, True, True, True, False]
     suites = [suite.get("name") for suite in junit(tmp_path / "j.xml").iter("testsuite")]
     assert suites == [
         "xiaomi-minsheng-2019 [naive]",
@@ -407,7 +410,9 @@ def test_no_json_report_is_mentioned_when_none_was_written() -> None:
     assert "JSON report" not in result.output and "report:" not in result.output
 
 
-def test_scripts_demo_writes_a_report_and_a_junit_suite_per_platform(tmp_path: Path) -> None:
+def test_scripts_demo_writes_a_report_and_a_junit_suite_per_platform_and_the_html_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = importlib.util.spec_from_file_location("demo", ROOT / "scripts" / "demo.py")
     assert spec is not None and spec.loader is not None
     demo = importlib.util.module_from_spec(spec)
@@ -426,3 +431,6 @@ def test_scripts_demo_writes_a_report_and_a_junit_suite_per_platform(tmp_path: P
     ]
     resilient = json.loads((tmp_path / "xiaomi-minsheng-2019-resilient-20190514.json").read_text(encoding="utf-8"))
     assert resilient["status"] == "passed" and {i["outcome"] for i in resilient["invariants"]} == {"held"}
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "xiaomi-minsheng-2019 against naive" in page and "xiaomi-minsheng-2019 against resilient" in page
+    assert f"The HTML report (open it in a browser): {tmp_path / 'report.html'}" in capsys.readouterr().out
