@@ -28,6 +28,18 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 #: compiles them all), so Stripe's 468 operations load in seconds and what an operation never serves never costs.
 EAGER_OPERATIONS: Final = 64
 
+#: How many validators a bigger contract keeps compiled at once (each of Stripe's holds 10-30 MB): compiling one
+#: more forgets the one compiled longest ago, which compiles again (~0.1 s) if it is needed again.
+COMPILED_AT_ONCE: Final = 24
+
+
+def _count_operations(document: Mapping[str, Any]) -> int:
+    return sum(
+        sum(1 for method in HTTP_METHODS if method in item) if isinstance(item, Mapping) else 1
+        for section in ("paths", "webhooks")
+        for item in (document.get(section) or {}).values()
+    )
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Contract:
@@ -211,7 +223,7 @@ def integer_ranges(node: Any) -> Any:
 def _schemas_upgraded(node: Any, *, openapi_30: bool) -> Any:
     """``integer_ranges(upgrade_30(node))`` (``integer_ranges(node)`` for 3.1) in one copy of the document."""
     if isinstance(node, dict):
-        out = {
+        out: dict[str, Any] = {
             k: v
             if k in _DATA_KEYWORDS
             else {name: _schemas_upgraded(sub, openapi_30=openapi_30) for name, sub in v.items()}
@@ -313,6 +325,8 @@ def _load_contract(path: str | Path, *, name: str | None, document: Any) -> Cont
     # Schemas become JSON Schema once, in place of their references: each is then rewritten once, not once per use.
     # References are kept (see simulator.openapi._refs): a contract is never expanded into one tree.
     refs = References(_schemas_upgraded(raw, openapi_30=version.startswith("3.0")))
+    eager = _count_operations(refs.document) <= EAGER_OPERATIONS
+    refs.capacity = None if eager else COMPILED_AT_ONCE
     upgraded = refs.document
     partner = name or _name_from(file_path)
 
@@ -351,7 +365,7 @@ def _load_contract(path: str | Path, *, name: str | None, document: Any) -> Cont
                 except ContractError as exc:
                     raise _error(exc.reason, file, source, ("webhooks", hook_name, method)) from None
                 webhooks[hook.operation_id] = hook
-    if len(operations) + len(webhooks) <= EAGER_OPERATIONS:
+    if eager:
         for operation in [*operations, *webhooks.values()]:
             try:
                 operation.compile()

@@ -117,6 +117,15 @@ def _problems(path: str | Path, file: str, source: YamlDocument, conventions: bo
             Finding(file, exc.line or (pos[0] if pos else None), pos[1] if pos else None, dotted(parts), exc.reason)
         ]
     doc = Document(file, source, contract.document)
+    # A big contract compiles each operation's validators on its first request: compile them all here, so a
+    # schema that does not compile is a finding now rather than a 500 later.
+    for section, operations in (("paths", list(contract.operations)), ("webhooks", list(contract.webhooks.values()))):
+        for operation in operations:
+            try:
+                operation.compile()
+            except ContractError as exc:
+                name = operation.path if section == "paths" else operation.path.removeprefix("/")
+                doc.problem((section, name, operation.method.lower()), f"{exc.reason}; fix the schema")
     examples = _Examples(doc)
     _check_examples(doc, examples)
     _check_schema_examples(doc, examples)

@@ -61,10 +61,16 @@ class _Validator:
 
     def compile(self) -> jsonschema_rs.Validator:
         """The compiled validator (compiled now if it was not); ContractError if the schema does not compile."""
-        if self._compiled is None:
-            self._compiled = self._refs.compile(self._schema)
-            self.is_valid = self._compiled.is_valid
-        return self._compiled
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = self._refs.compile(self._schema, self)
+            self.is_valid = compiled.is_valid
+        return compiled
+
+    def forget(self) -> None:
+        """Drop the compiled validator (its contract holds too many): it compiles again on its next use."""
+        self._compiled = None
+        self.is_valid = self._first_is_valid
 
     def _first_is_valid(self, instance: Any) -> bool:
         return self.compile().is_valid(instance)
@@ -448,7 +454,11 @@ def _media(content: Mapping[str, Any], root: str, parts: Parts, refs: References
         media = media or {}
         schema = media.get("schema")
         schema_parts = (*media_parts, "schema")
-        validator = _Validator(refs.ref(schema_parts), root, refs) if isinstance(schema, Mapping) and schema else None
+        validator = None
+        if isinstance(schema, Mapping) and schema:
+            if len(schema) == 1 and "$ref" in schema:  # one validator for every use of a component
+                schema_parts = refs.follow(schema, schema_parts)[1]
+            validator = _shared_validator(refs, schema_parts, root)
         specs[content_type.lower()] = MediaSpec(
             content_type.lower(),
             schema if isinstance(schema, Mapping) else None,
@@ -457,6 +467,17 @@ def _media(content: Mapping[str, Any], root: str, parts: Parts, refs: References
             refs,
         )
     return specs
+
+
+def _shared_validator(refs: References, parts: Parts, root: str) -> _Validator:
+    """The validator of the schema at ``parts`` reporting at ``root``, one for every operation that uses it."""
+    schema = refs.ref(parts)
+    key = (schema["$ref"], root)
+    found = refs.shared.get(key)
+    if found is None:
+        found = refs.shared[key] = _Validator(schema, root, refs)
+    assert isinstance(found, _Validator)
+    return found
 
 
 def build_operation(

@@ -15,15 +15,16 @@ of times, grew past 12 GiB that way. Instead:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import quote
 
 import jsonschema_rs
 
 from simulator.errors import ContractError
 
-__all__ = ["URI", "References", "pointer_of"]
+__all__ = ["URI", "Forgettable", "References", "pointer_of"]
 
 #: The URI the document is registered under; a validator's ``$ref`` names it with a JSON pointer as fragment.
 URI: Final = "urn:lendsim:contract"
@@ -37,6 +38,11 @@ _DATA_KEYWORDS: Final = frozenset({"example", "examples", "enum", "const", "defa
 _MAPS: Final = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
 
 Parts = tuple[str | int, ...]
+
+
+class Forgettable(Protocol):
+    def forget(self) -> None:
+        """Drop the compiled validator (it compiles again on its next use)."""
 
 
 def pointer_of(parts: Parts) -> str:
@@ -53,10 +59,18 @@ def _parts_of(ref: str) -> Parts | None:
 class References:
     """The document (its schemas already JSON Schema 2020-12), its references resolved when asked."""
 
-    __slots__ = ("_linked", "_registry", "document")
+    __slots__ = ("_compiled", "_linked", "_registry", "capacity", "document", "shared")
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(self, document: Mapping[str, Any], *, capacity: int | None = None) -> None:
         self.document = document
+        #: At most this many validators compiled at once (None: no limit): compiling the first forgets the oldest.
+        #: jsonschema-rs compiles a ``$ref`` by compiling what it points at in place, so one validator of Stripe's
+        #: spec3 holds 10-30 MB, and all of them 7.8 GB.
+        self.capacity = capacity
+        self._compiled: OrderedDict[int, Forgettable] = OrderedDict()
+        #: Validators shared between operations, by what they validate (Stripe's 468 operations answer errors with
+        #: one schema): see simulator.openapi._operations.
+        self.shared: dict[tuple[str, str], Any] = {}
         self._registry: jsonschema_rs.Registry | None = None
         #: id(node as written) → (that node, its linked form); the node is kept so its id is not reused.
         self._linked: dict[int, tuple[Any, Any]] = {}
@@ -96,7 +110,8 @@ class References:
         """The registry holding the document, built on first need."""
         if self._registry is None:
             try:
-                self._registry = jsonschema_rs.Registry([(URI, self.document)], draft=jsonschema_rs.Draft202012)
+                document: Any = self.document
+                self._registry = jsonschema_rs.Registry([(URI, document)], draft=jsonschema_rs.Draft202012)
             except (ValueError, jsonschema_rs.ReferencingError) as exc:
                 raise ContractError(f"cannot resolve references: {exc}") from None
         return self._registry
@@ -106,15 +121,27 @@ class References:
         """A schema that is the one at ``parts`` of the document."""
         return {"$ref": URI + "#" + quote(pointer_of(parts), safe="/~!$&'()*+,;=:@")}
 
-    def compile(self, schema: Mapping[str, Any]) -> jsonschema_rs.Validator:
-        """A validator for ``schema``, whose ``$ref``s may name the document (see :meth:`ref`)."""
+    def compile(self, schema: Mapping[str, Any], owner: Forgettable) -> jsonschema_rs.Validator:
+        """A validator for ``schema``, whose ``$ref``s may name the document (see :meth:`ref`), for ``owner``; beyond
+        :attr:`capacity` compiled validators, the owner compiled longest ago forgets its own."""
         try:
-            return jsonschema_rs.validator_for(
+            compiled = jsonschema_rs.validator_for(
                 {"$schema": _DIALECT, **schema}, validate_formats=True, registry=self.registry
             )
         except (ValueError, jsonschema_rs.ReferencingError, jsonschema_rs.ValidationError) as exc:
             reason = str(exc).split("\n", 1)[0]
             raise ContractError(f"invalid schema: {reason}") from None
+        if self.capacity is not None:
+            self._compiled[id(owner)] = owner
+            while len(self._compiled) > self.capacity:
+                _, oldest = self._compiled.popitem(last=False)
+                oldest.forget()
+        return compiled
+
+    @property
+    def compiled(self) -> int:
+        """How many validators are compiled now (counted only under a :attr:`capacity`)."""
+        return len(self._compiled)
 
     # -- synthesis ----------------------------------------------------------------------------------------------
 
