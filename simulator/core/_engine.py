@@ -43,7 +43,7 @@ from simulator.core._messages import (
 )
 from simulator.core._mock import GenericMock
 from simulator.core._model import Deliverer, DeliveryResult, Model
-from simulator.errors import ConfigError, DriftError
+from simulator.errors import ConfigError, ContractError, DriftError
 from simulator.journal import Journal, encode_data
 from simulator.openapi import Contract, Operation, Violation, load_contract, load_contracts
 
@@ -644,8 +644,14 @@ class Engine:
         self, operation: Operation, path_params: Mapping[str, str], request: Request
     ) -> tuple[Reply | None, Mapping[str, Any], Any, bool]:
         """(the problem to answer or None, the parameters, the body, whether the body is plain JSON)."""
-        params, errors = operation.validate_params(path_params, request.query, request.headers)
-        body, body_errors, status, plain = operation.decode(request.body, request.headers.get("content-type"))
+        try:
+            params, errors = operation.validate_params(path_params, request.query, request.headers)
+            body, body_errors, status, plain = operation.decode(request.body, request.headers.get("content-type"))
+        except ContractError as exc:  # a big contract compiles an operation's schemas on its first request
+            reason = (
+                f"{operation.partner}.{operation.operation_id}: {exc.reason}; `lendsim lint` lists every such schema"
+            )
+            return problem(500, "Contract Error", reason, operation=operation.operation_id), {}, None, False
         if body_errors and status == 415:
             return invalid_request(operation.operation_id, body_errors, 415), params, None, False
         if body_errors:
@@ -685,7 +691,10 @@ class Engine:
             )
 
     def _check_drift(self, operation: Operation, reply: Reply, partner: str, correlation: str | None) -> None:
-        errors = operation.validate_response(reply.status, reply.body, reply.content_type)
+        try:
+            errors = operation.validate_response(reply.status, reply.body, reply.content_type)
+        except ContractError as exc:  # the response schema does not compile (a big contract's, on first use)
+            errors = [Violation("response", "schema", exc.reason)]
         if reply.headers:
             spec = operation.response(reply.status)
             if spec is not None:

@@ -50,6 +50,12 @@ class Contract:
     document: Mapping[str, Any]  # as written (with $refs), served at /{partner}/openapi.json
     operations: OperationIndex
     webhooks: Mapping[str, Operation] = field(default_factory=dict)
+    references: References | None = field(default=None, repr=False)
+
+    @property
+    def compiled_validators(self) -> int:
+        """How many of its validators are compiled now (they compile on first use beyond EAGER_OPERATIONS)."""
+        return self.references.compiled if self.references is not None else 0
 
     @property
     def title(self) -> str:
@@ -376,7 +382,12 @@ def _load_contract(path: str | Path, *, name: str | None, document: Any) -> Cont
     except ContractError as exc:
         raise ContractError(exc.reason, file=file) from None
     return Contract(
-        name=partner, path=file_path if from_file else None, document=raw, operations=index, webhooks=webhooks
+        name=partner,
+        path=file_path if from_file else None,
+        document=raw,
+        operations=index,
+        webhooks=webhooks,
+        references=refs,
     )
 
 

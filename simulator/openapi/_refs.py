@@ -131,16 +131,15 @@ class References:
         except (ValueError, jsonschema_rs.ReferencingError, jsonschema_rs.ValidationError) as exc:
             reason = str(exc).split("\n", 1)[0]
             raise ContractError(f"invalid schema: {reason}") from None
-        if self.capacity is not None:
-            self._compiled[id(owner)] = owner
-            while len(self._compiled) > self.capacity:
-                _, oldest = self._compiled.popitem(last=False)
-                oldest.forget()
+        self._compiled[id(owner)] = owner
+        while self.capacity is not None and len(self._compiled) > self.capacity:
+            _, oldest = self._compiled.popitem(last=False)
+            oldest.forget()
         return compiled
 
     @property
     def compiled(self) -> int:
-        """How many validators are compiled now (counted only under a :attr:`capacity`)."""
+        """How many validators are compiled now."""
         return len(self._compiled)
 
     # -- synthesis ----------------------------------------------------------------------------------------------
