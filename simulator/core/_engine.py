@@ -41,7 +41,7 @@ from simulator.core._messages import (
     no_operation,
     problem,
 )
-from simulator.core._mock import GenericMock
+from simulator.core._mock import GenericMock, is_json
 from simulator.core._model import Deliverer, DeliveryResult, Model
 from simulator.errors import ConfigError, ContractError, DriftError
 from simulator.journal import Journal, encode_data
@@ -738,7 +738,10 @@ class Engine:
             headers = {VIRTUAL_TIME_HEADER: at.isoformat()}
         body = b""
         if reply.body is not None:
-            body = body_json.encode() if body_json is not None else dumps(reply.body)
+            if isinstance(reply.body, str) and not is_json(reply.content_type):
+                body = reply.body.encode()  # text, a PDF…: sent as it is, not as a JSON string
+            else:
+                body = body_json.encode() if body_json is not None else dumps(reply.body)
             headers["content-type"] = reply.content_type
         if reply.headers:
             headers.update(reply.headers)

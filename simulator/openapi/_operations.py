@@ -121,7 +121,7 @@ class MediaSpec:
     :meth:`References.linked`); the validator compiles on first use.
     """
 
-    __slots__ = ("_raw", "_refs", "_schema", "content_type", "examples", "validator")
+    __slots__ = ("_raw", "_refs", "_schema", "content_type", "example_names", "examples", "validator")
 
     def __init__(
         self,
@@ -130,9 +130,12 @@ class MediaSpec:
         examples: tuple[Any, ...],
         validator: _Validator | None,
         refs: References | None = None,
+        example_names: tuple[str | None, ...] = (),
     ) -> None:
         self.content_type = content_type
         self.examples = examples
+        #: The name of each example in ``examples`` (None: the ``example`` keyword's or the schema's).
+        self.example_names = example_names or (None,) * len(examples)
         self.validator = validator
         self._raw = schema
         self._refs = refs
@@ -177,6 +180,8 @@ class ResponseSpec:
     description: str
     content: Mapping[str, MediaSpec]
     headers: frozenset[str]  # lower-case names declared
+    #: The headers the contract requires on this answer, as written, with their schemas (read linked).
+    required_headers: tuple[tuple[str, Mapping[str, Any]], ...] = ()
     _by_type: dict[str | None, MediaSpec | None] = field(default_factory=dict, compare=False, repr=False)
 
     def media(self, content_type: str | None) -> MediaSpec | None:
@@ -430,20 +435,21 @@ def _schema_kind(schema: Mapping[str, Any]) -> str:
     return str(kind)
 
 
-def _examples(media: Mapping[str, Any], parts: Parts, refs: References) -> tuple[Any, ...]:
-    found: list[Any] = []
+def _examples(media: Mapping[str, Any], parts: Parts, refs: References) -> tuple[tuple[Any, str | None], ...]:
+    """(value, name) of a media type's examples: ``example``, then ``examples`` by name, else the schema's."""
+    found: list[tuple[Any, str | None]] = []
     if "example" in media:
-        found.append(media["example"])
+        found.append((media["example"], None))
     for name, example in (media.get("examples") or {}).items():
         example, _ = refs.follow(example, (*parts, "examples", name))
         if isinstance(example, Mapping) and "value" in example:
-            found.append(example["value"])
+            found.append((example["value"], str(name)))
     schema, _ = refs.follow(media.get("schema"), (*parts, "schema"))
     if not found and isinstance(schema, Mapping):
         if "examples" in schema and isinstance(schema["examples"], list):
-            found.extend(schema["examples"])
+            found.extend((value, None) for value in schema["examples"])
         elif "example" in schema:
-            found.append(schema["example"])
+            found.append((schema["example"], None))
     return tuple(found)
 
 
@@ -459,14 +465,26 @@ def _media(content: Mapping[str, Any], root: str, parts: Parts, refs: References
             if len(schema) == 1 and "$ref" in schema:  # one validator for every use of a component
                 schema_parts = refs.follow(schema, schema_parts)[1]
             validator = _shared_validator(refs, schema_parts, root)
+        examples = _examples(media, media_parts, refs)
         specs[content_type.lower()] = MediaSpec(
             content_type.lower(),
             schema if isinstance(schema, Mapping) else None,
-            _examples(media, media_parts, refs),
+            tuple(value for value, _ in examples),
             validator,
             refs,
+            tuple(name for _, name in examples),
         )
     return specs
+
+
+def _required_headers(headers: Any, parts: Parts, refs: References) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+    found = []
+    for name, written in headers.items() if isinstance(headers, Mapping) else ():
+        header, _ = refs.follow(written, (*parts, "headers", name))
+        if isinstance(header, Mapping) and header.get("required") is True and name.lower() != "content-type":
+            schema = refs.linked(header.get("schema") or {"type": "string"})
+            found.append((str(name), schema if isinstance(schema, Mapping) else {"type": "string"}))
+    return tuple(found)
 
 
 def _shared_validator(refs: References, parts: Parts, root: str) -> _Validator:
@@ -542,6 +560,7 @@ def build_operation(
             description=str(response.get("description", "")),
             content=_media(response.get("content") or {}, "response", (*response_parts, "content"), refs),
             headers=frozenset(h.lower() for h in (response.get("headers") or {})),
+            required_headers=_required_headers(response.get("headers"), response_parts, refs),
         )
     return Operation(
         partner=partner,
