@@ -75,15 +75,21 @@ class Engine:
         control_token: str | None = None,
         max_body: int = MAX_BODY,
         strict: bool = False,
+        auth: bool = True,
     ) -> None:
         loaded = (
             dict(contracts)
             if isinstance(contracts, Mapping)
             else load_contracts(contracts if contracts is not None else bundled_contracts_dir())
         )
+        #: The partners served from a contract given on its own (``--contract``) whose security schemes are enforced
+        #: (``auth``): lendsim's own partners check what their models define, never their contracts' schemes.
+        self._guarded: frozenset[str] = frozenset()
         for path in extra_contracts:
             contract = load_contract(path)
             loaded[contract.name] = contract
+            if auth:
+                self._guarded |= {contract.name}
         control = loaded.pop("control", None) or loaded.pop(CONTROL, None)
         control_path = (
             control.path if control is not None and control.path else bundled_contracts_dir() / "control.yaml"
@@ -644,6 +650,13 @@ class Engine:
         self, operation: Operation, path_params: Mapping[str, str], request: Request
     ) -> tuple[Reply | None, Mapping[str, Any], Any, bool]:
         """(the problem to answer or None, the parameters, the body, whether the body is plain JSON)."""
+        if self._guarded and operation.partner in self._guarded and operation.security:
+            denial = operation.authorize(request.headers, request.query)
+            if denial is not None:
+                title = "Unauthorized" if denial.status == 401 else "Forbidden"
+                refused = problem(denial.status, title, denial.detail, operation=operation.operation_id)
+                refused.headers["WWW-Authenticate"] = denial.challenge
+                return refused, {}, None, False
         try:
             params, errors = operation.validate_params(path_params, request.query, request.headers)
             body, body_errors, status, plain = operation.decode(request.body, request.headers.get("content-type"))

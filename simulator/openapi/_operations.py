@@ -20,6 +20,7 @@ from simulator._suggest import closest, did_you_mean, suggest
 from simulator.errors import ContractError
 from simulator.openapi._decode import MAX_DIGITS, read_json
 from simulator.openapi._refs import Parts, References
+from simulator.openapi._security import Denial, Scheme, check, requirements
 from simulator.openapi._violation import Violation
 
 __all__ = [
@@ -222,6 +223,8 @@ class Operation:
     body: Mapping[str, MediaSpec]  # content type → spec; empty when the operation takes no body
     responses: Mapping[str, ResponseSpec]
     _validators: dict[str, _Validator] = field(default_factory=dict)
+    #: Alternatives of required security schemes (empty: none required); see simulator.openapi._security.
+    security: tuple[tuple[Scheme, ...], ...] = ()
     _by_status: dict[int, ResponseSpec | None] = field(default_factory=dict, repr=False)
     _body_by_type: dict[str | None, MediaSpec | None] = field(default_factory=dict, repr=False)
 
@@ -239,6 +242,10 @@ class Operation:
                 validator.compile()
             except ContractError as exc:
                 raise ContractError(f"{where}: {exc.reason}") from None
+
+    def authorize(self, headers: Mapping[str, str], query: str) -> Denial | None:
+        """None when the request carries credentials of a kind the operation requires; else the 401/403 to answer."""
+        return check(self.security, headers, query) if self.security else None
 
     @property
     def success(self) -> ResponseSpec | None:
@@ -575,6 +582,11 @@ def build_operation(
         body=body,
         responses=responses,
         _validators=validators,
+        security=requirements(
+            spec.get("security", refs.document.get("security")),
+            (refs.document.get("components") or {}).get("securitySchemes") or {},
+            lambda node: refs.follow(node, ())[0],
+        ),
     )
 
 
