@@ -41,7 +41,7 @@ from simulator.core._messages import (
     no_operation,
     problem,
 )
-from simulator.core._mock import GenericMock, is_json
+from simulator.core._mock import GenericMock, declared_error, is_json
 from simulator.core._model import Deliverer, DeliveryResult, Model
 from simulator.errors import ConfigError, ContractError, DriftError
 from simulator.journal import Journal, encode_data
@@ -85,9 +85,13 @@ class Engine:
         #: The partners served from a contract given on its own (``--contract``) whose security schemes are enforced
         #: (``auth``): lendsim's own partners check what their models define, never their contracts' schemes.
         self._guarded: frozenset[str] = frozenset()
+        #: The partners served from a contract given on its own: a request they refuse is answered with the
+        #: contract's declared error response (its example) where it gives one.
+        self._mocked: frozenset[str] = frozenset()
         for path in extra_contracts:
             contract = load_contract(path)
             loaded[contract.name] = contract
+            self._mocked |= {contract.name}
             if auth:
                 self._guarded |= {contract.name}
         control = loaded.pop("control", None) or loaded.pop(CONTROL, None)
@@ -457,6 +461,8 @@ class Engine:
             exchange.reply, exchange.params, exchange.body, exchange.plain = self._read(
                 operation, exchange.path_params, exchange.request
             )
+            if exchange.reply is not None and operation.partner in self._mocked:
+                exchange.reply = declared_error(operation, exchange.reply)
         exchange.correlate()
 
     def _journal_request(self, exchange: Exchange) -> None:

@@ -26,12 +26,22 @@ if TYPE_CHECKING:
     from simulator.openapi import MediaSpec, Operation, ResponseSpec
     from simulator.openapi._synth import Synthesizer
 
-__all__ = ["GenericMock", "is_json"]
+__all__ = ["GenericMock", "declared_error", "is_json"]
 
 
 def is_json(content_type: str) -> bool:
     base = content_type.split(";", 1)[0].strip().lower()
     return base == "application/json" or base.endswith("+json")
+
+
+def declared_error(operation: Operation, refused: Reply) -> Reply:
+    """The answer to a request the core refused (400, 401, 415…) as the contract declares that status: its JSON
+    example, the refusal's headers kept; the refusal itself (problem+json) when the contract gives no example."""
+    spec = operation.response(refused.status)
+    media = spec.media("application/json") if spec is not None else None
+    if media is None or not media.examples:
+        return refused
+    return Reply(refused.status, media.examples[0], headers=refused.headers, content_type=media.content_type)
 
 
 def _prefer(headers: Mapping[str, str]) -> dict[str, str]:

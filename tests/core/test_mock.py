@@ -178,3 +178,53 @@ def test_a_redirect_only_operation_answers_its_code_with_its_required_location(e
     assert response.status == 307
     assert response.headers["Location"].startswith(("http://", "https://"))
     assert response.body == b""
+
+
+ERRORS = """\
+openapi: 3.1.0
+info: {title: Checkout, version: "1"}
+paths:
+  /payments:
+    post:
+      operationId: payments
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [amount], properties: {amount: {type: integer}}}
+      responses:
+        "200": {description: ok}
+        "400":
+          description: bad request
+          content:
+            application/json:
+              schema: {type: object, properties: {errorCode: {type: string}, status: {type: integer}}}
+              examples:
+                generic: {value: {errorCode: "14_030", status: 400}}
+  /refunds:
+    post:
+      operationId: refunds
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [amount], properties: {amount: {type: integer}}}
+      responses:
+        "200": {description: ok}
+        "400": {description: bad request}
+"""
+
+
+def test_a_refused_request_gets_the_contract_declared_error_example_or_else_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "checkout.yaml"
+    path.write_text(ERRORS, encoding="utf-8")
+    engine = Engine(extra_contracts=[path])
+
+    declared = call(engine, "POST", "/checkout/payments", {"amount": "ten"})
+    undeclared = call(engine, "POST", "/checkout/refunds", {"amount": "ten"})
+
+    assert (declared.status, _json(declared.body)) == (400, {"errorCode": "14_030", "status": 400})
+    assert declared.headers["content-type"] == "application/json"
+    assert undeclared.status == 400
+    assert undeclared.headers["content-type"] == "application/problem+json"
+    assert "body.amount" in str(_json(undeclared.body))
