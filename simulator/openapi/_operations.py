@@ -378,8 +378,11 @@ class Operation:
             )
             return DecodedBody(None, [violation], 415)
         media_type = media.content_type
-        if not (media_type == "application/json" or media_type.endswith("+json")):  # not JSON: the text as is
-            return DecodedBody(body.decode("utf-8", "replace"), [], 400)
+        if not (media_type == "application/json" or media_type.endswith("+json")):
+            if media_type == "application/x-www-form-urlencoded" and media.validator is not None:
+                form = read_form(body.decode("utf-8", "replace"), media.schema or {})
+                return DecodedBody(form, media.validator.errors(form), 400)
+            return DecodedBody(body.decode("utf-8", "replace"), [], 400)  # not JSON nor a form: the text as is
         value, plain, refused = read_json(body)
         if refused is not None:
             return DecodedBody(None, [refused], 400)
@@ -404,6 +407,90 @@ class DecodedBody(NamedTuple):
 
 
 _new_tuple = tuple.__new__
+
+
+_KEY_PART = re.compile(r"\[([^\]]*)\]")
+
+
+def _subschema(schema: Any, key: str | None) -> Any:
+    """The schema of property ``key`` (None: of an item) of ``schema``, through allOf/anyOf/oneOf branches."""
+    if not isinstance(schema, Mapping):
+        return {}
+    if key is None and isinstance(schema.get("items"), Mapping):
+        return schema["items"]
+    properties = schema.get("properties")
+    if key is not None and isinstance(properties, Mapping) and key in properties:
+        return properties[key]
+    for branch_key in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(branch_key) or ():
+            found = _subschema(branch, key)
+            if found:
+                return found
+    extra = schema.get("additionalProperties")
+    return extra if key is not None and isinstance(extra, Mapping) else {}
+
+
+def _kinds(schema: Any) -> list[str]:
+    """The types a schema (or any of its anyOf/oneOf branches) takes."""
+    if not isinstance(schema, Mapping):
+        return []
+    kind = schema.get("type")
+    found = (
+        [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
+    )
+    for branch_key in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(branch_key) or ():
+            found += _kinds(branch)
+    return found
+
+
+def _form_scalar(text: str, schema: Any) -> Any:
+    for kind in _kinds(schema):
+        if kind in ("integer", "number", "boolean"):
+            value = _coerce_one(text, kind)
+            if not isinstance(value, str):
+                return value
+    return text
+
+
+def read_form(body: str, schema: Mapping[str, Any]) -> dict[str, Any]:
+    """An ``application/x-www-form-urlencoded`` body as the object its schema describes: ``a[b]=1`` nests (Stripe's
+    deep objects), ``a[]=x`` and repeated keys of an array property make lists, numbers and booleans are read as
+    their schema's types."""
+    out: dict[str, Any] = {}
+    for raw_key, text in parse_qsl(body, keep_blank_values=True):
+        head, _, rest = raw_key.partition("[")
+        parts = [head, *_KEY_PART.findall("[" + rest)] if rest else [head]
+        node: Any = out
+        node_schema: Any = schema
+        for index, part in enumerate(parts):
+            if not isinstance(node, dict | list):
+                break  # a key given both as a value and as an object (a=1&a[b]=2): the value stays
+            last = index == len(parts) - 1
+            sub = _subschema(node_schema, None if isinstance(node, list) else part)
+            if isinstance(node, list):
+                if last:
+                    node.append(_form_scalar(text, sub))
+                    break
+                if part.isdigit() and int(part) < len(node):
+                    node = node[int(part)]
+                else:
+                    node.append({})
+                    node = node[-1]
+                node_schema = sub
+                continue
+            if last:
+                if "array" in _kinds(sub):
+                    node.setdefault(part, [])
+                    if isinstance(node[part], list):
+                        node[part].append(_form_scalar(text, _subschema(sub, None)))
+                else:
+                    node[part] = _form_scalar(text, sub)
+                break
+            following_is_item = parts[index + 1] == "" or parts[index + 1].isdigit()
+            node = node.setdefault(part, [] if following_is_item else {})
+            node_schema = sub
+    return out
 
 
 _INT = re.compile(r"-?\d+")

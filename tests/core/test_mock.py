@@ -228,3 +228,48 @@ def test_a_refused_request_gets_the_contract_declared_error_example_or_else_a_pr
     assert undeclared.status == 400
     assert undeclared.headers["content-type"] == "application/problem+json"
     assert "body.amount" in str(_json(undeclared.body))
+
+
+FORM = """\
+openapi: 3.0.1
+info: {title: Sms, version: "1"}
+paths:
+  /Messages:
+    post:
+      operationId: createMessage
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              required: [To]
+              properties:
+                To: {type: string}
+                MaxPrice: {type: number}
+                Tags: {type: array, items: {type: string}}
+                Card: {type: object, properties: {exp_month: {type: integer, maximum: 12}}}
+      responses:
+        "201": {description: created}
+"""
+
+
+def test_a_form_body_is_read_as_its_schema_types_and_validated(tmp_path: Path) -> None:
+    path = tmp_path / "sms.yaml"
+    path.write_text(FORM, encoding="utf-8")
+    engine = Engine(extra_contracts=[path])
+    form = {"content-type": "application/x-www-form-urlencoded"}
+
+    missing = call(engine, "POST", "/sms/Messages", raw=b"Body=hi", headers=form)
+    too_big = call(engine, "POST", "/sms/Messages", raw=b"To=%2B15551234&Card[exp_month]=13", headers=form)
+    typed = call(
+        engine, "POST", "/sms/Messages", raw=b"To=1&MaxPrice=0.5&Tags=a&Tags=b&Card[exp_month]=4", headers=form
+    )
+
+    assert missing.status == 400
+    assert "body.To" in str(_json(missing.body))
+    assert too_big.status == 400
+    assert "body.Card.exp_month" in str(_json(too_big.body))
+    assert typed.status == 201
+    request = engine.journal.query(kind="request", limit=10).items[-1]
+    assert request.data["body"] == {"To": "1", "MaxPrice": 0.5, "Tags": ["a", "b"], "Card": {"exp_month": 4}}
