@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from simulator._resources import bundled_contracts_dir
-from simulator._suggest import closest
+from simulator._suggest import closest, suggest
 from simulator.clock import Calendar, ScheduledEvent, VirtualClock
 from simulator.core._delivery import Deliveries
 from simulator.core._exchange import Exchange, request_data
@@ -41,7 +41,7 @@ from simulator.core._messages import (
     no_operation,
     problem,
 )
-from simulator.core._mock import GenericMock, declared_error, is_json
+from simulator.core._mock import GenericMock, declared_error, default_locale, is_json
 from simulator.core._model import Deliverer, DeliveryResult, Model
 from simulator.errors import ConfigError, ContractError, DriftError
 from simulator.journal import Journal, encode_data
@@ -76,6 +76,7 @@ class Engine:
         max_body: int = MAX_BODY,
         strict: bool = False,
         auth: bool = True,
+        locale: str | None = None,
     ) -> None:
         loaded = (
             dict(contracts)
@@ -88,10 +89,15 @@ class Engine:
         #: The partners served from a contract given on its own: a request they refuse is answered with the
         #: contract's declared error response (its example) where it gives one.
         self._mocked: frozenset[str] = frozenset()
+        if locale is not None:
+            _check_locale(locale)
+        #: The Faker locale of what the mock generates for each partner served from a contract given on its own.
+        locales: dict[str, str] = {}
         for path in extra_contracts:
             contract = load_contract(path)
             loaded[contract.name] = contract
             self._mocked |= {contract.name}
+            locales[contract.name] = locale or default_locale(contract.document)
             if auth:
                 self._guarded |= {contract.name}
         control = loaded.pop("control", None) or loaded.pop(CONTROL, None)
@@ -123,7 +129,7 @@ class Engine:
         self.clock_mode = "manual"  # the serve adapter sets "realtime" when it maps wall time
         self.speed = 1.0
         self._start = start
-        self._mock = GenericMock(seed)
+        self._mock = GenericMock(seed, locales)
         self._serial = 0
         self._stamped: tuple[datetime | None, str] = (None, "")  # the last virtual time and its ISO text
         self.behaviours: dict[tuple[str, str], Behaviour] = {}
@@ -798,6 +804,16 @@ class Engine:
 
 
 _CONTROL_CACHE: dict[tuple[Path, frozenset[str]], Contract] = {}
+
+
+def _check_locale(locale: str) -> None:
+    from faker.config import AVAILABLE_LOCALES
+
+    if locale not in AVAILABLE_LOCALES:
+        raise ConfigError(
+            f"--locale {locale!r} is not a locale Faker knows; {suggest(locale, AVAILABLE_LOCALES, n=3)}",
+            field="locale",
+        )
 
 
 def _control_contract(path: Path, points: frozenset[str]) -> Contract:

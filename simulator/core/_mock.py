@@ -26,7 +26,24 @@ if TYPE_CHECKING:
     from simulator.openapi import MediaSpec, Operation, ResponseSpec
     from simulator.openapi._synth import Synthesizer
 
-__all__ = ["GenericMock", "declared_error", "is_json"]
+__all__ = ["GenericMock", "declared_error", "default_locale", "is_json"]
+
+#: The locale of people, places and words generated for lendsim's own partners (mainland lending).
+HOME_LOCALE = "zh_CN"
+
+
+def default_locale(document: Mapping[str, Any]) -> str:
+    """The locale a contract's generated people get: ``zh_CN`` for a Chinese partner (a server under ``.cn``, a
+    title in Chinese), ``en_US`` otherwise."""
+    servers = document.get("servers")
+    for server in servers if isinstance(servers, list) else ():
+        url = server.get("url", "") if isinstance(server, Mapping) else ""
+        host = str(url).split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+        if host.endswith((".cn", ".中国")):
+            return "zh_CN"
+    info = document.get("info")
+    title = str(info.get("title", "")) if isinstance(info, Mapping) else ""
+    return "zh_CN" if any("\u4e00" <= char <= "\u9fff" for char in title) else "en_US"
 
 
 def is_json(content_type: str) -> bool:
@@ -107,11 +124,14 @@ def _status_of(operation: Operation, preferred: str | None) -> tuple[int, Respon
 
 
 class GenericMock:
-    __slots__ = ("_seed", "_synth")
+    """``locales``: the Faker locale of each partner's generated values (HOME_LOCALE for a partner not named)."""
 
-    def __init__(self, seed: int = 0) -> None:
+    __slots__ = ("_locales", "_seed", "_synths")
+
+    def __init__(self, seed: int = 0, locales: Mapping[str, str] | None = None) -> None:
         self._seed = seed
-        self._synth: Synthesizer | None = None  # built on first need: Faker costs ~0.5 s to import
+        self._locales = dict(locales or {})
+        self._synths: dict[str, Synthesizer] = {}  # by locale, built on first need: Faker costs ~0.5 s to import
 
     def reseed(self, seed: int) -> None:
         self._seed = seed
@@ -190,14 +210,16 @@ class GenericMock:
 
     def _synthesizer(self, call: Call) -> Synthesizer:
         """The synthesizer, reseeded by the run's seed and the request: the same request, the same answer."""
-        if self._synth is None:
+        operation = call.operation
+        locale = self._locales.get(operation.partner, HOME_LOCALE)
+        synth = self._synths.get(locale)
+        if synth is None:
             from simulator.openapi._synth import Synthesizer
 
-            self._synth = Synthesizer(self._seed)
-        operation = call.operation
+            synth = self._synths[locale] = Synthesizer(self._seed, locale=locale)
         key = repr((self._seed, operation.partner, operation.operation_id, sorted(call.params.items()), call.body))
-        self._synth.reseed(int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big"))
-        return self._synth
+        synth.reseed(int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big"))
+        return synth
 
     @staticmethod
     def _echo(call: Call, value: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:

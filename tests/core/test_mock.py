@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from simulator.core import Engine
+from simulator.errors import ConfigError
 from tests.core.helpers import call
 
 CONTRACT = """\
@@ -273,3 +274,53 @@ def test_a_form_body_is_read_as_its_schema_types_and_validated(tmp_path: Path) -
     assert typed.status == 201
     request = engine.journal.query(kind="request", limit=10).items[-1]
     assert request.data["body"] == {"To": "1", "MaxPrice": 0.5, "Tags": ["a", "b"], "Card": {"exp_month": 4}}
+
+
+def _people(servers: str) -> str:
+    return f"""\
+openapi: 3.1.0
+info: {{title: People, version: "1"}}
+servers: [{{url: '{servers}'}}]
+paths:
+  /people/{{id}}:
+    get:
+      operationId: person
+      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {{type: object, required: [name], properties: {{name: {{type: string}}}}}}
+"""
+
+
+def _name(engine: Engine) -> str:
+    person = _json(call(engine, "GET", "/people/people/p1").body)
+    assert isinstance(person, dict)
+    return str(person["name"])
+
+
+def _is_chinese(text: str) -> bool:
+    return all("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+def test_generated_people_follow_the_contract_locale_or_the_one_given(tmp_path: Path) -> None:
+    english, chinese = tmp_path / "en", tmp_path / "cn"
+    english.mkdir()
+    chinese.mkdir()
+    (english / "people.yaml").write_text(_people("https://api.partner.com/v1"), encoding="utf-8")
+    (chinese / "people.yaml").write_text(_people("https://api.partner.com.cn"), encoding="utf-8")
+
+    assert _name(Engine(extra_contracts=[english / "people.yaml"])).replace(" ", "").replace(".", "").isascii()
+    assert _is_chinese(_name(Engine(extra_contracts=[chinese / "people.yaml"])))
+    assert _is_chinese(_name(Engine(extra_contracts=[english / "people.yaml"], locale="zh_CN")))
+    # lendsim's own partners (a contracts folder) keep mainland people.
+    assert _is_chinese(_name(Engine(contracts=english)))
+
+
+def test_an_unknown_locale_is_refused_naming_the_close_ones(tmp_path: Path) -> None:
+    (tmp_path / "people.yaml").write_text(_people("https://api.partner.com"), encoding="utf-8")
+
+    with pytest.raises(ConfigError, match=r"--locale 'en_UK' is not a locale Faker knows; did you mean 'en_US'"):
+        Engine(extra_contracts=[tmp_path / "people.yaml"], locale="en_UK")
