@@ -430,7 +430,7 @@ def _subschema(schema: Any, key: str | None) -> Any:
     return extra if key is not None and isinstance(extra, Mapping) else {}
 
 
-def _kinds(schema: Any) -> list[str]:
+def form_kinds(schema: Any) -> list[str]:
     """The types a schema (or any of its anyOf/oneOf branches) takes."""
     if not isinstance(schema, Mapping):
         return []
@@ -440,12 +440,13 @@ def _kinds(schema: Any) -> list[str]:
     )
     for branch_key in ("allOf", "anyOf", "oneOf"):
         for branch in schema.get(branch_key) or ():
-            found += _kinds(branch)
+            found += form_kinds(branch)
     return found
 
 
-def _form_scalar(text: str, schema: Any) -> Any:
-    for kind in _kinds(schema):
+def read_form_value(text: str, schema: Any) -> Any:
+    """A field's text as the first of its schema's types it reads as (number, integer, boolean; else the text)."""
+    for kind in form_kinds(schema):
         if kind in ("integer", "number", "boolean"):
             value = _coerce_one(text, kind)
             if not isinstance(value, str):
@@ -470,7 +471,7 @@ def read_form(body: str, schema: Mapping[str, Any]) -> dict[str, Any]:
             sub = _subschema(node_schema, None if isinstance(node, list) else part)
             if isinstance(node, list):
                 if last:
-                    node.append(_form_scalar(text, sub))
+                    node.append(read_form_value(text, sub))
                     break
                 if part.isdigit() and int(part) < len(node):
                     node = node[int(part)]
@@ -480,12 +481,12 @@ def read_form(body: str, schema: Mapping[str, Any]) -> dict[str, Any]:
                 node_schema = sub
                 continue
             if last:
-                if "array" in _kinds(sub):
+                if "array" in form_kinds(sub):
                     node.setdefault(part, [])
                     if isinstance(node[part], list):
-                        node[part].append(_form_scalar(text, _subschema(sub, None)))
+                        node[part].append(read_form_value(text, _subschema(sub, None)))
                 else:
-                    node[part] = _form_scalar(text, sub)
+                    node[part] = read_form_value(text, sub)
                 break
             following_is_item = parts[index + 1] == "" or parts[index + 1].isdigit()
             node = node.setdefault(part, [] if following_is_item else {})
