@@ -17,6 +17,7 @@ Which answer, as Stoplight Prism chooses it:
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -123,20 +124,50 @@ def _status_of(operation: Operation, preferred: str | None) -> tuple[int, Respon
     return 204, None
 
 
+_ANSWERS = 256
+
+
 class GenericMock:
     """``locales``: the Faker locale of each partner's generated values (HOME_LOCALE for a partner not named)."""
 
-    __slots__ = ("_locales", "_seed", "_synths")
+    __slots__ = ("_answers", "_locales", "_seed", "_synths")
 
     def __init__(self, seed: int = 0, locales: Mapping[str, str] | None = None) -> None:
         self._seed = seed
         self._locales = dict(locales or {})
         self._synths: dict[str, Synthesizer] = {}  # by locale, built on first need: Faker costs ~0.5 s to import
+        #: The last answers, by request: the same request gets the same answer, so it is generated once (a list of
+        #: Stripe charges takes ~100 ms to generate).
+        self._answers: OrderedDict[str, Reply] = OrderedDict()
 
     def reseed(self, seed: int) -> None:
         self._seed = seed
+        self._answers.clear()
 
     def __call__(self, call: Call) -> Reply:
+        operation = call.operation
+        headers = call.headers
+        key = repr(
+            (
+                operation.partner,
+                operation.operation_id,
+                sorted(call.params.items()),
+                call.body,
+                headers.get("prefer"),
+                headers.get("accept"),
+            )
+        )
+        answers = self._answers
+        known = answers.get(key)
+        if known is None:
+            known = answers[key] = self._answer(call)
+            if len(answers) > _ANSWERS:
+                answers.popitem(last=False)
+        else:
+            answers.move_to_end(key)
+        return Reply(known.status, known.body, dict(known.headers), known.content_type)
+
+    def _answer(self, call: Call) -> Reply:
         operation = call.operation
         prefer = _prefer(call.headers)
         chosen = _status_of(operation, prefer.get("code"))
