@@ -127,6 +127,19 @@ def _start_journal(sim: Simulator, journal: Journal, *, resume: bool, deliveries
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @contracts_dir_option
 @contract_option
+@click.option(
+    "--no-auth",
+    is_flag=True,
+    help="Answer a --contract's operations without the credentials its securitySchemes require (by default a "
+    "request without them gets 401 with WWW-Authenticate, as the partner would answer).",
+)
+@click.option(
+    "--locale",
+    default=None,
+    help="Faker locale of the people, places and words generated for a --contract (e.g. en_GB, de_DE); by default "
+    "zh_CN for a Chinese partner (a server under .cn, a title in Chinese), en_US otherwise. lendsim's own "
+    "partners always generate zh_CN.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for generated responses and random faults.")
 @click.option(
     "--start", callback=_parse_start, help="Virtual start instant (ISO-8601; the calendar's zone if no offset)."
@@ -199,6 +212,8 @@ def serve_command(
     port: int,
     contracts_dir: Path | None,
     extra_contracts: tuple[Path, ...],
+    no_auth: bool,
+    locale: str | None,
     seed: int,
     start: datetime,
     holidays: str | None,
@@ -240,6 +255,8 @@ def serve_command(
     sim = Simulator(
         contracts=load_partner_contracts(contracts_dir),
         extra_contracts=extra_contracts,
+        auth=not no_auth,
+        locale=locale,
         start=start,
         seed=seed,
         calendar=calendar,

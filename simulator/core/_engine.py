@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from simulator._resources import bundled_contracts_dir
-from simulator._suggest import closest
+from simulator._suggest import closest, suggest
 from simulator.clock import Calendar, ScheduledEvent, VirtualClock
 from simulator.core._delivery import Deliveries
 from simulator.core._exchange import Exchange, request_data
@@ -41,9 +41,9 @@ from simulator.core._messages import (
     no_operation,
     problem,
 )
-from simulator.core._mock import GenericMock
+from simulator.core._mock import GenericMock, declared_error, default_locale, is_json
 from simulator.core._model import Deliverer, DeliveryResult, Model
-from simulator.errors import ConfigError, DriftError
+from simulator.errors import ConfigError, ContractError, DriftError
 from simulator.journal import EntryFields, Journal, encode_data
 from simulator.openapi import Contract, Operation, Violation, load_contract, load_contracts
 
@@ -75,15 +75,31 @@ class Engine:
         control_token: str | None = None,
         max_body: int = MAX_BODY,
         strict: bool = False,
+        auth: bool = True,
+        locale: str | None = None,
     ) -> None:
         loaded = (
             dict(contracts)
             if isinstance(contracts, Mapping)
             else load_contracts(contracts if contracts is not None else bundled_contracts_dir())
         )
+        #: The partners served from a contract given on its own (``--contract``) whose security schemes are enforced
+        #: (``auth``): lendsim's own partners check what their models define, never their contracts' schemes.
+        self._guarded: frozenset[str] = frozenset()
+        #: The partners served from a contract given on its own: a request they refuse is answered with the
+        #: contract's declared error response (its example) where it gives one.
+        self._mocked: frozenset[str] = frozenset()
+        if locale is not None:
+            _check_locale(locale)
+        #: The Faker locale of what the mock generates for each partner served from a contract given on its own.
+        locales: dict[str, str] = {}
         for path in extra_contracts:
             contract = load_contract(path)
             loaded[contract.name] = contract
+            self._mocked |= {contract.name}
+            locales[contract.name] = locale or default_locale(contract.document)
+            if auth:
+                self._guarded |= {contract.name}
         control = loaded.pop("control", None) or loaded.pop(CONTROL, None)
         control_path = (
             control.path if control is not None and control.path else bundled_contracts_dir() / "control.yaml"
@@ -113,7 +129,7 @@ class Engine:
         self.clock_mode = "manual"  # the serve adapter sets "realtime" when it maps wall time
         self.speed = 1.0
         self._start = start
-        self._mock = GenericMock(seed)
+        self._mock = GenericMock(seed, locales)
         self._serial = 0
         self._stamped: tuple[datetime | None, str] = (None, "")  # the last virtual time and its ISO text
         self.behaviours: dict[tuple[str, str], Behaviour] = {}
@@ -423,6 +439,8 @@ class Engine:
             exchange.reply, exchange.params, exchange.body, exchange.plain = self._read(
                 operation, exchange.path_params, exchange.request
             )
+            if exchange.reply is not None and operation.partner in self._mocked:
+                exchange.reply = declared_error(operation, exchange.reply)
         exchange.correlate()
 
     def _journal_request(self, exchange: Exchange) -> None:
@@ -616,8 +634,21 @@ class Engine:
         self, operation: Operation, path_params: Mapping[str, str], request: Request
     ) -> tuple[Reply | None, Mapping[str, Any], Any, bool]:
         """(the problem to answer or None, the parameters, the body, whether the body is plain JSON)."""
-        params, errors = operation.validate_params(path_params, request.query, request.headers)
-        body, body_errors, status, plain = operation.decode(request.body, request.headers.get("content-type"))
+        if self._guarded and operation.partner in self._guarded and operation.security:
+            denial = operation.authorize(request.headers, request.query)
+            if denial is not None:
+                title = "Unauthorized" if denial.status == 401 else "Forbidden"
+                refused = problem(denial.status, title, denial.detail, operation=operation.operation_id)
+                refused.headers["WWW-Authenticate"] = denial.challenge
+                return refused, {}, None, False
+        try:
+            params, errors = operation.validate_params(path_params, request.query, request.headers)
+            body, body_errors, status, plain = operation.decode(request.body, request.headers.get("content-type"))
+        except ContractError as exc:  # a big contract compiles an operation's schemas on its first request
+            reason = (
+                f"{operation.partner}.{operation.operation_id}: {exc.reason}; `lendsim lint` lists every such schema"
+            )
+            return problem(500, "Contract Error", reason, operation=operation.operation_id), {}, None, False
         if body_errors and status == 415:
             return invalid_request(operation.operation_id, body_errors, 415), params, None, False
         if body_errors:
@@ -657,7 +688,10 @@ class Engine:
             )
 
     def _check_drift(self, operation: Operation, reply: Reply, partner: str, correlation: str | None) -> None:
-        errors = operation.validate_response(reply.status, reply.body, reply.content_type)
+        try:
+            errors = operation.validate_response(reply.status, reply.body, reply.content_type)
+        except ContractError as exc:  # the response schema does not compile (a big contract's, on first use)
+            errors = [Violation("response", "schema", exc.reason)]
         if reply.headers:
             spec = operation.response(reply.status)
             if spec is not None:
@@ -701,7 +735,10 @@ class Engine:
             headers = {VIRTUAL_TIME_HEADER: at.isoformat()}
         body = b""
         if reply.body is not None:
-            body = body_json.encode() if body_json is not None else dumps(reply.body)
+            if isinstance(reply.body, str) and not is_json(reply.content_type):
+                body = reply.body.encode()  # text, a PDF…: sent as it is, not as a JSON string
+            else:
+                body = body_json.encode() if body_json is not None else dumps(reply.body)
             headers["content-type"] = reply.content_type
         if reply.headers:
             headers.update(reply.headers)
@@ -739,6 +776,16 @@ class Engine:
 
 
 _CONTROL_CACHE: dict[tuple[Path, frozenset[str]], Contract] = {}
+
+
+def _check_locale(locale: str) -> None:
+    from faker.config import AVAILABLE_LOCALES
+
+    if locale not in AVAILABLE_LOCALES:
+        raise ConfigError(
+            f"--locale {locale!r} is not a locale Faker knows; {suggest(locale, AVAILABLE_LOCALES, n=3)}",
+            field="locale",
+        )
 
 
 def _control_contract(path: Path, points: frozenset[str]) -> Contract:

@@ -1,47 +1,277 @@
 """The behaviour of any operation without a built-in one: answer like the contract says.
 
-The first declared 2xx response, with its example when the contract gives one, otherwise a value
-generated from its schema (seeded, so a run replays identically).
+Which answer, as Stoplight Prism chooses it:
+
+* the status: ``Prefer: code=N`` if the operation declares N; else its first 2xx; else its first 3xx (a
+  redirect-only operation answers its own code); else its lowest declared status (no status at all: 204);
+* the media type: the first declared one the ``Accept`` header takes (406 when it takes none of them), JSON first
+  without one;
+* the body: the contract's example (``Prefer: example=NAME`` picks a named one), otherwise a value generated from
+  its schema (always generated with ``Prefer: dynamic=true``). Generation is seeded by the request (operation,
+  parameters, body) and the run's seed, so the same request gets the same answer; a path or query parameter whose
+  name is a top-level field of the answer is echoed into it when the answer stays valid;
+* a non-JSON media type (text, a PDF, bytes) is answered raw, not as a JSON string;
+* headers the answer requires (``required: true``) are sent, generated from their schemas.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import hashlib
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from simulator.core._messages import Call, Reply
+from simulator.core._messages import Call, Reply, problem
 
 if TYPE_CHECKING:
+    from simulator.openapi import MediaSpec, Operation, ResponseSpec
     from simulator.openapi._synth import Synthesizer
 
-__all__ = ["GenericMock"]
+__all__ = ["GenericMock", "declared_error", "default_locale", "is_json"]
+
+#: The locale of people, places and words generated for lendsim's own partners (mainland lending).
+HOME_LOCALE = "zh_CN"
+
+
+def default_locale(document: Mapping[str, Any]) -> str:
+    """The locale a contract's generated people get: ``zh_CN`` for a Chinese partner (a server under ``.cn``, a
+    title in Chinese), ``en_US`` otherwise."""
+    servers = document.get("servers")
+    for server in servers if isinstance(servers, list) else ():
+        url = server.get("url", "") if isinstance(server, Mapping) else ""
+        host = str(url).split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+        if host.endswith((".cn", ".中国")):
+            return "zh_CN"
+    info = document.get("info")
+    title = str(info.get("title", "")) if isinstance(info, Mapping) else ""
+    return "zh_CN" if any("\u4e00" <= char <= "\u9fff" for char in title) else "en_US"
+
+
+def is_json(content_type: str) -> bool:
+    base = content_type.split(";", 1)[0].strip().lower()
+    return base == "application/json" or base.endswith("+json")
+
+
+def declared_error(operation: Operation, refused: Reply) -> Reply:
+    """The answer to a request the core refused (400, 401, 415…) as the contract declares that status: its JSON
+    example, the refusal's headers kept; the refusal itself (problem+json) when the contract gives no example."""
+    spec = operation.response(refused.status)
+    media = spec.media("application/json") if spec is not None else None
+    if media is None or not media.examples:
+        return refused
+    return Reply(refused.status, media.examples[0], headers=refused.headers, content_type=media.content_type)
+
+
+def _prefer(headers: Mapping[str, str]) -> dict[str, str]:
+    """``Prefer: code=404, example=bad`` → {"code": "404", "example": "bad"}."""
+    found: dict[str, str] = {}
+    for part in headers.get("prefer", "").replace(";", ",").split(","):
+        key, sep, value = part.partition("=")
+        if sep:
+            found[key.strip().lower()] = value.strip().strip('"')
+    return found
+
+
+def _accepted(accept: str, declared: list[str]) -> list[str]:
+    """The declared media types ``accept`` takes, best first (``q=0`` refuses one)."""
+    ranges: list[tuple[float, int, str]] = []
+    for index, item in enumerate(accept.split(",")):
+        media, *params = (p.strip() for p in item.split(";"))
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        if media:
+            ranges.append((quality, index, media.lower()))
+    ranges.sort(key=lambda r: (-r[0], r[1]))
+    out: list[str] = []
+    for quality, _, media in ranges:
+        if quality <= 0:
+            continue
+        kind = media.split("/", 1)[0]
+        for content_type in declared:
+            takes = media in ("*/*", content_type) or (media == f"{kind}/*" and content_type.startswith(f"{kind}/"))
+            if takes and content_type not in out:
+                out.append(content_type)
+    return out
+
+
+def _status_of(operation: Operation, preferred: str | None) -> tuple[int, ResponseSpec | None] | Reply:
+    declared = operation.responses
+    if preferred is not None:
+        spec = operation.response(int(preferred)) if preferred.isdigit() else None
+        if spec is None:
+            return problem(
+                422,
+                "Unprocessable Preference",
+                f"Prefer: code={preferred} is not a status {operation.operation_id} declares; "
+                f"declared: {', '.join(sorted(declared)) or 'none'}",
+                operation=operation.operation_id,
+            )
+        return int(preferred), spec
+    numeric = sorted(s for s in declared if s.isdigit())
+    for family in ("2", "3"):
+        for status in numeric:
+            if status.startswith(family):
+                return int(status), declared[status]
+    if numeric:
+        return int(numeric[0]), declared[numeric[0]]
+    if "default" in declared:
+        return 200, declared["default"]
+    return 204, None
+
+
+_ANSWERS = 256
 
 
 class GenericMock:
-    __slots__ = ("_seed", "_synth")
+    """``locales``: the Faker locale of each partner's generated values (HOME_LOCALE for a partner not named)."""
 
-    def __init__(self, seed: int = 0) -> None:
+    __slots__ = ("_answers", "_locales", "_seed", "_synths")
+
+    def __init__(self, seed: int = 0, locales: Mapping[str, str] | None = None) -> None:
         self._seed = seed
-        self._synth: Synthesizer | None = None  # built on first need: Faker costs ~0.5 s to import
+        self._locales = dict(locales or {})
+        self._synths: dict[str, Synthesizer] = {}  # by locale, built on first need: Faker costs ~0.5 s to import
+        #: The last answers, by request: the same request gets the same answer, so it is generated once (a list of
+        #: Stripe charges takes ~100 ms to generate).
+        self._answers: OrderedDict[str, Reply] = OrderedDict()
 
     def reseed(self, seed: int) -> None:
         self._seed = seed
-        if self._synth is not None:
-            self._synth.reseed(seed)
+        self._answers.clear()
 
     def __call__(self, call: Call) -> Reply:
-        spec = call.operation.success
+        operation = call.operation
+        headers = call.headers
+        key = repr(
+            (
+                operation.partner,
+                operation.operation_id,
+                sorted(call.params.items()),
+                call.body,
+                headers.get("prefer"),
+                headers.get("accept"),
+            )
+        )
+        answers = self._answers
+        known = answers.get(key)
+        if known is None:
+            known = answers[key] = self._answer(call)
+            if len(answers) > _ANSWERS:
+                answers.popitem(last=False)
+        else:
+            answers.move_to_end(key)
+        return Reply(known.status, known.body, dict(known.headers), known.content_type)
+
+    def _answer(self, call: Call) -> Reply:
+        operation = call.operation
+        prefer = _prefer(call.headers)
+        chosen = _status_of(operation, prefer.get("code"))
+        if isinstance(chosen, Reply):
+            return chosen
+        status, spec = chosen
         if spec is None:
-            return Reply(204)
-        status = int(spec.status) if spec.status.isdigit() else 200
-        media = spec.media("application/json")
-        if media is None:
             return Reply(status)
-        if media.examples:
-            return Reply(status, media.examples[0], content_type=media.content_type)
+        headers = self._headers(spec, call)
+        if not spec.content:
+            return Reply(status, headers=headers)
+        declared = list(spec.content)
+        accept = call.headers.get("accept")
+        if accept:
+            acceptable = _accepted(accept, declared)
+            if not acceptable:
+                return problem(
+                    406,
+                    "Not Acceptable",
+                    f"Accept: {accept} takes none of what {operation.operation_id} answers {status} with: "
+                    f"{', '.join(declared)}",
+                    operation=operation.operation_id,
+                )
+            media = spec.content[acceptable[0]]
+        else:
+            media = spec.content.get("application/json") or spec.content[declared[0]]
+        body = self._body(call, status, media, prefer)
+        if isinstance(body, Reply):
+            return body
+        return Reply(status, body, headers=headers, content_type=media.content_type)
+
+    def _body(self, call: Call, status: int, media: MediaSpec, prefer: Mapping[str, str]) -> Any:
+        operation = call.operation
+        name = prefer.get("example")
+        if name is not None:
+            if name not in media.example_names:
+                named = [n for n in media.example_names if n is not None]
+                return problem(
+                    422,
+                    "Unprocessable Preference",
+                    f"Prefer: example={name} is not an example of {operation.operation_id}'s {status} "
+                    f"{media.content_type} answer; its examples: {', '.join(named) or 'none named'}",
+                    operation=operation.operation_id,
+                )
+            return self._raw(media, media.examples[media.example_names.index(name)])
+        if media.examples and prefer.get("dynamic", "false").lower() != "true":
+            return self._raw(media, media.examples[0])
         if media.schema is None:
-            return Reply(status, content_type=media.content_type)
-        if self._synth is None:
+            return self._raw(media, None) if not is_json(media.content_type) else None
+        synth = self._synthesizer(call)
+        value = synth.value(media.schema)
+        if not is_json(media.content_type):
+            return self._raw(media, value)
+        if isinstance(value, dict):
+            echoed = self._echo(call, value, media.schema)
+            if echoed is not value and not operation.validate_response(status, echoed, media.content_type):
+                value = echoed
+        return value
+
+    @staticmethod
+    def _raw(media: MediaSpec, value: Any) -> Any:
+        """A body of a non-JSON media type as the text it is sent as (bytes the schema does not describe: a
+        short placeholder of that type)."""
+        if is_json(media.content_type):
+            return value
+        if isinstance(value, str):
+            return value
+        if value is None:
+            return f"lendsim mock {media.content_type} body"
+        return str(value)
+
+    def _synthesizer(self, call: Call) -> Synthesizer:
+        """The synthesizer, reseeded by the run's seed and the request: the same request, the same answer."""
+        operation = call.operation
+        locale = self._locales.get(operation.partner, HOME_LOCALE)
+        synth = self._synths.get(locale)
+        if synth is None:
             from simulator.openapi._synth import Synthesizer
 
-            self._synth = Synthesizer(self._seed)
-        return Reply(status, self._synth.value(media.schema), content_type=media.content_type)
+            synth = self._synths[locale] = Synthesizer(self._seed, locale=locale)
+        key = repr((self._seed, operation.partner, operation.operation_id, sorted(call.params.items()), call.body))
+        synth.reseed(int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big"))
+        return synth
+
+    @staticmethod
+    def _echo(call: Call, value: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+        """``value`` with the request's path and query parameters in the top-level fields of the same name."""
+        properties = schema.get("properties")
+        if not isinstance(properties, Mapping):
+            return value
+        echoed = value
+        for param in call.operation.params:
+            if param.location in ("path", "query") and param.name in properties and param.name in call.params:
+                sent = call.params[param.name]
+                if sent is not None and echoed.get(param.name) != sent:
+                    echoed = {**echoed, param.name: sent}
+        return echoed
+
+    def _headers(self, spec: ResponseSpec, call: Call) -> dict[str, str]:
+        if not spec.required_headers:
+            return {}
+        synth = self._synthesizer(call)
+        out: dict[str, str] = {}
+        for name, schema in spec.required_headers:
+            value = synth.value(schema, name=name)
+            out[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        return out

@@ -1,4 +1,4 @@
-"""Load an OpenAPI contract: YAML or JSON → checked → dereferenced → indexed operations.
+"""Load an OpenAPI contract: YAML or JSON → checked → indexed operations, its ``$ref``s kept.
 
 ``load_contract(path) → Contract``. Every problem is a :class:`ContractError` with the file, the JSON
 pointer of the offending node and its line, never a traceback from a parser.
@@ -13,16 +13,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import jsonschema_rs
-
 from simulator._suggest import closest, suggest, suggestion
 from simulator._yaml import YamlDocument, YamlError, load_yaml, read_text
 from simulator.errors import ContractError
 from simulator.openapi._operations import Operation, OperationIndex, build_operation
+from simulator.openapi._refs import References
 
 __all__ = ["Contract", "load_contract", "load_contracts", "upgrade_30"]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+#: A contract with at most this many operations compiles every validator at load (a schema that does not compile
+#: is then reported at once); a bigger one compiles each operation's on its first request (``lendsim lint`` still
+#: compiles them all), so Stripe's 468 operations load in seconds and what an operation never serves never costs.
+EAGER_OPERATIONS: Final = 64
+
+#: How many validators a bigger contract keeps compiled at once (each of Stripe's holds 10-30 MB): compiling one
+#: more forgets the one compiled longest ago, which compiles again (~0.1 s) if it is needed again.
+COMPILED_AT_ONCE: Final = 24
+
+
+def _count_operations(document: Mapping[str, Any]) -> int:
+    return sum(
+        sum(1 for method in HTTP_METHODS if method in item) if isinstance(item, Mapping) else 1
+        for section in ("paths", "webhooks")
+        for item in (document.get(section) or {}).values()
+    )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -34,6 +50,12 @@ class Contract:
     document: Mapping[str, Any]  # as written (with $refs), served at /{partner}/openapi.json
     operations: OperationIndex
     webhooks: Mapping[str, Operation] = field(default_factory=dict)
+    references: References | None = field(default=None, repr=False)
+
+    @property
+    def compiled_validators(self) -> int:
+        """How many of its validators are compiled now (they compile on first use beyond EAGER_OPERATIONS)."""
+        return self.references.compiled if self.references is not None else 0
 
     @property
     def title(self) -> str:
@@ -158,21 +180,26 @@ def upgrade_30(node: Any) -> Any:
             k: v if k in _DATA_KEYWORDS else _map_of(upgrade_30, v) if k in _MAPS else upgrade_30(v)
             for k, v in node.items()
         }
-        if isinstance(out.get("nullable"), bool) and out.pop("nullable"):
-            if "enum" in out and isinstance(out["enum"], list) and None not in out["enum"]:
-                out["enum"] = [*out["enum"], None]
-            if "type" in out:
-                types = out["type"] if isinstance(out["type"], list) else [out["type"]]
-                out["type"] = types if "null" in types else [*types, "null"]
-            elif out:
-                out = {"anyOf": [out, {"type": "null"}]}
-        for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-            if isinstance(out.get(bound), bool) and out.pop(bound) and limit in out:
-                out[bound] = out.pop(limit)
-        return out
+        return _nullable_upgraded(out)
     if isinstance(node, list):
         return [upgrade_30(v) for v in node]
     return node
+
+
+def _nullable_upgraded(out: dict[str, Any]) -> dict[str, Any]:
+    """One schema's own 3.0 keywords (its subschemas already upgraded) as JSON Schema 2020-12."""
+    if isinstance(out.get("nullable"), bool) and out.pop("nullable"):
+        if "enum" in out and isinstance(out["enum"], list) and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
+        if "type" in out:
+            types = out["type"] if isinstance(out["type"], list) else [out["type"]]
+            out["type"] = types if "null" in types else [*types, "null"]
+        elif out:
+            out = {"anyOf": [out, {"type": "null"}]}
+    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(out.get(bound), bool) and out.pop(bound) and limit in out:
+            out[bound] = out.pop(limit)
+    return out
 
 
 #: The ranges of OpenAPI's integer formats (OpenAPI 3.1, "Data Types"), which JSON Schema does not know.
@@ -196,6 +223,29 @@ def integer_ranges(node: Any) -> Any:
         return out
     if isinstance(node, list):
         return [integer_ranges(v) for v in node]
+    return node
+
+
+def _schemas_upgraded(node: Any, *, openapi_30: bool) -> Any:
+    """``integer_ranges(upgrade_30(node))`` (``integer_ranges(node)`` for 3.1) in one copy of the document."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {
+            k: v
+            if k in _DATA_KEYWORDS
+            else {name: _schemas_upgraded(sub, openapi_30=openapi_30) for name, sub in v.items()}
+            if k in _MAPS and isinstance(v, dict)
+            else _schemas_upgraded(v, openapi_30=openapi_30)
+            for k, v in node.items()
+        }
+        fmt = out.get("format")
+        bounds = _INTEGER_RANGES.get(fmt) if isinstance(fmt, str) else None
+        if bounds is not None:
+            low, high = bounds
+            out["minimum"] = max(out["minimum"], low) if _is_number(out.get("minimum")) else low
+            out["maximum"] = min(out["maximum"], high) if _is_number(out.get("maximum")) else high
+        return _nullable_upgraded(out) if openapi_30 else out
+    if isinstance(node, list):
+        return [_schemas_upgraded(v, openapi_30=openapi_30) for v in node]
     return node
 
 
@@ -273,54 +323,71 @@ def _load_contract(path: str | Path, *, name: str | None, document: Any) -> Cont
         raise _error(
             f"'paths' must be a mapping of path templates, got {type(paths).__name__}", file, source, ("paths",)
         )
-    raw = _normalise_keys(dict(document))
+    # JSON's keys are strings already: only YAML's (``200:``) need normalising, a copy of the whole document.
+    raw = dict(document) if from_file and file_path.suffix == ".json" else _normalise_keys(dict(document))
     for parts, ref in external_refs(raw):
         raise _error(external_ref_reason(ref), file, source, parts)
     _check_refs(raw, raw, file, source, ())
-    # Schemas become JSON Schema before references are resolved: each is then rewritten once, not once per use.
-    schemas = integer_ranges(upgrade_30(raw) if version.startswith("3.0") else raw)
-    try:
-        resolved = jsonschema_rs.dereference(schemas, offline=True)
-    except (ValueError, jsonschema_rs.ReferencingError) as exc:
-        raise ContractError(f"cannot resolve references: {exc}", file=file) from None
-    components = raw.get("components", {})
+    # Schemas become JSON Schema once, in place of their references: each is then rewritten once, not once per use.
+    # References are kept (see simulator.openapi._refs): a contract is never expanded into one tree.
+    refs = References(_schemas_upgraded(raw, openapi_30=version.startswith("3.0")))
+    eager = _count_operations(refs.document) <= EAGER_OPERATIONS
+    refs.capacity = None if eager else COMPILED_AT_ONCE
+    upgraded = refs.document
     partner = name or _name_from(file_path)
 
     operations: list[Operation] = []
-    resolved_paths = resolved.get("paths", {})
-    for template in raw.get("paths", {}):  # document order: dereferencing sorts keys
-        item = resolved_paths[template]
+    for template, written in upgraded.get("paths", {}).items():
+        try:
+            item, item_parts = refs.follow(written, ("paths", template))
+        except ContractError as exc:
+            raise _error(exc.reason, file, source, ("paths", template)) from None
         if not isinstance(item, Mapping):
             raise _error(f"path item {template!r} must be a mapping", file, source, ("paths", template))
         if not template.startswith("/"):
             raise _error(f"path {template!r} must start with '/'", file, source, ("paths", template))
-        shared = item.get("parameters", [])
+        shared = item.get("parameters") or []
         for method in HTTP_METHODS:
             if method in item:
-                where = ("paths", template, method)
+                where = (*item_parts, method)
                 try:
-                    operations.append(build_operation(partner, method, template, item[method], shared, components))
+                    operations.append(build_operation(partner, method, template, item[method], shared, refs, where))
                 except ContractError as exc:
                     raise _error(
                         exc.reason, file, source, (*where, *(p for p in exc.pointer.strip("/").split("/") if p))
                     ) from None
     webhooks: dict[str, Operation] = {}
-    resolved_hooks = resolved.get("webhooks", {})
-    for hook_name in raw.get("webhooks", {}):
-        item = resolved_hooks[hook_name]
+    for hook_name, written in (upgraded.get("webhooks") or {}).items():
+        try:
+            item, item_parts = refs.follow(written, ("webhooks", hook_name))
+        except ContractError as exc:
+            raise _error(exc.reason, file, source, ("webhooks", hook_name)) from None
         for method in HTTP_METHODS:
             if isinstance(item, Mapping) and method in item:
                 try:
-                    hook = build_operation(partner, method, f"/{hook_name}", item[method], (), components)
+                    hook = build_operation(
+                        partner, method, f"/{hook_name}", item[method], (), refs, (*item_parts, method)
+                    )
                 except ContractError as exc:
                     raise _error(exc.reason, file, source, ("webhooks", hook_name, method)) from None
                 webhooks[hook.operation_id] = hook
+    if eager:
+        for operation in [*operations, *webhooks.values()]:
+            try:
+                operation.compile()
+            except ContractError as exc:
+                raise ContractError(f"{operation.method} {operation.path} {exc.reason}", file=file) from None
     try:
         index = OperationIndex(operations)
     except ContractError as exc:
         raise ContractError(exc.reason, file=file) from None
     return Contract(
-        name=partner, path=file_path if from_file else None, document=raw, operations=index, webhooks=webhooks
+        name=partner,
+        path=file_path if from_file else None,
+        document=raw,
+        operations=index,
+        webhooks=webhooks,
+        references=refs,
     )
 
 

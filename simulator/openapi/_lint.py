@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlencode
 
 import jsonschema_rs
 
@@ -32,6 +33,9 @@ from simulator.errors import ContractError
 from simulator.openapi._contract import external_ref_reason, external_refs, load_contract, upgrade_30
 from simulator.openapi._conventions import check_conventions, check_receivers
 from simulator.openapi._document import Document, Parts, example_values, finding, subschemas
+from simulator.openapi._operations import form_kinds as _form_kinds
+from simulator.openapi._operations import read_form, read_form_value
+from simulator.openapi._refs import References
 
 __all__ = ["Finding", "lint_contract", "lint_receivers"]
 
@@ -117,6 +121,15 @@ def _problems(path: str | Path, file: str, source: YamlDocument, conventions: bo
             Finding(file, exc.line or (pos[0] if pos else None), pos[1] if pos else None, dotted(parts), exc.reason)
         ]
     doc = Document(file, source, contract.document)
+    # A big contract compiles each operation's validators on its first request: compile them all here, so a
+    # schema that does not compile is a finding now rather than a 500 later.
+    for section, operations in (("paths", list(contract.operations)), ("webhooks", list(contract.webhooks.values()))):
+        for operation in operations:
+            try:
+                operation.compile()
+            except ContractError as exc:
+                name = operation.path if section == "paths" else operation.path.removeprefix("/")
+                doc.problem((section, name, operation.method.lower()), f"{exc.reason}; fix the schema")
     examples = _Examples(doc)
     _check_examples(doc, examples)
     _check_schema_examples(doc, examples)
@@ -195,12 +208,14 @@ class _Examples:
 def _check_examples(doc: Document, examples: _Examples) -> None:
     """Every example of a media type, parameter or header (anything with a ``schema``) against that schema."""
 
+    refs = References(doc.document)
+
     def visit(node: Any, parts: Parts) -> None:
         if isinstance(node, Mapping):
             schema = node.get("schema")
             if isinstance(schema, Mapping) and ("example" in node or "examples" in node):
                 for value_parts, value in example_values(doc, node, parts):
-                    examples.add(value_parts, schema, value)
+                    examples.add(value_parts, schema, _as_read(node, parts, value, schema, refs))
             for key, value in node.items():
                 if key not in ("example", "examples", "schema"):
                     visit(value, (*parts, key))
@@ -226,6 +241,35 @@ def _schema_roots(node: Any, parts: Parts) -> Iterator[tuple[Any, Parts]]:
                 yield schema, (*here, name)
         elif key not in ("example", "examples"):
             yield from _schema_roots(value, here)
+
+
+def _as_read(node: Mapping[str, Any], parts: Parts, value: Any, schema: Any, refs: References) -> Any:
+    """An example as the mock reads what it stands for: a parameter's text (``"true"``, ``"5"``) as its schema's
+    type, a form body's fields as theirs (one value of an array field as a list): on the wire these are text, so
+    an example written as text is not wrong."""
+    linked = refs.linked(schema)
+    if node.get("in") in ("query", "path", "header", "cookie") and isinstance(value, str):
+        kinds = [kind for kind in _form_kinds(linked) if kind != "string"]
+        if "array" in kinds:
+            return [read_form_value(item, refs.linked(linked.get("items") or {})) for item in value.split(",")]
+        return read_form_value(value, linked)
+    if parts and parts[-1] == "application/x-www-form-urlencoded" and isinstance(value, Mapping):
+        return read_form(urlencode(list(_form_pairs(value, ""))), linked)
+    return value
+
+
+def _form_pairs(value: Any, prefix: str) -> Iterator[tuple[str, str]]:
+    """An object as the form fields that carry it (``a[b]=…``, one field per list item)."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _form_pairs(item, f"{prefix}[{key}]" if prefix else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _form_pairs(item, prefix)
+    elif isinstance(value, bool):
+        yield prefix, "true" if value else "false"
+    else:
+        yield prefix, "" if value is None else str(value)
 
 
 def _check_schema_examples(doc: Document, examples: _Examples) -> None:

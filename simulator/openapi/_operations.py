@@ -7,7 +7,6 @@ regex matches and one compiled jsonschema-rs call per request part; nothing is i
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -20,6 +19,8 @@ import jsonschema_rs
 from simulator._suggest import closest, did_you_mean, suggest
 from simulator.errors import ContractError
 from simulator.openapi._decode import MAX_DIGITS, read_json
+from simulator.openapi._refs import Parts, References
+from simulator.openapi._security import Denial, Scheme, check, requirements
 from simulator.openapi._violation import Violation
 
 __all__ = [
@@ -33,8 +34,6 @@ __all__ = [
     "snake",
 ]
 
-_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-
 
 @functools.cache  # a handful of operation ids, converted on every call of a replay (~8,000 per 1,000 borrowers)
 def snake(operation_id: str) -> str:
@@ -44,29 +43,44 @@ def snake(operation_id: str) -> str:
 
 
 class _Validator:
-    """A compiled validator that reports Violations rooted at a location ("body", "query", …)."""
+    """A validator that reports Violations rooted at a location ("body", "query", …), compiled on first use.
 
-    __slots__ = ("_root", "_validator", "is_valid")
+    ``schema`` may refer into the contract's document (:meth:`References.ref`): it compiles against the document's
+    registry, reaching only what it refers to.
+    """
 
-    def __init__(self, schema: Mapping[str, Any], root: str, components: Mapping[str, Any]) -> None:
-        full = {"$schema": _DIALECT, **schema}
-        if components and '"$ref"' in json.dumps(schema):
-            # Circular $refs survive dereferencing; embedding the components lets them resolve.
-            full["components"] = components
-        try:
-            self._validator = jsonschema_rs.validator_for(full, validate_formats=True)
-        except (ValueError, jsonschema_rs.ReferencingError) as exc:
-            raise ContractError(f"invalid schema: {exc}") from None
+    __slots__ = ("_compiled", "_refs", "_root", "_schema", "is_valid")
+
+    def __init__(self, schema: Mapping[str, Any], root: str, refs: References) -> None:
+        self._schema = schema
+        self._refs = refs
         self._root = root
-        #: Whether ``instance`` passes: the compiled validator's own method, so a check is one call into Rust (the
-        #: request path asks this first and builds the errors only for what fails).
-        self.is_valid: Callable[[Any], bool] = self._validator.is_valid
+        self._compiled: jsonschema_rs.Validator | None = None
+        #: Whether ``instance`` passes: once compiled, the compiled validator's own method, so a check is one call
+        #: into Rust (the request path asks this first and builds the errors only for what fails).
+        self.is_valid: Callable[[Any], bool] = self._first_is_valid
+
+    def compile(self) -> jsonschema_rs.Validator:
+        """The compiled validator (compiled now if it was not); ContractError if the schema does not compile."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = self._refs.compile(self._schema, self)
+            self.is_valid = compiled.is_valid
+        return compiled
+
+    def forget(self) -> None:
+        """Drop the compiled validator (its contract holds too many): it compiles again on its next use."""
+        self._compiled = None
+        self.is_valid = self._first_is_valid
+
+    def _first_is_valid(self, instance: Any) -> bool:
+        return self.compile().is_valid(instance)
 
     def errors(self, instance: Any) -> list[Violation]:
         if self.is_valid(instance):
             return []
         found = []
-        for error in self._validator.iter_errors(instance):
+        for error in self.compile().iter_errors(instance):
             found.append(_field_error(self._root, error))
         return found
 
@@ -101,17 +115,44 @@ def _field_error(root: str, error: jsonschema_rs.ValidationError) -> Violation:
     return Violation(_location(root, parts), rule, message)
 
 
-@dataclass(frozen=True, slots=True)
 class MediaSpec:
-    """One content type of a request body or response: its schema, examples and compiled validator."""
+    """One content type of a request body or response: its schema, examples and validator.
 
-    content_type: str
-    schema: Mapping[str, Any] | None
-    examples: tuple[Any, ...]
-    validator: _Validator | None
+    ``schema`` is the contract's schema with its ``$ref``s read as what they point at (linked when read, see
+    :meth:`References.linked`); the validator compiles on first use.
+    """
+
+    __slots__ = ("_raw", "_refs", "_schema", "content_type", "example_names", "examples", "validator")
+
+    def __init__(
+        self,
+        content_type: str,
+        schema: Mapping[str, Any] | None,
+        examples: tuple[Any, ...],
+        validator: _Validator | None,
+        refs: References | None = None,
+        example_names: tuple[str | None, ...] = (),
+    ) -> None:
+        self.content_type = content_type
+        self.examples = examples
+        #: The name of each example in ``examples`` (None: the ``example`` keyword's or the schema's).
+        self.example_names = example_names or (None,) * len(examples)
+        self.validator = validator
+        self._raw = schema
+        self._refs = refs
+        self._schema: Mapping[str, Any] | None = None if refs is not None else schema
+
+    @property
+    def schema(self) -> Mapping[str, Any] | None:
+        if self._schema is None and self._raw is not None and self._refs is not None:
+            self._schema = self._refs.linked(self._raw)
+        return self._schema
 
     def errors(self, instance: Any) -> list[Violation]:
         return self.validator.errors(instance) if self.validator is not None else []
+
+    def __repr__(self) -> str:
+        return f"MediaSpec({self.content_type!r})"
 
 
 # Lookups answered from a per-operation cache on the request path, each cache bounded: the keys come from
@@ -140,6 +181,8 @@ class ResponseSpec:
     description: str
     content: Mapping[str, MediaSpec]
     headers: frozenset[str]  # lower-case names declared
+    #: The headers the contract requires on this answer, as written, with their schemas (read linked).
+    required_headers: tuple[tuple[str, Mapping[str, Any]], ...] = ()
     _by_type: dict[str | None, MediaSpec | None] = field(default_factory=dict, compare=False, repr=False)
 
     def media(self, content_type: str | None) -> MediaSpec | None:
@@ -180,8 +223,29 @@ class Operation:
     body: Mapping[str, MediaSpec]  # content type → spec; empty when the operation takes no body
     responses: Mapping[str, ResponseSpec]
     _validators: dict[str, _Validator] = field(default_factory=dict)
+    #: Alternatives of required security schemes (empty: none required); see simulator.openapi._security.
+    security: tuple[tuple[Scheme, ...], ...] = ()
     _by_status: dict[int, ResponseSpec | None] = field(default_factory=dict, repr=False)
     _body_by_type: dict[str | None, MediaSpec | None] = field(default_factory=dict, repr=False)
+
+    def compile(self) -> None:
+        """Compile every validator now (they compile on first use otherwise); ContractError naming the part whose
+        schema does not compile."""
+        parts: list[tuple[str, _Validator | None]] = [*self._validators.items()]
+        parts += [(f"requestBody.content.{t}", media.validator) for t, media in self.body.items()]
+        for status, response in self.responses.items():
+            parts += [(f"responses.{status}.content.{t}", media.validator) for t, media in response.content.items()]
+        for where, validator in parts:
+            if validator is None:
+                continue
+            try:
+                validator.compile()
+            except ContractError as exc:
+                raise ContractError(f"{where}: {exc.reason}") from None
+
+    def authorize(self, headers: Mapping[str, str], query: str) -> Denial | None:
+        """None when the request carries credentials of a kind the operation requires; else the 401/403 to answer."""
+        return check(self.security, headers, query) if self.security else None
 
     @property
     def success(self) -> ResponseSpec | None:
@@ -314,8 +378,11 @@ class Operation:
             )
             return DecodedBody(None, [violation], 415)
         media_type = media.content_type
-        if not (media_type == "application/json" or media_type.endswith("+json")):  # not JSON: the text as is
-            return DecodedBody(body.decode("utf-8", "replace"), [], 400)
+        if not (media_type == "application/json" or media_type.endswith("+json")):
+            if media_type == "application/x-www-form-urlencoded" and media.validator is not None:
+                form = read_form(body.decode("utf-8", "replace"), media.schema or {})
+                return DecodedBody(form, media.validator.errors(form), 400)
+            return DecodedBody(body.decode("utf-8", "replace"), [], 400)  # not JSON nor a form: the text as is
         value, plain, refused = read_json(body)
         if refused is not None:
             return DecodedBody(None, [refused], 400)
@@ -340,6 +407,91 @@ class DecodedBody(NamedTuple):
 
 
 _new_tuple = tuple.__new__
+
+
+_KEY_PART = re.compile(r"\[([^\]]*)\]")
+
+
+def _subschema(schema: Any, key: str | None) -> Any:
+    """The schema of property ``key`` (None: of an item) of ``schema``, through allOf/anyOf/oneOf branches."""
+    if not isinstance(schema, Mapping):
+        return {}
+    if key is None and isinstance(schema.get("items"), Mapping):
+        return schema["items"]
+    properties = schema.get("properties")
+    if key is not None and isinstance(properties, Mapping) and key in properties:
+        return properties[key]
+    for branch_key in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(branch_key) or ():
+            found = _subschema(branch, key)
+            if found:
+                return found
+    extra = schema.get("additionalProperties")
+    return extra if key is not None and isinstance(extra, Mapping) else {}
+
+
+def form_kinds(schema: Any) -> list[str]:
+    """The types a schema (or any of its anyOf/oneOf branches) takes."""
+    if not isinstance(schema, Mapping):
+        return []
+    kind = schema.get("type")
+    found = (
+        [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
+    )
+    for branch_key in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(branch_key) or ():
+            found += form_kinds(branch)
+    return found
+
+
+def read_form_value(text: str, schema: Any) -> Any:
+    """A field's text as the first of its schema's types it reads as (number, integer, boolean; else the text)."""
+    for kind in form_kinds(schema):
+        if kind in ("integer", "number", "boolean"):
+            value = _coerce_one(text, kind)
+            if not isinstance(value, str):
+                return value
+    return text
+
+
+def read_form(body: str, schema: Mapping[str, Any]) -> dict[str, Any]:
+    """An ``application/x-www-form-urlencoded`` body as the object its schema describes: ``a[b]=1`` nests (Stripe's
+    deep objects), ``a[]=x`` and repeated keys of an array property make lists, numbers and booleans are read as
+    their schema's types."""
+    out: dict[str, Any] = {}
+    for raw_key, text in parse_qsl(body, keep_blank_values=True):
+        head, _, rest = raw_key.partition("[")
+        parts = [head, *_KEY_PART.findall("[" + rest)] if rest else [head]
+        node: Any = out
+        node_schema: Any = schema
+        for index, part in enumerate(parts):
+            if not isinstance(node, dict | list):
+                break  # a key given both as a value and as an object (a=1&a[b]=2): the value stays
+            last = index == len(parts) - 1
+            sub = _subschema(node_schema, None if isinstance(node, list) else part)
+            if isinstance(node, list):
+                if last:
+                    node.append(read_form_value(text, sub))
+                    break
+                if part.isdigit() and int(part) < len(node):
+                    node = node[int(part)]
+                else:
+                    node.append({})
+                    node = node[-1]
+                node_schema = sub
+                continue
+            if last:
+                if "array" in form_kinds(sub):
+                    node.setdefault(part, [])
+                    if isinstance(node[part], list):
+                        node[part].append(read_form_value(text, _subschema(sub, None)))
+                else:
+                    node[part] = read_form_value(text, sub)
+                break
+            following_is_item = parts[index + 1] == "" or parts[index + 1].isdigit()
+            node = node.setdefault(part, [] if following_is_item else {})
+            node_schema = sub
+    return out
 
 
 _INT = re.compile(r"-?\d+")
@@ -378,30 +530,67 @@ def _schema_kind(schema: Mapping[str, Any]) -> str:
     return str(kind)
 
 
-def _examples(media: Mapping[str, Any]) -> tuple[Any, ...]:
-    found: list[Any] = []
+def _examples(media: Mapping[str, Any], parts: Parts, refs: References) -> tuple[tuple[Any, str | None], ...]:
+    """(value, name) of a media type's examples: ``example``, then ``examples`` by name, else the schema's."""
+    found: list[tuple[Any, str | None]] = []
     if "example" in media:
-        found.append(media["example"])
-    for example in (media.get("examples") or {}).values():
+        found.append((media["example"], None))
+    for name, example in (media.get("examples") or {}).items():
+        example, _ = refs.follow(example, (*parts, "examples", name))
         if isinstance(example, Mapping) and "value" in example:
-            found.append(example["value"])
-    schema = media.get("schema")
+            found.append((example["value"], str(name)))
+    schema, _ = refs.follow(media.get("schema"), (*parts, "schema"))
     if not found and isinstance(schema, Mapping):
         if "examples" in schema and isinstance(schema["examples"], list):
-            found.extend(schema["examples"])
+            found.extend((value, None) for value in schema["examples"])
         elif "example" in schema:
-            found.append(schema["example"])
+            found.append((schema["example"], None))
     return tuple(found)
 
 
-def _media(content: Mapping[str, Any], root: str, components: Mapping[str, Any]) -> dict[str, MediaSpec]:
+def _media(content: Mapping[str, Any], root: str, parts: Parts, refs: References) -> dict[str, MediaSpec]:
     specs = {}
-    for content_type, media in content.items():
+    for content_type, written in content.items():
+        media, media_parts = refs.follow(written or {}, (*parts, content_type))
         media = media or {}
         schema = media.get("schema")
-        validator = _Validator(schema, root, components) if isinstance(schema, Mapping) and schema else None
-        specs[content_type.lower()] = MediaSpec(content_type.lower(), schema, _examples(media), validator)
+        schema_parts = (*media_parts, "schema")
+        validator = None
+        if isinstance(schema, Mapping) and schema:
+            if len(schema) == 1 and "$ref" in schema:  # one validator for every use of a component
+                schema_parts = refs.follow(schema, schema_parts)[1]
+            validator = _shared_validator(refs, schema_parts, root)
+        examples = _examples(media, media_parts, refs)
+        specs[content_type.lower()] = MediaSpec(
+            content_type.lower(),
+            schema if isinstance(schema, Mapping) else None,
+            tuple(value for value, _ in examples),
+            validator,
+            refs,
+            tuple(name for _, name in examples),
+        )
     return specs
+
+
+def _required_headers(headers: Any, parts: Parts, refs: References) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+    found = []
+    for name, written in headers.items() if isinstance(headers, Mapping) else ():
+        header, _ = refs.follow(written, (*parts, "headers", name))
+        if isinstance(header, Mapping) and header.get("required") is True and name.lower() != "content-type":
+            schema = refs.linked(header.get("schema") or {"type": "string"})
+            found.append((str(name), schema if isinstance(schema, Mapping) else {"type": "string"}))
+    return tuple(found)
+
+
+def _shared_validator(refs: References, parts: Parts, root: str) -> _Validator:
+    """The validator of the schema at ``parts`` reporting at ``root``, one for every operation that uses it."""
+    schema = refs.ref(parts)
+    key = (schema["$ref"], root)
+    found = refs.shared.get(key)
+    if found is None:
+        found = refs.shared[key] = _Validator(schema, root, refs)
+    assert isinstance(found, _Validator)
+    return found
 
 
 def build_operation(
@@ -410,31 +599,40 @@ def build_operation(
     path: str,
     spec: Mapping[str, Any],
     shared_params: Iterable[Mapping[str, Any]],
-    components: Mapping[str, Any],
+    refs: References,
+    where: Parts,
 ) -> Operation:
-    """Build one operation from its (dereferenced) OpenAPI object, compiling its validators."""
+    """Build one operation from its OpenAPI object (``$ref``s as written) at key path ``where`` of the document;
+    its path item's ``parameters`` are ``shared_params`` (at ``where[:-1] + ("parameters",)``)."""
     if not isinstance(spec, Mapping):
         raise ContractError(f"{method.upper()} {path} must be an operation object (a mapping)")
     operation_id = spec.get("operationId") or re.sub(r"\W+", "_", f"{method}_{path}").strip("_")
-    merged: dict[tuple[str, str], Mapping[str, Any]] = {}
-    for param in [*shared_params, *spec.get("parameters", [])]:
+    merged: dict[tuple[str, str], tuple[Mapping[str, Any], Parts]] = {}
+    listed = [
+        *((param, (*where[:-1], "parameters", i)) for i, param in enumerate(shared_params)),
+        *((param, (*where, "parameters", i)) for i, param in enumerate(spec.get("parameters") or [])),
+    ]
+    for written, written_parts in listed:
+        param, param_parts = refs.follow(written, written_parts)
         if not isinstance(param, Mapping) or "name" not in param or "in" not in param:
             raise ContractError(
                 f"a parameter of {operation_id!r} lacks 'name' or 'in': {param!r}", pointer="/parameters"
             )
-        merged[(param["in"], param["name"])] = param
+        merged[(param["in"], param["name"])] = (param, param_parts)
     params: list[_Param] = []
     schemas: dict[str, dict[str, Any]] = {}
-    for (location, name), param in merged.items():
+    for (location, name), (param, param_parts) in merged.items():
         if location == "cookie":
             continue
-        schema = param.get("schema") or {}
+        written_schema = param.get("schema")
+        schema, _ = refs.follow(written_schema or {}, (*param_parts, "schema"))
+        schema = schema if isinstance(schema, Mapping) else {}
         kind = _schema_kind(schema)
-        item_kind = _schema_kind(schema.get("items") or {}) if kind == "array" else kind
+        item_kind = _schema_kind(refs.follow(schema.get("items") or {}, ())[0] or {}) if kind == "array" else kind
         required = bool(param.get("required", location == "path"))
         params.append(_Param(name, location, required, kind, item_kind))
         group = schemas.setdefault(location, {"type": "object", "properties": {}, "required": []})
-        group["properties"][name] = schema
+        group["properties"][name] = refs.ref((*param_parts, "schema")) if written_schema else {}
         if required:
             group["required"].append(name)
     for name in re.findall(r"{([^}]+)}", path):
@@ -442,19 +640,22 @@ def build_operation(
             raise ContractError(
                 f"path parameter {name!r} of {path!r} is not declared in 'parameters'", pointer="/parameters"
             )
-    validators = {location: _Validator(schema, location, components) for location, schema in schemas.items()}
+    validators = {location: _Validator(schema, location, refs) for location, schema in schemas.items()}
 
-    body_spec = spec.get("requestBody") or {}
-    body = _media(body_spec.get("content") or {}, "body", components)
+    body_spec, body_parts = refs.follow(spec.get("requestBody") or {}, (*where, "requestBody"))
+    body_spec = body_spec or {}
+    body = _media(body_spec.get("content") or {}, "body", (*body_parts, "content"), refs)
     responses: dict[str, ResponseSpec] = {}
-    for status, response in (spec.get("responses") or {}).items():
+    for status, written in (spec.get("responses") or {}).items():
         status = str(status)
+        response, response_parts = refs.follow(written or {}, (*where, "responses", status))
         response = response or {}
         responses[status] = ResponseSpec(
             status=status,
             description=str(response.get("description", "")),
-            content=_media(response.get("content") or {}, "response", components),
+            content=_media(response.get("content") or {}, "response", (*response_parts, "content"), refs),
             headers=frozenset(h.lower() for h in (response.get("headers") or {})),
+            required_headers=_required_headers(response.get("headers"), response_parts, refs),
         )
     return Operation(
         partner=partner,
@@ -469,6 +670,11 @@ def build_operation(
         body=body,
         responses=responses,
         _validators=validators,
+        security=requirements(
+            spec.get("security", refs.document.get("security")),
+            (refs.document.get("components") or {}).get("securitySchemes") or {},
+            lambda node: refs.follow(node, ())[0],
+        ),
     )
 
 

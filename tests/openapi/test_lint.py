@@ -456,3 +456,46 @@ CORPUS = Path(
 )
 def test_a_real_world_contract_gets_only_the_findings_it_deserves(name: str, expected: list[str]) -> None:
     assert [finding.path for finding in lint_contract(CORPUS / name)] == expected
+
+
+WIRE_TEXT = """\
+openapi: 3.0.1
+info: {title: x, version: '1'}
+paths:
+  /calls:
+    post:
+      operationId: createCall
+      parameters:
+        - name: Beta
+          in: query
+          schema: {type: boolean}
+          examples: {on: {value: 'true'}, wrong: {value: 'maybe'}}
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              properties:
+                StatusCallbackEvent: {type: array, items: {type: string, enum: [ringing, answered]}}
+                Timeout: {type: integer}
+            examples:
+              one: {value: {StatusCallbackEvent: ringing, Timeout: '30'}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, properties: {price: {type: number, nullable: true}}}
+              example: {price: '-0.0025'}
+"""
+
+
+def test_an_example_of_what_travels_as_text_is_read_as_the_mock_reads_it(tmp_path: Path) -> None:
+    # On the wire a query parameter and a form field are text: 'true' is a boolean there, one value of an array
+    # field is that array. A JSON answer's '-0.0025' is a string where a number belongs: that one is found.
+    found = lint_contract(write(tmp_path, WIRE_TEXT))
+
+    assert [finding.path for finding in found] == [
+        "paths./calls.post.parameters[0].examples.wrong.value",
+        "paths./calls.post.responses.200.content.application/json.example",
+    ]

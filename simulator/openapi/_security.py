@@ -1,0 +1,130 @@
+"""An operation's security requirements (OpenAPI "Security Requirement Object") and whether a request meets them.
+
+A mock cannot know the partner's secrets, so it checks what it can: that the request carries credentials of a kind
+the contract asks for (``Authorization: Basic …`` of the form ``user:password`` in base64, ``Bearer …``, an API key
+in its header, query parameter or cookie). Alternatives are OR-ed, the schemes of one requirement AND-ed, as the
+specification says; an empty requirement (``security: [{}]``) makes credentials optional.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+__all__ = ["Denial", "Scheme", "check", "requirements"]
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    name: str
+    kind: str  # "http", "apiKey", "oauth2", "openIdConnect", "mutualTLS"
+    scheme: str = ""  # http: "basic", "bearer", "digest", …
+    location: str = ""  # apiKey: "header", "query", "cookie"
+    key: str = ""  # apiKey: the header, parameter or cookie name
+
+    @property
+    def challenge(self) -> str:
+        if self.kind == "http":
+            return f'{self.scheme.capitalize()} realm="{self.name}"'
+        if self.kind in ("oauth2", "openIdConnect"):
+            return f'Bearer realm="{self.name}"'
+        return f'ApiKey realm="{self.name}", {self.location}="{self.key}"'
+
+    def met(self, headers: Mapping[str, str], query: str) -> bool | None:
+        """True: credentials of this kind; None: none at all; False: some, of the wrong form (403)."""
+        authorization = headers.get("authorization", "")
+        if self.kind == "http":
+            word, _, credentials = authorization.partition(" ")
+            if not authorization:
+                return None
+            if word.lower() != self.scheme.lower() or not credentials.strip():
+                return False
+            if self.scheme.lower() == "basic":
+                try:
+                    return b":" in base64.b64decode(credentials.strip(), validate=True)
+                except (binascii.Error, ValueError):
+                    return False
+            return True
+        if self.kind in ("oauth2", "openIdConnect"):
+            if not authorization:
+                return None
+            word, _, token = authorization.partition(" ")
+            return word.lower() == "bearer" and bool(token.strip())
+        if self.kind == "apiKey":
+            if self.location == "header":
+                value = headers.get(self.key.lower())
+            elif self.location == "query":
+                value = dict(parse_qsl(query, keep_blank_values=True)).get(self.key)
+            else:
+                cookies = dict(
+                    part.strip().partition("=")[::2] for part in headers.get("cookie", "").split(";") if part.strip()
+                )
+                value = cookies.get(self.key)
+            return None if value is None else bool(value)
+        return True  # mutualTLS: the transport's business
+
+
+@dataclass(frozen=True, slots=True)
+class Denial:
+    status: int  # 401: no credentials; 403: credentials of a form the contract does not take
+    detail: str
+    challenge: str  # the WWW-Authenticate header
+
+
+def requirements(written: Any, schemes: Mapping[str, Any], follow: Any) -> tuple[tuple[Scheme, ...], ...]:
+    """The alternatives of an operation's ``security`` (its own or the document's), each a tuple of schemes;
+    ``follow(node)`` resolves a scheme's ``$ref``. A requirement naming an undeclared scheme is left out."""
+    if not isinstance(written, list):
+        return ()
+    out: list[tuple[Scheme, ...]] = []
+    for requirement in written:
+        if not isinstance(requirement, Mapping):
+            continue
+        found: list[Scheme] = []
+        for name in requirement:
+            node = follow(schemes.get(name))
+            if not isinstance(node, Mapping):
+                break
+            found.append(
+                Scheme(
+                    str(name),
+                    str(node.get("type", "")),
+                    str(node.get("scheme", "")),
+                    str(node.get("in", "")),
+                    str(node.get("name", "")),
+                )
+            )
+        else:
+            out.append(tuple(found))
+    return tuple(out)
+
+
+def check(alternatives: tuple[tuple[Scheme, ...], ...], headers: Mapping[str, str], query: str) -> Denial | None:
+    """None when the request meets one alternative; else why not, as 401 (nothing usable) or 403."""
+    if not alternatives or any(not schemes for schemes in alternatives):
+        return None
+    wrong_form = False
+    for schemes in alternatives:
+        results = [scheme.met(headers, query) for scheme in schemes]
+        if all(result is True for result in results):
+            return None
+        wrong_form = wrong_form or any(result is False for result in results)
+    wanted = " or ".join(" and ".join(_describe(s) for s in schemes) for schemes in alternatives)
+    challenge = ", ".join(dict.fromkeys(s.challenge for schemes in alternatives for s in schemes))
+    if wrong_form:
+        return Denial(403, f"the credentials sent are not of a form this operation takes; send {wanted}", challenge)
+    return Denial(401, f"this operation requires credentials; send {wanted} (or serve with --no-auth)", challenge)
+
+
+def _describe(scheme: Scheme) -> str:
+    if scheme.kind == "http":
+        return f"'Authorization: {scheme.scheme.capitalize()} …' ({scheme.name})"
+    if scheme.kind in ("oauth2", "openIdConnect"):
+        return f"'Authorization: Bearer …' ({scheme.name})"
+    if scheme.kind == "apiKey":
+        return f"the {scheme.location} {scheme.key!r} ({scheme.name})"
+    return scheme.name
