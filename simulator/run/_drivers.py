@@ -14,6 +14,7 @@ retries, the invariants judge):
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from collections.abc import Iterator, Mapping
@@ -23,7 +24,7 @@ from typing import Any, Final, Protocol
 
 import httpx
 
-from simulator.core import DeliveryResult, Engine
+from simulator.core import DeliveryResult, Engine, dumps
 from simulator.errors import LendsimError, PlatformError
 from simulator.masking import mask_text
 from simulator.openapi import Operation, snake
@@ -108,6 +109,19 @@ class InProcessDriver:
             raise PlatformError(operation_id, mask_text(f"{snake(operation_id)}() raised {exc!r}")) from exc
 
     def _deliver(self, operation: Operation, body: Any, headers: Mapping[str, str]) -> DeliveryResult:
+        """A delivery to the receiver's method: ``method(body)``, or ``method(body, headers=…, raw=…)`` (the headers and
+        the body's bytes as they would go over the wire, to verify a signature) when the method takes ``headers``. An
+        exception carrying an HTTP ``status`` of 400–599 (a refusal) is answered with that status, any other as 500."""
+        method = getattr(self.platform, snake(operation.operation_id), None)
+        if callable(method) and _takes_headers(method):
+            try:
+                answer = method(body, headers=dict(headers), raw=dumps(body))
+            except Exception as exc:
+                status = getattr(exc, "status", None)
+                refused = isinstance(status, int) and 400 <= status <= 599
+                message = mask_text(f"{snake(operation.operation_id)}() raised {exc!r}")
+                return DeliveryResult(status if refused else 500, message)
+            return DeliveryResult(200, None, answer)
         try:
             answer = self.call(operation.operation_id, body)
         except PlatformError as exc:
@@ -222,6 +236,14 @@ class HttpDriver:
         if self._deliverer is not None:
             self._deliverer.close()  # its connections to the platform
         self._client.close()
+
+
+def _takes_headers(method: Any) -> bool:
+    """Whether a receiver method takes the delivery's ``headers`` (and ``raw`` body) besides the body."""
+    try:
+        return "headers" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _excerpt(text: str) -> str:

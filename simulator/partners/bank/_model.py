@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 from simulator.core import Call, Engine, Reply, problem
 from simulator.domain import money, money_str, total
@@ -30,6 +30,20 @@ OVERDUE_BATCH_POINT = "bank.overdueBatch"
 FURNISHING_POINT = "bank.furnishing"
 
 
+#: The operations a platform calls (registerLoan is the harness's): where a ``replayed_nonce`` fault applies.
+_PLATFORM_OPERATIONS: Final = (
+    "getLoan",
+    "repayPlanQuery",
+    "repayApply",
+    "repayResultQuery",
+    "reconciliationFile",
+    "correctionApply",
+    "correctionQuery",
+)
+#: The bank's deliveries to the platform (its contract's webhooks).
+_DELIVERIES: Final = ("repayResultNotify", "bankNotice")
+
+
 class BankModel:
     """The funding bank: lender and ledger of record, overdue batch, notices and credit-bureau furnisher.
 
@@ -47,6 +61,10 @@ class BankModel:
             OVERDUE_BATCH_POINT: ("early",),
             FURNISHING_POINT: ("early",),
             FILE_POINT: ("missing_rows", "duplicate_rows"),
+            # signed requests (signing on) may be replayed at the operations a platform calls
+            **{f"bank.{operation}": ("replayed_nonce",) for operation in _PLATFORM_OPERATIONS},
+            # its signed deliveries may have an unsigned or forged copy go first
+            **{f"bank.{hook}": ("unsigned_callback", "forged_callback") for hook in _DELIVERIES},
         }
     )
 
