@@ -53,7 +53,7 @@ class Deliveries:
     """The engine's deliveries: what sends them (``deliverer``, set by an adapter), how a background send's
     completion gets back into the engine's thread (``run_soon``), and the deliveries a ``reorder`` fault holds."""
 
-    __slots__ = ("_held", "clock", "deliverer", "faults", "journal", "platform", "run_soon", "signer")
+    __slots__ = ("_held", "clock", "deliverer", "faults", "forgers", "journal", "platform", "run_soon", "signer")
 
     def __init__(self, clock: VirtualClock, faults: Faults, platform: Contract, journal: DeliveryJournal) -> None:
         self.clock = clock
@@ -69,6 +69,9 @@ class Deliveries:
         self._held: dict[_About, list[Callable[[], None]]] = {}
         #: Signs the signed partners' deliveries when signing is on (``Engine.enable_signing``).
         self.signer: Signer | None = None
+        #: What a forger would claim instead, by delivery point (a partner registers them): the body of the copy a
+        #: ``forged_callback`` fault sends first; elsewhere the copy carries the genuine body.
+        self.forgers: dict[str, Callable[[Any], Any]] = {}
 
     def signed(self, partner: str, path: str, body: Any) -> tuple[dict[str, str], Signer] | None:
         """The signature headers of a delivery from ``partner`` to ``path`` and what they sign, when signing is on
@@ -213,30 +216,35 @@ class Delivery:
         if signed is not None:
             signature, signer = signed
             if plan.tampered is not None:  # a copy the bank did not sign goes first; the platform must not act on it
-                tampered = _Outcome(self, number, receiver, False, plan.tampered)
                 bad = dict(headers)
+                body = self.body
                 if plan.tampered == "forged":
+                    forge = deliveries.forgers.get(self.point)
+                    body = forge(self.body) if forge is not None else self.body
                     forger = SigningKey(signature["x-app-id"], signature["x-key-id"], "forged:" + signer.nonce())
                     bad.update(
                         signature_headers(
                             forger,
                             method="POST",
                             path=receiver.path,
-                            body=dumps(self.body),
+                            body=dumps(body),
                             at=deliveries.clock.now(),
                             nonce=signer.nonce(),
                         )
                     )
-                self._deliver(receiver, bad, tampered, False)
+                tampered = _Outcome(self, number, receiver, False, plan.tampered, body)
+                self._deliver(receiver, body, bad, tampered, False)
             headers.update(signature)
             outcome.signature = signature["x-key-id"]
         for copy_number in range(plan.copies):
-            self._deliver(receiver, headers, outcome, copy_number == 0)
+            self._deliver(receiver, self.body, headers, outcome, copy_number == 0)
 
-    def _deliver(self, receiver: Operation, headers: Mapping[str, str], outcome: _Outcome, first: bool) -> None:
+    def _deliver(
+        self, receiver: Operation, body: Any, headers: Mapping[str, str], outcome: _Outcome, first: bool
+    ) -> None:
         deliverer = self.deliveries.deliverer
         assert deliverer is not None
-        sent = deliverer(receiver, self.body, headers)
+        sent = deliverer(receiver, body, headers)
         if isinstance(sent, DeliveryResult):
             outcome.record(sent, first)
         else:  # an adapter sending in the background: finish in the engine's thread when it is done
@@ -257,7 +265,7 @@ class Delivery:
 class _Outcome:
     """What became of one attempt's copies: each journaled, the first one's deciding the retries."""
 
-    __slots__ = ("delivery", "lost_answer", "number", "receiver", "signature")
+    __slots__ = ("body", "delivery", "lost_answer", "number", "receiver", "signature")
 
     def __init__(
         self,
@@ -266,8 +274,11 @@ class _Outcome:
         receiver: Operation | None,
         lost_answer: bool,
         signature: str | None = None,
+        body: Any = None,
     ) -> None:
         self.delivery = delivery
+        #: What the copies carried, when not the delivery's body (a forged copy's).
+        self.body = delivery.body if body is None else body
         self.number = number
         self.receiver = receiver
         self.lost_answer = lost_answer
@@ -279,7 +290,7 @@ class _Outcome:
         data = {
             "attempt": self.number + delivery.first,
             "point": delivery.point,
-            "body": delivery.body,
+            "body": self.body,
             "error": result.error,
             "receiver": f"{receiver.method} {receiver.path}" if receiver else None,
         }

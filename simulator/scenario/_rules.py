@@ -362,6 +362,7 @@ _INVARIANT_IDS: Final = {
     "one_order_per_collection": "O9",
     "contact_hours": "O10",
     "contact_frequency": "O11",
+    "signed_callbacks_only": "O12",
 }
 
 #: A point that, down for the whole run, no platform can make up for: (point, actions) → (what it means, the

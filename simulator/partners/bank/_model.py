@@ -44,6 +44,15 @@ _PLATFORM_OPERATIONS: Final = (
 _DELIVERIES: Final = ("repayResultNotify", "bankNotice")
 
 
+def forged_result(body: Any) -> Any:
+    """What a forger claims in a repayment-result callback (a ``forged_callback`` fault): the opposite of the truth —
+    ``FAIL`` for a repayment the bank took, ``SUCCESS`` for one it failed or still processes."""
+    if not isinstance(body, dict):
+        return body
+    claim = "FAIL" if body.get("repayStatus") == "SUCCESS" else "SUCCESS"
+    return {**body, "repayStatus": claim, "respCode": "0000" if claim == "SUCCESS" else body.get("respCode")}
+
+
 class BankModel:
     """The funding bank: lender and ledger of record, overdue batch, notices and credit-bureau furnisher.
 
@@ -87,6 +96,7 @@ class BankModel:
         )
         for job in self.jobs:
             job.start()
+        engine.deliveries.forgers["bank.repayResultNotify"] = forged_result
 
     # -- the Model protocol -------------------------------------------------------------------------
 
