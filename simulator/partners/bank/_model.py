@@ -67,13 +67,13 @@ class BankModel:
     #: The actions beyond the common ones that the bank's own points take.
     point_actions: Mapping[str, tuple[str, ...]] = MappingProxyType(
         {
-            OVERDUE_BATCH_POINT: ("early",),
-            FURNISHING_POINT: ("early",),
-            FILE_POINT: ("missing_rows", "duplicate_rows"),
             # signed requests (signing on) may be replayed at the operations a platform calls
             **{f"bank.{operation}": ("replayed_nonce",) for operation in _PLATFORM_OPERATIONS},
             # its signed deliveries may have an unsigned or forged copy go first
             **{f"bank.{hook}": ("unsigned_callback", "forged_callback") for hook in _DELIVERIES},
+            OVERDUE_BATCH_POINT: ("early",),
+            FURNISHING_POINT: ("early",),
+            FILE_POINT: ("missing_rows", "duplicate_rows", "replayed_nonce"),  # the file is an operation too
         }
     )
 
