@@ -83,24 +83,20 @@ class SignedCallbacksOnly(Oracle):
     def judge(self) -> None:
         for copy in self._copies:
             self.checked += 1
+            what = f"a {copy.how} {copy.hook} the bank did not sign" + (
+                f" (repayment {copy.key}, claiming {copy.claim})" if copy.key else ""
+            )
+            found: list[str] = []
+            chain = [copy.seq]
             if copy.status is not None and 200 <= copy.status < 300:
-                self.violate(
-                    copy.borrower,
-                    copy.loan,
-                    f"the platform acknowledged ({copy.status}) a {copy.how} {copy.hook} the bank did not sign"
-                    + (f" (repayment {copy.key}, claiming {copy.claim})" if copy.key else ""),
-                    [copy.seq],
-                )
-                continue
-            if copy.key is None or copy.claim is None:
-                continue
-            truth = self._genuine.get(copy.key, set())
-            said = self._platform.get(copy.key)
+                found.append(f"the platform acknowledged ({copy.status}) {what}")
+            truth = self._genuine.get(copy.key, set()) if copy.key is not None else set()
+            said = self._platform.get(copy.key) if copy.key is not None else None
             if truth and copy.claim not in truth and said is not None and said[0] == copy.claim:
-                self.violate(
-                    copy.borrower,
-                    copy.loan,
-                    f"the platform holds repayment {copy.key} as {copy.claim}, as a {copy.how} callback claimed; the "
-                    f"bank's signed callbacks said {', '.join(sorted(truth))}",
-                    [copy.seq, said[1]],
+                found.append(
+                    f"the platform holds repayment {copy.key} as {copy.claim}, as {what if not found else 'it'} "
+                    f"claimed; the bank's signed callbacks said {', '.join(sorted(truth))}"
                 )
+                chain.append(said[1])
+            if found:
+                self.violate(copy.borrower, copy.loan, "; ".join(found), chain)

@@ -161,14 +161,18 @@ class HttpDriver:
     def start(self, sim: Engine) -> Mapping[str, str]:
         import socket
 
-        from simulator.http import HttpDeliverer, create_app, make_server
+        from simulator.http import HttpDeliverer, create_app, make_server, problem_protocol
 
         self.sim = sim
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        app = create_app(sim, lock=self.lock, client_timeouts=self.client_timeouts)
-        self._server = make_server(app, host="127.0.0.1", port=port, release=app.release)  # stops within 2 s
+        # as `lendsim serve` has it: the control API guarded against web pages (host=), what uvicorn's parser refuses
+        # answered as a journaled problem (http=)
+        app = create_app(sim, lock=self.lock, client_timeouts=self.client_timeouts, host="127.0.0.1")
+        self._server = make_server(
+            app, host="127.0.0.1", port=port, release=app.release, http=problem_protocol(sim, app.lock)
+        )  # stops within 2 s
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
         import time

@@ -49,8 +49,26 @@ def test_a_platform_holding_what_a_forgery_claimed_violates_even_when_it_answere
     verdict = check(story.journal, KEY, end=at(7, 1))
 
     (violation,) = verdict.violations
-    assert "holds repayment RP1 as FAIL, as a forged callback claimed" in violation.message
+    assert violation.message == (
+        "the platform holds repayment RP1 as FAIL, as a forged repayResultNotify the bank did not sign (repayment RP1, "
+        "claiming FAIL) claimed; the bank's signed callbacks said SUCCESS"
+    )
     assert violation.chain == (forged, said)
+
+
+def test_a_forged_copy_acknowledged_and_believed_is_one_violation_saying_both() -> None:
+    story = Story()
+    story.notify(at(5, 10, 9), "RP1", "FAIL", status=200, signature="forged")
+    story.notify(at(5, 10, 9), "RP1", "SUCCESS", signature="b1")
+    platform_says(story, "RP1", "FAIL")
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    (violation,) = verdict.violations
+    assert violation.message.endswith(
+        "; the platform holds repayment RP1 as FAIL, as it claimed; the bank's signed callbacks said SUCCESS"
+    )
+    assert verdict.checked == 1
 
 
 def test_genuine_callbacks_alone_judge_nothing() -> None:
