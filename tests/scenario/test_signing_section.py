@@ -31,8 +31,8 @@ def test_lint_names_each_bad_signing_key_at_its_line_with_the_fix(tmp_path: Path
 
 
 def test_without_the_section_a_run_is_unsigned_and_with_it_setup_run_carries_the_keys() -> None:
-    unsigned = build_world(build_scenario({"name": "u", "start": "2019-05-01", "duration": "1 day",
-                                           "population": {"borrowers": 1}, "expect": {"ledgers_reconcile": {}}}))  # fmt: skip
+    frame = {"start": "2019-05-01", "duration": "1 day", "population": {"borrowers": 1}}
+    unsigned = build_world(build_scenario({"name": "u", **frame, "expect": {"ledgers_reconcile": {}}}))
     signed = build_world(
         build_scenario(
             {
