@@ -313,14 +313,8 @@ class Engine:
         self.signing = config
         self._verifier = Verifier(config)
         self.deliveries.signer = Signer(config, self.seed)
-        data = {
-            "appId": config.app_id,
-            "algorithm": config.algorithm,
-            "window": config.window.total_seconds(),
-            "partners": list(SIGNED_PARTNERS),
-            "keyIds": [config.platform_key.key_id, config.bank_key.key_id, config.bank_next_key.key_id],
-        }
-        self.record("event", partner=CONTROL, operation="signingEnabled", data=data)
+        # Not journaled: a journal opens with its marker (``core/_replay.py``), and a restarted ``serve --journal``
+        # is told again (``--signing``); what signing did shows in the entries (401s, ``data.signature``).
 
     def declare_point(self, point: str, actions: Iterable[str]) -> None:
         """Name an injection point no model owns (the world's ``platform.clock``) and the actions it takes."""
@@ -391,8 +385,9 @@ class Engine:
         self.journal.clear()
         self.faults.clear(seed=self.seed)
         self.deliveries.reset()
-        if self._verifier is not None:
-            self._verifier.reset()
+        if self.signing is not None:  # nonces forgotten with the world; the bank's own counted from the start again
+            self._verifier = Verifier(self.signing)
+            self.deliveries.signer = Signer(self.signing, self.seed)
         self._serial = 0
         for model in self.models.values():
             model.reset()
@@ -460,6 +455,9 @@ class Engine:
         """A signed partner's check of a request's signature: None when it verifies, else the journaled 401 problem
         naming the rule (``skew``, ``nonce_reused``, ``signature_mismatch``, ``unknown_key``, ``signature_missing``);
         the request is refused before anything reads it (``Engine.refuse``)."""
+        if request.verified:
+            verifier.remember(request.headers, self.clock.now())
+            return None
         refusal = verifier.verify(
             method=request.method,
             path=path,

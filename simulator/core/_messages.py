@@ -74,6 +74,9 @@ class Request:
     internal: bool = False
     #: A copy the engine received again under a ``replayed_nonce`` fault.
     replay: bool = False
+    #: Taken before, as the journal a world is rebuilt from says (``core/_replay.py``): its signature was checked
+    #: then, over bytes the journal does not keep; its nonce is remembered again without a second check.
+    verified: bool = False
 
 
 @dataclass(slots=True)

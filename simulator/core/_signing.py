@@ -334,6 +334,17 @@ class Verifier:
         heapq.heappush(self._expiry, (expires, (app_id, nonce)))
         return None
 
+    def remember(self, headers: Mapping[str, str], now: datetime) -> None:
+        """Take the nonce of a request verified before (a world rebuilt from its journal) without checking again."""
+        app_id, nonce, timestamp = headers.get("x-app-id"), headers.get("x-nonce"), headers.get("x-timestamp", "")
+        if not app_id or not nonce or not timestamp.isdigit() or len(timestamp) > 15:
+            return
+        self._forget(now)
+        when = _EPOCH + timedelta(milliseconds=int(timestamp))
+        expires = max(when, now) + self.config.window
+        self._seen[(app_id, nonce)] = expires
+        heapq.heappush(self._expiry, (expires, (app_id, nonce)))
+
     def _forget(self, now: datetime) -> None:
         while self._expiry and self._expiry[0][0] < now:
             _, seen = heapq.heappop(self._expiry)
