@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,15 @@ def _canonical(key: _Key, method: str, path: str, query: str, timestamp: str, no
     ).encode()
 
 
+def _window(text: str) -> timedelta:
+    """An ISO 8601 duration of hours, minutes and seconds (``PT5M``, ``PT1M30S``, ``PT1H``); five minutes otherwise."""
+    found = re.fullmatch(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?", text)
+    if found is None or not any(found.groups()):
+        return timedelta(minutes=5)
+    hours, minutes, seconds = (float(part or 0) for part in found.groups())
+    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
 @dataclass(slots=True)
 class Signing:
     """The run's keys, and the nonces of the bank's deliveries seen within the window."""
@@ -62,14 +72,11 @@ class Signing:
         """setupRun's ``signing``, or None when the run is not signed."""
         if not spec:
             return None
-        window = str(spec.get("window", "PT5M"))
-        seconds = float(window.removeprefix("PT").removesuffix("S")) if window.endswith("S") else None
-        minutes = float(window.removeprefix("PT").removesuffix("M")) * 60 if window.endswith("M") else None
         banks = [_Key.of(item) for item in spec.get("bankKeys", [])]
         return cls(
             _Key.of(spec["key"]),
             {(key.app_id, key.key_id): key for key in banks},
-            timedelta(seconds=seconds or minutes or 300),
+            _window(str(spec.get("window", "PT5M"))),
             tag,
         )
 

@@ -153,9 +153,10 @@ class SigningConfig:
                 window = parse_duration(str(spec["window"]))
             except LendsimError as exc:
                 raise ConfigError(f"signing.window: {exc}", field="signing.window") from None
-            if not timedelta(0) < window <= timedelta(days=1):
+            if not timedelta(0) < window <= timedelta(hours=1):
                 raise ConfigError(
-                    f"signing.window: must be above zero and at most a day, got {spec['window']!r}",
+                    f"signing.window: must be above zero and at most an hour, got {spec['window']!r} (partner APIs "
+                    "allow minutes: '5 minutes')",
                     field="signing.window",
                 )
             values["window"] = window

@@ -56,5 +56,7 @@ def test_a_bad_signing_file_is_one_line_naming_the_file_and_the_field(tmp_path: 
     )
 
     assert result.returncode == 2
-    assert f"--signing-file {keys}: signing.window: must be above zero and at most a day, got '2 days'" in result.stderr
+    assert (
+        f"--signing-file {keys}: signing.window: must be above zero and at most an hour, got '2 days'" in result.stderr
+    )
     assert "Traceback" not in result.stderr

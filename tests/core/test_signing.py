@@ -76,8 +76,8 @@ def test_the_docs_figures_for_a_query_and_for_sm3_are_what_both_implementations_
     ("spec", "message"),
     [
         ({"windw": "5 minutes"}, "signing.windw: unknown key; did you mean 'window'?"),
-        ({"window": "0 seconds"}, "signing.window: must be above zero and at most a day"),
-        ({"window": "2 days"}, "signing.window: must be above zero and at most a day, got '2 days'"),
+        ({"window": "0 seconds"}, "signing.window: must be above zero and at most an hour"),
+        ({"window": "2 days"}, "signing.window: must be above zero and at most an hour, got '2 days'"),
         ({"algorithm": "HMAC-MD5"}, "signing.algorithm: 'HMAC-MD5' is not one of HMAC-SHA256, HMAC-SM3"),
         ({"app_id": ""}, "signing.app_id: expected text of 1–128 characters, got ''"),
         ("yes", "signing: expected a mapping (or true), got 'yes'"),

@@ -26,7 +26,7 @@ def test_lint_names_each_bad_signing_key_at_its_line_with_the_fix(tmp_path: Path
     result = CliRunner().invoke(cli, ["lint", str(path)])
 
     assert result.exit_code == 2
-    assert f"{path}:5:11: error: signing.window: must be above zero and at most a day, got '2 days'" in result.output
+    assert f"{path}:5:11: error: signing.window: must be above zero and at most an hour, got '2 days'" in result.output
     assert "signing.algoritm: unknown key 'algoritm'; did you mean 'algorithm'?" in result.output
 
 

@@ -58,7 +58,7 @@ RUN_SETUP.properties.signing = (() => {
     algorithm: { type: 'string', enum: ['HMAC-SHA256', 'HMAC-SM3'] },
   });
   return object(['window', 'key', 'bankKeys'], {
-    window: { type: 'string', minLength: 4, maxLength: 16 },
+    window: str('^PT(([0-9]{1,4}(\\.[0-9]{1,3})?S)|([0-9]{1,2}M([0-9]{1,4}(\\.[0-9]{1,3})?S)?)|(1H))$', 4, 16),
     key,
     bankKeys: { type: 'array', minItems: 1, maxItems: 8, items: key },
   });

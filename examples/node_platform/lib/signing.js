@@ -11,8 +11,8 @@ const HASHES = { 'HMAC-SHA256': 'sha256', 'HMAC-SM3': 'sm3' };
 const NAMES = ['x-app-id', 'x-key-id', 'x-timestamp', 'x-nonce', 'x-signature'];
 
 function seconds(duration) {
-  const match = /^PT(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$/.exec(String(duration || ''));
-  return match ? Number(match[1] || 0) * 60 + Number(match[2] || 0) : 300;
+  const match = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$/.exec(String(duration || ''));
+  return match ? Number(match[1] || 0) * 3600 + Number(match[2] || 0) * 60 + Number(match[3] || 0) || 300 : 300;
 }
 
 function mac(key, lines) {

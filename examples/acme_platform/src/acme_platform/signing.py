@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import itertools
+import re
 import secrets
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +46,15 @@ def _key(item: Mapping[str, Any]) -> _Key:
     return _Key(str(item["appId"]), str(item["keyId"]), str(item["secret"]).encode(), str(item["algorithm"]))
 
 
+def _window(text: str) -> timedelta:
+    """An ISO 8601 duration of hours, minutes and seconds (``PT5M``, ``PT1M30S``, ``PT1H``); five minutes otherwise."""
+    found = re.fullmatch(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?", text)
+    if found is None or not any(found.groups()):
+        return timedelta(minutes=5)
+    hours, minutes, seconds = (float(part or 0) for part in found.groups())
+    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
 @dataclass(slots=True)
 class BankSigning:
     """Acme's key at the bank, the bank's keys (the current one and the next), and the window both sides allow."""
@@ -57,10 +67,8 @@ class BankSigning:
     @classmethod
     def from_setup(cls, spec: Mapping[str, Any]) -> BankSigning:
         """From the keys as the bank's onboarding gives them (lendsim's setupRun ``signing``)."""
-        window = str(spec.get("window", "PT5M")).removeprefix("PT")
-        seconds = float(window[:-1]) * (60 if window.endswith("M") else 1)
         banks = [_key(item) for item in spec["bankKeys"]]
-        return cls(_key(spec["key"]), {(k.app_id, k.key_id): k for k in banks}, timedelta(seconds=seconds))
+        return cls(_key(spec["key"]), {(k.app_id, k.key_id): k for k in banks}, _window(str(spec.get("window", ""))))
 
     def verify(self, path: str, headers: Mapping[str, str], body: bytes) -> str | None:
         """None when a callback from the bank verifies; else why not."""
