@@ -276,10 +276,6 @@ class Verifier:
     def __len__(self) -> int:
         return len(self._seen)
 
-    def reset(self) -> None:
-        self._seen.clear()
-        self._expiry.clear()
-
     def verify(
         self, *, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes, now: datetime
     ) -> Refusal | None:
