@@ -16,6 +16,8 @@ defect                    what it does wrong
                           one kept as an alias) instead of asking the bank: one collection, two bank orders
 ``card-info``             every repayApply carries ``cardInfo`` (card number, ID number, card phone), as a pre-2021
                           integration did — personal data the bank has no need of (断直连)
+``unverified-callbacks``  it signs what it sends the bank but never checks the signature of what the bank delivers
+                          (the check "can come later"): a forged "repayment failed" is believed
 ========================  =========================================================================================
 """
 
@@ -28,7 +30,7 @@ from typing import Any, Final
 from lendsim_examples._base import Collection, LoanFile, bounded
 from lendsim_examples.resilient import CREDIT_RESTORE_TEMPLATE, ResilientPlatform, SmsTask
 
-__all__ = ["DEFECTS", "CardInfo", "FreshKeyOnTimeout", "FreshOutId", "IdInOutId", "NightSms"]
+__all__ = ["DEFECTS", "CardInfo", "FreshKeyOnTimeout", "FreshOutId", "IdInOutId", "NightSms", "UnverifiedCallbacks"]
 
 
 class FreshOutId(ResilientPlatform):
@@ -100,6 +102,13 @@ class CardInfo(ResilientPlatform):
         return collection
 
 
+class UnverifiedCallbacks(ResilientPlatform):
+    """Callbacks and notices are taken as the bank's word without checking their signature."""
+
+    def check_delivery(self, operation: str, headers: Mapping[str, str] | None, raw: bytes | None) -> None:
+        return None
+
+
 #: Each defective platform by name, as a factory of a fresh platform.
 DEFECTS: Final[Mapping[str, Callable[[], ResilientPlatform]]] = {
     "fresh-out-id": FreshOutId,
@@ -107,4 +116,5 @@ DEFECTS: Final[Mapping[str, Callable[[], ResilientPlatform]]] = {
     "night-sms": NightSms,
     "fresh-key-on-timeout": FreshKeyOnTimeout,
     "card-info": CardInfo,
+    "unverified-callbacks": UnverifiedCallbacks,
 }

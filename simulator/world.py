@@ -8,7 +8,7 @@ from typing import Any
 
 from simulator._resources import bundled_contracts_dir
 from simulator.clock import HolidayYears
-from simulator.core import CONTROL, Engine, FaultAction
+from simulator.core import CONTROL, SIGNING_POINT, Engine, FaultAction
 from simulator.openapi import load_contract
 from simulator.partners.bank import BankConfig, BankModel
 from simulator.partners.bureau import BureauConfig, BureauModel, Dispute
@@ -53,6 +53,8 @@ class Simulator(Engine):
         # The platform's own clock as the harness tells it (ticks, when a borrower paid): a ``skew`` fault
         # sets it ahead of (or behind) the partners'.
         self.declare_point(PLATFORM_CLOCK, ("skew",))
+        # The bank's signing (signing on): a ``key_rotation`` fault makes it sign with its next key.
+        self.declare_point(SIGNING_POINT, ("key_rotation",))
         self.population = population
         self.bank: BankModel | None = None
         self.bureau: BureauModel | None = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json as json_module
 import logging
 import ssl
 from collections.abc import Iterable, Mapping
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from lendsim_examples._signing import Signing
 from simulator.masking import mask_text
 from simulator.openapi import snake  # the in-process form's method names, as lendsim's runner calls them
 
@@ -59,6 +61,8 @@ CENT: Final = Decimal("0.01")
 #: The logger both platforms write to; the runner captures it into the journal (invariant O7 reads it).
 LOGGER_NAME: Final = "lendsim.platform"
 VIRTUAL_TIME_HEADER: Final = "x-lendsim-virtual-time"
+#: Where the bank's deliveries arrive (contracts/platform.yaml): the path their signature is over.
+RECEIVER_PATHS: Final = {"repayResultNotify": "/callbacks/bank/repay-result", "bankNotice": "/callbacks/bank/notices"}
 DEFAULT_TIMEZONE: Final = "Asia/Shanghai"
 #: The order a payment pays an installment off in, as the simulated bank does by default.
 DEFAULT_ORDER: Final = ("penalty", "interest", "principal", "fee")
@@ -323,6 +327,9 @@ class BasePlatform:
         self.by_loan: dict[str, list[Collection]] = {}
         self.tag = "0000"
         self._serials: dict[str, int] = {}
+        #: The run's keys when it is signed (setupRun's ``signing``): requests to the bank signed, its deliveries
+        #: checked.
+        self.signing: Signing | None = None
 
     def close(self) -> None:
         """Close the HTTP client (also done by ``reset_run``)."""
@@ -335,6 +342,7 @@ class BasePlatform:
         self.reset_run(None)
         self.run_id = str(body["runId"])
         self.tag = _digest(self.run_id, size=4).upper()
+        self.signing = Signing.from_setup(body.get("signing"), self.tag)
         try:
             self.tz = ZoneInfo(body.get("timezone") or DEFAULT_TIMEZONE)
         except (KeyError, ValueError):
@@ -454,15 +462,37 @@ class BasePlatform:
         """One request to a partner. Raises what httpx raises (timeouts, refused or reset connections)."""
         if self._client is None:
             raise Problem(409, "No run", "the platform has no run: call setupRun first")
-        response = self._client.request(
-            method,
-            self.partners[partner] + path,
-            json=json,
-            params=params,
-            timeout=httpx.Timeout(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-        )
+        limit = httpx.Timeout(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT
+        if self.signing is None or partner != "bank":
+            response = self._client.request(
+                method, self.partners[partner] + path, json=json, params=params, timeout=limit
+            )
+        else:  # signed: the exact bytes and query string the signature is over (docs/signing.md)
+            content = _json_bytes(json) if json is not None else b""
+            query = str(httpx.QueryParams(params)) if params else ""
+            headers = self.signing.headers(method, path, query, content, self._now())
+            if json is not None:
+                headers["content-type"] = "application/json"
+            url = self.partners[partner] + path + (f"?{query}" if query else "")
+            response = self._client.request(method, url, content=content or None, headers=headers, timeout=limit)
         self.observe(response.headers.get(VIRTUAL_TIME_HEADER))
         return response
+
+    def check_delivery(self, operation: str, headers: Mapping[str, str] | None, raw: bytes | None) -> None:
+        """A delivery from the bank in a signed run must verify (docs/signing.md), else it is refused with a 401 and
+        not acted on: a forged "repayment succeeded" would otherwise write off money never collected."""
+        if self.signing is None:
+            return
+        if headers is not None:
+            self.observe(headers.get(VIRTUAL_TIME_HEADER))
+        why = (
+            self.signing.check(RECEIVER_PATHS[operation], headers, raw, self.now)
+            if headers is not None and raw is not None
+            else "signature_missing: the delivery came without its headers"
+        )
+        if why is not None:
+            self.log.warning("refused a %s that does not verify: %s", operation, why)
+            raise Problem(401, "Unauthorized", why)
 
     def _read_plan(self, loan: LoanFile, *, opening: bool = False) -> bool:
         """Read (or refresh) a loan's schedule from the bank; ``opening`` also takes what was paid so far."""
@@ -656,6 +686,11 @@ class BasePlatform:
     def deadline(self, loan: LoanFile, no: int, grace_days: int) -> datetime:
         """The end of installment ``no``'s grace as the platform assumes it (the bank's cut-off of the last day)."""
         return self.local(loan.due_date(no) + timedelta(days=grace_days), time(23, 59, 59))
+
+
+def _json_bytes(value: Any) -> bytes:
+    """A request body as the platform sends it: compact UTF-8 JSON."""
+    return json_module.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _seconds(value: float) -> str:

@@ -42,6 +42,10 @@ _STATUS: Final = {"borrowerRepay": 202}  # the operations not answered with 200
 _log = logging.getLogger(__name__)
 
 
+#: The receivers of the bank's deliveries: they get the headers and the raw body, to check the signature.
+_SIGNED_RECEIVERS: Final = frozenset({"repayResultNotify", "bankNotice"})
+
+
 def _contract() -> Contract:
     return load_contract(bundled_contracts_dir() / "platform.yaml", name="platform")
 
@@ -116,19 +120,31 @@ class PlatformApp:
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(thread_name_prefix="lendsim-platform")
+        signed = (headers, body) if operation.operation_id in _SIGNED_RECEIVERS else None
         status, answer, media = await asyncio.get_running_loop().run_in_executor(
-            self._pool, self._invoke, operation, value, stamp
+            self._pool, self._invoke, operation, value, stamp, signed
         )
         await self._respond(send, status, answer, media, stamp)
 
-    def _invoke(self, operation: Operation, body: Any, virtual_time: str | None) -> tuple[int, Any, str]:
+    def _invoke(
+        self,
+        operation: Operation,
+        body: Any,
+        virtual_time: str | None,
+        signed: tuple[dict[str, str], bytes] | None = None,
+    ) -> tuple[int, Any, str]:
         with self._lock:
             observe = getattr(self.platform, "observe", None)
             if virtual_time and callable(observe):
                 observe(virtual_time)
             method = getattr(self.platform, snake(operation.operation_id))
             try:
-                answer = method() if operation.operation_id == "platformLedger" else method(body)
+                if operation.operation_id == "platformLedger":
+                    answer = method()
+                elif signed is not None:  # the headers and the bytes as they came: to check the bank's signature
+                    answer = method(body, headers=signed[0], raw=signed[1])
+                else:
+                    answer = method(body)
             except Problem as exc:
                 status, problem = _problem(exc.status, exc.title, exc.detail, operation=operation.operation_id)
                 return status, problem, _PROBLEM

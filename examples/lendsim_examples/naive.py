@@ -21,6 +21,7 @@ It is a reference for the harness to catch, so each defect is deliberate and nam
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import httpx
@@ -119,16 +120,22 @@ class NaivePlatform(BasePlatform):
 
     # -- receivers -------------------------------------------------------------------------------------------
 
-    def repay_result_notify(self, body: dict[str, Any]) -> dict[str, Any]:
+    def repay_result_notify(
+        self, body: dict[str, Any], headers: Mapping[str, str] | None = None, raw: bytes | None = None
+    ) -> dict[str, Any]:
         """repayResultNotify: apply it, every time."""
+        self.check_delivery("repayResultNotify", headers, raw)
         self.observe(body.get("notifiedAt"))
         collection = self.collections.get(str(body["repayOuterNo"]))
         if collection is not None and body["repayStatus"] in (SUCCESS, FAIL, PROCESSING):
             self._apply(collection, str(body["repayStatus"]), str(body["repayOuterNo"]))
         return {"respCode": "0000", "respMsg": "success"}
 
-    def bank_notice(self, body: dict[str, Any]) -> dict[str, Any]:
+    def bank_notice(
+        self, body: dict[str, Any], headers: Mapping[str, str] | None = None, raw: bytes | None = None
+    ) -> dict[str, Any]:
         """bankNotice: on an overdue notice, reassure the borrower by SMS at once (blind retries)."""
+        self.check_delivery("bankNotice", headers, raw)
         self.observe(body.get("sentAt"))
         loan = self.loans.get(str(body["loanOuterNo"]))
         if loan is None:

@@ -39,7 +39,7 @@ no masked logs — names, IDs and phone numbers in full.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar, Final
@@ -368,8 +368,11 @@ class ResilientPlatform(BasePlatform):
 
     # -- receivers ----------------------------------------------------------------------------------------
 
-    def repay_result_notify(self, body: dict[str, Any]) -> dict[str, Any]:
+    def repay_result_notify(
+        self, body: dict[str, Any], headers: Mapping[str, str] | None = None, raw: bytes | None = None
+    ) -> dict[str, Any]:
         """repayResultNotify: idempotent; terminal states never regress."""
+        self.check_delivery("repayResultNotify", headers, raw)
         self.observe(body.get("notifiedAt"))
         collection = self.collections.get(str(body["repayOuterNo"]))
         if collection is None:
@@ -380,9 +383,12 @@ class ResilientPlatform(BasePlatform):
             self.transition(collection, str(body["repayStatus"]), "callback", code=str(body.get("respCode")))
         return {"respCode": "0000", "respMsg": "success"}
 
-    def bank_notice(self, body: dict[str, Any]) -> dict[str, Any]:
+    def bank_notice(
+        self, body: dict[str, Any], headers: Mapping[str, str] | None = None, raw: bytes | None = None
+    ) -> dict[str, Any]:
         """bankNotice: an overdue notice or a bureau report about an installment we collected in time starts a
         correction, and (overdue) one reassurance SMS; the work is done at the next tick."""
+        self.check_delivery("bankNotice", headers, raw)
         self.observe(body.get("sentAt"))
         loan = self.loans.get(str(body["loanOuterNo"]))
         if loan is None:

@@ -147,7 +147,8 @@ function createServer(platform) {
     return exclusive(async () => {
       platform.observe(stamp);
       try {
-        const answer = await platform[operation.id](value);
+        // the bank's deliveries get the headers and the bytes as they came, to check the signature
+        const answer = await platform[operation.id](value, { headers: request.headers, raw: body });
         return [operation.status, answer];
       } catch (error) {
         if (error instanceof PlatformError) return [error.status, problem(error.status, error.title, error.detail, op)];

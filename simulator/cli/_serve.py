@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import click
 from click.core import ParameterSource
 
+from simulator._yaml import YamlError, load_yaml, read_text
 from simulator.cli._options import (
     client_timeout_option,
     contract_option,
@@ -19,8 +20,8 @@ from simulator.cli._options import (
     log_level_option,
 )
 from simulator.clock import HOLIDAY_SETS, Calendar
-from simulator.core import CONTROL, DEFAULT_START, record_start, replay, starting_point
-from simulator.errors import ConfigError
+from simulator.core import CONTROL, DEFAULT_START, SigningConfig, record_start, replay, starting_point
+from simulator.errors import ConfigError, LendsimError
 from simulator.http import MIN_TOKEN, is_loopback, listen, serve
 from simulator.journal import Journal, set_aside
 from simulator.scenario import Rules, load_rules
@@ -200,6 +201,20 @@ def _start_journal(sim: Simulator, journal: Journal, *, resume: bool, deliveries
     default=None,
     help="Bearer token required on /_sim (env LENDSIM_CONTROL_TOKEN), at least 16 characters.",
 )
+@click.option(
+    "--signing",
+    is_flag=True,
+    help="Sign partner traffic (docs/signing.md): the bank refuses a request whose signature does not verify (401 "
+    "naming the rule) and signs its callbacks and notices. Keys and window: the published test defaults, or "
+    "--signing-file.",
+)
+@click.option(
+    "--signing-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A YAML mapping like a scenario's signing: section (app_id, algorithm, window, the secrets); implies "
+    "--signing.",
+)
 @client_timeout_option(
     None,
     "How long the platform's HTTP client waits for an answer (e.g. PT5S): a latency fault that long or longer is "
@@ -224,6 +239,8 @@ def serve_command(
     fsync: bool,
     fresh: bool,
     control_token: str | None,
+    signing: bool,
+    signing_file: Path | None,
     client_timeout: timedelta | None,
     log_level: str,
 ) -> None:
@@ -267,6 +284,9 @@ def serve_command(
         bureau=rules.bureau if rules is not None else None,
         sms=rules.sms if rules is not None else None,
     )
+    signed = _signing(signing_file) if signing or signing_file is not None else None
+    if signed is not None:
+        sim.enable_signing(signed)
     sock = listen(host, port)  # before the banner: a port in use is one line and exit 2, not a false start
     port = sock.getsockname()[1]
     if journal is not None:
@@ -292,6 +312,11 @@ def serve_command(
     )
     if platform_url:
         click.echo(f"  deliveries to the platform at      {platform_url}")
+    if signed is not None:
+        click.echo(
+            f"  signing                          {signed.algorithm}, app id {signed.app_id!r} key p1, bank keys b1/b2, "
+            f"window {signed.window.total_seconds():g} s (docs/signing.md)"
+        )
     serve(
         sim,
         host=host,
@@ -302,3 +327,18 @@ def serve_command(
         sock=sock,
         client_timeout=client_timeout,
     )
+
+
+def _signing(path: Path | None) -> SigningConfig:
+    """``--signing``'s keys: the defaults, or the mapping in ``path``; ConfigError naming the file and field."""
+    if path is None:
+        return SigningConfig()
+    try:
+        text = read_text(path)
+        data = load_yaml(text).data
+    except (LendsimError, YamlError, OSError) as exc:
+        raise ConfigError(f"--signing-file {path}: {exc}", field="signing-file") from None
+    try:
+        return SigningConfig.from_mapping({} if data is None else data)
+    except ConfigError as exc:
+        raise ConfigError(f"--signing-file {path}: {exc}", field=exc.field) from None

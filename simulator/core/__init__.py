@@ -38,6 +38,20 @@ from simulator.core._messages import (
 )
 from simulator.core._model import Deliverer, DeliveryResult, Model
 from simulator.core._replay import INTERRUPTED, Replayed, record_start, replay, starting_point
+from simulator.core._signing import (
+    HEADERS as SIGNATURE_HEADERS,
+)
+from simulator.core._signing import (
+    SIGNATURE_RULES,
+    SIGNED_PARTNERS,
+    SIGNING_POINT,
+    SigningConfig,
+    SigningKey,
+    Verifier,
+    canonical_form,
+    sign,
+    signature_headers,
+)
 
 __all__ = [
     "ACTIONS",
@@ -47,6 +61,10 @@ __all__ = [
     "MAX_BODY",
     "NO_FAULTS",
     "PROBLEM_JSON",
+    "SIGNATURE_HEADERS",
+    "SIGNATURE_RULES",
+    "SIGNED_PARTNERS",
+    "SIGNING_POINT",
     "SOURCE_HEADER",
     "SPECS",
     "VIRTUAL_TIME_HEADER",
@@ -68,8 +86,12 @@ __all__ = [
     "Reply",
     "Request",
     "Response",
+    "SigningConfig",
+    "SigningKey",
     "TransportError",
     "TransportFault",
+    "Verifier",
+    "canonical_form",
     "dumps",
     "invalid_request",
     "no_operation",
@@ -78,5 +100,7 @@ __all__ = [
     "record_start",
     "replay",
     "request_data",
+    "sign",
+    "signature_headers",
     "starting_point",
 ]

@@ -17,9 +17,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from simulator.clock import VirtualClock
-from simulator.core._faults import FaultPlan, Faults
-from simulator.core._messages import SOURCE_HEADER, VIRTUAL_TIME_HEADER
+from simulator.core._faults import FaultAction, FaultPlan, Faults
+from simulator.core._messages import SOURCE_HEADER, VIRTUAL_TIME_HEADER, dumps
 from simulator.core._model import Deliverer, DeliveryResult
+from simulator.core._signing import SIGNED_PARTNERS, SIGNING_POINT, Signer, SigningKey, signature_headers
 
 if TYPE_CHECKING:
     from simulator.openapi import Contract, Operation
@@ -52,7 +53,7 @@ class Deliveries:
     """The engine's deliveries: what sends them (``deliverer``, set by an adapter), how a background send's
     completion gets back into the engine's thread (``run_soon``), and the deliveries a ``reorder`` fault holds."""
 
-    __slots__ = ("_held", "clock", "deliverer", "faults", "journal", "platform", "run_soon")
+    __slots__ = ("_held", "clock", "deliverer", "faults", "forgers", "journal", "platform", "run_soon", "signer")
 
     def __init__(self, clock: VirtualClock, faults: Faults, platform: Contract, journal: DeliveryJournal) -> None:
         self.clock = clock
@@ -66,6 +67,22 @@ class Deliveries:
         #: event loop's ``call_soon_threadsafe``); in-process it runs at once.
         self.run_soon: Callable[[Callable[[], None]], object] = lambda action: action()
         self._held: dict[_About, list[Callable[[], None]]] = {}
+        #: Signs the signed partners' deliveries when signing is on (``Engine.enable_signing``).
+        self.signer: Signer | None = None
+        #: What a forger would claim instead, by delivery point (a partner registers them): the body of the copy a
+        #: ``forged_callback`` fault sends first; elsewhere the copy carries the genuine body.
+        self.forgers: dict[str, Callable[[Any], Any]] = {}
+
+    def signed(self, partner: str, path: str, body: Any) -> tuple[dict[str, str], Signer] | None:
+        """The signature headers of a delivery from ``partner`` to ``path`` and what they sign, when signing is on
+        and the partner signs: signed with the bank's key, or its next one while a ``key_rotation`` fault is
+        active at ``bank.signing``."""
+        signer = self.signer
+        if signer is None or partner not in SIGNED_PARTNERS:
+            return None
+        now = self.clock.now()
+        rotated = self.faults.plan(SIGNING_POINT, now, only=(FaultAction.KEY_ROTATION,)).rotated
+        return signer.headers(path=path, body=dumps(body), at=now, rotated=rotated), signer
 
     def send(
         self,
@@ -195,13 +212,43 @@ class Delivery:
             outcome.record(forced or DeliveryResult(None, "no_receiver"), True)
             return
         headers = {VIRTUAL_TIME_HEADER: deliveries.clock.now().isoformat(), SOURCE_HEADER: self.partner}
+        signed = deliveries.signed(self.partner, receiver.path, self.body)
+        if signed is not None:
+            signature, signer = signed
+            if plan.tampered is not None:  # a copy the bank did not sign goes first; the platform must not act on it
+                bad = dict(headers)
+                body = self.body
+                if plan.tampered == "forged":
+                    forge = deliveries.forgers.get(self.point)
+                    body = forge(self.body) if forge is not None else self.body
+                    forger = SigningKey(signature["x-app-id"], signature["x-key-id"], "forged:" + signer.nonce())
+                    bad.update(
+                        signature_headers(
+                            forger,
+                            method="POST",
+                            path=receiver.path,
+                            body=dumps(body),
+                            at=deliveries.clock.now(),
+                            nonce=signer.nonce(),
+                        )
+                    )
+                tampered = _Outcome(self, number, receiver, False, plan.tampered, body)
+                self._deliver(receiver, body, bad, tampered, False)
+            headers.update(signature)
+            outcome.signature = signature["x-key-id"]
         for copy_number in range(plan.copies):
-            sent = deliveries.deliverer(receiver, self.body, headers)
-            first = copy_number == 0
-            if isinstance(sent, DeliveryResult):
-                outcome.record(sent, first)
-            else:  # an adapter sending in the background: finish in the engine's thread when it is done
-                sent.add_done_callback(partial(outcome.done, first))
+            self._deliver(receiver, self.body, headers, outcome, copy_number == 0)
+
+    def _deliver(
+        self, receiver: Operation, body: Any, headers: Mapping[str, str], outcome: _Outcome, first: bool
+    ) -> None:
+        deliverer = self.deliveries.deliverer
+        assert deliverer is not None
+        sent = deliverer(receiver, body, headers)
+        if isinstance(sent, DeliveryResult):
+            outcome.record(sent, first)
+        else:  # an adapter sending in the background: finish in the engine's thread when it is done
+            sent.add_done_callback(partial(outcome.done, first))
 
     def finished(self, number: int, result: DeliveryResult) -> None:
         """Attempt ``number`` ended with ``result``: retry after the next delay, or tell ``on_result``."""
@@ -218,23 +265,37 @@ class Delivery:
 class _Outcome:
     """What became of one attempt's copies: each journaled, the first one's deciding the retries."""
 
-    __slots__ = ("delivery", "lost_answer", "number", "receiver")
+    __slots__ = ("body", "delivery", "lost_answer", "number", "receiver", "signature")
 
-    def __init__(self, delivery: Delivery, number: int, receiver: Operation | None, lost_answer: bool) -> None:
+    def __init__(
+        self,
+        delivery: Delivery,
+        number: int,
+        receiver: Operation | None,
+        lost_answer: bool,
+        signature: str | None = None,
+        body: Any = None,
+    ) -> None:
         self.delivery = delivery
+        #: What the copies carried, when not the delivery's body (a forged copy's).
+        self.body = delivery.body if body is None else body
         self.number = number
         self.receiver = receiver
         self.lost_answer = lost_answer
+        #: How the copies were signed, when signing is on: the key id, or "forged" / "unsigned".
+        self.signature = signature
 
     def record(self, result: DeliveryResult, first: bool) -> None:
         delivery, receiver = self.delivery, self.receiver
         data = {
             "attempt": self.number + delivery.first,
             "point": delivery.point,
-            "body": delivery.body,
+            "body": self.body,
             "error": result.error,
             "receiver": f"{receiver.method} {receiver.path}" if receiver else None,
         }
+        if self.signature is not None:
+            data["signature"] = self.signature
         if result.body is not None:  # what the receiver answered: a restarted server replays it (core/_replay.py)
             data["answer"] = result.body
         delivery.deliveries.journal(

@@ -14,6 +14,7 @@ import copy
 import hmac
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Unpack
@@ -43,6 +44,7 @@ from simulator.core._messages import (
 )
 from simulator.core._mock import GenericMock, declared_error, default_locale, is_json
 from simulator.core._model import Deliverer, DeliveryResult, Model
+from simulator.core._signing import SIGNED_PARTNERS, Signer, SigningConfig, Verifier
 from simulator.errors import ConfigError, ContractError, DriftError
 from simulator.journal import EntryFields, Journal, encode_data
 from simulator.openapi import Contract, Operation, Violation, load_contract, load_contracts
@@ -124,6 +126,9 @@ class Engine:
         #: Deliveries to the platform's receivers (:meth:`deliver`).
         self.deliveries = Deliveries(self.clock, self.faults, self.platform, self.record)
         self.control_token = control_token
+        #: Signed partner traffic (:meth:`enable_signing`); None: off, nothing is signed or verified.
+        self.signing: SigningConfig | None = None
+        self._verifier: Verifier | None = None
         self.max_body = max_body
         self.strict = strict
         self.clock_mode = "manual"  # the serve adapter sets "realtime" when it maps wall time
@@ -230,7 +235,9 @@ class Engine:
             payload = dumps(body)
             headers["content-type"] = "application/json"
         ids = {key: value for key, value in (("borrower", borrower), ("loan", loan)) if value is not None}
-        return self.handle(Request(operation.method, f"/{partner}{path}", query, headers, payload, ids=ids))
+        return self.handle(
+            Request(operation.method, f"/{partner}{path}", query, headers, payload, ids=ids, internal=True)
+        )
 
     def deliver(
         self,
@@ -287,6 +294,15 @@ class Engine:
                 taken[point] = taken.get(point, common) | frozenset(actions)
         taken.update(self.extra_points)
         return taken
+
+    def enable_signing(self, config: SigningConfig) -> None:
+        """Sign partner traffic from now on: the bank verifies what the platform sends it (a 401 naming the rule when
+        a request does not verify) and signs its deliveries (``simulator/core/_signing.py``, ``docs/signing.md``)."""
+        self.signing = config
+        self._verifier = Verifier(config)
+        self.deliveries.signer = Signer(config, self.seed)
+        # Not journaled: a journal opens with its marker (``core/_replay.py``), and a restarted ``serve --journal``
+        # is told again (``--signing``); what signing did shows in the entries (401s, ``data.signature``).
 
     def declare_point(self, point: str, actions: Iterable[str]) -> None:
         """Name an injection point no model owns (the world's ``platform.clock``) and the actions it takes."""
@@ -357,6 +373,9 @@ class Engine:
         self.journal.clear()
         self.faults.clear(seed=self.seed)
         self.deliveries.reset()
+        if self.signing is not None:  # nonces forgotten with the world; the bank's own counted from the start again
+            self._verifier = Verifier(self.signing)
+            self.deliveries.signer = Signer(self.signing, self.seed)
         self._serial = 0
         for model in self.models.values():
             model.reset()
@@ -402,6 +421,10 @@ class Engine:
             return self._respond(self._unknown_partner(request, partner))
         if path == "/openapi.json" and request.method == "GET":
             return self._respond(Reply(200, contract.document))
+        if self._verifier is not None and partner in SIGNED_PARTNERS and (request.replay or not request.internal):
+            refused = self._verify(self._verifier, request, path)
+            if refused is not None:
+                return refused
         exchange = self._route(contract, request, path)
         self._decode(exchange)
         self._journal_request(exchange)
@@ -411,7 +434,37 @@ class Engine:
             return self._lost(exchange)
         self._journal_answer(exchange)
         self._check_answer(exchange)
-        return self._send(exchange)
+        response = self._send(exchange)
+        if exchange.plan.replayed and self._verifier is not None and not request.internal:
+            self.handle(replace(request, internal=True, replay=True))  # refused: its nonce was just used
+        return response
+
+    def _verify(self, verifier: Verifier, request: Request, path: str) -> Response | None:
+        """A signed partner's check of a request's signature: None when it verifies, else the journaled 401 problem
+        naming the rule (``skew``, ``nonce_reused``, ``signature_mismatch``, ``unknown_key``, ``signature_missing``);
+        the request is refused before anything reads it (``Engine.refuse``)."""
+        if request.verified:
+            verifier.remember(request.headers, self.clock.now())
+            return None
+        refusal = verifier.verify(
+            method=request.method,
+            path=path,
+            query=request.query,
+            headers=request.headers,
+            body=request.body,
+            now=self.clock.now(),
+        )
+        if refusal is None:
+            return None
+        reply = problem(
+            401,
+            "Unauthorized",
+            f"{refusal.rule}: {refusal.message}",
+            errors=[Violation(refusal.field, refusal.rule, refusal.message)],
+            rule=refusal.rule,
+        )
+        reply.headers["www-authenticate"] = 'HMAC realm="lendsim", headers="x-app-id x-key-id x-timestamp x-nonce"'
+        return self.refuse(request, reply)
 
     def _route(self, contract: Contract, request: Request, path: str) -> Exchange:
         """The operation the request is for; a 404/405 when none matches, a 413 when its body was too large."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.core._faults import NO_FAULTS, FaultPlan, TransportFault
 from simulator.core._messages import Reply, Request
+from simulator.core._signing import HEADERS as SIGNATURE_HEADERS
 
 if TYPE_CHECKING:
     from simulator.openapi import Operation
@@ -35,7 +36,15 @@ _CORRELATION_LAST_FIRST = tuple(
 _NO_DELAY = timedelta(0)
 # Headers worth keeping in the journal; the rest (and any credential) stay out of it.
 _JOURNALED_HEADERS = frozenset(
-    ("content-type", "content-length", "user-agent", "x-request-id", "idempotency-key", "x-lendsim-source")
+    (
+        "content-type",
+        "content-length",
+        "user-agent",
+        "x-request-id",
+        "idempotency-key",
+        "x-lendsim-source",
+        *SIGNATURE_HEADERS,  # signed traffic: who signed, when, the nonce (a world rebuilt remembers it), the MAC
+    )
 )
 
 

@@ -18,6 +18,10 @@ Those apply at every point. ``reorder`` applies at every delivery; the rest only
     missing_rows: {share: 0.2} # a file: that share of its rows left out (drawn from the seed)
     duplicate_rows: {share: 0.1}  # a file: that share of its rows listed twice
     skew: {by: PT5M}           # the platform's clock: ahead (or, with '-', behind) the partners' by that much
+    replayed_nonce: {}         # a request to the bank: received again, the same nonce and signature (a replay)
+    key_rotation: {}           # the bank's signing: from the fault's start it signs with its next key
+    unsigned_callback: {}      # a bank delivery: a copy without signature goes first (signing on)
+    forged_callback: {}        # a bank delivery: a copy with a signature the bank's key did not make goes first
 
 :data:`SPECS` declares each action's parameters; the scenario format (``simulator/scenario/schema.json``) and the
 control API (``contracts/control.yaml``) write the same vocabulary, and ``tests/core/test_fault_vocabulary.py``
@@ -77,6 +81,10 @@ class FaultAction(StrEnum):
     MISSING_ROWS = "missing_rows"
     DUPLICATE_ROWS = "duplicate_rows"
     SKEW = "skew"
+    REPLAYED_NONCE = "replayed_nonce"
+    KEY_ROTATION = "key_rotation"
+    UNSIGNED_CALLBACK = "unsigned_callback"
+    FORGED_CALLBACK = "forged_callback"
 
 
 #: How an ``outage`` fails a connection below HTTP.
@@ -151,6 +159,10 @@ SPECS: Final[Mapping[FaultAction, ActionSpec]] = MappingProxyType(
             ActionSpec(FaultAction.MISSING_ROWS, "declared", (_SHARE,)),
             ActionSpec(FaultAction.DUPLICATE_ROWS, "declared", (_SHARE,)),
             ActionSpec(FaultAction.SKEW, "declared", (Parameter("by", "signed_duration"),)),
+            ActionSpec(FaultAction.REPLAYED_NONCE, "declared"),
+            ActionSpec(FaultAction.KEY_ROTATION, "declared"),
+            ActionSpec(FaultAction.UNSIGNED_CALLBACK, "declared"),
+            ActionSpec(FaultAction.FORGED_CALLBACK, "declared"),
         )
     }
 )
@@ -222,10 +234,23 @@ class FaultPlan:
 
     Several faults at once: a drop wins over an outage (the message is lost before anything could refuse it); of
     several drops, outages or reorders the first added applies; latency and duplicate take the largest, early
-    the largest, skew the sum, file faults each in turn.
+    the largest, skew the sum, file faults each in turn; of a forged and an unsigned copy, the forged one.
     """
 
-    __slots__ = ("copies", "delay", "dropped", "early", "faults", "lost_answer", "outage", "reorder", "skew")
+    __slots__ = (
+        "copies",
+        "delay",
+        "dropped",
+        "early",
+        "faults",
+        "lost_answer",
+        "outage",
+        "reorder",
+        "replayed",
+        "rotated",
+        "skew",
+        "tampered",
+    )
 
     def __init__(self, faults: Sequence[Fault] = ()) -> None:
         self.faults: tuple[Fault, ...] = tuple(faults)
@@ -245,6 +270,12 @@ class FaultPlan:
         self.early: timedelta | None = None
         #: How far the platform's clock is ahead of the partners' (``skew``; negative: behind).
         self.skew = timedelta(0)
+        #: A signed request is received a second time, the same nonce and signature (``replayed_nonce``).
+        self.replayed = False
+        #: The bank signs with its next key (``key_rotation``).
+        self.rotated = False
+        #: A delivery's copy that goes first without a valid signature: "forged" or "unsigned".
+        self.tampered: Literal["forged", "unsigned"] | None = None
         for fault in self.faults:
             action, delay = fault.action, fault.delay
             if action == FaultAction.DROP:
@@ -265,6 +296,14 @@ class FaultPlan:
                     self.early = delay
             elif action == FaultAction.SKEW and delay:
                 self.skew += delay
+            elif action == FaultAction.REPLAYED_NONCE:
+                self.replayed = True
+            elif action == FaultAction.KEY_ROTATION:
+                self.rotated = True
+            elif action == FaultAction.FORGED_CALLBACK:
+                self.tampered = "forged"
+            elif action == FaultAction.UNSIGNED_CALLBACK:
+                self.tampered = self.tampered or "unsigned"
 
     @property
     def stopped(self) -> Fault | None:
@@ -293,9 +332,16 @@ NO_FAULTS: Final = FaultPlan()
 
 
 #: Actions that act only where a point asks for them by name (``plan(point, now, only=...)``): a job's schedule
-#: (``early``), the platform's clock (``skew``), a file's rows. Elsewhere they are active but do nothing.
+#: (``early``), the platform's clock (``skew``), a file's rows, the bank's signing key (``key_rotation``).
+#: Elsewhere they are active but do nothing.
 _ASKED_FOR: Final = frozenset(
-    {FaultAction.EARLY, FaultAction.SKEW, FaultAction.MISSING_ROWS, FaultAction.DUPLICATE_ROWS}
+    {
+        FaultAction.EARLY,
+        FaultAction.SKEW,
+        FaultAction.MISSING_ROWS,
+        FaultAction.DUPLICATE_ROWS,
+        FaultAction.KEY_ROTATION,
+    }
 )
 
 
@@ -565,6 +611,10 @@ _PARSERS: Final[Mapping[FaultAction, _Parser]] = {
     FaultAction.MISSING_ROWS: _rows,
     FaultAction.DUPLICATE_ROWS: _rows,
     FaultAction.SKEW: _skew,
+    FaultAction.REPLAYED_NONCE: _no_parameters,
+    FaultAction.KEY_ROTATION: _no_parameters,
+    FaultAction.UNSIGNED_CALLBACK: _no_parameters,
+    FaultAction.FORGED_CALLBACK: _no_parameters,
 }
 
 

@@ -69,6 +69,14 @@ class Request:
     #: fault at or beyond it is served as a timeout; the adapter knows it (httpx's read timeout in-process, the
     #: platform's declared client timeout over HTTP).
     client_timeout: timedelta | None = None
+    #: Made by the engine itself (a partner calling another, the harness registering loans, a replayed copy under a
+    #: ``replayed_nonce`` fault): what comes over a network never is. Signing checks only the others (and replays).
+    internal: bool = False
+    #: A copy the engine received again under a ``replayed_nonce`` fault.
+    replay: bool = False
+    #: Taken before, as the journal a world is rebuilt from says (``core/_replay.py``): its signature was checked
+    #: then, over bytes the journal does not keep; its nonce is remembered again without a second check.
+    verified: bool = False
 
 
 @dataclass(slots=True)

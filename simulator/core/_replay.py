@@ -192,6 +192,7 @@ def _request(entry: Entry) -> Request:
         headers=dict(data.get("headers", {})),
         body=text.encode(),
         body_too_large=bool(data.get("bodyTooLarge", False)),
+        verified=True,  # a request the journal records as taken (a refused one is passed over)
     )
 
 

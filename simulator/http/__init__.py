@@ -5,6 +5,7 @@ from simulator.http._client import KeepAliveClient
 from simulator.http._deliver import HttpDeliverer
 from simulator.http._examples import ExampleRecorder
 from simulator.http._guard import MIN_TOKEN, ControlGuard
+from simulator.http._parser import problem_protocol
 from simulator.http._proxy import VIOLATIONS_HEADER, Exchange, ValidationProxy
 from simulator.http._serve import STOP_GRACE, RealtimeDriver, is_loopback, listen, make_server, run_server, serve
 from simulator.http._timeouts import HOLD_MARGIN, ClientTimeouts
@@ -29,6 +30,7 @@ __all__ = [
     "lifespan",
     "listen",
     "make_server",
+    "problem_protocol",
     "read_body",
     "run_server",
     "serve",

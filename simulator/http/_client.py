@@ -68,14 +68,23 @@ class KeepAliveClient:
         self._all: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
 
-    def request(self, method: str, path: str, *, json: Any = None, headers: Mapping[str, str] | None = None) -> Answer:
-        """Send one request (``json`` as its body, if not None) and read the whole answer.
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> Answer:
+        """Send one request (``json`` as its body, if not None; else ``content``, bytes as they are) and read the
+        whole answer.
 
         Raises ``httpx.ConnectError`` (nothing listens, or the host is unknown), ``httpx.ConnectTimeout`` /
         ``httpx.ReadTimeout``, or ``httpx.RemoteProtocolError`` (the connection broke or the answer is no HTTP).
         """
         sent = dict(headers or {})
-        body = None
+        body = content
         if json is not None:
             body = _encode(json)
             sent["content-type"] = "application/json"

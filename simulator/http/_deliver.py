@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from simulator.core import DeliveryResult
+from simulator.core import DeliveryResult, dumps
 from simulator.http._client import KeepAliveClient
 from simulator.openapi import Operation
 
@@ -47,7 +47,9 @@ class HttpDeliverer:
     def send(self, operation: Operation, body: Any, headers: Mapping[str, str]) -> DeliveryResult:
         """Send one delivery now and say how it went (what a platform's receiver answered, or why nothing did)."""
         try:
-            response = self._client.request(operation.method, operation.path, json=body, headers=dict(headers))
+            # the bytes the engine signed (signing on): the core's own JSON writer, not httpx's
+            sent = {**headers, "content-type": "application/json"}
+            response = self._client.request(operation.method, operation.path, content=dumps(body), headers=sent)
         except httpx.ConnectError:
             return DeliveryResult(None, "connection_refused")
         except httpx.TimeoutException:

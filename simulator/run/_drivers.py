@@ -14,6 +14,7 @@ retries, the invariants judge):
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from collections.abc import Iterator, Mapping
@@ -23,7 +24,7 @@ from typing import Any, Final, Protocol
 
 import httpx
 
-from simulator.core import DeliveryResult, Engine
+from simulator.core import DeliveryResult, Engine, dumps
 from simulator.errors import LendsimError, PlatformError
 from simulator.masking import mask_text
 from simulator.openapi import Operation, snake
@@ -108,6 +109,19 @@ class InProcessDriver:
             raise PlatformError(operation_id, mask_text(f"{snake(operation_id)}() raised {exc!r}")) from exc
 
     def _deliver(self, operation: Operation, body: Any, headers: Mapping[str, str]) -> DeliveryResult:
+        """A delivery to the receiver's method: ``method(body)``, or ``method(body, headers=…, raw=…)`` (the headers and
+        the body's bytes as they would go over the wire, to verify a signature) when the method takes ``headers``. An
+        exception carrying an HTTP ``status`` of 400–599 (a refusal) is answered with that status, any other as 500."""
+        method = getattr(self.platform, snake(operation.operation_id), None)
+        if callable(method) and _takes_headers(method):
+            try:
+                answer = method(body, headers=dict(headers), raw=dumps(body))
+            except Exception as exc:
+                status = getattr(exc, "status", None)
+                refused = isinstance(status, int) and 400 <= status <= 599
+                message = mask_text(f"{snake(operation.operation_id)}() raised {exc!r}")
+                return DeliveryResult(status if refused else 500, message)
+            return DeliveryResult(200, None, answer)
         try:
             answer = self.call(operation.operation_id, body)
         except PlatformError as exc:
@@ -147,14 +161,18 @@ class HttpDriver:
     def start(self, sim: Engine) -> Mapping[str, str]:
         import socket
 
-        from simulator.http import HttpDeliverer, create_app, make_server
+        from simulator.http import HttpDeliverer, create_app, make_server, problem_protocol
 
         self.sim = sim
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        app = create_app(sim, lock=self.lock, client_timeouts=self.client_timeouts)
-        self._server = make_server(app, host="127.0.0.1", port=port, release=app.release)  # stops within 2 s
+        # as `lendsim serve` has it: the control API guarded against web pages (host=), what uvicorn's parser refuses
+        # answered as a journaled problem (http=)
+        app = create_app(sim, lock=self.lock, client_timeouts=self.client_timeouts, host="127.0.0.1")
+        self._server = make_server(
+            app, host="127.0.0.1", port=port, release=app.release, http=problem_protocol(sim, app.lock)
+        )  # stops within 2 s
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
         import time
@@ -222,6 +240,14 @@ class HttpDriver:
         if self._deliverer is not None:
             self._deliverer.close()  # its connections to the platform
         self._client.close()
+
+
+def _takes_headers(method: Any) -> bool:
+    """Whether a receiver method takes the delivery's ``headers`` (and ``raw`` body) besides the body."""
+    try:
+        return "headers" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _excerpt(text: str) -> str:

@@ -45,6 +45,7 @@ def _check(data: Mapping[str, Any], out: Findings) -> Scenario | None:
         bank=dict(given.get("bank", {})),
         bureau=dict(given.get("bureau", {})),
         sms=dict(given.get("sms", {})),
+        signing=dict(given["signing"]) if "signing" in given else None,
         faults=tuple(fault for _, fault in draft.faults),
         expect=draft.expect,
         raw=given,

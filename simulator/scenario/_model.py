@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from simulator._yaml import Finding
 from simulator.clock import Calendar, parse_duration, parse_span
-from simulator.core import parse_fault
+from simulator.core import SigningConfig, parse_fault
 from simulator.errors import ConfigError, LendsimError
 from simulator.partners.bank import BankConfig
 from simulator.partners.bureau import BureauConfig
@@ -69,6 +69,8 @@ class Scenario:
     expect: Mapping[str, Mapping[str, Any]]
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
     warnings: tuple[Finding, ...] = field(repr=False, default=())
+    #: The ``signing:`` section as written; None: the run's traffic is not signed.
+    signing: Mapping[str, Any] | None = None
 
     @property
     def end(self) -> datetime:
@@ -168,6 +170,8 @@ def check_meaning(data: Mapping[str, Any], out: Findings) -> Draft:
     sms: SmsConfig | None = SmsConfig()
     if "delivery_delay" in data.get("sms", {}):
         sms = _check(out, ["sms", "delivery_delay"], _sms_delay, data["sms"]["delivery_delay"])
+    if "signing" in data:
+        _settings(out, "signing", data["signing"], SigningConfig.from_mapping)
     return Draft(  # what the schema refused in a section leaves it out of the rules (its defaults would mislead)
         written=data,
         calendar=calendar,

@@ -39,4 +39,8 @@ FAILURE_MODES: dict[str, tuple[int, str]] = {
     "correction-rejected": (28, "A correction rejected by the bureau, then resubmitted"),
     "dispute-during-window": (29, "The borrower disputes during the correction window"),
     "pii-leakage": (30, "Personal data leaks through callbacks, logs or SMS"),
+    # signed partner traffic (docs/signing.md), beyond the domain notes' list
+    "forged-callback": (31, "A callback or notice the bank did not sign (forged or unsigned) is acted on"),
+    "key-rotation": (32, "The bank starts signing with a new key mid-run"),
+    "replayed-nonce": (33, "A signed request is replayed with the same nonce"),
 }

@@ -25,7 +25,10 @@ key to change, why the scenario cannot mean what it says and what to write inste
   * a bank that answers disputes (``bank.dispute_answer_days``) after the deadline of ``dispute_sla`` or of
     the bureau (``bureau.dispute_window``): every such answer is late, and only the bank answers;
   * ``dispute_sla`` without borrowers who dispute (``borrowers.disputes``): only they file disputes, so O8
-    has nothing to judge.
+    has nothing to judge;
+- a signing fault (``replayed_nonce``, ``key_rotation``, ``unsigned_callback``, ``forged_callback``) in a run that
+  is not signed (no ``signing:``): it does nothing; ``signed_callbacks_only`` without signing or without an
+  ``unsigned_callback``/``forged_callback`` fault: O12 has nothing to judge.
 
 Proved against the resilient reference platform in ``tests/scenario/test_rules.py``: a scenario that warns
 fails it (or leaves the invariant nothing to judge), and the same scenario written as the warning advises
@@ -67,6 +70,8 @@ def check_rules(draft: Draft, out: Findings) -> None:
     _never_back(draft, out)
     _disputes_answered_late(draft, out)
     _disputes_nobody_files(draft, out)
+    _signing_faults_unsigned(draft, out)
+    _signed_callbacks_nothing_to_judge(draft, out)
 
 
 def window_end(calendar: Calendar, opened: datetime, span: Span) -> datetime:
@@ -362,6 +367,7 @@ _INVARIANT_IDS: Final = {
     "one_order_per_collection": "O9",
     "contact_hours": "O10",
     "contact_frequency": "O11",
+    "signed_callbacks_only": "O12",
 }
 
 #: A point that, down for the whole run, no platform can make up for: (point, actions) → (what it means, the
@@ -476,4 +482,39 @@ def _disputes_nobody_files(draft: Draft, out: Findings) -> None:
         "no borrower files a dispute in this scenario (borrowers.disputes is 0 or not given), and only borrowers "
         "do: dispute_sla (O8) has nothing to judge; set e.g. 'borrowers: {disputes: 10%}', or leave "
         "dispute_sla out",
+    )
+
+
+#: The fault actions that act only on signed traffic (docs/signing.md), and those that O12 judges.
+_SIGNING_ACTIONS: Final = ("replayed_nonce", "key_rotation", "unsigned_callback", "forged_callback")
+_TAMPERING: Final = ("unsigned_callback", "forged_callback")
+
+
+def _signing_faults_unsigned(draft: Draft, out: Findings) -> None:
+    if "signing" in draft.written:
+        return
+    for index, fault in draft.faults:
+        action = _action(fault)
+        if action in _SIGNING_ACTIONS:
+            out.warn(
+                ["faults", index, action],
+                f"{action} acts on signed traffic only, and this run is not signed: it does nothing; add "
+                "'signing: {}' (docs/signing.md), or leave the fault out",
+            )
+
+
+def _signed_callbacks_nothing_to_judge(draft: Draft, out: Findings) -> None:
+    if "signed_callbacks_only" not in draft.expect:
+        return
+    if "signing" not in draft.written:
+        why = "this run is not signed (no 'signing:' section), so every callback is taken as it comes"
+        fix = "add 'signing: {}' and a forged_callback fault at bank.repayResultNotify"
+    elif not any(_action(fault) in _TAMPERING for _, fault in draft.faults):
+        why = "no unsigned_callback or forged_callback fault sends a callback the bank did not sign"
+        fix = "add e.g. '{at: bank.repayResultNotify, forged_callback: {}}'"
+    else:
+        return
+    out.warn(
+        ["expect", "signed_callbacks_only"],
+        f"{why}: signed_callbacks_only (O12) has nothing to judge; {fix}, or leave signed_callbacks_only out",
     )

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from simulator.clock import parse_duration
+from simulator.core import SigningConfig
 from simulator.domain import CENT, ZERO
 from simulator.errors import ConfigError
 from simulator.partners.bank import BankConfig
@@ -69,7 +70,7 @@ class ScenarioWorld:
 
     def setup_body(self, partners: Mapping[str, str]) -> dict[str, Any]:
         """What ``setupRun`` tells the platform: the run, where the partners are, the borrowers and their loans."""
-        return {
+        body = {
             "runId": f"{self.scenario.name}-{self.seed}",
             "start": self.scenario.start.isoformat(),
             "partners": dict(partners),
@@ -77,6 +78,9 @@ class ScenarioWorld:
             "loans": self.loans,
             "timezone": self.sim.clock.calendar.name,
         }
+        if self.sim.signing is not None:  # the platform's key to sign with, the bank's keys to verify with
+            body["signing"] = self.sim.signing.to_json()
+        return body
 
     def add_faults(self) -> None:
         """Put the scenario's fault timeline in place (after set-up, so registering loans is never faulted)."""
@@ -279,6 +283,8 @@ def build_world(
     )
     world = ScenarioWorld(scenario, run_seed, size, sim)
     _register_loans(world)
+    if scenario.signing is not None:  # after the harness registered the loans (the harness does not sign)
+        sim.enable_signing(SigningConfig.from_mapping(scenario.signing))
     return world
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from simulator._resources import bundled_scenario, bundled_scenario_names
-from simulator.core import DEFAULT_START, DeliveryResult, Fault
+from simulator.core import DEFAULT_START, DeliveryResult, Fault, SigningConfig, dumps
 from simulator.domain import CENT
 from simulator.errors import ConfigError
 from simulator.journal import Journal
@@ -228,7 +228,9 @@ class Lendsim:
             client = httpx.Client(transport=_SyncASGI(handler), base_url="http://platform")
 
             def send(operation: Operation, body: Any, headers: Mapping[str, str]) -> DeliveryResult:
-                response = client.request(operation.method, operation.path, json=body, headers=dict(headers))
+                # the bytes the simulator signs (signing on): its own JSON writer, not httpx's
+                sent = {**headers, "content-type": "application/json"}
+                response = client.request(operation.method, operation.path, content=dumps(body), headers=sent)
                 return DeliveryResult(response.status_code, None, _json_or_text(response))
 
         else:
@@ -246,6 +248,14 @@ class Lendsim:
             return send(operation, body, headers)
 
         self.sim.deliverer = deliver
+
+    def signing(self, **settings: Any) -> dict[str, Any]:
+        """Sign partner traffic from now on (docs/signing.md; ``settings`` as a scenario's ``signing:`` section): the
+        bank refuses what does not verify and signs its deliveries. Returns the keys as ``setupRun`` tells a
+        platform them (its own key, the bank's keys, the window)."""
+        config = SigningConfig.from_mapping(settings)
+        self.sim.enable_signing(config)
+        return config.to_json()
 
     # -- what happened -------------------------------------------------------------------------------
 

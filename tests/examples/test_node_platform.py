@@ -208,6 +208,8 @@ def test_the_node_platform_and_the_python_example_get_the_same_verdicts_on_every
         ("no-query-on-timeout", "timeout-after-commit", "O4 ledgers_reconcile", TIMEOUTS),
         ("no-query-on-timeout", "outage-across-cutoff", "O1 no_false_delinquency", TIMEOUTS),
         ("no-monotonic", "duplicate-callback", "O4 ledgers_reconcile", TIMEOUTS),
+        # signs what it sends, takes whatever the bank's callback URL receives
+        ("unverified-callbacks", "forged-callback", "O12 signed_callbacks_only", TIMEOUTS),
     ],
 )
 def test_a_copy_with_one_safeguard_switched_off_is_caught_on_the_invariant_it_protects(

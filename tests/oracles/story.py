@@ -249,8 +249,22 @@ class Story:
         ).seq
 
     def notify(
-        self, when: datetime, serial: str, state: str, *, status: int | None = 200, error: str | None = None
+        self,
+        when: datetime,
+        serial: str,
+        state: str,
+        *,
+        status: int | None = 200,
+        error: str | None = None,
+        signature: str | None = None,
     ) -> int:
+        data: dict[str, Any] = {
+            "attempt": 1,
+            "body": {"repayOuterNo": serial, "loanOuterNo": LOAN, "repayAmount": "1006.00", "repayStatus": state},
+            "error": error,
+        }
+        if signature is not None:  # a signed run: the key id, or "forged" / "unsigned"
+            data["signature"] = signature
         return self.journal.append(
             "delivery",
             when,
@@ -260,11 +274,7 @@ class Story:
             loan=LOAN,
             serial=serial,
             status=status,
-            data={
-                "attempt": 1,
-                "body": {"repayOuterNo": serial, "loanOuterNo": LOAN, "repayAmount": "1006.00", "repayStatus": state},
-                "error": error,
-            },
+            data=data,
         ).seq
 
     def posted(

@@ -43,6 +43,7 @@ CAUGHT = {
     "night-sms": ("notice-storm", "O10"),  # reassurances sent at 23:00
     "fresh-key-on-timeout": ("timeout-after-commit", "O9"),  # one collection, two bank orders
     "card-info": ("sms-retry-storm", "O7"),  # card, ID and phone in every repayApply of a collection
+    "unverified-callbacks": ("forged-callback", "O12"),  # acknowledges, and believes, callbacks the bank never signed
 }
 
 #: (point, action) pairs the engine accepts that no catalog run can fire, and why. The points nobody calls in a
@@ -89,6 +90,7 @@ REQUIRED = {
     "correction-rejected",
     "dispute-during-window",
     "early-settlement",
+    "forged-callback",
 }
 
 

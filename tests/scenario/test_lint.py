@@ -193,6 +193,12 @@ EXPECTED: dict[str, list[tuple[str, str, str, str, str]]] = {
     "disputes-nobody-files.yaml": [
         ("7:3", "warning", "expect.dispute_sla", "dispute_sla (O8) has nothing to judge", "borrowers: {disputes: 10%}")
     ],
+    "signing-fault-unsigned-run.yaml": [
+        ("7:5", "warning", "faults[0].forged_callback", "acts on signed traffic only", "add 'signing: {}'")
+    ],
+    "signed-callbacks-nothing-to-judge.yaml": [
+        ("7:3", "warning", "expect.signed_callbacks_only", "(O12) has nothing to judge", "forged_callback: {}}'")
+    ],
     "many-problems.yaml": [
         ("1:1", "error", "name", '"Broken Scenario" is not valid here', "lower-case with hyphens"),
         ("4:1", "error", "seed", '"many" is not of type "integer"', ""),

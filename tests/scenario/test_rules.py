@@ -153,6 +153,26 @@ def test_dispute_sla_without_disputing_borrowers_judges_nothing() -> None:
     assert [w.path for w in scenario.warnings] == ["expect.dispute_sla"]
 
 
+@pytest.mark.parametrize("name", ["signed-callbacks-nothing-to-judge.yaml", "signing-fault-unsigned-run.yaml"])
+def test_signing_that_cannot_act_or_judge_warns_and_o12_then_judges_nothing(name: str) -> None:
+    data = fixture(name)
+    data["expect"] = {"signed_callbacks_only": {}}
+    scenario = build_scenario(data)
+
+    assert verdict(scenario, "O12") == (0, 0)
+    assert [w.path for w in scenario.warnings][-1] == "expect.signed_callbacks_only"
+
+
+def test_a_signed_run_with_a_forged_callback_fault_warns_about_nothing_and_judges_it() -> None:
+    data = fixture("signed-callbacks-nothing-to-judge.yaml")
+    data["faults"] = [{"at": "bank.repayResultNotify", "forged_callback": {}}]
+    scenario = build_scenario(data)
+
+    violations, checked = verdict(scenario, "O12")
+
+    assert scenario.warnings == () and (violations, checked > 0) == (0, True)
+
+
 @pytest.mark.parametrize(("delay", "warns"), [("1 day", False), ("27 hours", True)])
 def test_a_notice_held_back_at_the_handset_warns_only_past_the_months_settlement_report(
     delay: str, warns: bool

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from acme_platform import AcmePlatform, Loan, create_app
+from acme_platform import AcmePlatform, BankSigning, Loan, create_app
 from simulator.testing import Lendsim
 
 #: A loan of three monthly installments (1000.00 principal each, due on the 10th), for a synthetic borrower.
@@ -41,3 +41,20 @@ def acme(lendsim: Lendsim, monkeypatch: pytest.MonkeyPatch) -> AcmePlatform:
 @pytest.fixture
 def loan(acme: AcmePlatform) -> Loan:
     return acme.loans.originate(REGISTRATION)
+
+
+@pytest.fixture
+def signed_acme(lendsim: Lendsim, monkeypatch: pytest.MonkeyPatch) -> AcmePlatform:
+    """Acme against a bank that signs (lendsim's signing on), with the keys the bank's onboarding hands over."""
+    keys = lendsim.signing()
+    monkeypatch.setenv("ACME_SMS_URL", lendsim.base_url("sms"))
+    platform = AcmePlatform(bank_url=lendsim.base_url("bank"), signing=BankSigning.from_setup(keys))
+    lendsim.platform(create_app(platform))
+    for interval, job in platform.jobs():
+        lendsim.every(interval, job)
+    return platform
+
+
+@pytest.fixture
+def signed_loan(signed_acme: AcmePlatform) -> Loan:
+    return signed_acme.loans.originate(REGISTRATION)

@@ -50,6 +50,20 @@ const RUN_SETUP = object(['runId', 'start', 'partners', 'borrowers', 'loans'], {
   },
 });
 
+RUN_SETUP.properties.signing = (() => {
+  const key = object(['appId', 'keyId', 'secret', 'algorithm'], {
+    appId: { type: 'string', minLength: 1, maxLength: 128 },
+    keyId: { type: 'string', minLength: 1, maxLength: 64 },
+    secret: { type: 'string', minLength: 1, maxLength: 128 },
+    algorithm: { type: 'string', enum: ['HMAC-SHA256', 'HMAC-SM3'] },
+  });
+  return object(['window', 'key', 'bankKeys'], {
+    window: str('^PT(([0-9]{1,4}(\\.[0-9]{1,3})?S)|([0-9]{1,2}M([0-9]{1,4}(\\.[0-9]{1,3})?S)?)|(1H))$', 4, 16),
+    key,
+    bankKeys: { type: 'array', minItems: 1, maxItems: 8, items: key },
+  });
+})();
+
 const TICK = object(['now'], { now: DATE_TIME });
 
 const BORROWER_REPAYMENT = object(['borrowerId', 'loanOuterNo', 'amount', 'repayType', 'paidAt'], {

@@ -27,7 +27,9 @@ class Partners {
    * @param {{timeouts: {bank: number, bureau: number, sms: number}, observe: (stamp: string) => void,
    *          userAgent: string}} options timeouts in ms; `observe` hears every answer's virtual time
    */
-  constructor(urls, { timeouts, observe, userAgent }) {
+  constructor(urls, { timeouts, observe, userAgent, signing = null, now = () => null }) {
+    this.signing = signing; // the run's keys when the bank signs (setupRun's signing): its requests are signed
+    this.now = now;
     this.urls = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, String(url).replace(/\/+$/, '')]));
     this.timeouts = timeouts;
     this.observe = observe;
@@ -37,7 +39,8 @@ class Partners {
   /** One request to `partner`; never throws for transport trouble (see the module comment). */
   async call(partner, method, path, { json, query } = {}) {
     let url = this.urls[partner] + path;
-    if (query) url += `?${new URLSearchParams(query)}`;
+    const search = query ? String(new URLSearchParams(query)) : '';
+    if (search) url += `?${search}`;
     const init = {
       method,
       headers: { 'user-agent': this.userAgent, accept: 'application/json' },
@@ -46,6 +49,12 @@ class Partners {
     if (json !== undefined) {
       init.headers['content-type'] = 'application/json';
       init.body = JSON.stringify(json);
+    }
+    if (this.signing && partner === 'bank') {
+      // sign the very bytes sent: the body as a Buffer, the query string as it is on the URL
+      const body = Buffer.from(init.body === undefined ? '' : init.body, 'utf8');
+      if (init.body !== undefined) init.body = body;
+      Object.assign(init.headers, this.signing.headers(method, path, search, body, this.now()));
     }
     let response;
     try {

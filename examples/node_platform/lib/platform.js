@@ -17,11 +17,13 @@
 //   corrections          an installment collected in time that the bank reported overdue is corrected
 //   sms-dedupe           one platform SMS per (loan, installment, template); a lost answer is looked up
 //   masked-logs          no full ID, card or phone number, and no name, in what the platform logs
+//   verify-callbacks     in a signed run, a callback or notice the bank did not sign is refused (401), not acted on
 
 const clock = require('./clock');
 const money = require('./money');
 const { Log, maskPhone } = require('./log');
 const { Partners } = require('./partners');
+const { Signing } = require('./signing');
 const { Reconciliation } = require('./reconciliation');
 const { Corrections } = require('./corrections');
 const { SmsOutbox } = require('./sms');
@@ -35,6 +37,7 @@ const SAFEGUARDS = [
   'corrections',
   'sms-dedupe',
   'masked-logs',
+  'verify-callbacks',
 ];
 /** LENDSIM_NODE_DEFECT names → the safeguard each one switches off. */
 const DEFECTS = {
@@ -45,6 +48,7 @@ const DEFECTS = {
   'no-corrections': 'corrections',
   'no-dedupe': 'sms-dedupe',
   'plain-logs': 'masked-logs',
+  'unverified-callbacks': 'verify-callbacks',
 };
 
 const DEFAULT_TIMEZONE = 'Asia/Shanghai';
@@ -86,6 +90,7 @@ class Platform {
     this.runId = null;
     this.tag = '0000';
     this.partners = null;
+    this.signing = null;
     this.borrowers = new Map();
     this.loans = new Map();
     this.collections = new Map(); // repayOuterNo → collection
@@ -137,10 +142,13 @@ class Platform {
     this.runId = body.runId;
     this.tag = tagOf(body.runId);
     this.observe(body.start);
+    this.signing = body.signing ? new Signing(body.signing, this.tag) : null;
     this.partners = new Partners(body.partners, {
       timeouts: this.timeouts,
       observe: (stamp) => this.observe(stamp),
       userAgent: 'lendsim-node-platform/1',
+      signing: this.signing,
+      now: () => this.now,
     });
     for (const b of body.borrowers) {
       this.borrowers.set(b.borrowerId, { id: b.borrowerId, name: b.name, certNo: b.certNo, phone: b.phone, cardNo: b.bankCardNo });
@@ -543,7 +551,19 @@ class Platform {
 
   // -- receivers ---------------------------------------------------------------------------------------
 
-  async repayResultNotify(body) {
+  /** In a signed run a delivery from the bank must verify before anything reads it (docs/signing.md). */
+  checkDelivery(path, delivery) {
+    if (!this.signing || !this.on('verify-callbacks')) return;
+    if (delivery && delivery.headers) this.observe(delivery.headers['x-lendsim-virtual-time']);
+    const why = delivery ? this.signing.check(path, delivery.headers, delivery.raw, this.now) : 'signature_missing';
+    if (why !== null) {
+      this.log.warning(`refused a delivery to ${path} that does not verify: ${why}`);
+      throw new PlatformError(401, 'Unauthorized', why);
+    }
+  }
+
+  async repayResultNotify(body, delivery) {
+    this.checkDelivery('/callbacks/bank/repay-result', delivery);
     this.observe(body.notifiedAt);
     const c = this.collections.get(body.repayOuterNo);
     if (!c) {
@@ -557,7 +577,8 @@ class Platform {
     return ACK;
   }
 
-  async bankNotice(body) {
+  async bankNotice(body, delivery) {
+    this.checkDelivery('/callbacks/bank/notices', delivery);
     this.observe(body.sentAt);
     const loan = this.loans.get(body.loanOuterNo);
     if (!loan) return ACK;

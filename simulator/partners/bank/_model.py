@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 from simulator.core import Call, Engine, Reply, problem
 from simulator.domain import money, money_str, total
@@ -30,6 +30,29 @@ OVERDUE_BATCH_POINT = "bank.overdueBatch"
 FURNISHING_POINT = "bank.furnishing"
 
 
+#: The operations a platform calls (registerLoan is the harness's): where a ``replayed_nonce`` fault applies.
+_PLATFORM_OPERATIONS: Final = (
+    "getLoan",
+    "repayPlanQuery",
+    "repayApply",
+    "repayResultQuery",
+    "reconciliationFile",
+    "correctionApply",
+    "correctionQuery",
+)
+#: The bank's deliveries to the platform (its contract's webhooks).
+_DELIVERIES: Final = ("repayResultNotify", "bankNotice")
+
+
+def forged_result(body: Any) -> Any:
+    """What a forger claims in a repayment-result callback (a ``forged_callback`` fault): the opposite of the truth —
+    ``FAIL`` for a repayment the bank took, ``SUCCESS`` for one it failed or still processes."""
+    if not isinstance(body, dict):
+        return body
+    claim = "FAIL" if body.get("repayStatus") == "SUCCESS" else "SUCCESS"
+    return {**body, "repayStatus": claim, "respCode": "0000" if claim == "SUCCESS" else body.get("respCode")}
+
+
 class BankModel:
     """The funding bank: lender and ledger of record, overdue batch, notices and credit-bureau furnisher.
 
@@ -44,9 +67,13 @@ class BankModel:
     #: The actions beyond the common ones that the bank's own points take.
     point_actions: Mapping[str, tuple[str, ...]] = MappingProxyType(
         {
+            # signed requests (signing on) may be replayed at the operations a platform calls
+            **{f"bank.{operation}": ("replayed_nonce",) for operation in _PLATFORM_OPERATIONS},
+            # its signed deliveries may have an unsigned or forged copy go first
+            **{f"bank.{hook}": ("unsigned_callback", "forged_callback") for hook in _DELIVERIES},
             OVERDUE_BATCH_POINT: ("early",),
             FURNISHING_POINT: ("early",),
-            FILE_POINT: ("missing_rows", "duplicate_rows"),
+            FILE_POINT: ("missing_rows", "duplicate_rows", "replayed_nonce"),  # the file is an operation too
         }
     )
 
@@ -69,6 +96,7 @@ class BankModel:
         )
         for job in self.jobs:
             job.start()
+        engine.deliveries.forgers["bank.repayResultNotify"] = forged_result
 
     # -- the Model protocol -------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from acme_platform.loans import Installment, Loan, LoanBook
 from acme_platform.platform import AcmePlatform
 from acme_platform.reconcile import bank_states
 from acme_platform.repayments import Correction, Payment, Repayments
+from acme_platform.signing import BankSigning, HmacAuth
 from acme_platform.web import create_app
 
 __all__ = [
@@ -12,7 +13,9 @@ __all__ = [
     "AsyncBankClient",
     "BankClient",
     "BankError",
+    "BankSigning",
     "Correction",
+    "HmacAuth",
     "Installment",
     "Loan",
     "LoanBook",

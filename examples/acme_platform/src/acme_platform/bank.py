@@ -58,8 +58,10 @@ def _checked(response: httpx.Response) -> Any:
 class BankClient:
     """Loans, repayments and corrections at the bank, over one pooled ``httpx.Client``."""
 
-    def __init__(self, base_url: str = DEFAULT_BANK_URL, *, client: httpx.Client | None = None) -> None:
-        self.http = client or httpx.Client(base_url=base_url, timeout=TIMEOUT)
+    def __init__(
+        self, base_url: str = DEFAULT_BANK_URL, *, client: httpx.Client | None = None, auth: httpx.Auth | None = None
+    ) -> None:
+        self.http = client or httpx.Client(base_url=base_url, timeout=TIMEOUT, auth=auth)
 
     def register_loan(self, body: dict[str, Any]) -> dict[str, Any]:
         answer: dict[str, Any] = _checked(self.http.post("/loans", json=body))
@@ -91,8 +93,14 @@ class BankClient:
 class AsyncBankClient:
     """The same bank, for asyncio code (the reconciler asks about many repayments at once)."""
 
-    def __init__(self, base_url: str = DEFAULT_BANK_URL, *, client: httpx.AsyncClient | None = None) -> None:
-        self.http = client or httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT)
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BANK_URL,
+        *,
+        client: httpx.AsyncClient | None = None,
+        auth: httpx.Auth | None = None,
+    ) -> None:
+        self.http = client or httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT, auth=auth)
 
     async def repay_result(self, key: str) -> RepayResult | None:
         response = await self.http.get(f"/repayments/{key}")

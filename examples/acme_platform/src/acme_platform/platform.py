@@ -5,18 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from acme_platform.bank import DEFAULT_BANK_URL, BankClient
 from acme_platform.loans import LoanBook
 from acme_platform.reminders import Reminders
 from acme_platform.repayments import Repayments
+from acme_platform.signing import BankSigning, HmacAuth
 
 __all__ = ["AcmePlatform"]
 
 
 class AcmePlatform:
-    def __init__(self, bank_url: str = DEFAULT_BANK_URL) -> None:
-        self.bank = BankClient(bank_url)
+    def __init__(self, bank_url: str = DEFAULT_BANK_URL, *, signing: BankSigning | None = None) -> None:
+        #: The bank's signature scheme, when the bank requires it: requests signed, callbacks checked.
+        self.signing = signing
+        auth = HmacAuth(signing, urlsplit(bank_url).path) if signing is not None else None
+        self.bank = BankClient(bank_url, auth=auth)
         self.loans = LoanBook(self.bank)
         self.repayments = Repayments(self.bank, self.loans)
         self.reminders = Reminders(self.loans, self.repayments)
