@@ -15,10 +15,10 @@ key to change, why the scenario cannot mean what it says and what to write inste
     ``notice_before_negative_report``: the bank counts a notice as given once the gateway accepts it, and
     reports; the borrower never had it first;
   * a link down for the whole run where no platform can work around it (``outage``/``drop`` without a window
-    at ``bank.repayApply``, ``bank.correctionApply``, ``bureau.corrections``, ``bureau.answerDispute``;
-    ``drop`` at ``bureau.feedback``; ``bureau: {reject_corrections: true}``) with an invariant it breaks:
-    money that never reaches the bank, a wrong record never put right, a file never loaded, a dispute never
-    answered;
+    at ``bank.repayApply``, ``bank.correctionApply``, ``bureau.corrections``, ``bureau.answerDispute``,
+    ``bureau.submitReport``; ``drop`` at ``bureau.feedback``; ``bureau: {reject_corrections: true}``) with an
+    invariant it breaks: money that never reaches the bank, a wrong record never put right, a file never loaded,
+    a dispute never answered;
   * ``contact_hours`` judging the bank's messages (``senders`` with ``bank``) while the bank's overdue batch, which
     sends its notices, runs outside the permitted hours;
   * ``duplicate`` at ``sms.sendSms`` with ``contact_frequency``: every send becomes N messages on the phone;
@@ -389,6 +389,10 @@ _NEVER_BACK: Final = {
     ),
     ("bureau.feedback", ("drop",)): (
         "the bureau never loads a file it was sent",
+        ("bureau_converges",),
+    ),
+    ("bureau.submitReport", ("outage", "drop")): (
+        "the bank can never furnish the bureau: nothing it reports is ever loaded",
         ("bureau_converges",),
     ),
     ("bureau.answerDispute", ("outage", "drop")): (

@@ -129,6 +129,7 @@ WHOLE_RUN: dict[str, Any] = {
         ({"at": "bank.correctionApply", "outage": {"status": 503}}, {"O1", "O5"}),
         ({"at": "bureau.corrections", "drop": {}}, {"O1", "O5"}),
         ({"at": "bureau.feedback", "drop": {}}, {"O5"}),
+        ({"at": "bureau.submitReport", "drop": {}}, {"O5"}),
         ({"at": "bureau.answerDispute", "outage": {"status": 500}}, {"O1", "O8"}),
     ],
     ids=lambda value: value["at"] if isinstance(value, dict) else "",
