@@ -15,7 +15,8 @@ What counts:
   never reached the bank's books and is not an order. Orders in ``PARTNER_REPAY`` or ``BACK_REPAY`` mode are
   the platform's own money (compensation, buy-back), not a borrower's collection, and are not judged;
 - each order is matched to the collection on its loan it carries: made before the order was sent, the same
-  amount if one has it, and of those the one whose ``paidAt`` is nearest the order's ``actualRepayDate``;
+  amount if one has it, and of those the one whose ``paidAt`` is nearest the order's ``actualRepayDate`` — of
+  collections alike in all that (a payment made in two equal parts at once), one no earlier order carries;
 - each collection the bank received at least one order for is judged (``checked``): more than one is a violation.
 """
 
@@ -175,7 +176,8 @@ class OneOrderPerCollection(Oracle):
 
     def _collection_of(self, order: _Order) -> _Collection | None:
         """The collection ``order`` carries: one made before it was sent, of its amount if any is, the nearest in
-        collection time to the order's ``actualRepayDate`` (else the latest)."""
+        collection time to the order's ``actualRepayDate`` (else the latest) — and of collections alike in all that
+        (a payment in two equal parts at one instant), one no earlier order carries: two collections, two orders."""
         made = [c for c in self.collections.get(order.loan, ()) if c.at <= order.at]
         if not made:
             return None
@@ -183,8 +185,8 @@ class OneOrderPerCollection(Oracle):
         candidates = same or made
         actual = order.actual
         if actual is None:
-            return candidates[-1]
-        return min(reversed(candidates), key=lambda c: _distance(c.paid_at, actual))
+            return next((c for c in reversed(candidates) if not c.orders), candidates[-1])
+        return min(reversed(candidates), key=lambda c: (_distance(c.paid_at, actual), bool(c.orders)))
 
     def _violated(self, collection: _Collection) -> None:
         calendar = self.context.calendar

@@ -68,6 +68,22 @@ def test_two_payments_of_one_amount_forwarded_late_are_told_apart_by_when_they_w
     assert verdict.outcome is Outcome.HELD and verdict.checked == 2
 
 
+def test_a_payment_in_two_equal_parts_at_one_instant_is_two_collections_and_two_orders() -> None:
+    """Found by lendsim explore against the resilient platform: a borrower paying an installment in two equal parts
+    at the same instant made two collections the platform rightly forwarded as two orders; O9 took them for one."""
+    story = Story()
+    story.loan()
+    paid = at(6, 1, 0)
+    story.repaid(paid)
+    story.repaid(paid)
+    story.apply(at(6, 1, 0, 0, 1), serial="RP12", actual=paid)
+    story.apply(at(6, 1, 0, 0, 2), serial="RP13", actual=paid)
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    assert verdict.outcome is Outcome.HELD and verdict.checked == 2
+
+
 def test_the_platforms_own_money_and_other_senders_orders_are_not_judged() -> None:
     story = Story()
     story.loan()
