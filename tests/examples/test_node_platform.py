@@ -200,6 +200,7 @@ def test_the_node_platform_and_the_python_example_get_the_same_verdicts_on_every
 # -- its defective copies --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # processes over HTTP, ~50 s in all: scripts/test runs it after the default suite
 @pytest.mark.parametrize(
     ("defect", "catalog_scenario", "invariant", "timeouts"),
     [
@@ -269,6 +270,7 @@ def test_a_copy_with_plain_logs_writes_ids_and_cards_which_lendsim_cannot_see_ov
 # -- the contract ----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a Node process checked by lendsim check, ~16 s
 def test_the_node_platform_conforms_to_the_platform_contract_under_lendsim_check(tmp_path: Path) -> None:
     with node_platform(tmp_path) as node:
         result = subprocess.run(

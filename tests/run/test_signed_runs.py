@@ -41,6 +41,7 @@ def test_lendsim_run_of_forged_callback_passes_a_platform_that_verifies_and_catc
     assert o12["outcome"] == outcome and o12["checked"] > 0, o12
 
 
+@pytest.mark.slow  # a platform process and a run over HTTP, ~30 s
 def test_over_http_the_resilient_platform_signs_its_requests_and_refuses_what_the_bank_did_not_sign() -> None:
     scenario = load_scenario(str(FORGED))
     with running(app_for("resilient")) as url:

@@ -122,6 +122,7 @@ WHOLE_RUN: dict[str, Any] = {
 }
 
 
+@pytest.mark.slow  # six runs of 60 days, ~45 s
 @pytest.mark.parametrize(
     ("fault", "invariants"),
     [
