@@ -76,6 +76,8 @@ SIGNED_PARTNERS: Final = ("bank",)
 #: The injection point of the bank's signing (a ``key_rotation`` fault).
 SIGNING_POINT: Final = "bank.signing"
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+#: What a header value a key names (X-App-Id, X-Key-Id) may hold: printable ASCII without spaces.
+_HEADER_SAFE: Final = re.compile(r"[!-~]+")
 _KEYS: Final = ("app_id", "algorithm", "window", "platform_secret", "bank_secret", "bank_next_secret")
 
 
@@ -139,6 +141,12 @@ class SigningConfig:
                 if not isinstance(value, str) or not 1 <= len(value) <= 128:
                     raise ConfigError(
                         f"signing.{key}: expected text of 1–128 characters, got {value!r}", field=f"signing.{key}"
+                    )
+                if key == "app_id" and not _HEADER_SAFE.fullmatch(value):
+                    raise ConfigError(
+                        f"signing.app_id: {value!r} is sent as the X-App-Id header, so it takes printable ASCII "
+                        "without spaces only; e.g. 'acme-loans'",
+                        field="signing.app_id",
                     )
                 values[key] = value
         if "algorithm" in spec:

@@ -80,6 +80,8 @@ def test_the_docs_figures_for_a_query_and_for_sm3_are_what_both_implementations_
         ({"window": "2 days"}, "signing.window: must be above zero and at most an hour, got '2 days'"),
         ({"algorithm": "HMAC-MD5"}, "signing.algorithm: 'HMAC-MD5' is not one of HMAC-SHA256, HMAC-SM3"),
         ({"app_id": ""}, "signing.app_id: expected text of 1–128 characters, got ''"),
+        ({"app_id": "放贷平台"}, "signing.app_id: '放贷平台' is sent as the X-App-Id header, so it takes printable"),
+        ({"app_id": "acme loans"}, "signing.app_id: 'acme loans' is sent as the X-App-Id header"),
         ("yes", "signing: expected a mapping (or true), got 'yes'"),
     ],
 )

@@ -214,3 +214,27 @@ def test_the_reference_platforms_accept_every_time_zone_their_contract_admits(na
 
     assert len(zones) > 500 and {"Asia/Shanghai", "UTC"} <= set(zones)
     assert refused == []
+
+
+@pytest.mark.parametrize("name", ["naive", "resilient"])
+def test_a_signing_key_that_cannot_be_a_header_is_refused_at_setup_naming_the_field(name: str) -> None:
+    """Found by lendsim check on a fresh clone: an appId such as '放贷' passed setupRun and the platform's first
+    signed request failed building its X-App-Id header (a 500). The contract keeps key names printable ASCII."""
+    app = app_for(name)
+    key = {"appId": "放贷", "keyId": "p1", "secret": "s", "algorithm": "HMAC-SHA256"}
+    body = {
+        "runId": "k",
+        "start": "2019-05-01T00:00:00+08:00",
+        "timezone": "Asia/Shanghai",
+        "borrowers": [],
+        "loans": [],
+    }
+    body["partners"] = {partner: f"http://127.0.0.1:9/{partner}" for partner in ("bank", "bureau", "sms")}
+    body["signing"] = {"window": "PT5M", "key": key, "bankKeys": [{**key, "appId": "bank"}]}
+
+    status, _, answer = request(
+        app, "POST", "/harness/setup", json.dumps(body).encode(), {"content-type": "application/json"}
+    )
+
+    assert status == 400
+    assert "body.signing.key.appId" in json.dumps(answer)

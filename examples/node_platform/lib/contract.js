@@ -52,8 +52,8 @@ const RUN_SETUP = object(['runId', 'start', 'partners', 'borrowers', 'loans'], {
 
 RUN_SETUP.properties.signing = (() => {
   const key = object(['appId', 'keyId', 'secret', 'algorithm'], {
-    appId: { type: 'string', minLength: 1, maxLength: 128 },
-    keyId: { type: 'string', minLength: 1, maxLength: 64 },
+    appId: str('^[!-~]+$', 1, 128),
+    keyId: str('^[!-~]+$', 1, 64),
     secret: { type: 'string', minLength: 1, maxLength: 128 },
     algorithm: { type: 'string', enum: ['HMAC-SHA256', 'HMAC-SM3'] },
   });
