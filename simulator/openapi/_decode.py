@@ -46,30 +46,28 @@ def read_json(body: bytes) -> tuple[Any, bool, Violation | None]:
 
     ``plain`` says the value holds only what orjson reads — dicts with str keys, lists, str, 64-bit ints, finite
     floats, bools, None — so ``orjson.dumps`` writes it as ``json`` would (the journal's fast path)."""
-    if body.translate(_DIGITS_AS_ZERO).find(_LONG_NUMBER) < 0:  # no run of 19 digits: orjson reads it as json does
+    scan = body.translate(_SCAN)  # one pass: every digit a 0, '[' a '{', 'A' an 'a' (see _SCAN)
+    if scan.find(_LONG_NUMBER) < 0:  # no run of 19 digits: orjson reads it as json does
         try:
             value = orjson.loads(body)
         except orjson.JSONDecodeError:  # what orjson refuses json may take (NaN, a BOM, UTF-16, lone surrogates)
             pass
         else:
-            if _may_nest_too_deep(body) or (b":" in body and _dropped_a_member(body, value)):
+            if scan.count(b"{") > MAX_DEPTH:  # each level opens one (or more, inside strings)
                 return _read_slowly(body)
+            colons = scan.count(b":")
+            if colons and (scan.find(_ESCAPED_COLON) >= 0 or _colons_written(value) != colons):
+                return _read_slowly(body)  # a member named twice may have been dropped (see the module)
             return value, True, None
     return _read_slowly(body)
 
 
-def _dropped_a_member(body: bytes, value: Any) -> bool:
-    """Whether orjson may have dropped a member named twice (see the module): then json reads it again."""
-    if b"\\u003a" in body or b"\\u003A" in body:
-        return True
+def _colons_written(value: Any) -> int:
+    """The colons in ``value`` written by orjson: one per member kept, and those inside its strings."""
     try:
-        return orjson.dumps(value).count(b":") != body.count(b":")
+        return orjson.dumps(value).count(b":")
     except orjson.JSONEncodeError:  # nothing orjson read should fail to be written; if it does, json decides
-        return True
-
-
-def _may_nest_too_deep(body: bytes) -> bool:
-    return body.count(b"[") + body.count(b"{") > MAX_DEPTH  # each level opens one (or more, inside strings)
+        return -1
 
 
 def _read_slowly(body: bytes) -> tuple[Any, bool, Violation | None]:
@@ -215,8 +213,12 @@ def _malformed(exc: json.JSONDecodeError | UnicodeDecodeError) -> Violation:
     return Violation("body", "json", f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
 
 
-# orjson reads an integer of more than 64 bits as a float, json keeps it an int: bodies with 19 digits in a row go to
-# json. The digit run is found by mapping every digit to "0" and looking for nineteen of them (a regex is 6× slower).
-# find, not `in`: `bytes in bytes` first tries the operand as an int and raises (and clears) a TypeError.
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+# What read_json looks for, found in one translated copy of the body (translate + find is 6x faster than a regex):
+# - a run of 19 digits, which orjson reads as a float and json as an int: every digit is mapped to "0";
+# - the levels opened: every '[' is mapped to '{', so one count;
+# - the colons, and a colon escaped in a string (\u003a or \u003A; with digits as 0 and 'A' as 'a' both read
+#   \u000a, as does a newline written \u000a: such a body is read again for nothing, which is rare and only slower).
+# find and count, not `in`: `bytes in bytes` first tries the operand as an int and raises (and clears) a TypeError.
+_SCAN = bytes.maketrans(b"123456789[A", b"000000000{a")
 _LONG_NUMBER = b"0" * 19
+_ESCAPED_COLON = b"\\u000a"

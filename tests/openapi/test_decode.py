@@ -84,6 +84,7 @@ def test_a_surrogate_pair_is_a_character_and_is_taken(operation) -> None:  # typ
     [
         (b"[" * 65 + b"]" * 65, "body", "depth"),
         (b'{"a":' * 65 + b"1" + b"}" * 65, "body", "depth"),
+        (b'[{"a":' * 33 + b"1" + b"}]" * 33, "body", "depth"),
         (b"[" * 5000 + b"]" * 5000, "body", "depth"),  # past orjson's and json's own limits
         (b'{"rate": NaN}', "body.rate", "finite"),
         (b'{"rate": [1, -Infinity]}', "body.rate[1]", "finite"),
@@ -93,6 +94,7 @@ def test_a_surrogate_pair_is_a_character_and_is_taken(operation) -> None:  # typ
         (b'{"a": 1, "a": 2}', "body.a", "duplicateKey"),
         (b'{"x": {"t": "12:00", "t": "13:00"}}', "body.x.t", "duplicateKey"),
         (b'{"k\\u003a": 1, "k\\u003a": 2}', "body.k:", "duplicateKey"),
+        (b'{"a": 1, "a": 2, "t": "\\u003A"}', "body.a", "duplicateKey"),  # the escaped colon evens the count
         (b'{"n": 12345678901234567890, "n": 1}', "body.n", "duplicateKey"),
         (b"\xff{}", "body", "unicode"),
     ],
