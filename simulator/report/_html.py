@@ -11,6 +11,7 @@ import jinja2
 
 from simulator._version import __version__
 from simulator.oracles import Outcome
+from simulator.report._charts import views as chart_views
 from simulator.report._view import AXIS_HEIGHT, DAY_WIDTH, LANE_HEIGHT, LANE_NAMES, LANES, RunView
 
 __all__ = ["render_html", "write_html"]
@@ -61,6 +62,7 @@ def render_html(runs: Sequence[RunView]) -> str:
         "totals": {status: statuses.count(status) for status in ("passed", "failed", "error")},
         "views": {run.slug: run.violations() for run in runs},
         "backdrops": {run.slug: run.backdrop() for run in runs},
+        "charts": {run.slug: chart_views(run.aggregates()) for run in runs},
         "lanes": LANES,
         "lane_names": LANE_NAMES,
         "lane_height": LANE_HEIGHT,
