@@ -128,6 +128,8 @@ class RunView:
     bank: BankConfig
     index: int = 0
     max_timelines: int = MAX_TIMELINES
+    #: Why the run is incomplete ("stopped by SIGTERM at virtual time …"): a signal stopped it, nothing was judged.
+    incomplete: str | None = None
 
     @property
     def slug(self) -> str:
