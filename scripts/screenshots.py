@@ -2,8 +2,8 @@
 
 Run through ``scripts/screenshots`` (which sets up .venv with the dev extras): replays the 2019 incident against the
 naive platform (40 borrowers), writes its HTML report, opens it in headless Chromium (Playwright driving the
-system's browser: ``apt-get install -y chromium``, or LENDSIM_CHROMIUM=/path/to/chrome) and captures the summary
-and the timeline of the first O1 violation with its cited chain highlighted.
+system's browser: ``apt-get install -y chromium``, or LENDSIM_CHROMIUM=/path/to/chrome) and captures the summary,
+the timeline of the first O1 violation with its cited chain highlighted, and the day-by-day aggregate views.
 """
 
 from __future__ import annotations
@@ -43,8 +43,10 @@ def main() -> int:
             page.locator("figure.timeline:visible").scroll_into_view_if_needed()
             page.evaluate("window.scrollBy(0, 120)")
             page.screenshot(path=IMAGES / "report-timeline.png")
+            page.evaluate("document.querySelector('header').style.position = 'static'")  # not over the views
+            page.locator("#run0-aggregates").screenshot(path=IMAGES / "report-aggregates.png")
             browser.close()
-    for name in ("report-summary.png", "report-timeline.png"):
+    for name in ("report-summary.png", "report-timeline.png", "report-aggregates.png"):
         print(f"wrote {IMAGES / name}")
     return 0
 

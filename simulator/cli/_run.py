@@ -16,6 +16,7 @@ import importlib
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from functools import partial
@@ -28,7 +29,16 @@ from simulator._resources import bundled_scenario
 from simulator.cli._options import MAX_SEED, client_timeout_option, parse_seed
 from simulator.clock import format_duration
 from simulator.errors import Interrupted, LendsimError
-from simulator.report import keep_journal, render_html, view_of_run
+from simulator.journal import Journal
+from simulator.report import (
+    Stopped,
+    fresh_journal,
+    keep_journal,
+    keep_stopped,
+    render_html,
+    view_of_run,
+    view_of_stopped,
+)
 from simulator.run import (
     DEFAULT_CLIENT_TIMEOUT,
     DEFAULT_CONCURRENCY,
@@ -179,19 +189,34 @@ def run_many(
     }
     check_writable(report_dir, junit, html, journal)
     several = len(scenarios) * len(makers) > 1
+    pages = [path for path in (html, None if report_dir is None else report_dir / "report.html") if path is not None]
     runs: list[PlatformRun] = []
     for scenario in scenarios:
         these = []
         for platform in makers:
+            kept = None
+            if journal is not None:
+                kept = _journal_file(scenario, platform, seed, journal) if several else journal
+            # the run journals straight into the kept file, each entry stamped with the wall clock
+            run_journal = (
+                fresh_journal(None, time.time)
+                if kept is None
+                else _write(partial(fresh_journal, kept, time.time), kept, "--journal")
+            )
+            started = time.perf_counter()
             try:
-                run = _one(scenario, platform, makers[platform], seed, borrowers, report_dir, shown, concurrency)
+                run = _one(
+                    scenario, platform, makers[platform], seed, borrowers, report_dir, shown, concurrency, run_journal
+                )
                 these.append(run)
-                if journal is not None:
-                    kept = journal_path(run, journal) if several else journal
+                if kept is not None:
                     _write(partial(keep_journal, run.result, run.platform, kept), kept, "--journal")
                     click.echo(f"  journal: {kept} (lendsim report {kept} --html FILE renders its report)")
             except Interrupted as stop:
-                _interrupted([*runs, *these], Interruption(scenario, platform, stop.name), junit)
+                stopped = Stopped(scenario, platform, seed, borrowers, stop.name, time.perf_counter() - started)
+                finished = [*runs, *these]
+                _interrupted(finished, Interruption(scenario, platform, stop.name), junit)
+                _keep_stopped(finished, run_journal, stopped, kept, pages)
                 raise
         runs.extend(these)
         if len(these) > 1:
@@ -201,7 +226,6 @@ def run_many(
     if junit is not None:
         _write(lambda: junit_xml(runs, junit), junit, "--junit")
         click.echo(f"junit: {junit}")
-    pages = [path for path in (html, None if report_dir is None else report_dir / "report.html") if path is not None]
     if pages:
         page = render_html([view_of_run(run.result, run.platform) for run in runs])
         for path in pages:
@@ -212,10 +236,32 @@ def run_many(
 
 def journal_path(run: PlatformRun, journal: Path) -> Path:
     """Where the journal of ``run`` goes when ``--journal FILE`` keeps several: FILE's name, then the run's."""
-    result = run.result
+    return _journal_file(run.result.scenario, run.platform, run.result.seed, journal)
+
+
+def _journal_file(scenario: Scenario, platform: str, seed: int | None, journal: Path) -> Path:
     suffix = journal.suffix or ".sqlite"
-    run_name = f"{result.scenario.name}-{platform_slug(run.platform)}-{result.seed}"
+    run_name = f"{scenario.name}-{platform_slug(platform)}-{scenario.seed if seed is None else seed}"
     return journal.with_name(f"{journal.stem}-{run_name}{suffix}")
+
+
+def _keep_stopped(
+    finished: Sequence[PlatformRun], journal: Journal, stopped: Stopped, kept: Path | None, pages: Sequence[Path]
+) -> None:
+    """What a run a signal stopped had done: its journal kept (``runRecorded``: interrupted, and when), and the
+    HTML report with the runs finished before it and this one marked incomplete (the process ends next)."""
+    try:
+        if kept is not None:
+            _write(partial(keep_stopped, journal, stopped), kept, "--journal")
+            click.echo(f"journal: {kept} (incomplete: lendsim report {kept} --html FILE renders what the run did)")
+        if pages:
+            views = [*(view_of_run(run.result, run.platform) for run in finished), view_of_stopped(journal, stopped)]
+            page = render_html(views)
+            for path in pages:
+                _write(partial(path.write_text, page, encoding="utf-8"), path, "--html")
+                click.echo(f"html report: {path} (the stopped run marked incomplete)")
+    except LendsimError as exc:
+        click.secho(f"error: cannot keep what the stopped run did: {exc}", fg="red", err=True)
 
 
 def _interrupted(finished: Sequence[PlatformRun], stopped: Interruption, junit: Path | None) -> None:
@@ -242,6 +288,7 @@ def _one(
     report_dir: Path | None,
     shown: int,
     concurrency: int,
+    journal: Journal,
 ) -> PlatformRun:
     with click.progressbar(length=100, label=f"{scenario.name} [{platform}]", file=sys.stderr) as bar:
         done = [0]
@@ -253,7 +300,13 @@ def _one(
 
         try:
             result = run_scenario(
-                scenario, maker(), seed=seed, borrowers=borrowers, progress=advance, concurrency=concurrency
+                scenario,
+                maker(),
+                seed=seed,
+                borrowers=borrowers,
+                progress=advance,
+                concurrency=concurrency,
+                journal=journal,
             )
         except LendsimError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)

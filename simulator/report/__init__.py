@@ -8,18 +8,34 @@ violation, the borrower's timeline on virtual time (docs/reports.md).
 from __future__ import annotations
 
 from simulator.report._html import render_html, write_html
-from simulator.report._sources import RECORDED, ReportError, keep_journal, view_of_journal, view_of_run
+from simulator.report._sources import (
+    INTERRUPTED,
+    RECORDED,
+    ReportError,
+    Stopped,
+    fresh_journal,
+    keep_journal,
+    keep_stopped,
+    view_of_journal,
+    view_of_run,
+    view_of_stopped,
+)
 from simulator.report._view import LANES, MAX_TIMELINES, RunView
 
 __all__ = [
+    "INTERRUPTED",
     "LANES",
     "MAX_TIMELINES",
     "RECORDED",
     "ReportError",
     "RunView",
+    "Stopped",
+    "fresh_journal",
     "keep_journal",
+    "keep_stopped",
     "render_html",
     "view_of_journal",
     "view_of_run",
+    "view_of_stopped",
     "write_html",
 ]

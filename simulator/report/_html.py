@@ -11,6 +11,7 @@ import jinja2
 
 from simulator._version import __version__
 from simulator.oracles import Outcome
+from simulator.report._charts import views as chart_views
 from simulator.report._view import AXIS_HEIGHT, DAY_WIDTH, LANE_HEIGHT, LANE_NAMES, LANES, RunView
 
 __all__ = ["render_html", "write_html"]
@@ -31,6 +32,8 @@ _ENV.policies["json.dumps_function"] = lambda value, **kwargs: json.dumps(
 def _cell(run: RunView, key: str) -> dict[str, str] | None:
     if run.error is not None:
         return {"text": "ERROR", "css": "s-error", "judged": ""}
+    if run.incomplete is not None:
+        return {"text": "not judged", "css": "s-interrupted", "judged": "incomplete run"}
     verdict = next((v for v in run.verdicts if v.key == key), None)
     if verdict is None:
         return None
@@ -58,9 +61,10 @@ def render_html(runs: Sequence[RunView]) -> str:
         "keys": keys,
         "names": names,
         "cells": {run.slug: {key: _cell(run, key) for key in keys} for run in runs},
-        "totals": {status: statuses.count(status) for status in ("passed", "failed", "error")},
+        "totals": {status: statuses.count(status) for status in ("passed", "failed", "error", "interrupted")},
         "views": {run.slug: run.violations() for run in runs},
         "backdrops": {run.slug: run.backdrop() for run in runs},
+        "charts": {run.slug: chart_views(run.aggregates()) for run in runs},
         "lanes": LANES,
         "lane_names": LANE_NAMES,
         "lane_height": LANE_HEIGHT,

@@ -22,6 +22,7 @@ from simulator.journal import Entry, Journal
 from simulator.masking import NAME_KEYS, mask_text, mask_value
 from simulator.oracles import ORACLES, Outcome, Verdict
 from simulator.partners.bank import BankConfig
+from simulator.report._aggregates import Aggregates, aggregate
 
 __all__ = ["LANES", "Backdrop", "Mark", "RunView", "Timeline", "ViolationRow"]
 
@@ -127,6 +128,8 @@ class RunView:
     bank: BankConfig
     index: int = 0
     max_timelines: int = MAX_TIMELINES
+    #: Why the run is incomplete ("stopped by SIGTERM at virtual time …"): a signal stopped it, nothing was judged.
+    incomplete: str | None = None
 
     @property
     def slug(self) -> str:
@@ -145,6 +148,11 @@ class RunView:
     def invariant_name(self, key: str) -> str:
         oracle = ORACLES.get(key)
         return f"{oracle.invariant} {key}" if oracle is not None else key
+
+    def aggregates(self) -> Aggregates:
+        """The run's aggregate views (SMS per person per day, bureau records, repayments), from its journal."""
+        tz = self.calendar.tz
+        return aggregate(self.journal, tz, self.start.astimezone(tz).date(), self.end.astimezone(tz).date())
 
     # -- layout -----------------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from simulator.clock import format_duration
 from simulator.errors import PlatformError
+from simulator.journal import Journal
 from simulator.oracles import Verdict, evaluate
 from simulator.run._drivers import PlatformDriver
 from simulator.run._instants import DEFAULT_CONCURRENCY, ConcurrentInstants
@@ -131,8 +132,12 @@ def run_scenario(
     tick: timedelta = DEFAULT_TICK,
     progress: Callable[[float], None] | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
+    journal: Journal | None = None,
 ) -> RunResult:
     """Replay ``scenario`` against the platform behind ``driver`` and judge it with the scenario's invariants.
+
+    ``journal``: the empty journal the run writes to (a new one in memory by default), for a caller that keeps it
+    in a file, stamps its entries with the wall clock, or needs what a run stopped by a signal had done.
 
     Over HTTP the events of one virtual instant go to the platform at once, ``concurrency`` at most (different
     borrowers' work; a tick or a batch alone): 1 sends one request at a time. In-process they run one after
@@ -140,7 +145,14 @@ def run_scenario(
     """
     with _collector_for_a_long_run():
         return _run_scenario(
-            scenario, driver, seed=seed, borrowers=borrowers, tick=tick, progress=progress, concurrency=concurrency
+            scenario,
+            driver,
+            seed=seed,
+            borrowers=borrowers,
+            tick=tick,
+            progress=progress,
+            concurrency=concurrency,
+            journal=journal,
         )
 
 
@@ -174,9 +186,10 @@ def _run_scenario(
     tick: timedelta,
     progress: Callable[[float], None] | None,
     concurrency: int,
+    journal: Journal | None,
 ) -> RunResult:
     wall_start = time.perf_counter()
-    world = build_world(scenario, seed=seed, borrowers=borrowers)
+    world = build_world(scenario, seed=seed, borrowers=borrowers, journal=journal)
     run = _Run(world, driver)
     sim = world.sim
     lock: AbstractContextManager[Any] = getattr(driver, "lock", None) or nullcontext()

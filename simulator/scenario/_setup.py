@@ -21,6 +21,7 @@ from simulator.clock import parse_duration
 from simulator.core import SigningConfig
 from simulator.domain import CENT, ZERO
 from simulator.errors import ConfigError
+from simulator.journal import Journal
 from simulator.partners.bank import BankConfig
 from simulator.partners.bureau import BureauConfig, is_negative
 from simulator.partners.sms import SmsConfig
@@ -257,10 +258,16 @@ def _month_before(day: date) -> date:
 
 
 def build_world(
-    scenario: Scenario, *, seed: int | None = None, borrowers: int | None = None, strict: bool = False
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    borrowers: int | None = None,
+    strict: bool = False,
+    journal: Journal | None = None,
 ) -> ScenarioWorld:
     """The simulator configured by ``scenario`` with every borrower's loan registered at the bank (no faults
-    yet: :meth:`ScenarioWorld.add_faults` puts them in place)."""
+    yet: :meth:`ScenarioWorld.add_faults` puts them in place). ``journal``: the (empty) journal the run writes
+    to; a new one in memory by default."""
     run_seed = scenario.seed if seed is None else seed
     size = borrowers if borrowers is not None else int(scenario.population.get("borrowers", DEFAULT_BORROWERS))
     if size < 1:
@@ -271,6 +278,7 @@ def build_world(
         start=scenario.start,
         calendar=scenario.calendar,
         strict=strict,
+        journal=journal,
         bank=BankConfig.from_mapping(scenario.bank),
         bureau=BureauConfig.from_mapping(scenario.bureau),
         sms=SmsConfig(delivery_delay=parse_duration(sms["delivery_delay"])) if "delivery_delay" in sms else None,

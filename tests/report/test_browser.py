@@ -106,3 +106,33 @@ def test_searching_a_repayment_serial_finds_its_borrowers_violations(page: Any, 
     visible = page.locator("div.violation:visible")
     assert visible.count() > 0
     assert set(visible.locator("span:nth-child(2)").all_text_contents()) == {borrower}
+
+
+def test_the_sms_view_shows_the_borrower_with_seven_copies_of_one_text_as_the_tallest_red_bar(
+    page: Any, reported: Reported
+) -> None:
+    chart = page.locator("#run0-sms")
+    chart.scroll_into_view_if_needed()
+    assert (
+        chart.is_visible()
+        and page.locator("#run0-bureau").is_visible()
+        and page.locator("#run0-repayments").is_visible()
+    )
+    o2 = next(i for i in reported.json["invariants"] if i["key"] == "sms_unique")
+    duplicated = {violation["borrower"] for violation in o2["violations"]}
+
+    repeats = chart.locator("rect.repeat")
+    heights = repeats.evaluate_all("rs => rs.map(r => [r.dataset.key, r.getBBox().height])")
+    tallest = max(height for _, height in heights)
+    first_row = chart.locator("text.row").first.text_content()
+
+    assert first_row in duplicated and (first_row, tallest) in [tuple(pair) for pair in heights]
+    assert computed_fill(page, "#run0-sms rect.repeat") == "rgb(211, 47, 47)"  # red
+    assert "one of them 7 times" in (repeats.first.locator("title").text_content() or "")
+    page.locator("#run0-aggregates details summary").first.click()
+    row = page.locator("#run0-aggregates table.sms-top tbody tr").first.locator("td").all_inner_texts()
+    assert row[0] == first_row and row[1] == "2019-05-14" and row[4] == "7"
+
+
+def computed_fill(page: Any, selector: str) -> str:
+    return str(page.locator(selector).first.evaluate("r => getComputedStyle(r).fill"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,3 +89,15 @@ def test_a_journal_no_run_kept_is_refused_naming_what_is_missing(tmp_path: Path)
     assert result.exit_code == 2
     assert f"holds no {RECORDED} entry" in result.output and "lendsim run SCENARIO --journal FILE" in result.output
     assert sqlite3.connect(path).execute("select count(*) from sqlite_master").fetchone()[0] > 0
+
+
+def test_every_kept_entry_has_the_wall_time_it_was_journaled_at_in_order(reported: Reported) -> None:
+    with Journal(reported.journal) as journal:
+        walls = [entry.wall_time for entry in journal]
+    now = time.time()
+
+    assert len(walls) > 100 and None not in walls
+    stamped = [wall for wall in walls if wall is not None]
+    assert stamped == sorted(stamped)  # stamped as they were appended, seq order
+    assert now - 3600 < stamped[0] <= stamped[-1] <= now  # during the run, this session
+    assert stamped[-1] - stamped[0] > 0  # the run took wall time: not one stamp copied onto every entry
