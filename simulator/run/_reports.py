@@ -248,8 +248,11 @@ def summary(runs: Sequence[Reported]) -> str:
     """The end of a run of several scenarios (or platforms): one row per scenario × platform, and the totals."""
     scenarios = len({run.result.scenario.name for run in runs})
     platforms = len({run.platform for run in runs})
+    seeds = len({run.result.seed for run in runs})
+    by_seed = len({(run.result.scenario.name, run.platform) for run in runs}) < len(runs)  # --seeds: a column
     statuses = [run.result.status for run in runs]
-    rows = [["scenario", "platform", "result", "held", "violated", "not exercised", "seconds"]]
+    rows = [["scenario", "platform", *(["seed"] if by_seed else []), "result", "held", "violated", "not exercised",
+             "seconds"]]  # fmt: skip
     for run in runs:
         result = run.result
         verdicts = result.verdicts
@@ -261,13 +264,18 @@ def summary(runs: Sequence[Reported]) -> str:
                 for outcome in (Outcome.HELD, Outcome.VIOLATED, Outcome.NOT_EXERCISED)
             ]
         )
-        rows.append([result.scenario.name, run.platform, _STATUS[result.status], *counts, f"{result.wall_seconds:.1f}"])
+        seed = [str(result.seed)] if by_seed else []
+        rows.append(
+            [result.scenario.name, run.platform, *seed, _STATUS[result.status], *counts, f"{result.wall_seconds:.1f}"]
+        )
+    of_seeds = f" × {seeds} seeds" if by_seed and seeds > 1 else ""
     head = (
-        f"summary: {scenarios} scenario{'s' if scenarios != 1 else ''} × {platforms} "
+        f"summary: {scenarios} scenario{'s' if scenarios != 1 else ''}{of_seeds} × {platforms} "
         f"platform{'s' if platforms != 1 else ''}: {statuses.count('passed')} passed, "
         f"{statuses.count('failed')} failed, {statuses.count('error')} in error"
     )
-    return "\n".join([head, *_table(rows, right=frozenset({3, 4, 5, 6}))])
+    shift = 1 if by_seed else 0
+    return "\n".join([head, *_table(rows, right=frozenset(column + shift for column in (3, 4, 5, 6)))])
 
 
 # -- files -----------------------------------------------------------------------------------------------------
