@@ -162,12 +162,12 @@ def run_parallel(
         for seed in seeds
         for platform in platforms
     ]
-    where = f"the Dask cluster at {cluster}" if cluster is not None else f"{workers} local processes"
-    click.echo(f"{len(tasks)} run{'s' if len(tasks) != 1 else ''} on {where}", err=True)
     several = len(tasks) > 1
     runs: list[RunSummary] = []
     kept: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="lendsim-runs-") as scratch, pool(workers, cluster) as running:
+        where = f"the Dask cluster at {cluster}" if cluster is not None else f"{workers} local processes"
+        click.echo(f"{len(tasks)} run{'s' if len(tasks) != 1 else ''} on {where}", err=True)
         summaries = run_tasks(running, tasks)
         try:
             for index, run in enumerate(summaries):

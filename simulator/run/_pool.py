@@ -260,7 +260,7 @@ def _dask_executor(address: str) -> Iterator[Executor]:
     try:
         import distributed
     except ImportError:
-        raise ClusterError(f"--cluster needs Dask distributed, which is not installed: {CLUSTER_EXTRA}") from None
+        raise ClusterError(f"the cluster engine, Dask distributed, is not installed: {CLUSTER_EXTRA}") from None
     try:
         connect: Any = distributed.Client  # untyped
         client = connect(address, timeout=_CONNECT_SECONDS, set_as_default=False)
