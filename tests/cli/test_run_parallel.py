@@ -171,10 +171,8 @@ def test_a_cluster_without_distributed_installed_says_how_to_install_it(monkeypa
     result = lendsim("run", SCENARIOS[0], "--platform", "naive", "--cluster", "tcp://127.0.0.1:8786")
 
     assert result.exit_code == 2
-    assert (
-        "Invalid value for --cluster: the cluster engine, Dask distributed, is not installed: pip install 'lendsim[cluster]'"
-        in result.output
-    )
+    assert "Invalid value for --cluster: the cluster engine, Dask distributed, is not installed" in result.output
+    assert "pip install 'lendsim[cluster]'" in result.output
     assert "Traceback" not in result.output
 
 
