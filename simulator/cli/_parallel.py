@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -28,10 +29,10 @@ from simulator.cli._options import MAX_SEED
 from simulator.errors import Interrupted
 from simulator.report import keep_journal, render_html, view_of_journal
 from simulator.run._pool import ClusterError, RunSummary, RunTask, executor, run_tasks
-from simulator.run._reports import Interruption, matrix, report_path, summary
+from simulator.run._reports import Interruption, Reported, junit_xml, matrix, report_path, summary
 from simulator.scenario import Scenario
 
-__all__ = ["MAX_SEEDS", "cluster_option", "parse_seeds", "pool", "run_parallel", "workers_option"]
+__all__ = ["MAX_SEEDS", "Outputs", "cluster_option", "parse_seeds", "pool", "run_parallel", "workers_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -126,6 +127,16 @@ def pool(workers: int, cluster: str | None) -> Iterator[Executor]:
         raise click.BadParameter(str(exc), param_hint="--cluster") from None
 
 
+@dataclass(frozen=True, slots=True)
+class Outputs:
+    """How ``lendsim run`` writes a file (one line and exit 2 when it cannot), names a kept journal, and reports an
+    interruption: ``simulator.cli._run``'s own, handed in (this module is imported by it)."""
+
+    write: Callable[[Callable[[], Any], Path, str], Any]
+    journal_path: Callable[[Reported, Path], Path]
+    interrupted: Callable[[Sequence[Reported], Interruption, Path | None], None]
+
+
 def run_parallel(
     scenarios: Sequence[Scenario],
     platforms: Sequence[str],
@@ -140,11 +151,11 @@ def run_parallel(
     journal: Path | None,
     client_timeout: timedelta | None,
     concurrency: int,
+    outputs: Outputs,
 ) -> list[RunSummary]:
-    """Every scenario × seed × platform on the pool, reported as ``run_many`` reports runs made here."""
-    from simulator.cli._run import _interrupted, _write, journal_path
-    from simulator.run._reports import junit_xml
-
+    """Every scenario × seed × platform on the pool, reported as ``run_many`` reports runs made here (with its
+    ``outputs``)."""
+    write, journal_path = outputs.write, outputs.journal_path
     platforms = list(dict.fromkeys(platforms))
     keep = keep_journal if (html is not None or report_dir is not None or journal is not None) else None
     tasks = [
@@ -175,12 +186,12 @@ def run_parallel(
                     click.secho(f"error: {run.failure}", fg="red", err=True)
                     sys.exit(2)
                 runs.append(run)
-                _report(run, report_dir, _write)
+                _report(run, report_dir, write)
                 if run.journal is not None:
                     path = Path(scratch) / f"{len(kept)}.sqlite"
                     if journal is not None:
                         path = journal_path(run, journal) if several else journal
-                    _write(partial(path.write_bytes, run.journal), path, "--journal")
+                    write(partial(path.write_bytes, run.journal), path, "--journal")
                     kept.append(path)
                     if journal is not None:
                         click.echo(f"  journal: {path} (lendsim report {path} --html FILE renders its report)")
@@ -191,12 +202,12 @@ def run_parallel(
         except Interrupted as stop:
             summaries.close()
             stopped = tasks[len(runs)]
-            _interrupted(runs, Interruption(stopped.scenario, stopped.platform, stop.name), junit)
+            outputs.interrupted(runs, Interruption(stopped.scenario, stopped.platform, stop.name), junit)
             raise
         if len(runs) > 1:
             click.echo(f"\n{summary(runs)}")
         if junit is not None:
-            _write(lambda: junit_xml(runs, junit), junit, "--junit")
+            write(lambda: junit_xml(runs, junit), junit, "--junit")
             click.echo(f"junit: {junit}")
         pages = [path for path in (html, None if report_dir is None else report_dir / "report.html") if path]
         if pages:
@@ -207,7 +218,7 @@ def run_parallel(
                 for view in views:
                     view.journal.close()
             for path in pages:
-                _write(partial(path.write_text, page, encoding="utf-8"), path, "--html")
+                write(partial(path.write_text, page, encoding="utf-8"), path, "--html")
                 click.echo(f"html report: {path}")
     return runs
 

@@ -25,7 +25,7 @@ import click
 
 from simulator._resources import bundled_scenario
 from simulator.cli._options import MAX_SEED, client_timeout_option, parse_seed
-from simulator.cli._parallel import cluster_option, parse_seeds, run_parallel, workers_option
+from simulator.cli._parallel import Outputs, cluster_option, parse_seeds, run_parallel, workers_option
 from simulator.clock import format_duration
 from simulator.errors import ConfigError, Interrupted, LendsimError
 from simulator.report import keep_journal, render_html, view_of_run
@@ -379,6 +379,7 @@ def run_command(
             journal=journal,
             client_timeout=client_timeout,
             concurrency=concurrency,
+            outputs=Outputs(_write, journal_path, _interrupted),
         )
         sys.exit(exit_code(pooled))
     runs = run_many(
