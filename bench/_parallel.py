@@ -34,7 +34,7 @@ class Settings:
     work (every scenario, fewer borrowers each)."""
 
     seeds: int = 5
-    borrowers: int | None = 100
+    borrowers: int | None = 30
     platform: str = "resilient"
 
     @classmethod
@@ -72,6 +72,22 @@ def _timed(command: Sequence[str]) -> Timed:
 def _load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def _autogroup() -> str:
+    """Whether Linux shares the CPU between sessions rather than processes (then, on a busy machine, the processes
+    of one command — a session — share one session's part of it, however many there are)."""
+    try:
+        on = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return ""
+    if not on:
+        return " The kernel's autogroup scheduling is off: each process competes for the cores on its own."
+    return (
+        " The kernel's autogroup scheduling is on: when the cores are busy with other sessions' work, the CPU is "
+        "shared between sessions, so the processes of one command together get about one session's part of it "
+        "— two workers then gain little or nothing over one, whatever the code does."
+    )
 
 
 def measure(settings: Settings) -> tuple[list[Row], list[str]]:
@@ -115,13 +131,14 @@ def measure(settings: Settings) -> tuple[list[Row], list[str]]:
         + ("" if cluster_start is None else f", started in {cluster_start:.1f} s before the timing")
         + ". The three runs ended alike (exit code and every row of the summary across runs).",
         f"Load average (1 / 5 / 15 min) before: {loads[0]}; after: {loads[1]} — the machine's 2 cores are shared with "
-        "other work, so the ratio says what two processes gained on it at the time, not what two idle cores give.",
+        "other work, so the ratio says what two processes gained on it at the time, not what two idle cores give."
+        + _autogroup(),
     ]
     if settings.borrowers is not None:
         details.append(
             f"A subset of the work: every catalog scenario, but {settings.borrowers} borrowers each instead of each "
             "scenario's own population (the whole catalog × 5 seeds is ~500 s of CPU per way of running, too long "
-            "for three ways on a shared machine); `Settings(borrowers=None)` runs it whole."
+            "for three ways on a shared machine); `Settings(borrowers=None)` in bench/_parallel.py runs it whole."
         )
     return rows, details
 
