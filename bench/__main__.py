@@ -1,9 +1,9 @@
 """``bench/run [SECTION…] [--quick] [--replay-sizes N,N] [--time-cap S] [--explore-budget S] [--no-write]``
 
 Runs the chosen sections (all by default: http, durability, inprocess, instructions, replay, http-replay,
-population, contracts, detection, report), prints one table of measurement, figure, baseline, ratio and target, and
-writes each section's block into docs/benchmarks.md. The instructions section needs valgrind (callgrind); without it its
-rows say "not available".
+population, contracts, detection, report, parallel), prints one table of measurement, figure, baseline, ratio and
+target, and writes each section's block into docs/benchmarks.md. The instructions section needs valgrind
+(callgrind); without it its rows say "not available".
 """
 
 from __future__ import annotations
@@ -111,6 +111,12 @@ def _report(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     return _html_report.measure(_html_report.Settings.quick() if args.quick else _html_report.Settings())
 
 
+def _parallel(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import _parallel
+
+    return _parallel.measure(_parallel.Settings.quick() if args.quick else _parallel.Settings())
+
+
 def _contracts(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     from bench import _contracts
 
@@ -128,6 +134,7 @@ RUNNERS: dict[str, Section] = {
     "contracts": _contracts,
     "detection": _detection,
     "report": _report,
+    "parallel": _parallel,
 }
 
 

@@ -28,6 +28,7 @@ SECTIONS = (
     "contracts",
     "detection",
     "report",
+    "parallel",
 )
 HEADERS = ("measurement", "figure", "baseline", "ratio", "target", "met")
 
@@ -122,6 +123,7 @@ def markdown_block(section: str, rows: Sequence[Row], today: date, details: Iter
         "contracts": "Contract self-test (schemathesis)",
         "detection": "Detection: `lendsim explore` against each mutant of the resilient platform, no catalog scenario",
         "report": "HTML report: the incident, 1,000 borrowers, naive platform: rendered, opened in Chromium",
+        "parallel": "Parallel runs: the catalog × 5 seeds on one process, two processes, a local Dask cluster",
     }[section]
     lines = [
         f"<!-- bench:{section} -->",

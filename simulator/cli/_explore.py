@@ -16,9 +16,11 @@ from typing import Final
 import click
 
 from simulator.cli._options import MAX_SEED, parse_seed
+from simulator.cli._parallel import cluster_option, pool, workers_option
 from simulator.cli._run import platform_maker, writable_folder
 from simulator.errors import ConfigError
 from simulator.explore import Budget, Progress, Search, explore, write_finding
+from simulator.explore._parallel import explore_on, split
 from simulator.run._reports import platform_slug
 
 __all__ = ["explore_command"]
@@ -96,7 +98,14 @@ class _Terminal:
     show_default=True,
     help="Folder the findings are written to, one scenario file each (PLATFORM-INVARIANT.yaml).",
 )
-def explore_command(platform: str, budget: Budget, seed: int | None, out: Path) -> None:
+@workers_option(
+    "independent searches (the k-th seeded SEED+k, a budget of runs shared between them); with --cluster, how "
+    "many searches go to the cluster"
+)
+@cluster_option
+def explore_command(
+    platform: str, budget: Budget, seed: int | None, out: Path, workers: int, cluster: str | None
+) -> None:
     """Search for scenarios the platform fails: faults at every injection point, borrowers who pay on time,
     late, in part, early, at any hour, who dispute; the bank's cut-off, batch and file hours. A scenario that
     violates an invariant is shrunk to the fewest faults, shortest windows, fewest borrowers and shortest run
@@ -105,18 +114,53 @@ def explore_command(platform: str, budget: Budget, seed: int | None, out: Path) 
     What failed before is tried first (hypothesis' database in .lendsim/explore/). Exit 0 when nothing was
     found within the budget; 1 when an invariant was violated; 2 on bad input or when the platform failed a
     call of the harness.
+
+    --workers N runs N independent searches at once (seeds SEED, SEED+1, …), on local processes or, with
+    --cluster ADDRESS, on a Dask cluster; their findings are merged, the smallest scenario per invariant kept.
     """
     maker = platform_maker(platform)
     writable_folder(out, "--out", "a folder the findings can be written to")
     if seed is None:
         seed = random.SystemRandom().randrange(2**32)
     click.echo(f"explore {platform}: budget {budget}, seed {seed} (--seed {seed} draws the same scenarios)", err=True)
-    terminal = _Terminal(budget)
-    search = explore(
-        maker, budget, seed=seed, database=DATABASE / platform_slug(platform), progress=terminal, clock=time.monotonic
-    )
-    terminal.done()
+    database = DATABASE / platform_slug(platform)
+    if workers > 1 or cluster is not None:
+        search = _on_pool(platform, budget, seed, workers, cluster, database)
+    else:
+        terminal = _Terminal(budget)
+        search = explore(maker, budget, seed=seed, database=database, progress=terminal, clock=time.monotonic)
+        terminal.done()
     sys.exit(_report(search, platform, out))
+
+
+def _on_pool(platform: str, budget: Budget, seed: int, workers: int, cluster: str | None, database: Path) -> Search:
+    """Independent searches on local processes or a cluster (no example database there: a worker's folder is on
+    its own machine), a line as each comes back."""
+    searches = len(split(budget, workers))
+    where = f"the Dask cluster at {cluster}" if cluster is not None else f"{searches} local processes"
+    click.echo(
+        f"explore: {searches} search{'es' if searches != 1 else ''} on {where}, seeds {seed}..{seed + searches - 1}",
+        err=True,
+    )
+
+    def done(index: int, search: Search) -> None:
+        click.echo(
+            f"explore: search {index + 1} (seed {seed + index}): {_count(search.runs, 'run')} in "
+            f"{search.seconds:.0f} s, {_count(len(search.found), 'finding')}",
+            err=True,
+        )
+
+    with pool(searches if cluster is None else 1, cluster) as running:
+        return explore_on(
+            running,
+            platform,
+            budget,
+            workers=searches,
+            seed=seed,
+            database=database if cluster is None else None,
+            done=done,
+            clock=time.monotonic,
+        )
 
 
 def _report(search: Search, platform: str, out: Path) -> int:

@@ -12,7 +12,6 @@ signal (130, 143: ``simulator/cli/_stop.py``); the runs finished before it keep 
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import tempfile
@@ -21,14 +20,15 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import click
 
 from simulator._resources import bundled_scenario
 from simulator.cli._options import MAX_SEED, client_timeout_option, parse_seed
+from simulator.cli._parallel import Outputs, cluster_option, parse_seeds, run_parallel, workers_option
 from simulator.clock import format_duration
-from simulator.errors import Interrupted, LendsimError
+from simulator.errors import ConfigError, Interrupted, LendsimError
 from simulator.journal import Journal
 from simulator.report import (
     Stopped,
@@ -42,15 +42,15 @@ from simulator.report import (
 from simulator.run import (
     DEFAULT_CLIENT_TIMEOUT,
     DEFAULT_CONCURRENCY,
-    HttpDriver,
-    InProcessDriver,
     PlatformDriver,
     run_scenario,
 )
+from simulator.run._platforms import driver_maker
 from simulator.run._reports import (
     SHOWN_PER_INVARIANT,
     Interruption,
     PlatformRun,
+    Reported,
     console_summary,
     exit_code,
     junit_xml,
@@ -72,8 +72,6 @@ __all__ = [
     "writable_folder",
 ]
 
-REFERENCE: Final = {"naive": "lendsim_examples.naive:create", "resilient": "lendsim_examples.resilient:create"}
-
 
 def make_driver(platform: str, *, client_timeout: timedelta | None = DEFAULT_CLIENT_TIMEOUT) -> PlatformDriver:
     """A driver for ``platform``: a URL (HTTP), ``module:factory`` (in-process), or ``naive`` / ``resilient``."""
@@ -86,22 +84,10 @@ def platform_maker(
     """What makes a fresh driver for ``platform`` for each run; ``click.BadParameter`` if it names nothing.
 
     ``client_timeout``: over HTTP, how long the platform's client waits for a partner it declares no timeout for."""
-    if platform.startswith(("http://", "https://")):
-        return lambda: HttpDriver(platform, client_timeout=client_timeout)
-    target = REFERENCE.get(platform, platform)
-    module_name, _, factory_name = target.partition(":")
-    if not factory_name:
-        raise click.BadParameter(
-            f"{platform!r} is neither a URL, module:factory, nor one of {', '.join(REFERENCE)}", param_hint="--platform"
-        )
     try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise click.BadParameter(f"cannot import {module_name!r}: {exc}", param_hint="--platform") from None
-    factory: Any = getattr(module, factory_name, None)
-    if not callable(factory):
-        raise click.BadParameter(f"{module_name} has no callable {factory_name!r}", param_hint="--platform")
-    return lambda: InProcessDriver(factory())
+        return driver_maker(platform, client_timeout=client_timeout)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--platform") from None
 
 
 def check_writable(
@@ -178,20 +164,22 @@ def run_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     html: Path | None = None,
     journal: Path | None = None,
+    seeds: Sequence[int] | None = None,
 ) -> list[PlatformRun]:
     """Each scenario against each platform, in that order, echoing each run, a side-by-side table per scenario
     run against several platforms, and a summary across them all; then the JUnit file and the HTML report (at
     ``html``, and as report.html in ``report_dir``). ``journal``: keep each run's journal there (several runs:
-    one file each, named after the run). Bad platforms or output paths are refused (``click.BadParameter``)
-    before anything runs."""
+    one file each, named after the run). ``seeds``: run each scenario with each of these seeds (instead of
+    ``seed``). Bad platforms or output paths are refused (``click.BadParameter``) before anything runs."""
     makers = {
         platform: platform_maker(platform, client_timeout=client_timeout) for platform in dict.fromkeys(platforms)
     }
     check_writable(report_dir, junit, html, journal)
-    several = len(scenarios) * len(makers) > 1
+    each_seed: Sequence[int | None] = [seed] if seeds is None else seeds
+    several = len(scenarios) * len(each_seed) * len(makers) > 1
     pages = [path for path in (html, None if report_dir is None else report_dir / "report.html") if path is not None]
     runs: list[PlatformRun] = []
-    for scenario in scenarios:
+    for scenario, seed in ((scenario, seed) for scenario in scenarios for seed in each_seed):
         these = []
         for platform in makers:
             kept = None
@@ -220,7 +208,8 @@ def run_many(
                 raise
         runs.extend(these)
         if len(these) > 1:
-            click.echo(f"\n{scenario.name}, side by side:\n{matrix(these)}")
+            of_seed = f" (seed {seed})" if len(each_seed) > 1 else ""
+            click.echo(f"\n{scenario.name}{of_seed}, side by side:\n{matrix(these)}")
     if len(runs) > 1:
         click.echo(f"\n{summary(runs)}")
     if junit is not None:
@@ -234,7 +223,7 @@ def run_many(
     return runs
 
 
-def journal_path(run: PlatformRun, journal: Path) -> Path:
+def journal_path(run: Reported, journal: Path) -> Path:
     """Where the journal of ``run`` goes when ``--journal FILE`` keeps several: FILE's name, then the run's."""
     return _journal_file(run.result.scenario, run.platform, run.result.seed, journal)
 
@@ -264,7 +253,7 @@ def _keep_stopped(
         click.secho(f"error: cannot keep what the stopped run did: {exc}", fg="red", err=True)
 
 
-def _interrupted(finished: Sequence[PlatformRun], stopped: Interruption, junit: Path | None) -> None:
+def _interrupted(finished: Sequence[Reported], stopped: Interruption, junit: Path | None) -> None:
     """Say which run a signal stopped, and write the JUnit file with it as an error (the process ends next)."""
     click.secho(
         f"\ninterrupted by {stopped.signal}: {stopped.scenario.name} [{stopped.platform}] was not judged and has no "
@@ -346,6 +335,13 @@ def _write(write: Callable[[], Any], where: Path, option: str) -> Any:
     default=None,
     help=f"Override the scenario's seed (0 to {MAX_SEED}).",
 )
+@click.option(
+    "--seeds",
+    metavar="SEEDS",
+    callback=parse_seeds,
+    default=None,
+    help="Run each scenario with each of these seeds: a range 1..20, a list 1,5,9, or one seed (instead of --seed).",
+)
 @click.option("--borrowers", type=click.IntRange(min=1), default=None, help="Override the population size.")
 @click.option(
     "--report-dir",
@@ -389,10 +385,13 @@ def _write(write: Callable[[], Any], where: Path, option: str) -> Any:
     "instant go to the platform at once; 1 for a platform that takes one request at a time. In-process runs go "
     "one at a time.",
 )
+@workers_option("the scenario × seed × platform runs")
+@cluster_option
 def run_command(
     scenarios: tuple[Path, ...],
     platforms: tuple[str, ...],
     seed: int | None,
+    seeds: tuple[int, ...] | None,
     borrowers: int | None,
     report_dir: Path | None,
     junit: Path | None,
@@ -400,6 +399,8 @@ def run_command(
     concurrency: int,
     html: Path | None,
     journal: Path | None,
+    workers: int,
+    cluster: str | None,
 ) -> None:
     """Replay SCENARIOS (files, or names from the catalog such as xiaomi-minsheng-2019) against the platform
     and judge each with its invariants.
@@ -407,11 +408,33 @@ def run_command(
     Exit 0 when every expected invariant was exercised and held; 1 when one was violated or not exercised; 2 on
     bad input or when the platform failed a call of the harness (not reachable, set-up refused, …) — 2 wins
     over 1 when runs end differently.
+
+    --seeds runs each scenario with each seed; --workers N (or --cluster ADDRESS) runs the scenario × seed ×
+    platform runs in N processes (or on a Dask cluster) and reports them together, as one process would.
     """
+    if seed is not None and seeds is not None:
+        raise click.BadParameter("give --seed or --seeds, not both (--seeds 7 is one seed too)", param_hint="--seeds")
     for platform in platforms:
         platform_maker(platform)
     check_writable(report_dir, junit, html, journal)
     loaded = load_scenarios(scenarios)
+    if workers > 1 or cluster is not None:
+        pooled = run_parallel(
+            loaded,
+            platforms,
+            [seed] if seeds is None else seeds,
+            workers=workers,
+            cluster=cluster,
+            borrowers=borrowers,
+            report_dir=report_dir,
+            junit=junit,
+            html=html,
+            journal=journal,
+            client_timeout=client_timeout,
+            concurrency=concurrency,
+            outputs=Outputs(_write, journal_path, _interrupted),
+        )
+        sys.exit(exit_code(pooled))
     runs = run_many(
         loaded,
         platforms,
@@ -423,5 +446,6 @@ def run_command(
         concurrency=concurrency,
         html=html,
         journal=journal,
+        seeds=seeds,
     )
     sys.exit(exit_code(runs))

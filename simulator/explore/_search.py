@@ -94,14 +94,14 @@ class Found:
 
     key: str
     candidate: Candidate
-    result: RunResult
+    verdicts: tuple[Verdict, ...]  # what the run of the candidate said (a finding travels between processes)
     at_run: int  # the run (counted from 1) that first violated it
     after_seconds: float  # and when, from the start of the search
     shrinks: int = 0  # how many times a smaller violating scenario replaced it
 
     @property
     def verdict(self) -> Verdict:
-        return next(verdict for verdict in self.result.verdicts if verdict.key == self.key)
+        return next(verdict for verdict in self.verdicts if verdict.key == self.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,9 +196,9 @@ def explore(
         for verdict in violated:
             kept = search.found.get(verdict.key)
             if kept is None:
-                search.found[verdict.key] = Found(verdict.key, candidate, result, search.runs, seconds)
+                search.found[verdict.key] = Found(verdict.key, candidate, tuple(result.verdicts), search.runs, seconds)
             elif candidate.size() < kept.candidate.size():
-                kept.candidate, kept.result, kept.shrinks = candidate, result, kept.shrinks + 1
+                kept.candidate, kept.verdicts, kept.shrinks = candidate, tuple(result.verdicts), kept.shrinks + 1
         if not shrink_started:
             shrink_started.append(clock())
             search.first_found_seconds = seconds

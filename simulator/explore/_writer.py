@@ -37,7 +37,7 @@ def scenario_name(found: Found) -> str:
 def scenario_yaml(found: Found, *, platform: str, replay: str) -> str:
     """The finding as scenario YAML: a comment saying what it found and how to replay it, then the scenario,
     expecting the invariants the run violated."""
-    verdicts = [verdict for verdict in found.result.verdicts if verdict.violated]
+    verdicts = [verdict for verdict in found.verdicts if verdict.violated]
     data: dict[str, Any] = dict(found.candidate.data)
     data["name"] = scenario_name(found)
     data["description"] = (

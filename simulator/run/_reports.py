@@ -13,18 +13,20 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from simulator._junit import JUnitCase, JUnitSuite, write_junit
 from simulator._resources import bundled_scenarios_dir
 from simulator.masking import NAME_KEYS, mask_text, mask_value
 from simulator.oracles import ORACLES, Outcome, Verdict, chain_entries, describe_chain
-from simulator.run._runner import RunResult
+from simulator.run._runner import RunResult, Status
 from simulator.scenario import Scenario
 
 __all__ = [
     "Interruption",
+    "Judged",
     "PlatformRun",
+    "Reported",
     "console_summary",
     "exit_code",
     "json_report",
@@ -40,6 +42,39 @@ __all__ = [
 SHOWN_PER_INVARIANT: Final = 5
 _MARK: Final = {Outcome.HELD: "held", Outcome.VIOLATED: "VIOLATED", Outcome.NOT_EXERCISED: "NOT EXERCISED"}
 _STATUS: Final = {"passed": "passed", "failed": "FAILED", "error": "ERROR"}
+
+
+class Judged(Protocol):
+    """What the reports across runs read of a run: a :class:`RunResult`, or a run's compact summary from
+    another process (``simulator.run._pool.RunSummary``). ``error`` is ``None`` unless the run ended in error."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def borrowers(self) -> int: ...
+    @property
+    def verdicts(self) -> Sequence[Verdict]: ...
+    @property
+    def wall_seconds(self) -> float: ...
+    @property
+    def events(self) -> int: ...
+    @property
+    def error(self) -> object: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def exit_code(self) -> int: ...
+
+
+class Reported(Protocol):
+    """A run and the platform it ran against (:class:`PlatformRun`, or one run in another process)."""
+
+    @property
+    def platform(self) -> str: ...
+    @property
+    def result(self) -> Judged: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +100,7 @@ def _name(key: str) -> str:
     return f"{oracle.invariant} {key}" if oracle is not None else key
 
 
-def exit_code(runs: Sequence[PlatformRun]) -> int:
+def exit_code(runs: Sequence[Reported]) -> int:
     """0 when every run passed, 2 when any ended in error (it wins), else 1 (an invariant violated or not
     exercised)."""
     return max((run.result.exit_code for run in runs), default=0)
@@ -81,13 +116,13 @@ def platform_slug(platform: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name).strip("-") or "platform"
 
 
-def report_path(run: PlatformRun, directory: Path) -> Path:
+def report_path(run: Reported, directory: Path) -> Path:
     """Where the JSON report of ``run`` goes: one file per scenario × platform (× seed)."""
     result = run.result
     return directory / f"{result.scenario.name}-{platform_slug(run.platform)}-{result.seed}.json"
 
 
-def _scenario_argument(result: RunResult) -> str:
+def _scenario_argument(result: Judged) -> str:
     """How to name the scenario on a command line: its catalog name if it is the catalog's file, else its path."""
     file = Path(result.scenario.file)
     catalog = bundled_scenarios_dir() / f"{file.stem}.yaml"
@@ -99,7 +134,7 @@ def _scenario_argument(result: RunResult) -> str:
     return str(file)
 
 
-def replay_command(result: RunResult, platform: str) -> str:
+def replay_command(result: Judged, platform: str) -> str:
     """The command that replays ``result`` exactly, quoted for a POSIX shell."""
     return shlex.join(
         [
@@ -189,7 +224,7 @@ def console_summary(
     return "\n".join(out)
 
 
-def _cell(result: RunResult, key: str) -> str:
+def _cell(result: Judged, key: str) -> str:
     if result.error is not None:
         return "ERROR"
     verdict = next((v for v in result.verdicts if v.key == key), None)
@@ -200,7 +235,7 @@ def _cell(result: RunResult, key: str) -> str:
     return _MARK[verdict.outcome]
 
 
-def matrix(runs: Sequence[PlatformRun]) -> str:
+def matrix(runs: Sequence[Reported]) -> str:
     """One scenario against several platforms, side by side: an invariant a row, a platform a column."""
     keys = list(dict.fromkeys(key for run in runs for key in run.result.scenario.expect))
     rows = [["invariant", *(run.platform for run in runs)]]
@@ -209,12 +244,15 @@ def matrix(runs: Sequence[PlatformRun]) -> str:
     return "\n".join(_table(rows))
 
 
-def summary(runs: Sequence[PlatformRun]) -> str:
+def summary(runs: Sequence[Reported]) -> str:
     """The end of a run of several scenarios (or platforms): one row per scenario × platform, and the totals."""
     scenarios = len({run.result.scenario.name for run in runs})
     platforms = len({run.platform for run in runs})
+    seeds = len({run.result.seed for run in runs})
+    by_seed = len({(run.result.scenario.name, run.platform) for run in runs}) < len(runs)  # --seeds: a column
     statuses = [run.result.status for run in runs]
-    rows = [["scenario", "platform", "result", "held", "violated", "not exercised", "seconds"]]
+    rows = [["scenario", "platform", *(["seed"] if by_seed else []), "result", "held", "violated", "not exercised",
+             "seconds"]]  # fmt: skip
     for run in runs:
         result = run.result
         verdicts = result.verdicts
@@ -226,13 +264,18 @@ def summary(runs: Sequence[PlatformRun]) -> str:
                 for outcome in (Outcome.HELD, Outcome.VIOLATED, Outcome.NOT_EXERCISED)
             ]
         )
-        rows.append([result.scenario.name, run.platform, _STATUS[result.status], *counts, f"{result.wall_seconds:.1f}"])
+        seed = [str(result.seed)] if by_seed else []
+        rows.append(
+            [result.scenario.name, run.platform, *seed, _STATUS[result.status], *counts, f"{result.wall_seconds:.1f}"]
+        )
+    of_seeds = f" × {seeds} seeds" if by_seed and seeds > 1 else ""
     head = (
-        f"summary: {scenarios} scenario{'s' if scenarios != 1 else ''} × {platforms} "
+        f"summary: {scenarios} scenario{'s' if scenarios != 1 else ''}{of_seeds} × {platforms} "
         f"platform{'s' if platforms != 1 else ''}: {statuses.count('passed')} passed, "
         f"{statuses.count('failed')} failed, {statuses.count('error')} in error"
     )
-    return "\n".join([head, *_table(rows, right=frozenset({3, 4, 5, 6}))])
+    shift = 1 if by_seed else 0
+    return "\n".join([head, *_table(rows, right=frozenset(column + shift for column in (3, 4, 5, 6)))])
 
 
 # -- files -----------------------------------------------------------------------------------------------------
@@ -290,7 +333,7 @@ def write_json(run: PlatformRun, directory: Path) -> Path:
     return target
 
 
-def junit_xml(runs: Sequence[PlatformRun], path: Path, *, interrupted: Interruption | None = None) -> None:
+def junit_xml(runs: Sequence[Reported], path: Path, *, interrupted: Interruption | None = None) -> None:
     """A suite per scenario × platform (``scenario [platform]``), a test case per expected invariant: a violated
     one is a ``<failure>`` with its first violations; one not exercised, or any of a run that ended in error or
     was ``interrupted``, is an ``<error>`` — it fails the job, and a ``<skipped>`` would show green."""
@@ -313,7 +356,7 @@ def junit_xml(runs: Sequence[PlatformRun], path: Path, *, interrupted: Interrupt
     write_junit(suites, path)
 
 
-def _junit_cases(run: PlatformRun) -> list[JUnitCase]:
+def _junit_cases(run: Reported) -> list[JUnitCase]:
     result, platform = run.result, run.platform
     classname = f"lendsim.{result.scenario.name}.{platform_slug(platform)}"
     replay = f"replay: {replay_command(result, platform)}"

@@ -99,3 +99,31 @@ def test_a_platform_that_is_not_there_stops_the_search_with_exit_2(workdir: Path
     assert result.exit_code == 2
     assert "error:" in result.output
     assert "error: run 1 stopped: the platform failed setupRun" in result.output
+
+
+def test_two_workers_search_apart_and_the_findings_are_merged_and_written(workdir: Path) -> None:
+    result = lendsim(
+        "explore", "--platform", MUTANT, "--budget", "6 runs", "--seed", "1", "--out", "found", "--workers", "2"
+    )
+
+    assert result.exit_code == 1, result.output
+    assert "explore: 2 searches on 2 local processes, seeds 1..2" in result.stderr
+    assert re.search(r"explore: search 1 \(seed 1\): \d+ runs", result.stderr)
+    assert re.search(r"explore: search 2 \(seed 2\): \d+ runs", result.stderr)
+    (written,) = sorted((workdir / "found").glob("*.yaml"))  # one file per invariant, the smallest of the two
+    assert "# O7 pii_minimized violated" in written.read_text(encoding="utf-8")
+    assert lendsim("run", written, "--platform", MUTANT).exit_code == 1
+    assert any((workdir / ".lendsim" / "explore").iterdir())  # the workers share hypothesis' database
+
+
+def test_a_platform_that_is_not_there_stops_every_worker_search_with_exit_2(workdir: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+
+    result = lendsim(
+        "explore", "--platform", f"http://127.0.0.1:{port}", "--budget", "4 runs", "--seed", "1", "--workers", "2"
+    )
+
+    assert result.exit_code == 2
+    assert "the platform failed setupRun" in result.output

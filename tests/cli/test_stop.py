@@ -17,7 +17,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -424,3 +424,38 @@ def test_run_in_process_stopped_by_sigint_ends_by_it_without_a_report(tmp_path: 
     assert "interrupted by SIGINT: xiaomi-minsheng-2019 [resilient] was not judged" in run.output()
     assert "Traceback" not in run.output()
     assert not reports.exists() or not list(reports.glob("*.json"))
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux: /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads a process's children from /proc")
+def test_runs_on_workers_stopped_by_sigterm_end_by_it_with_the_workers_gone_and_no_run_passed(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    with lendsim(
+        tmp_path, "run", "xiaomi-minsheng-2019", "--platform", "resilient", "--borrowers", "1000", "--seeds", "1..4",
+        "--workers", "2", "--junit", str(junit),
+    ) as run:  # fmt: skip
+        run.wait_until(lambda: "4 runs on 2 local processes" in run.output(), "the runs under way")
+        run.wait_until(lambda: len(_children(run.process.pid)) >= 2, "the workers started")
+        workers = _children(run.process.pid)
+
+        seconds = run.stop(signal.SIGTERM)
+
+    assert seconds < PROMPTLY, f"{seconds:.2f} s"
+    assert run.process.returncode == -signal.SIGTERM
+    assert "interrupted by SIGTERM: xiaomi-minsheng-2019 [resilient] was not judged" in run.output()
+    assert "Traceback" not in run.output()
+    deadline = time.monotonic() + 5
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "a worker outlived the command"
+    cases = ET.parse(junit).getroot().iter("testcase")
+    assert all(case.find("failure") is None for case in cases)
+    assert "interrupted by SIGTERM" in junit.read_text(encoding="utf-8")
