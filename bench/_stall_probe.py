@@ -1,7 +1,10 @@
-"""``python -m bench._stall_probe OUT.json serve …``: ``lendsim serve`` as shipped, timing from inside what can hold
-its event loop — the cycle collector (``gc.callbacks``), the journal's writes and commits, the clock catching up with
-wall time (``RealtimeDriver.sync``) — and the loop's own lag (a task asking to wake every millisecond). At exit it
-writes every such pause of 2 ms or more, with its second since start, and the totals, to OUT.json.
+"""``python -m bench._stall_probe OUT.json [--gc YOUNG,MIDDLE] serve …``: ``lendsim serve`` as shipped, timing from
+inside what can hold its event loop — the cycle collector (``gc.callbacks``), the journal's writes and commits, the
+clock catching up with wall time (``RealtimeDriver.sync``) — and the loop's own lag (a task asking to wake every
+millisecond), each with the thread's CPU time beside its wall time (wall far above CPU: the process was waiting for
+a core or the disk, not working). When the server stops it writes every such pause of 2 ms or more, with its second
+since start, and the totals, to OUT.json; and how many objects the collector's settings froze, and how many of those
+were cycles that died frozen (never collected). ``--gc`` tries other collector thresholds than serve's.
 
 Not a benchmark: the evidence for what a latency spike seen from outside (bench/_openloop.py) was.
 """
@@ -71,11 +74,18 @@ async def _lag() -> None:
 
 
 def _write_out(out: Path) -> None:
-    out.write_text(json.dumps({"events": events, "totals": totals}))
+    frozen = gc.get_freeze_count()
+    gc.unfreeze()
+    leaked = gc.collect()  # cycles that died after being frozen: the price of freezing what survives
+    out.write_text(json.dumps({"events": events, "totals": totals, "frozen": frozen, "frozen_garbage": leaked}))
 
 
 def main() -> None:
     out = Path(sys.argv.pop(1))
+    if sys.argv[1] == "--gc":  # the collector's thresholds to try instead of serve's: --gc YOUNG,MIDDLE
+        sys.argv.pop(1)
+        young, middle = (int(part) for part in sys.argv.pop(1).split(","))
+        _serve.GC_YOUNG_THRESHOLD, _serve.GC_MIDDLE_THRESHOLD = young, middle
     _journal._write = _timed("journal write+commit", _journal._write, lambda conn, rows, path: f"{len(rows)} rows")
     _serve.RealtimeDriver.sync = _timed("clock catch-up", _serve.RealtimeDriver.sync)  # type: ignore[method-assign]
     startup = _app.ASGIApp._startup
