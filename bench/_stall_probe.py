@@ -24,6 +24,7 @@ from simulator.http import _app, _serve
 from simulator.journal import _journal
 
 _START = time.perf_counter()
+_START_WALL = time.time()  # the same instant on the wall clock, for a reader that has no access to this process
 _MIN = 0.002
 events: list[tuple[float, str, float, str]] = []  # (second since start, what, milliseconds, detail)
 totals: dict[str, list[float]] = {}  # what -> [count, seconds]
@@ -74,10 +75,15 @@ async def _lag() -> None:
 
 
 def _write_out(out: Path) -> None:
+    gc.callbacks.remove(_gc)  # the full collection below is the probe's, not the server's
     frozen = gc.get_freeze_count()
     gc.unfreeze()
     leaked = gc.collect()  # cycles that died after being frozen: the price of freezing what survives
-    out.write_text(json.dumps({"events": events, "totals": totals, "frozen": frozen, "frozen_garbage": leaked}))
+    out.write_text(
+        json.dumps(
+            {"started": _START_WALL, "events": events, "totals": totals, "frozen": frozen, "frozen_garbage": leaked}
+        )
+    )
 
 
 def main() -> None:
