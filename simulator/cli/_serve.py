@@ -67,9 +67,8 @@ TEMPORARY_PREFIX = "lendsim-serve-"
 def _temporary_journal(*, fresh: bool, fsync: bool) -> Path:
     """A folder of its own for a journal that lives as long as the server (no ``--journal``).
 
-    On disk rather than in memory: the journal is half of what a server under load holds, and a journal in memory
-    grew 73 → 1,112 MiB in a minute of wrk (issue #17); on disk it costs the same throughput (the commits are made
-    either way, docs/serving.md)."""
+    On disk rather than in memory: a journal in memory grew 73 → 1,112 MiB in a minute of wrk, on disk 74 → 520
+    (issue #17): the rest is the world's state (docs/serving.md, "Latency and memory under load")."""
     if fresh or fsync:
         raise ConfigError(
             f"--{'fresh' if fresh else 'fsync'} is about the journal file; give one with --journal FILE",
@@ -198,8 +197,8 @@ def _start_journal(sim: Simulator, journal: Journal, *, resume: bool, deliveries
     default=None,
     help="SQLite file for the journal, kept after the server stops. Every answer is in it before it leaves; a file "
     "that holds a journal already is replayed, so the world resumes where it stopped (see --fresh). Without it the "
-    "journal is a temporary file, removed when the server stops (on disk, so memory stays flat under load); "
-    "':memory:' keeps it in memory instead (it grows with every request).",
+    "journal is a temporary file, removed when the server stops (on disk, so the journal does not grow the server's "
+    "memory; docs/serving.md); ':memory:' keeps it in memory instead (it grows with every request).",
 )
 @click.option(
     "--fsync",
