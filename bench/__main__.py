@@ -1,6 +1,6 @@
 """``bench/run [SECTION…] [--quick] [--replay-sizes N,N] [--time-cap S] [--explore-budget S] [--no-write]``
 
-Runs the chosen sections (all by default: http, durability, inprocess, instructions, replay, http-replay,
+Runs the chosen sections (all by default: http, latency, durability, inprocess, instructions, replay, http-replay,
 population, contracts, detection, report, parallel), prints one table of measurement, figure, baseline, ratio and
 target, and writes each section's block into docs/benchmarks.md. The instructions section needs valgrind
 (callgrind); without it its rows say "not available".
@@ -29,6 +29,12 @@ def _http(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     from bench import _http
 
     return _http.measure(_http.Settings.quick() if args.quick else _http.Settings())
+
+
+def _latency(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import _latency
+
+    return _latency.measure(_latency.Settings.quick() if args.quick else _latency.Settings())
 
 
 def _durability(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
@@ -125,6 +131,7 @@ def _contracts(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
 
 RUNNERS: dict[str, Section] = {
     "http": _http,
+    "latency": _latency,
     "durability": _durability,
     "inprocess": _inprocess,
     "instructions": _instructions,

@@ -19,6 +19,7 @@ __all__ = ["SECTIONS", "Row", "format_table", "machine", "markdown_block", "writ
 
 SECTIONS = (
     "http",
+    "latency",
     "durability",
     "inprocess",
     "instructions",
@@ -114,6 +115,7 @@ def markdown_block(section: str, rows: Sequence[Row], today: date, details: Iter
     """The docs/benchmarks.md block for one section: heading, date and machine, table, details."""
     title = {
         "http": "HTTP: `lendsim serve` against a raw ASGI app, WireMock and Prism",
+        "latency": "Latency under load: `lendsim serve` at half its maximum throughput, constant rate, 10 minutes",
         "durability": "Durability: answers committed before they leave, kill -9 under load, restart on the journal",
         "inprocess": "In-process: the pytest plugin's routes and transport against bare respx and MockTransport",
         "instructions": "In-process in instructions (callgrind): the same routes, transport and core",

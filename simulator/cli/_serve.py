@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import shutil
+import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -57,17 +59,29 @@ def _calendar(rules: Rules | None, holidays: str | None) -> Calendar:
     return calendar.with_holidays(wanted)
 
 
-def _open_journal(path: Path | None, *, fresh: bool, fsync: bool) -> tuple[Journal | None, tuple[datetime, int] | None]:
-    """The journal at ``path`` (None: in memory), and the start and seed of the world it holds (None: a new one).
+#: Where ``lendsim serve`` keeps its journal when not told (``--journal``): a folder of its own under the system's
+#: temporary directory, removed when the server stops.
+TEMPORARY_PREFIX = "lendsim-serve-"
+
+
+def _temporary_journal(*, fresh: bool, fsync: bool) -> Path:
+    """A folder of its own for a journal that lives as long as the server (no ``--journal``).
+
+    On disk rather than in memory: a journal in memory grew 73 → 1,112 MiB in a minute of wrk, on disk 74 → 520
+    (issue #17): the rest is the world's state (docs/serving.md, "Latency and memory under load")."""
+    if fresh or fsync:
+        raise ConfigError(
+            f"--{'fresh' if fresh else 'fsync'} is about the journal file; give one with --journal FILE",
+            field="fresh" if fresh else "fsync",
+        )
+    return Path(tempfile.mkdtemp(prefix=TEMPORARY_PREFIX))
+
+
+def _open_journal(path: Path, *, fresh: bool, fsync: bool) -> tuple[Journal, tuple[datetime, int] | None]:
+    """The journal at ``path`` (``:memory:``: in memory), and the start and seed of the world it holds (None: a new
+    one).
 
     With ``fresh``, a file already there is moved aside first."""
-    if path is None:
-        if fresh or fsync:
-            raise ConfigError(
-                f"--{'fresh' if fresh else 'fsync'} is about the journal file; give one with --journal FILE",
-                field="fresh" if fresh else "fsync",
-            )
-        return None, None
     if fresh:
         kept = set_aside(path)
         if kept is not None:
@@ -181,8 +195,10 @@ def _start_journal(sim: Simulator, journal: Journal, *, resume: bool, deliveries
     "journal_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="SQLite file for the journal (default: in memory). Every answer is in it before it leaves; a file that "
-    "holds a journal already is replayed, so the world resumes where it stopped (see --fresh).",
+    help="SQLite file for the journal, kept after the server stops. Every answer is in it before it leaves; a file "
+    "that holds a journal already is replayed, so the world resumes where it stopped (see --fresh). Without it the "
+    "journal is a temporary file, removed when the server stops (on disk, so the journal does not grow the server's "
+    "memory; docs/serving.md); ':memory:' keeps it in memory instead (it grows with every request).",
 )
 @click.option(
     "--fsync",
@@ -266,67 +282,79 @@ def serve_command(
     generated = not is_loopback(host) and not control_token
     if generated:
         control_token = secrets.token_urlsafe(24)
-    journal, point = _open_journal(journal_path, fresh=fresh, fsync=fsync)
-    if journal is not None and point is not None:
-        start, seed = _resumed_settings(point, start, seed, journal.path)
-    sim = Simulator(
-        contracts=load_partner_contracts(contracts_dir),
-        extra_contracts=extra_contracts,
-        auth=not no_auth,
-        locale=locale,
-        start=start,
-        seed=seed,
-        calendar=calendar,
-        journal=journal,
-        wall_clock=time.time,
-        control_token=control_token,
-        bank=rules.bank if rules is not None else None,
-        bureau=rules.bureau if rules is not None else None,
-        sms=rules.sms if rules is not None else None,
-    )
-    signed = _signing(signing_file) if signing or signing_file is not None else None
-    if signed is not None:
-        sim.enable_signing(signed)
-    sock = listen(host, port)  # before the banner: a port in use is one line and exit 2, not a false start
-    port = sock.getsockname()[1]
-    if journal is not None:
-        _start_journal(sim, journal, resume=point is not None, deliveries=platform_url is not None)
-    if generated:
-        click.echo(
-            f"Listening beyond loopback: the control API needs 'Authorization: Bearer {control_token}'", err=True
+    temporary = _temporary_journal(fresh=fresh, fsync=fsync) if journal_path is None else None
+    path = temporary / "journal.sqlite" if temporary is not None else journal_path
+    assert path is not None  # one of the two
+    journal: Journal | None = None
+    try:
+        journal, point = _open_journal(path, fresh=fresh, fsync=fsync)
+        if point is not None:
+            start, seed = _resumed_settings(point, start, seed, journal.path)
+        sim = Simulator(
+            contracts=load_partner_contracts(contracts_dir),
+            extra_contracts=extra_contracts,
+            auth=not no_auth,
+            locale=locale,
+            start=start,
+            seed=seed,
+            calendar=calendar,
+            journal=journal,
+            wall_clock=time.time,
+            control_token=control_token,
+            bank=rules.bank if rules is not None else None,
+            bureau=rules.bureau if rules is not None else None,
+            sms=rules.sms if rules is not None else None,
         )
-    base = f"http://{host}:{port}"
-    for name, contract in sim.contracts.items():
+        signed = _signing(signing_file) if signing or signing_file is not None else None
+        if signed is not None:
+            sim.enable_signing(signed)
+        sock = listen(host, port)  # before the banner: a port in use is one line and exit 2, not a false start
+        port = sock.getsockname()[1]
+        if temporary is None:  # a journal of the user's: it records where this server starts, to resume from
+            _start_journal(sim, journal, resume=point is not None, deliveries=platform_url is not None)
+        if generated:
+            click.echo(
+                f"Listening beyond loopback: the control API needs 'Authorization: Bearer {control_token}'", err=True
+            )
+        base = f"http://{host}:{port}"
+        for name, contract in sim.contracts.items():
+            click.echo(
+                f"  {contract.title:<32} {base}/{name}   ({len(contract.operations)} operations, "
+                f"contract at {base}/{name}/openapi.json)"
+            )
+        source = f", rules from {rules_path}" if rules_path is not None else ""
         click.echo(
-            f"  {contract.title:<32} {base}/{name}   ({len(contract.operations)} operations, "
-            f"contract at {base}/{name}/openapi.json)"
+            f"  calendar                         {calendar.name}, "
+            f"holidays {calendar.holidays or 'none (weekends only)'}{source}"
         )
-    source = f", rules from {rules_path}" if rules_path is not None else ""
-    click.echo(
-        f"  calendar                         {calendar.name}, holidays {calendar.holidays or 'none (weekends only)'}"
-        f"{source}"
-    )
-    mode = f"real time x{speed:g}" if speed else "manual (POST /_sim/clock/advance)"
-    click.echo(
-        f"  control API                      {base}/{CONTROL}   virtual time {sim.clock.now().isoformat()}, {mode}"
-    )
-    if platform_url:
-        click.echo(f"  deliveries to the platform at      {platform_url}")
-    if signed is not None:
+        mode = f"real time x{speed:g}" if speed else "manual (POST /_sim/clock/advance)"
         click.echo(
-            f"  signing                          {signed.algorithm}, app id {signed.app_id!r} key p1, bank keys b1/b2, "
-            f"window {signed.window.total_seconds():g} s (docs/signing.md)"
+            f"  control API                      {base}/{CONTROL}   virtual time {sim.clock.now().isoformat()}, {mode}"
         )
-    serve(
-        sim,
-        host=host,
-        port=port,
-        speed=speed,
-        platform_url=platform_url,
-        log_level=log_level,
-        sock=sock,
-        client_timeout=client_timeout,
-    )
+        kept = "removed when the server stops; keep one with --journal FILE" if temporary is not None else "kept"
+        click.echo(f"  journal                          {journal.path} ({kept})")
+        if platform_url:
+            click.echo(f"  deliveries to the platform at      {platform_url}")
+        if signed is not None:
+            click.echo(
+                f"  signing                          {signed.algorithm}, app id {signed.app_id!r} key p1, "
+                f"bank keys b1/b2, window {signed.window.total_seconds():g} s (docs/signing.md)"
+            )
+        serve(
+            sim,
+            host=host,
+            port=port,
+            speed=speed,
+            platform_url=platform_url,
+            log_level=log_level,
+            sock=sock,
+            client_timeout=client_timeout,
+        )
+    finally:
+        if journal is not None:
+            journal.close()
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
 
 
 def _signing(path: Path | None) -> SigningConfig:

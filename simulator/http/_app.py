@@ -47,13 +47,15 @@ class TransportFaultError(ConnectionError):
 
 
 class ASGIApp:
-    """Serve a :class:`Engine` over ASGI. ``tick`` (if given) runs before each request and periodically."""
+    """Serve a :class:`Engine` over ASGI. ``tick`` (if given) runs before each request and every ``tick_interval``
+    seconds; when it returns False (work left over: the clock is behind) the ticker runs it again as soon as the
+    requests waiting have had their turn."""
 
     def __init__(
         self,
         sim: Engine,
         *,
-        tick: Callable[[], None] | None = None,
+        tick: Callable[[], bool | None] | None = None,
         tick_interval: float = 0.05,
         lock: AbstractContextManager[Any] | None = None,
         client_timeouts: ClientTimeouts | None = None,
@@ -100,9 +102,10 @@ class ASGIApp:
 
     async def _tick_forever(self) -> None:
         assert self.tick is not None
+        behind = False
         while True:
-            await asyncio.sleep(self.tick_interval)
-            self.tick()
+            await asyncio.sleep(0 if behind else self.tick_interval)
+            behind = self.tick() is False
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request: Request | Response | None = None
@@ -257,7 +260,7 @@ async def _until_disconnect(receive: Receive) -> None:
 def create_app(
     sim: Engine,
     *,
-    tick: Callable[[], None] | None = None,
+    tick: Callable[[], bool | None] | None = None,
     lock: AbstractContextManager[Any] | None = None,
     client_timeouts: ClientTimeouts | None = None,
     host: str | None = None,

@@ -33,25 +33,52 @@ __all__ = ["STOP_GRACE", "RealtimeDriver", "is_loopback", "listen", "make_server
 STOP_GRACE = 1
 
 
-class RealtimeDriver:
-    """Virtual time = start + (wall elapsed × speed). ``sync()`` moves the clock there, running due events."""
+#: Events one :meth:`RealtimeDriver.sync` runs at most: the clock's catch-up comes in slices between requests.
+CATCH_UP_EVENTS = 100
 
-    def __init__(self, sim: Engine, speed: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+
+class RealtimeDriver:
+    """Virtual time = start + (wall elapsed × speed). ``sync()`` moves the clock there, running due events.
+
+    A sync runs at most ``max_events`` events (:data:`CATCH_UP_EVENTS`): when more are due — the server was busy
+    or descheduled for a while, a batch scheduled many — the clock stops at the last one run, a little behind wall
+    time, and the next syncs (before each request, and at once again from the app's ticker) go on from there. So
+    catching up never holds the event loop for the whole backlog at once (issue #17); events still run one by
+    one in their order, each at its own virtual instant. One event is never split: a batch over every loan runs
+    whole.
+    """
+
+    def __init__(
+        self,
+        sim: Engine,
+        speed: float,
+        monotonic: Callable[[], float] = time.monotonic,
+        max_events: int = CATCH_UP_EVENTS,
+    ) -> None:
         self.sim = sim
         self.speed = speed
+        self.max_events = max_events
         self._monotonic = monotonic
         self._wall_start = monotonic()
         self._virtual_start = sim.clock.now()
         sim.clock_mode = "realtime"
         sim.speed = speed
 
-    def sync(self) -> None:
+    def sync(self) -> bool:
+        """Move the clock towards wall time; False when events were left for the next sync (it is behind)."""
+        clock = self.sim.clock
         target = self._virtual_start + timedelta(seconds=(self._monotonic() - self._wall_start) * self.speed)
-        if target > self.sim.clock.now():
-            self.sim.clock.advance_to(target)
-        else:  # someone advanced the clock by hand (control API): follow from there
-            self._virtual_start = self.sim.clock.now()
+        if target <= clock.now():  # someone advanced the clock by hand (control API): follow from there
+            self._virtual_start = clock.now()
             self._wall_start = self._monotonic()
+            return True
+        for _ in range(self.max_events):
+            due = clock.next_event_time()
+            if due is None or due > target:
+                clock.advance_to(target)
+                return True
+            clock.run_next()
+        return False
 
 
 class _DropTransportFaults(logging.Filter):
@@ -135,8 +162,13 @@ def make_server(
     return _Server(config, release)
 
 
-#: Collect the youngest generation every this many allocations (CPython's default is 700).
-GC_YOUNG_THRESHOLD = 2_000
+#: Collect the youngest generation every this many allocations (CPython's default).
+GC_YOUNG_THRESHOLD = 700
+#: Collect the middle generation after this many young collections (CPython's default is 10). Under load nearly
+#: everything that survives a young collection is the world's new state, so a middle collection walks about
+#: ``GC_MIDDLE_THRESHOLD`` × the survivors of a young one: with (2,000, 10), ~18,000 objects and 20–40 ms of CPU a
+#: time on a busy 2-core machine; with (700, 3), 5–7 ms (bench/_stall_probe.py, issue #17).
+GC_MIDDLE_THRESHOLD = 3
 
 
 def tune_gc_for_a_growing_world() -> None:
@@ -148,14 +180,17 @@ def tune_gc_for_a_growing_world() -> None:
     What exists at start-up (contracts, compiled validators, the world) lives as long as the server, so it
     leaves the collector's walks (``gc.freeze``), and so does whatever survives a middle-generation
     collection afterwards: that is the world's state, which only grows. Young collections stay small (every
-    :data:`GC_YOUNG_THRESHOLD` allocations) and a cycle that dies young is still collected. A cycle that lives
-    through a middle collection and dies later is never collected (``gc.collect`` does not see frozen objects):
-    what waits in the engine — a delivery waiting for its retries, a scheduled posting — must be free of
-    reference cycles (``tests/core/test_model.py`` pins it for deliveries).
+    :data:`GC_YOUNG_THRESHOLD` allocations), middle ones too (every :data:`GC_MIDDLE_THRESHOLD` young ones, so
+    each walks a few thousand objects, not twenty thousand), and a cycle that dies young is still collected. A
+    cycle that lives through a middle collection and dies later is never collected (``gc.collect`` does not see
+    frozen objects): what waits in the engine — a delivery waiting for its retries, a scheduled posting — must be
+    free of reference cycles (``tests/core/test_model.py`` pins it for deliveries). Measured under load: none such
+    (``bench/_stall_probe.py`` unfreezes and collects at the end of a run, and found 0 of ~190,000 frozen objects
+    to be dead cycles), so freezing every third young collection's survivors rather than every tenth costs nothing.
     """
     gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+    _, _, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, GC_MIDDLE_THRESHOLD, old)
     if _freeze_survivors not in gc.callbacks:
         gc.callbacks.append(_freeze_survivors)
 

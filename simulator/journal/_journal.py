@@ -10,7 +10,9 @@ Appends are on the hot path (two per HTTP request), so they are buffered in memo
 batches of :data:`BATCH` rows, one transaction each; any read writes the buffer first, so reads always
 see every append. :meth:`Journal.flush` writes and commits on demand (a process reading the file from
 outside sees committed rows only). An index on a column is built the first time a filter needs it
-(one bulk ``CREATE INDEX``), so a run that is only read back in full never pays for index upkeep.
+(one bulk ``CREATE INDEX``), so a run that is only read back in full never pays for index upkeep. A journal file's
+write-ahead log is copied into the database by a thread of its own (:class:`_Checkpointer`), never by the commit
+that happens to fill it: that copy and its disk flushes took 30–90 ms, and the commit is on a server's event loop.
 The journal never reads the wall clock: ``wall_clock`` is injected.
 """
 
@@ -43,6 +45,9 @@ MAX_LIMIT: Final = 10_000
 BATCH: Final = 1024
 """Appends buffered in memory before they are written to SQLite and committed."""
 _CHUNK: Final = 512  # rows fetched per round trip while streaming
+CHECKPOINT_ROWS: Final = 2048
+"""Rows committed to a journal file between two checkpoints (the write-ahead log copied into the database): about
+the 4 MB of log at which SQLite would checkpoint by itself, inside a commit."""
 
 _APPLICATION_ID: Final = 0x4C534A4E  # "LSJN" in the SQLite header: this file is a lendsim journal
 _SCHEMA_VERSION: Final = 1  # PRAGMA user_version
@@ -213,7 +218,9 @@ class Journal:
         self._last_vt: tuple[datetime | None, int, int] = (None, 0, 0)
         self._last_wall: float = _NAN  # the wall time of the last append, for the Entry append returns
         self._conn, self._next, self._indexes = _open(name, fsync)
-        self._finalizer = weakref.finalize(self, _close, self._conn, self._pending, name)
+        self._checkpointer = _Checkpointer(name) if name not in (":memory:", "") else None
+        self._unchecked = 0  # rows committed since the checkpointer was last asked
+        self._finalizer = weakref.finalize(self, _close, self._conn, self._pending, name, self._checkpointer)
 
     # -- writing --------------------------------------------------------------------------------------
 
@@ -338,14 +345,24 @@ class Journal:
             pending = self._pending
             pending.append(row)
             if len(pending) >= BATCH:
-                _write(self._conn, pending, self._path)
+                self._commit()
         return seq
 
     def flush(self) -> None:
         """Write and commit the buffered appends, so other connections (and processes) see them."""
         with self._lock:
             self._check_open()
-            _write(self._conn, self._pending, self._path)
+            self._commit()
+
+    def _commit(self) -> None:
+        """Under the lock: write and commit the buffer; every :data:`CHECKPOINT_ROWS` rows, wake the checkpointer."""
+        written = len(self._pending)
+        _write(self._conn, self._pending, self._path)
+        if self._checkpointer is not None:
+            self._unchecked += written
+            if self._unchecked >= CHECKPOINT_ROWS:
+                self._unchecked = 0
+                self._checkpointer.nudge()
 
     def clear(self) -> None:
         """Remove every entry; the next append gets ``seq`` 1 again.
@@ -467,8 +484,8 @@ class Journal:
                     pending.append(_bindable(target._next, row))
                     target._next += 1
                     if len(pending) >= BATCH:
-                        _write(target._conn, pending, target._path)
-                _write(target._conn, pending, target._path)
+                        target._commit()
+                target._commit()
         except BaseException:
             target.close()
             raise
@@ -483,7 +500,7 @@ class Journal:
     def _ready(self, index: str | None) -> None:
         """Before a read, under the lock: write the buffer and build the index the read wants."""
         self._check_open()
-        _write(self._conn, self._pending, self._path)
+        self._commit()
         if index is not None and index not in self._indexes:
             self._indexes.add(index)  # tried once: a journal opened read-only is scanned instead
             with contextlib.suppress(sqlite3.OperationalError):
@@ -635,6 +652,7 @@ def _prepare(conn: sqlite3.Connection, path: str, fsync: bool = False) -> None:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {'FULL' if fsync else 'NORMAL'}")
             conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of pages: index upkeep stays in memory
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # the journal's _Checkpointer does it, off this thread
         except sqlite3.Error as exc:
             raise JournalError(f"cannot set up the journal file {path!r} ({exc}); check that it is writable") from None
 
@@ -703,11 +721,63 @@ def _utf8(text: str) -> bool:
     return True
 
 
-def _close(conn: sqlite3.Connection, pending: list[_Row], path: str) -> None:
+def _close(conn: sqlite3.Connection, pending: list[_Row], path: str, checkpointer: _Checkpointer | None) -> None:
     try:
+        if checkpointer is not None:
+            checkpointer.stop()
         _write(conn, pending, path)
     finally:
-        conn.close()
+        conn.close()  # the last connection to the file checkpoints what is left of the log
+
+
+class _Checkpointer:
+    """Copies a journal file's write-ahead log into the database on a thread of its own, each time it is nudged.
+
+    The journal's own connection never checkpoints (``wal_autocheckpoint = 0``, set in :func:`_prepare`): SQLite
+    would do it inside whichever commit fills the log past ~4 MB, copying the log into the database and flushing
+    both to the disk — 30–90 ms on the server's event loop, every second or two under load (``bench/run latency``).
+    Here a second connection runs a passive checkpoint, which never blocks the writer; sqlite3 lets go of the GIL
+    meanwhile, so the event loop goes on. Durability is unchanged: a commit is in the log before it is answered,
+    and the log is the database until it is copied. The thread starts at the first nudge (a short-lived journal
+    never has one) and holds no reference to the journal.
+    """
+
+    __slots__ = ("_due", "_path", "_stopping", "_thread")
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._due = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def nudge(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="lendsim-journal-checkpoint", daemon=True)
+            self._thread.start()
+        self._due.set()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stopping = True
+            self._due.set()
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:  # the file went away: the journal's own connection reports what matters
+            return
+        try:
+            while True:
+                self._due.wait()
+                self._due.clear()
+                if self._stopping:
+                    return
+                with contextlib.suppress(sqlite3.Error):  # busy now: the next nudge copies this log too
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            conn.close()
 
 
 # -- rows and entries -----------------------------------------------------------------------------------

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
 from simulator.core import Engine
 from simulator.http import RealtimeDriver, is_loopback
+from simulator.http._app import create_app
+from simulator.http._serve import GC_MIDDLE_THRESHOLD, GC_YOUNG_THRESHOLD, tune_gc_for_a_growing_world
 
 
 def test_virtual_time_follows_wall_time_times_the_speed() -> None:
@@ -41,3 +50,81 @@ def test_a_manual_advance_in_realtime_mode_is_followed_not_undone() -> None:
 def test_loopback_hosts_are_recognised() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
+
+
+def test_a_backlog_is_caught_up_in_slices_in_order_each_event_at_its_own_instant() -> None:
+    engine = Engine()
+    wall = [0.0]
+    driver = RealtimeDriver(engine, speed=60, monotonic=lambda: wall[0], max_events=100)
+    start = engine.clock.now()
+    ran: list[tuple[int, str]] = []
+    for number in range(250):  # one event a virtual second: a busy minute of postings and callbacks
+        engine.clock.schedule(
+            start + timedelta(seconds=number + 1), lambda n=number: ran.append((n, engine.clock.now().isoformat()))
+        )
+
+    wall[0] += 5.0  # 5 wall seconds at ×60: 300 virtual seconds are due at once
+    first = driver.sync()
+    after_first = (len(ran), engine.clock.now())
+    second = driver.sync()
+    third = driver.sync()
+
+    assert (first, second, third) == (False, False, True)
+    assert after_first == (100, start + timedelta(seconds=100))  # stopped at the last event it ran, behind wall time
+    assert [n for n, _ in ran] == list(range(250))
+    assert ran[-1][1] == (start + timedelta(seconds=250)).isoformat()
+    assert engine.clock.now() == start + timedelta(seconds=300)  # caught up with wall time
+
+
+def test_the_ticker_runs_a_clock_that_is_behind_again_without_waiting_its_interval() -> None:
+    calls: list[int] = []
+    done = asyncio.Event()
+    app = create_app(Engine(), tick=lambda: tick())
+    app.tick_interval = 0.01  # the first tick comes soon; every later one would wait a minute
+
+    def tick() -> bool:
+        app.tick_interval = 60.0
+        calls.append(1)
+        if len(calls) == 6:
+            done.set()
+        return len(calls) >= 6  # behind for the first five ticks
+
+    async def scenario() -> None:
+        await app._startup()
+        try:
+            await asyncio.wait_for(done.wait(), timeout=30)
+            await asyncio.sleep(0.05)  # caught up: the next tick waits its minute
+        finally:
+            await app._shutdown()
+
+    asyncio.run(scenario())
+
+    assert len(calls) == 6
+
+
+@pytest.fixture
+def restored_gc() -> Iterator[None]:
+    thresholds, callbacks = gc.get_threshold(), list(gc.callbacks)
+    yield
+    gc.set_threshold(*thresholds)
+    gc.callbacks[:] = callbacks
+    gc.unfreeze()
+
+
+@pytest.mark.usefixtures("restored_gc")
+def test_serve_freezes_what_exists_and_collects_the_young_generations_often() -> None:
+    gc.unfreeze()
+    before = gc.get_freeze_count()
+
+    tune_gc_for_a_growing_world()
+    tune_gc_for_a_growing_world()  # twice: still one callback
+    frozen = gc.get_freeze_count()
+    gc.collect(1)  # a middle collection freezes its survivors
+    survivor = [object()]
+    gc.collect(1)
+
+    assert before == 0 and frozen > 0
+    assert gc.get_threshold()[:2] == (GC_YOUNG_THRESHOLD, GC_MIDDLE_THRESHOLD) == (700, 3)
+    assert sum(getattr(callback, "__name__", "") == "_freeze_survivors" for callback in gc.callbacks) == 1
+    assert not any(tracked is survivor for tracked in gc.get_objects())  # frozen: no collection walks it again
+    assert gc.get_freeze_count() > frozen
