@@ -238,9 +238,11 @@ def executor(workers: int, cluster: str | None = None) -> Iterator[Executor]:
         yield pool
     except BaseException:
         _terminate(pool)
+        # not waited for: the workers are stopped, and a signal that landed while submit was starting the pool's
+        # manager thread leaves a thread that cannot be joined yet ("cannot join thread before it is started")
+        pool.shutdown(wait=False, cancel_futures=True)
         raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _ignore_interrupts() -> None:
