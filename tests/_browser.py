@@ -1,5 +1,7 @@
 """Chromium through Playwright for the browser tests (marked ``browser``): the system's browser, never a download.
-Without Chromium or Playwright the tests skip, saying how to install them."""
+Without Chromium or Playwright the tests skip, saying how to install them — unless ``LENDSIM_REQUIRE_BROWSER`` is set
+(scripts/test sets it where it can install Chromium, as on CI): there a missing browser fails them, so a green run
+means they ran."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -26,14 +28,24 @@ def chromium_path() -> str | None:
 
 @contextmanager
 def chromium() -> Iterator[Any]:
-    """A headless Chromium, or a skip saying how to get one."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is a dev dependency: pip install .[dev]")
+    """A headless Chromium, or a skip saying how to get one (a failure where the browser is required)."""
+    required = bool(os.environ.get("LENDSIM_REQUIRE_BROWSER"))
+    try:
+        from playwright import sync_api
+    except ImportError:
+        _missing("Playwright is a dev dependency: pip install .[dev]", required)
     executable = chromium_path()
     if executable is None:
-        pytest.skip(INSTALL)
+        _missing(INSTALL, required)
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         try:
             yield launched
         finally:
             launched.close()
+
+
+def _missing(what: str, required: bool) -> NoReturn:
+    if required:
+        pytest.fail(f"{what} (LENDSIM_REQUIRE_BROWSER is set: the browser tests must run here)", pytrace=False)
+    pytest.skip(what)
