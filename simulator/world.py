@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime
 from typing import Any
@@ -108,6 +109,13 @@ class Simulator(Engine):
         at = self.clock.now() if at is None else at
         return at + self.faults.plan(PLATFORM_CLOCK, at, only=(FaultAction.SKEW,)).skew
 
+    def settings(self) -> dict[str, str]:
+        settings = super().settings()
+        for name, config in (("bank", self.bank), ("bureau", self.bureau), ("sms", self.sms)):
+            if config is not None:
+                settings.update(_fields(name, config.config))
+        return settings
+
     def _serves(self, partner: str) -> bool:
         """A built-in model fits a loaded contract that offers the built-in contract's operations (a team's own
         bank.yaml with other operations stays a mock)."""
@@ -116,3 +124,8 @@ class Simulator(Engine):
             return False
         built_in = load_contract(bundled_contracts_dir() / f"{partner}.yaml")
         return set(built_in.operations.by_id) <= set(contract.operations.by_id)
+
+
+def _fields(prefix: str, config: Any) -> dict[str, str]:
+    """A partner's configuration (a dataclass), field by field as text."""
+    return {f"{prefix}.{field.name}": str(getattr(config, field.name)) for field in dataclasses.fields(config)}

@@ -173,6 +173,15 @@ class Calendar:
         """The holiday set (``"mainland"``), or ``None`` for weekends only."""
         return self._holiday_set
 
+    def settings(self) -> dict[str, str]:
+        """What this calendar counts by, as text (a world's start marker journals it: core/_replay.py)."""
+        return {
+            "timezone": self.name,
+            "holidays": str(self._holiday_set),
+            "extraHolidays": " ".join(d.isoformat() for d in sorted(self._extra_holidays)),
+            "extraWorkdays": " ".join(d.isoformat() for d in sorted(self._extra_workdays)),
+        }
+
     def __repr__(self) -> str:
         extras = ""
         if self._extra_holidays:

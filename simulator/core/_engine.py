@@ -391,6 +391,12 @@ class Engine:
             "nextEventAt": upcoming.isoformat() if upcoming is not None else None,
         }
 
+    def settings(self) -> dict[str, str]:
+        """The rules this world runs by, setting by setting, as text: the calendar here, each partner's
+        configuration in :class:`~simulator.Simulator`. Each start marker journals them, so that a server restarted
+        on its journal refuses to rebuild the world by other rules (core/_replay.py)."""
+        return {f"calendar.{name}": value for name, value in self.clock.calendar.settings().items()}
+
     def snapshot(self) -> dict[str, Any]:
         return {
             "clock": self.clock_json(),

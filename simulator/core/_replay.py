@@ -64,6 +64,7 @@ def record_start(engine: Engine, operation: str, *, deliveries: bool | None = No
         "deliveries": engine.deliverer is not None if deliveries is None else deliveries,
         "lendsim": __version__,
         "contracts": contract_digests(engine),
+        "settings": engine.settings(),
     }
     if resumed:
         data["resumed"] = True
@@ -121,6 +122,7 @@ def replay(engine: Engine, journal: Journal) -> Replayed:
         return Replayed(0, 0, recorded)
     starting_point(journal)  # opens with a marker
     _check_contracts(engine, first, journal.path)
+    _check_settings(engine, first, journal.path)
     own, deliverer = engine.journal, engine.deliverer
     checker = _Checker(entries, journal.path)
     engine.journal = checker
@@ -221,6 +223,27 @@ def _check_contracts(engine: Engine, first: Entry, path: str) -> None:
         f"the journal {path!r} was written against other contracts (they differ for: {', '.join(differ)}), so its "
         f"world cannot be rebuilt here; serve the contracts it was written with (lendsim "
         f"{first.data.get('lendsim', '?')}), or start over with --fresh (the file is kept aside)"
+    )
+
+
+def _check_settings(engine: Engine, first: Entry, path: str) -> None:
+    """The world is rebuilt by the rules it ran by (the calendar, the partners' configuration), or not at all: by
+    others, what it answered would be answered differently (a cut-off, a grace period), or not stop at all."""
+    recorded = first.data.get("settings")
+    if not isinstance(recorded, Mapping):  # a journal from before settings were journaled
+        return
+    now = engine.settings()
+    differ = [name for name in sorted(set(recorded) | set(now)) if recorded.get(name) != now.get(name)]
+    if not differ:
+        return
+    shown = "; ".join(
+        f"{name}: {recorded.get(name, '(none)')} then, {now.get(name, '(none)')} now" for name in differ[:5]
+    )
+    more = f" and {len(differ) - 5} more" if len(differ) > 5 else ""
+    raise JournalError(
+        f"the world in the journal {path!r} ran by other rules than this server's ({shown}{more}), so it cannot be "
+        "rebuilt here; give the --rules file and --calendar it started with, or start over with --fresh (the file is "
+        "kept aside)"
     )
 
 

@@ -194,6 +194,32 @@ def test_a_seed_or_start_other_than_the_journals_is_refused_naming_both(tmp_path
     assert "Traceback" not in other_seed.stderr + other_start.stderr
 
 
+def test_a_restart_by_other_rules_is_refused_naming_each_setting_and_by_the_same_rules_resumes(tmp_path: Path) -> None:
+    """A world ran by its --rules and --calendar: rebuilt by others it would answer what it never answered (a grace
+    counted in other days), so a restart must be given them again."""
+    journal = tmp_path / "serve.journal"
+    rules = tmp_path / "bank-rules.yaml"
+    rules.write_text("bank: {grace: 3 working days}\n", encoding="utf-8")
+    with serving(journal, "--start", START, "--rules", str(rules), "--calendar", "none") as first:
+        register_loans(first.url, 2)
+
+    without_rules = refused(journal, "--calendar", "none")
+    without_calendar = refused(journal, "--rules", str(rules))
+    with (
+        serving(journal, "--rules", str(rules), "--calendar", "none") as again,
+        httpx.Client(base_url=again.url) as http,
+    ):
+        loans = http.get("/_sim/state").json()["partners"]["bank"]["state"]["loans"]
+
+    assert without_rules.returncode == 2 and without_calendar.returncode == 2
+    assert f"the world in the journal {str(journal)!r} ran by other rules than this server's (" in without_rules.stderr
+    assert "bank.grace_business_days: True then, False now" in without_rules.stderr
+    assert "calendar.holidays: None then, mainland now" in without_calendar.stderr
+    assert "give the --rules file and --calendar it started with, or start over with --fresh" in without_rules.stderr
+    assert "Traceback" not in without_rules.stderr + without_calendar.stderr
+    assert loans == 2
+
+
 def test_a_journal_that_cannot_be_rebuilt_from_is_refused_with_the_fix(tmp_path: Path) -> None:
     journal = tmp_path / "other.journal"
     with Journal(journal) as written:  # written by something else: no record of how its world started
