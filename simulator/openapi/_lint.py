@@ -33,8 +33,8 @@ from simulator.errors import ContractError
 from simulator.openapi._contract import external_ref_reason, external_refs, load_contract, upgrade_30
 from simulator.openapi._conventions import check_conventions, check_receivers
 from simulator.openapi._document import Document, Parts, example_values, finding, subschemas
-from simulator.openapi._operations import form_kinds as _form_kinds
-from simulator.openapi._operations import read_form, read_form_value
+from simulator.openapi._form import form_kinds as _form_kinds
+from simulator.openapi._form import read_form, read_form_value
 from simulator.openapi._refs import References
 
 __all__ = ["Finding", "lint_contract", "lint_receivers"]

@@ -7,7 +7,6 @@ regex matches and one compiled jsonschema-rs call per request part; nothing is i
 from __future__ import annotations
 
 import functools
-import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,10 +17,12 @@ import jsonschema_rs
 
 from simulator._suggest import closest, did_you_mean, suggest
 from simulator.errors import ContractError
-from simulator.openapi._decode import MAX_DIGITS, read_json
+from simulator.openapi._decode import read_json
+from simulator.openapi._form import coerce_one, read_form
 from simulator.openapi._refs import Parts, References
 from simulator.openapi._security import Denial, Scheme, check, requirements
 from simulator.openapi._violation import Violation
+from simulator.openapi._xml import read_xml
 
 __all__ = [
     "DecodedBody",
@@ -382,6 +383,11 @@ class Operation:
             if media_type == "application/x-www-form-urlencoded" and media.validator is not None:
                 form = read_form(body.decode("utf-8", "replace"), media.schema or {})
                 return DecodedBody(form, media.validator.errors(form), 400)
+            if _is_xml(media_type) and media.validator is not None:
+                document, malformed = read_xml(body, media.schema or {})
+                if malformed is not None:
+                    return DecodedBody(None, [malformed], 400)
+                return DecodedBody(document, media.validator.errors(document), 400)
             return DecodedBody(body.decode("utf-8", "replace"), [], 400)  # not JSON nor a form: the text as is
         value, plain, refused = read_json(body)
         if refused is not None:
@@ -391,6 +397,10 @@ class Operation:
         # DecodedBody(...) without its generated __new__ (a Python frame): every request with a body passes here.
         decoded: DecodedBody = _new_tuple(DecodedBody, (value, errors, 400, plain))
         return decoded
+
+
+def _is_xml(media_type: str) -> bool:
+    return media_type in ("application/xml", "text/xml") or media_type.endswith("+xml")
 
 
 class DecodedBody(NamedTuple):
@@ -409,118 +419,14 @@ class DecodedBody(NamedTuple):
 _new_tuple = tuple.__new__
 
 
-_KEY_PART = re.compile(r"\[([^\]]*)\]")
-
-
-def _subschema(schema: Any, key: str | None) -> Any:
-    """The schema of property ``key`` (None: of an item) of ``schema``, through allOf/anyOf/oneOf branches."""
-    if not isinstance(schema, Mapping):
-        return {}
-    if key is None and isinstance(schema.get("items"), Mapping):
-        return schema["items"]
-    properties = schema.get("properties")
-    if key is not None and isinstance(properties, Mapping) and key in properties:
-        return properties[key]
-    for branch_key in ("allOf", "anyOf", "oneOf"):
-        for branch in schema.get(branch_key) or ():
-            found = _subschema(branch, key)
-            if found:
-                return found
-    extra = schema.get("additionalProperties")
-    return extra if key is not None and isinstance(extra, Mapping) else {}
-
-
-def form_kinds(schema: Any) -> list[str]:
-    """The types a schema (or any of its anyOf/oneOf branches) takes."""
-    if not isinstance(schema, Mapping):
-        return []
-    kind = schema.get("type")
-    found = (
-        [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
-    )
-    for branch_key in ("allOf", "anyOf", "oneOf"):
-        for branch in schema.get(branch_key) or ():
-            found += form_kinds(branch)
-    return found
-
-
-def read_form_value(text: str, schema: Any) -> Any:
-    """A field's text as the first of its schema's types it reads as (number, integer, boolean; else the text)."""
-    for kind in form_kinds(schema):
-        if kind in ("integer", "number", "boolean"):
-            value = _coerce_one(text, kind)
-            if not isinstance(value, str):
-                return value
-    return text
-
-
-def read_form(body: str, schema: Mapping[str, Any]) -> dict[str, Any]:
-    """An ``application/x-www-form-urlencoded`` body as the object its schema describes: ``a[b]=1`` nests (Stripe's
-    deep objects), ``a[]=x`` and repeated keys of an array property make lists, numbers and booleans are read as
-    their schema's types."""
-    out: dict[str, Any] = {}
-    for raw_key, text in parse_qsl(body, keep_blank_values=True):
-        head, _, rest = raw_key.partition("[")
-        parts = [head, *_KEY_PART.findall("[" + rest)] if rest else [head]
-        node: Any = out
-        node_schema: Any = schema
-        for index, part in enumerate(parts):
-            if not isinstance(node, dict | list):
-                break  # a key given both as a value and as an object (a=1&a[b]=2): the value stays
-            last = index == len(parts) - 1
-            sub = _subschema(node_schema, None if isinstance(node, list) else part)
-            if isinstance(node, list):
-                if last:
-                    node.append(read_form_value(text, sub))
-                    break
-                if part.isdigit() and int(part) < len(node):
-                    node = node[int(part)]
-                else:
-                    node.append({})
-                    node = node[-1]
-                node_schema = sub
-                continue
-            if last:
-                if "array" in form_kinds(sub):
-                    node.setdefault(part, [])
-                    if isinstance(node[part], list):
-                        node[part].append(read_form_value(text, _subschema(sub, None)))
-                else:
-                    node[part] = read_form_value(text, sub)
-                break
-            following_is_item = parts[index + 1] == "" or parts[index + 1].isdigit()
-            node = node.setdefault(part, [] if following_is_item else {})
-            node_schema = sub
-    return out
-
-
-_INT = re.compile(r"-?\d+")
-_NUM = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-
-
-def _coerce_one(value: str, kind: str) -> Any:
-    """A parameter's text as its schema's type; left a string (which the schema then refuses, naming the type) when
-    it is none: an integer of more than MAX_DIGITS digits (``int()`` raises), a number beyond a double (``1e400``)."""
-    if kind == "integer" and len(value) <= MAX_DIGITS and _INT.fullmatch(value):
-        return int(value)
-    if kind == "number" and len(value) <= MAX_DIGITS and _NUM.fullmatch(value):
-        number = float(value)
-        if not math.isfinite(number):
-            return value
-        return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
-    if kind == "boolean" and value in ("true", "false"):
-        return value == "true"
-    return value
-
-
 def _coerce(raw: str | list[str] | None, param: _Param) -> Any:
     if raw is None:
         return None
     if param.kind == "array":
         items = raw if isinstance(raw, list) else raw.split(",")
-        return [_coerce_one(item, param.item_kind) for item in items]
+        return [coerce_one(item, param.item_kind) for item in items]
     value = raw[-1] if isinstance(raw, list) else raw
-    return _coerce_one(value, param.kind)
+    return coerce_one(value, param.kind)
 
 
 def _schema_kind(schema: Mapping[str, Any]) -> str:

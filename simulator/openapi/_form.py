@@ -1,0 +1,119 @@
+"""Text read as the values a schema describes: form fields (``application/x-www-form-urlencoded``), parameters,
+and the text of XML elements (:mod:`simulator.openapi._xml`) — a number, an integer or a boolean where the schema
+says so, else the text, which the schema then refuses naming the type."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from simulator.openapi._decode import MAX_DIGITS
+
+__all__ = ["coerce_one", "form_kinds", "read_form", "read_form_value", "subschema"]
+
+
+_KEY_PART = re.compile(r"\[([^\]]*)\]")
+
+
+def subschema(schema: Any, key: str | None) -> Any:
+    """The schema of property ``key`` (None: of an item) of ``schema``, through allOf/anyOf/oneOf branches."""
+    if not isinstance(schema, Mapping):
+        return {}
+    if key is None and isinstance(schema.get("items"), Mapping):
+        return schema["items"]
+    properties = schema.get("properties")
+    if key is not None and isinstance(properties, Mapping) and key in properties:
+        return properties[key]
+    for branch_key in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(branch_key) or ():
+            found = subschema(branch, key)
+            if found:
+                return found
+    extra = schema.get("additionalProperties")
+    return extra if key is not None and isinstance(extra, Mapping) else {}
+
+
+def form_kinds(schema: Any) -> list[str]:
+    """The types a schema (or any of its anyOf/oneOf branches) takes."""
+    if not isinstance(schema, Mapping):
+        return []
+    kind = schema.get("type")
+    found = (
+        [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
+    )
+    for branch_key in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(branch_key) or ():
+            found += form_kinds(branch)
+    return found
+
+
+def read_form_value(text: str, schema: Any) -> Any:
+    """A field's text as the first of its schema's types it reads as (number, integer, boolean; else the text)."""
+    for kind in form_kinds(schema):
+        if kind in ("integer", "number", "boolean"):
+            value = coerce_one(text, kind)
+            if not isinstance(value, str):
+                return value
+    return text
+
+
+def read_form(body: str, schema: Mapping[str, Any]) -> dict[str, Any]:
+    """An ``application/x-www-form-urlencoded`` body as the object its schema describes: ``a[b]=1`` nests (Stripe's
+    deep objects), ``a[]=x`` and repeated keys of an array property make lists, numbers and booleans are read as
+    their schema's types."""
+    out: dict[str, Any] = {}
+    for raw_key, text in parse_qsl(body, keep_blank_values=True):
+        head, _, rest = raw_key.partition("[")
+        parts = [head, *_KEY_PART.findall("[" + rest)] if rest else [head]
+        node: Any = out
+        node_schema: Any = schema
+        for index, part in enumerate(parts):
+            if not isinstance(node, dict | list):
+                break  # a key given both as a value and as an object (a=1&a[b]=2): the value stays
+            last = index == len(parts) - 1
+            sub = subschema(node_schema, None if isinstance(node, list) else part)
+            if isinstance(node, list):
+                if last:
+                    node.append(read_form_value(text, sub))
+                    break
+                if part.isdigit() and int(part) < len(node):
+                    node = node[int(part)]
+                else:
+                    node.append({})
+                    node = node[-1]
+                node_schema = sub
+                continue
+            if last:
+                if "array" in form_kinds(sub):
+                    node.setdefault(part, [])
+                    if isinstance(node[part], list):
+                        node[part].append(read_form_value(text, subschema(sub, None)))
+                else:
+                    node[part] = read_form_value(text, sub)
+                break
+            following_is_item = parts[index + 1] == "" or parts[index + 1].isdigit()
+            node = node.setdefault(part, [] if following_is_item else {})
+            node_schema = sub
+    return out
+
+
+_INT = re.compile(r"-?\d+")
+_NUM = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def coerce_one(value: str, kind: str) -> Any:
+    """A parameter's text as its schema's type; left a string (which the schema then refuses, naming the type) when
+    it is none: an integer of more than MAX_DIGITS digits (``int()`` raises), a number beyond a double (``1e400``)."""
+    if kind == "integer" and len(value) <= MAX_DIGITS and _INT.fullmatch(value):
+        return int(value)
+    if kind == "number" and len(value) <= MAX_DIGITS and _NUM.fullmatch(value):
+        number = float(value)
+        if not math.isfinite(number):
+            return value
+        return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+    if kind == "boolean" and value in ("true", "false"):
+        return value == "true"
+    return value
