@@ -7,12 +7,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
 from simulator.openapi._decode import MAX_DIGITS
+from simulator.openapi._violation import Violation
 
-__all__ = ["coerce_one", "form_kinds", "read_form", "read_form_value", "subschema"]
+__all__ = ["coerce_one", "form_kinds", "read_form", "read_form_value", "read_multipart", "subschema"]
 
 
 _KEY_PART = re.compile(r"\[([^\]]*)\]")
@@ -98,6 +102,40 @@ def read_form(body: str, schema: Mapping[str, Any]) -> dict[str, Any]:
             node = node.setdefault(part, [] if following_is_item else {})
             node_schema = sub
     return out
+
+
+def read_multipart(body: bytes, content_type: str, schema: Mapping[str, Any]) -> tuple[Any, Violation | None]:
+    """A ``multipart/form-data`` body as the object its schema describes: one property per part (by the name in its
+    Content-Disposition), repeated parts of an array property a list, text typed as the schema says, a file's
+    content as its text; or ``(None, violation)`` when it cannot be read as parts (rule ``multipart``)."""
+    if "boundary=" not in content_type.lower():
+        return None, Violation(
+            "header.content-type",
+            "multipart",
+            "multipart/form-data without a boundary; send the header your HTTP "
+            "library writes for a multipart body (multipart/form-data; boundary=…)",
+        )
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart() or message.defects:
+        return None, Violation("body", "multipart", "is not multipart/form-data with the boundary its header gives")
+    out: dict[str, Any] = {}
+    for part in message.iter_parts():
+        assert isinstance(part, Message)
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            return None, Violation("body", "multipart", "holds a part without a name in its Content-Disposition")
+        payload = part.get_payload(decode=True)
+        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+        sub = subschema(schema, name)
+        if "array" in form_kinds(sub):
+            out.setdefault(name, [])
+            if isinstance(out[name], list):
+                out[name].append(read_form_value(text, subschema(sub, None)))
+        else:
+            out[name] = read_form_value(text, sub)
+    return out, None
 
 
 _INT = re.compile(r"-?\d+")

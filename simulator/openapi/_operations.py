@@ -18,7 +18,7 @@ import jsonschema_rs
 from simulator._suggest import closest, did_you_mean, suggest
 from simulator.errors import ContractError
 from simulator.openapi._decode import read_json
-from simulator.openapi._form import coerce_one, read_form
+from simulator.openapi._form import coerce_one, read_form, read_multipart
 from simulator.openapi._refs import Parts, References
 from simulator.openapi._security import Denial, Scheme, check, requirements
 from simulator.openapi._violation import Violation
@@ -383,6 +383,11 @@ class Operation:
             if media_type == "application/x-www-form-urlencoded" and media.validator is not None:
                 form = read_form(body.decode("utf-8", "replace"), media.schema or {})
                 return DecodedBody(form, media.validator.errors(form), 400)
+            if media_type == "multipart/form-data" and media.validator is not None and content_type is not None:
+                parts, unreadable = read_multipart(body, content_type, media.schema or {})
+                if unreadable is not None:
+                    return DecodedBody(None, [unreadable], 400)
+                return DecodedBody(parts, media.validator.errors(parts), 400)
             if _is_xml(media_type) and media.validator is not None:
                 document, malformed = read_xml(body, media.schema or {})
                 if malformed is not None:

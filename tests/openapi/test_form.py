@@ -1,0 +1,98 @@
+"""multipart/form-data request bodies read by their schema's types and validated like JSON ones
+(simulator/openapi/_form.py), as httpx writes them: fields, repeated fields of an array, a file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from simulator.core import Engine
+from tests.core.helpers import call
+
+CONTRACT = """\
+openapi: 3.0.3
+info: {title: Uploads, version: "1"}
+paths:
+  /documents:
+    post:
+      operationId: uploadDocument
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [kind, file]
+              properties:
+                kind: {type: string, enum: [contract, id_card]}
+                pages: {type: integer, minimum: 1}
+                tags: {type: array, items: {type: string}}
+                signed: {type: boolean}
+                file: {type: string, format: binary}
+      responses:
+        "201": {description: stored}
+"""
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    path = tmp_path / "uploads.yaml"
+    path.write_text(CONTRACT, encoding="utf-8")
+    return Engine(extra_contracts=[path])
+
+
+def _multipart(data: dict[str, str | list[str]], files: dict[str, bytes] | None = None) -> tuple[bytes, dict[str, str]]:
+    """The body and Content-Type httpx sends for these fields and files."""
+    request = httpx.Request(
+        "POST",
+        "http://partner/documents",
+        data=data,
+        files={name: (name, content) for name, content in (files or {}).items()},
+    )
+    return request.read(), {"content-type": request.headers["content-type"]}
+
+
+def test_a_multipart_body_is_read_as_its_schema_types_and_taken(engine: Engine) -> None:
+    body, headers = _multipart(
+        {"kind": "contract", "pages": "3", "tags": ["a", "b"], "signed": "true"}, {"file": b"%PDF"}
+    )
+
+    answer = call(engine, "POST", "/uploads/documents", raw=body, headers=headers)
+
+    assert answer.status == 201, answer.body
+    request = engine.journal.query(kind="request", limit=10).items[-1]
+    assert request.data["body"] == {"kind": "contract", "pages": 3, "tags": ["a", "b"], "signed": True, "file": "%PDF"}
+
+
+@pytest.mark.parametrize(
+    ("data", "files", "refused"),
+    [
+        ({"kind": "contract"}, {"note": b"x"}, ("body.file", "required")),  # a file, but not the one required
+        ({"kind": "passport"}, {"file": b"x"}, ("body.kind", "enum")),
+        ({"kind": "contract", "pages": "0"}, {"file": b"x"}, ("body.pages", "minimum")),
+        ({"kind": "contract", "pages": "three"}, {"file": b"x"}, ("body.pages", "type")),
+    ],
+)
+def test_a_multipart_body_that_breaks_its_schema_is_refused_naming_the_field_and_the_rule(
+    engine: Engine, data: dict[str, str | list[str]], files: dict[str, bytes] | None, refused: tuple[str, str]
+) -> None:
+    body, headers = _multipart(data, files)
+
+    answer = call(engine, "POST", "/uploads/documents", raw=body, headers=headers)
+
+    assert answer.status == 400
+    assert [(error["field"], error["rule"]) for error in json.loads(answer.body)["errors"]] == [refused]
+
+
+def test_a_multipart_body_without_its_boundary_is_refused_saying_what_to_send(engine: Engine) -> None:
+    body, _ = _multipart({"kind": "contract"}, {"file": b"x"})
+
+    answer = call(engine, "POST", "/uploads/documents", raw=body, headers={"content-type": "multipart/form-data"})
+
+    assert answer.status == 400
+    error = json.loads(answer.body)["errors"][0]
+    assert (error["field"], error["rule"]) == ("header.content-type", "multipart")
+    assert "boundary=" in error["message"]
