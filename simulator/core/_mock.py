@@ -6,10 +6,11 @@ Which answer, as Stoplight Prism chooses it:
   redirect-only operation answers its own code); else its lowest declared status (no status at all: 204);
 * the media type: the first declared one the ``Accept`` header takes (406 when it takes none of them), JSON first
   without one;
-* the body: the contract's example (``Prefer: example=NAME`` picks a named one), otherwise a value generated from
-  its schema (always generated with ``Prefer: dynamic=true``). Generation is seeded by the request (operation,
-  parameters, body) and the run's seed, so the same request gets the same answer; a path or query parameter whose
-  name is a top-level field of the answer is echoed into it when the answer stays valid;
+* the body: the contract's first example its schema accepts (``Prefer: example=NAME`` picks a named one, valid or
+  not), otherwise a value generated from its schema (always generated with ``Prefer: dynamic=true``). Generation
+  is seeded by the request (operation, parameters, body) and the run's seed, so the same request gets the same
+  answer; a path or query parameter whose name is a top-level field of the answer is echoed into it when the answer
+  stays valid;
 * a non-JSON media type (text, a PDF, bytes) is answered raw, not as a JSON string;
 * headers the answer requires (``required: true``) are sent, generated from their schemas.
 """
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from simulator.openapi._synth import Synthesizer
 
 __all__ = ["GenericMock", "declared_error", "default_locale", "is_json"]
+
+_NONE_VALID: Any = object()  # no example of an answer that its schema accepts: the answer is generated
 
 #: The locale of people, places and words generated for lendsim's own partners (mainland lending).
 HOME_LOCALE = "zh_CN"
@@ -130,7 +133,7 @@ _ANSWERS = 256
 class GenericMock:
     """``locales``: the Faker locale of each partner's generated values (HOME_LOCALE for a partner not named)."""
 
-    __slots__ = ("_answers", "_locales", "_seed", "_synths")
+    __slots__ = ("_answers", "_examples", "_locales", "_seed", "_synths")
 
     def __init__(self, seed: int = 0, locales: Mapping[str, str] | None = None) -> None:
         self._seed = seed
@@ -139,6 +142,7 @@ class GenericMock:
         #: The last answers, by request: the same request gets the same answer, so it is generated once (a list of
         #: Stripe charges takes ~100 ms to generate).
         self._answers: OrderedDict[str, Reply] = OrderedDict()
+        self._examples: dict[tuple[str, int, str], Any] = {}  # the example each answer sends (see _valid_example)
 
     def reseed(self, seed: int) -> None:
         self._seed = seed
@@ -214,7 +218,9 @@ class GenericMock:
                 )
             return self._raw(media, media.examples[media.example_names.index(name)])
         if media.examples and prefer.get("dynamic", "false").lower() != "true":
-            return self._raw(media, media.examples[0])
+            example = self._valid_example(operation, status, media)
+            if example is not _NONE_VALID:
+                return self._raw(media, example)
         if media.schema is None:
             return self._raw(media, None) if not is_json(media.content_type) else None
         synth = self._synthesizer(call)
@@ -226,6 +232,23 @@ class GenericMock:
             if echoed is not value and not operation.validate_response(status, echoed, media.content_type):
                 value = echoed
         return value
+
+    def _valid_example(self, operation: Operation, status: int, media: MediaSpec) -> Any:
+        """The first of ``media``'s examples its schema accepts, or :data:`_NONE_VALID`: a contract's examples can
+        break its own schema (Twilio's relative URIs under ``format: uri``), and a client that validates answers
+        would fail on the mock's, not on the partner's. Found once per answer."""
+        key = (operation.operation_id, status, media.content_type)
+        if key not in self._examples:
+            checked = is_json(media.content_type)
+            self._examples[key] = next(
+                (
+                    example
+                    for example in media.examples
+                    if not checked or not operation.validate_response(status, example, media.content_type)
+                ),
+                _NONE_VALID,
+            )
+        return self._examples[key]
 
     @staticmethod
     def _raw(media: MediaSpec, value: Any) -> Any:

@@ -324,3 +324,57 @@ def test_an_unknown_locale_is_refused_naming_the_close_ones(tmp_path: Path) -> N
 
     with pytest.raises(ConfigError, match=r"--locale 'en_UK' is not a locale Faker knows; did you mean 'en_US'"):
         Engine(extra_contracts=[tmp_path / "people.yaml"], locale="en_UK")
+
+
+INVALID_EXAMPLE = """\
+openapi: 3.0.3
+info: {title: Messages, version: "1"}
+paths:
+  /messages:
+    get:
+      operationId: listMessages
+      responses:
+        "200":
+          description: a page
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [uri]
+                properties: {uri: {type: string, format: uri}}
+              examples:
+                relative: {value: {uri: /2010-04-01/Messages.json}}
+                absolute: {value: {uri: "https://api.example.com/2010-04-01/Messages.json"}}
+  /calls:
+    get:
+      operationId: listCalls
+      responses:
+        "200":
+          description: a page
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [uri]
+                properties: {uri: {type: string, format: uri}}
+              example: {uri: /2010-04-01/Calls.json}
+"""
+
+
+def test_an_example_its_own_schema_refuses_is_passed_over_unless_asked_for_by_name(tmp_path: Path) -> None:
+    """Twilio's examples write relative URIs where the schema says ``format: uri``: a client that validates the
+    mock's answers would fail where the partner's own pass."""
+    path = tmp_path / "messages.yaml"
+    path.write_text(INVALID_EXAMPLE, encoding="utf-8")
+    engine = Engine(extra_contracts=[path])
+
+    next_valid = call(engine, "GET", "/messages/messages")
+    none_valid = call(engine, "GET", "/messages/calls")
+    asked_for = call(engine, "GET", "/messages/messages", headers={"prefer": "example=relative"})
+
+    assert _json(next_valid.body) == {"uri": "https://api.example.com/2010-04-01/Messages.json"}
+    generated = _json(none_valid.body)
+    assert isinstance(generated, dict) and generated["uri"] != "/2010-04-01/Calls.json"
+    operation = engine.contracts["messages"].operation("listCalls")
+    assert operation.validate_response(200, generated, "application/json") == []
+    assert _json(asked_for.body) == {"uri": "/2010-04-01/Messages.json"}
