@@ -42,7 +42,7 @@ from simulator.core._messages import (
     no_operation,
     problem,
 )
-from simulator.core._mock import GenericMock, declared_error, default_locale, is_json
+from simulator.core._mock import GenericMock, default_locale, is_json
 from simulator.core._model import Deliverer, DeliveryResult, Model
 from simulator.core._signing import SIGNED_PARTNERS, Signer, SigningConfig, Verifier
 from simulator.errors import ConfigError, ContractError, DriftError
@@ -499,7 +499,7 @@ class Engine:
                 operation, exchange.path_params, exchange.request
             )
             if exchange.reply is not None and operation.partner in self._mocked:
-                exchange.reply = declared_error(operation, exchange.reply)
+                exchange.reply = self._mock.declared_error(operation, exchange.reply)
         exchange.correlate()
 
     def _journal_request(self, exchange: Exchange) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from simulator.core._messages import Call, Reply, problem
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from simulator.openapi import MediaSpec, Operation, ResponseSpec
     from simulator.openapi._synth import Synthesizer
 
-__all__ = ["GenericMock", "declared_error", "default_locale", "is_json"]
+__all__ = ["GenericMock", "default_locale", "is_json"]
 
 _NONE_VALID: Any = object()  # no example of an answer that its schema accepts: the answer is generated
 
@@ -53,16 +53,6 @@ def default_locale(document: Mapping[str, Any]) -> str:
 def is_json(content_type: str) -> bool:
     base = content_type.split(";", 1)[0].strip().lower()
     return base == "application/json" or base.endswith("+json")
-
-
-def declared_error(operation: Operation, refused: Reply) -> Reply:
-    """The answer to a request the core refused (400, 401, 415…) as the contract declares that status: its JSON
-    example, the refusal's headers kept; the refusal itself (problem+json) when the contract gives no example."""
-    spec = operation.response(refused.status)
-    media = spec.media("application/json") if spec is not None else None
-    if media is None or not media.examples:
-        return refused
-    return Reply(refused.status, media.examples[0], headers=refused.headers, content_type=media.content_type)
 
 
 def _prefer(headers: Mapping[str, str]) -> dict[str, str]:
@@ -262,17 +252,41 @@ class GenericMock:
             return f"lendsim mock {media.content_type} body"
         return str(value)
 
+    def declared_error(self, operation: Operation, refused: Reply) -> Reply:
+        """The answer to a request the core refused (400, 401, 415…) as the contract declares that status: its JSON
+        example, else a body generated from its JSON schema with the refusal's reason in its message-like fields
+        (Plaid's ``error_message``), the refusal's headers kept; the refusal itself (problem+json) when the contract
+        declares no JSON answer for it."""
+        spec = operation.response(refused.status)
+        media = spec.media("application/json") if spec is not None else None
+        if media is None or (not media.examples and media.schema is None):
+            return refused
+        if media.examples:
+            return Reply(refused.status, media.examples[0], headers=refused.headers, content_type=media.content_type)
+        assert media.schema is not None
+        reason = _reason(refused.body)
+        value = self._synth(operation, repr((operation.operation_id, refused.status, reason))).value(media.schema)
+        if isinstance(value, dict):
+            told = {**value, **{key: reason for key, kind in _message_fields(media.schema) if kind == "string"}}
+            if not operation.validate_response(refused.status, told, media.content_type):
+                value = told
+        return Reply(refused.status, value, headers=refused.headers, content_type=media.content_type)
+
     def _synthesizer(self, call: Call) -> Synthesizer:
         """The synthesizer, reseeded by the run's seed and the request: the same request, the same answer."""
         operation = call.operation
+        return self._synth(operation, repr((operation.operation_id, sorted(call.params.items()), call.body)))
+
+    def _synth(self, operation: Operation, key: str) -> Synthesizer:
+        """The synthesizer of the operation's partner's locale, reseeded by the run's seed and ``key``."""
         locale = self._locales.get(operation.partner, HOME_LOCALE)
         synth = self._synths.get(locale)
         if synth is None:
             from simulator.openapi._synth import Synthesizer
 
             synth = self._synths[locale] = Synthesizer(self._seed, locale=locale)
-        key = repr((self._seed, operation.partner, operation.operation_id, sorted(call.params.items()), call.body))
-        synth.reseed(int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big"))
+        seeded = repr((self._seed, operation.partner, key))
+        synth.reseed(int.from_bytes(hashlib.blake2b(seeded.encode(), digest_size=8).digest(), "big"))
         return synth
 
     @staticmethod
@@ -298,3 +312,31 @@ class GenericMock:
             value = synth.value(schema, name=name)
             out[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
         return out
+
+
+#: Top-level fields of an error body that carry its reason, as partners name them.
+_MESSAGES: Final = frozenset({"message", "error_message", "errorMessage", "detail", "description", "error_description"})
+
+
+def _message_fields(schema: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(name, type) of the schema's top-level properties named like a message."""
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping):
+        return []
+    return [
+        (str(name), str(sub.get("type", "")))
+        for name, sub in properties.items()
+        if name in _MESSAGES and isinstance(sub, Mapping)
+    ]
+
+
+def _reason(body: Any) -> str:
+    """What a problem body says was wrong: its errors (field: message), else its detail, else its title."""
+    if not isinstance(body, Mapping):
+        return ""
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:
+        return "; ".join(
+            f"{error.get('field')}: {error.get('message')}" for error in errors if isinstance(error, Mapping)
+        )
+    return str(body.get("detail") or body.get("title") or "")

@@ -378,3 +378,59 @@ def test_an_example_its_own_schema_refuses_is_passed_over_unless_asked_for_by_na
     operation = engine.contracts["messages"].operation("listCalls")
     assert operation.validate_response(200, generated, "application/json") == []
     assert _json(asked_for.body) == {"uri": "/2010-04-01/Messages.json"}
+
+
+ERROR_SCHEMA_ONLY = """\
+openapi: 3.0.3
+info: {title: Bank link, version: "1"}
+paths:
+  /item/get:
+    post:
+      operationId: itemGet
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [access_token]
+              properties: {access_token: {type: string}}
+      responses:
+        "200":
+          description: the item
+          content: {application/json: {schema: {type: object}}}
+        default:
+          description: an error
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [error_type, error_code, error_message]
+                properties:
+                  error_type: {type: string, enum: [INVALID_REQUEST, API_ERROR]}
+                  error_code: {type: string}
+                  error_message: {type: string}
+                  display_message: {type: string, nullable: true}
+"""
+
+
+def test_a_refusal_where_the_contract_declares_an_error_schema_but_no_example_is_generated_from_it(
+    tmp_path: Path,
+) -> None:
+    """Plaid declares its errors (PlaidError, as application/json) without examples: the mock's refusal follows that
+    schema and says in its message what was wrong, rather than answer problem+json, which the contract never names."""
+    path = tmp_path / "link.yaml"
+    path.write_text(ERROR_SCHEMA_ONLY, encoding="utf-8")
+    engine = Engine(extra_contracts=[path])
+
+    refused = call(engine, "POST", "/link/item/get", body={"access_token": 7})
+    again = call(engine, "POST", "/link/item/get", body={"access_token": 7})
+
+    assert refused.status == 400
+    assert refused.headers["content-type"].startswith("application/json")
+    error = _json(refused.body)
+    assert isinstance(error, dict)
+    assert error["error_type"] in ("INVALID_REQUEST", "API_ERROR")
+    assert "body.access_token" in error["error_message"]
+    assert engine.contracts["link"].operation("itemGet").validate_response(400, error, "application/json") == []
+    assert again.body == refused.body
