@@ -67,7 +67,7 @@ def read_form_value(text: str, schema: Any) -> Any:
 def read_form(body: str, schema: Mapping[str, Any]) -> dict[str, Any]:
     """An ``application/x-www-form-urlencoded`` body as the object its schema describes: ``a[b]=1`` nests (Stripe's
     deep objects), ``a[]=x`` and repeated keys of an array property make lists, numbers and booleans are read as
-    their schema's types."""
+    their schema's types; a required array with no field is empty (a form cannot write an empty list)."""
     out: dict[str, Any] = {}
     for raw_key, text in parse_qsl(body, keep_blank_values=True):
         head, _, rest = raw_key.partition("[")
@@ -101,7 +101,7 @@ def read_form(body: str, schema: Mapping[str, Any]) -> dict[str, Any]:
             following_is_item = parts[index + 1] == "" or parts[index + 1].isdigit()
             node = node.setdefault(part, [] if following_is_item else {})
             node_schema = sub
-    return out
+    return _with_empty_arrays(out, schema)
 
 
 def read_multipart(body: bytes, content_type: str, schema: Mapping[str, Any]) -> tuple[Any, Violation | None]:
@@ -135,7 +135,17 @@ def read_multipart(body: bytes, content_type: str, schema: Mapping[str, Any]) ->
                 out[name].append(read_form_value(text, subschema(sub, None)))
         else:
             out[name] = read_form_value(text, sub)
-    return out, None
+    return _with_empty_arrays(out, schema), None
+
+
+def _with_empty_arrays(out: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """``out`` with each required array property it lacks as ``[]``: a form (and multipart) writes a list as one
+    field per item, so an empty list is no field at all, and only the schema tells it from a missing one."""
+    required = schema.get("required")
+    for name in required if isinstance(required, list) else ():
+        if isinstance(name, str) and name not in out and "array" in form_kinds(subschema(schema, name)):
+            out[name] = []
+    return out
 
 
 _INT = re.compile(r"-?\d+")

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from simulator.core import Engine
+from simulator.openapi._form import read_form, read_multipart
 from tests.core.helpers import call
 
 CONTRACT = """\
@@ -96,3 +97,21 @@ def test_a_multipart_body_without_its_boundary_is_refused_saying_what_to_send(en
     error = json.loads(answer.body)["errors"][0]
     assert (error["field"], error["rule"]) == ("header.content-type", "multipart")
     assert "boundary=" in error["message"]
+
+
+def test_a_required_array_without_a_field_reads_as_empty_in_a_form_and_in_multipart() -> None:
+    """A form writes a list as one field per item, so schemathesis (and any client) sends an empty list as nothing:
+    the Petstore's ``photoUrls: []`` came as ``id=10&name=doggie`` and was refused as missing."""
+    schema = {
+        "type": "object",
+        "required": ["name", "photoUrls"],
+        "properties": {"name": {"type": "string"}, "photoUrls": {"type": "array"}, "tags": {"type": "array"}},
+    }
+    body, headers = _multipart({"name": "doggie"}, {"note": b"x"})
+
+    assert read_form("name=doggie", schema) == {"name": "doggie", "photoUrls": []}
+    assert read_form("photoUrls=a.png", schema) == {"photoUrls": ["a.png"]}  # the name still missing
+    assert read_multipart(body, headers["content-type"], schema) == (
+        {"name": "doggie", "note": "x", "photoUrls": []},
+        None,
+    )
