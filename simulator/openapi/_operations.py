@@ -367,6 +367,12 @@ class Operation:
         if not self.body:
             return DecodedBody(None, [], 400)
         if not body:
+            declared = self.body.get("application/x-www-form-urlencoded")
+            if declared is not None and declared.validator is not None and _base(content_type) == declared.content_type:
+                empty = read_form(
+                    "", declared.schema or {}
+                )  # a form with no fields: an object, its required ones missing
+                return DecodedBody(empty, declared.validator.errors(empty), 400)
             if self.body_required:
                 return DecodedBody(None, [Violation("body", "required", "a request body is required")], 400)
             return DecodedBody(None, [], 400)
@@ -402,6 +408,10 @@ class Operation:
         # DecodedBody(...) without its generated __new__ (a Python frame): every request with a body passes here.
         decoded: DecodedBody = _new_tuple(DecodedBody, (value, errors, 400, plain))
         return decoded
+
+
+def _base(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 def _is_xml(media_type: str) -> bool:
