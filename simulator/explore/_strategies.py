@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
 from hypothesis import assume
@@ -27,9 +27,20 @@ from hypothesis import strategies as st
 from simulator.core import SPECS, FaultAction, Parameter
 from simulator.errors import ConfigError
 from simulator.oracles import ORACLES
+from simulator.partners.bank import BankConfig
 from simulator.scenario import Scenario, ScenarioError, build_scenario, known_points
 
-__all__ = ["MAX_BORROWERS", "PROBE", "START", "Candidate", "candidates", "repair"]
+__all__ = [
+    "MAX_BORROWERS",
+    "MOMENTS",
+    "PROBE",
+    "START",
+    "Candidate",
+    "Echo",
+    "candidates",
+    "incident_moments",
+    "repair",
+]
 
 #: Every run starts here: inside the mainland holiday data, with Labour Day and Dragon Boat in reach.
 START: Final = date(2019, 5, 1)
@@ -61,6 +72,21 @@ _LOST_FILES: Final = ("bureau.feedback", "drop")
 #: The incident's own start: the link to the funding bank down (an outage at its repayment API).
 _LINK: Final = ("bank.repayApply", "outage")
 _FAULT_PATH: Final = re.compile(r"^faults\[(\d+)\]")
+#: The moments of an incident a fault is timed from: the bank's link going down, the bank's first overdue batch
+#: after the first installment's grace (its overdue notices, to borrowers and the platform), the link coming back
+#: (the backlog the platform then forwards).
+MOMENTS: Final = ("down", "batch", "recovery")
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Echo:
+    """The platform met a partner at ``point`` ``hours`` (whole, rounded down) after the ``moment`` of the probe's
+    incident: a fault drawn from it is at the same point, at the same time after the same moment of the
+    candidate's incident — where a real incident's recovery sets the platform to work."""
+
+    moment: str
+    hours: int
+    point: str
 
 
 @dataclass(frozen=True)
@@ -204,6 +230,54 @@ def _fault(
     return fault
 
 
+def _deadline(data: Mapping[str, Any]) -> datetime:
+    """When the first installment's grace ends at the bank (local time): its due date plus the grace days, at the
+    cut-off."""
+    bank = data.get("bank") or {}
+    defaults = BankConfig()
+    grace = int(str(bank["grace"]).split()[0]) if "grace" in bank else defaults.grace_days
+    cutoff = time.fromisoformat(str(bank["cutoff"])) if "cutoff" in bank else defaults.cutoff
+    due = date.fromisoformat(str(data["start"])).replace(day=int(data["population"]["loan"]["due_day"]))
+    return datetime.combine(due + timedelta(days=grace), cutoff)
+
+
+def incident_moments(data: Mapping[str, Any]) -> dict[str, datetime] | None:
+    """The :data:`MOMENTS` of scenario ``data`` as local times, when its first fault is the bank's link down for a
+    window (the incident); ``None`` otherwise. The batch is the bank's first overdue batch after the first
+    installment's grace: the one that marks what the outage kept from the bank."""
+    faults = data.get("faults") or ()
+    link = faults[0] if faults else {}
+    if link.get("at") != _LINK[0] or _LINK[1] not in link or "from" not in link or "until" not in link:
+        return None
+    bank = data.get("bank") or {}
+    deadline = _deadline(data)
+    batch_time = time.fromisoformat(str(bank["overdue_batch"])) if "overdue_batch" in bank else None
+    batch = datetime.combine(deadline.date(), batch_time or BankConfig().overdue_batch_time)
+    if batch <= deadline:
+        batch += timedelta(days=1)
+    down, recovery = (datetime.fromisoformat(str(link[key])) for key in ("from", "until"))
+    return {"down": down, "batch": batch, "recovery": recovery}
+
+
+@st.composite
+def _echo_fault(
+    draw: st.DrawFn, echoes: Sequence[Echo], moments: Mapping[str, datetime], points: Mapping[str, frozenset[str]]
+) -> dict[str, Any]:
+    """A fault at a point where, and about when, the probe's incident set the platform to work
+    (:class:`Echo`): any action the point takes, from up to six hours before to a day after that time past the
+    same moment of the candidate's incident."""
+    echo = draw(st.sampled_from(echoes))
+    action = FaultAction(draw(st.sampled_from(sorted(points[echo.point]))))
+    fault: dict[str, Any] = {"at": echo.point, action.value: draw(_action(action))}
+    met = moments[echo.moment] + timedelta(hours=echo.hours)
+    fault["from"] = _stamp(met - timedelta(hours=draw(st.integers(0, 6))))
+    fault["until"] = _stamp(met + timedelta(hours=draw(st.integers(1, 24))))
+    probability = draw(_optional(st.integers(1, 99)))
+    if probability is not None:
+        fault["probability"] = probability / 100
+    return fault
+
+
 @st.composite
 def _borrowers(draw: st.DrawFn) -> dict[str, Any]:
     """How they repay: on time, late, in part, early; when in the day; whether they dispute."""
@@ -252,7 +326,7 @@ def _bank(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def _data(draw: st.DrawFn, focus: Sequence[str]) -> dict[str, Any]:
+def _data(draw: st.DrawFn, focus: Sequence[str], echoes: Sequence[Echo] = ()) -> dict[str, Any]:
     points = known_points()
     due_day = draw(st.integers(1, 28))
     anchor = START.replace(day=due_day)
@@ -284,16 +358,29 @@ def _data(draw: st.DrawFn, focus: Sequence[str]) -> dict[str, Any]:
     if delivery is not None:
         data["sms"] = {"delivery_delay": f"{delivery} seconds"}
     paid = datetime.combine(anchor, datetime.strptime(behaviour["pay_at"], "%H:%M").time())
-    faults = draw(st.lists(_fault(paid, points, focus), max_size=MAX_FAULTS))
-    if draw(st.booleans()) and len(faults) < MAX_FAULTS:
+    if draw(st.booleans()):
         # Half the candidates start as the incident did: the bank's link down while borrowers pay on the first due
-        # date, for one to four days. The chains that follow (wrongful overdue, notices, negative records,
-        # corrections, reassurance SMS) are where the drawn faults can then hit; drawn at random, that one fault
-        # comes about once in a few hundred candidates. Shrinking drops it when the finding does not need it.
-        hours = draw(st.integers(24, 96))
+        # date, until past the end of their grace (the bank then marks them overdue) or for one to four days. The
+        # chains that follow (wrongful overdue, notices, negative records, corrections, reassurance SMS) are where
+        # the other faults then hit: where and when the probe's incident set the platform to work (:class:`Echo`).
+        # Drawn at random, the link down comes about once in a few hundred candidates, and a fault meeting what its
+        # recovery or the bank's batch sets off far more rarely. Shrinking drops either when a finding does not
+        # need it.
         begin = paid - timedelta(hours=1)
-        link_down = {"at": _LINK[0], _LINK[1]: {"status": 503}, "from": _stamp(begin)}
-        faults = [{**link_down, "until": _stamp(begin + timedelta(hours=hours))}, *faults]
+        deadline = _deadline({**data, "bank": bank})
+        until = draw(
+            st.one_of(
+                st.integers(1, 48).map(lambda hours: deadline + timedelta(hours=hours)),
+                st.integers(24, 96).map(lambda hours: begin + timedelta(hours=hours)),
+            )
+        )
+        link_down = {"at": _LINK[0], _LINK[1]: {"status": 503}, "from": _stamp(begin), "until": _stamp(until)}
+        moments = incident_moments({**data, "bank": bank, "faults": [link_down]})
+        assert moments is not None
+        other = _echo_fault(echoes, moments, points) if echoes else _fault(paid, points, focus)
+        faults = [link_down, *draw(st.lists(other, max_size=MAX_FAULTS - 1))]
+    else:
+        faults = draw(st.lists(_fault(paid, points, focus), max_size=MAX_FAULTS))
     if faults:
         data["faults"] = faults
     # The run goes on a while after the last payment and the last fault's window: what a platform puts right
@@ -326,17 +413,21 @@ def _month_after(day: date, months: int) -> date:
 def candidates(
     focus: Collection[str] = (),
     build: Callable[[Mapping[str, Any]], Scenario | None] | None = None,
+    echoes: Collection[Echo] = (),
 ) -> st.SearchStrategy[Candidate]:
     """Scenarios to run: every invariant expected, then repaired until lint has nothing to say
     (:func:`repair`); a draw that cannot be repaired is rejected. Half the faults are drawn at the points in
-    ``focus`` (where the platform meets the partners: :func:`~simulator.explore._search.touched_points`)."""
+    ``focus`` (where the platform meets the partners: :func:`~simulator.explore._search.touched_points`); in a
+    candidate that starts as the incident did, half of the others from ``echoes`` (where and when the probe's
+    incident set the platform to work: :func:`~simulator.explore._search.echoes`)."""
     fix = build or repair
     known = known_points()
     focused = sorted(point for point in focus if point in known)
+    echoed = sorted(echo for echo in set(echoes) if echo.point in known and echo.moment in MOMENTS)
 
     @st.composite
     def candidate(draw: st.DrawFn) -> Candidate:
-        data = draw(_data(focused))
+        data = draw(_data(focused, echoed))
         repaired = fix(data)
         assume(repaired is not None)
         assert repaired is not None
@@ -345,11 +436,14 @@ def candidates(
     return candidate()
 
 
-#: The scenario a search starts with, to see where the platform meets the partners: a few borrowers paying on
-#: time, late, in part and early over two installments, and the bank's link down over the first due date (so
-#: the bank marks some overdue, notifies them and the platform, and the platform has something to put right).
+#: The scenario a search starts with, to see where and when the platform meets the partners: a few borrowers
+#: paying on time, late, in part and early over two installments, and the bank's link down over the first due
+#: date (so the bank marks some overdue, notifies them and the platform, and the platform has something to put
+#: right). Its seed makes the draw of borrowers include one who pays on the due date in the outage (the seed
+#: before it drew three early settlements and a late payer: no wrongful overdue, nothing for the platform to do).
 PROBE: Final[Mapping[str, Any]] = {
     "name": "explore-probe",
+    "seed": 4,
     "start": START.isoformat(),
     "duration": "50 days",
     "population": {"borrowers": 4, "loan": {"principal": "1000..5000", "term": 2, "due_day": 10}},
