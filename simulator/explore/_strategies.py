@@ -164,11 +164,15 @@ def _duration(*, below_a_day: bool, signed: bool = False) -> st.SearchStrategy[s
     return st.tuples(st.booleans(), magnitude).map(lambda pair: f"-{pair[1]}" if pair[0] else pair[1])
 
 
-def _parameter(action: FaultAction, parameter: Parameter) -> st.SearchStrategy[Any]:
-    """A value for one parameter of an action, from the kind and limits :data:`SPECS` declares."""
+def _parameter(action: FaultAction, parameter: Parameter, *, unavailable: bool = False) -> st.SearchStrategy[Any]:
+    """A value for one parameter of an action, from the kind and limits :data:`SPECS` declares; ``unavailable``:
+    an error status only of a partner that cannot serve now (5xx, 429), not one refusing the request itself."""
     low, high = parameter.minimum, parameter.maximum
     if parameter.kind == "status":
+        low = max(low or 0, 500) if unavailable else low
         common = [status for status in (503, 500, 404, 429, 502, 400) if (low or 0) <= status <= (high or 999)]
+        if unavailable and (high or 999) >= 429 >= (parameter.minimum or 0):
+            common.append(429)
         return st.one_of(st.sampled_from(common), st.integers(low or 400, high or 599))
     if parameter.kind == "choice":
         return st.sampled_from(parameter.choices)
@@ -181,17 +185,17 @@ def _parameter(action: FaultAction, parameter: Parameter) -> st.SearchStrategy[A
 
 
 @st.composite
-def _action(draw: st.DrawFn, action: FaultAction) -> dict[str, Any]:
+def _action(draw: st.DrawFn, action: FaultAction, *, unavailable: bool = False) -> dict[str, Any]:
     spec = SPECS[action]
     if spec.one_of:  # exactly one of the parameters (an outage's status or error)
         chosen = draw(st.sampled_from(spec.parameters))
-        return {chosen.name: draw(_parameter(action, chosen))}
+        return {chosen.name: draw(_parameter(action, chosen, unavailable=unavailable))}
     params: dict[str, Any] = {}
     for parameter in spec.parameters:
         if parameter.required:
-            params[parameter.name] = draw(_parameter(action, parameter))
+            params[parameter.name] = draw(_parameter(action, parameter, unavailable=unavailable))
         else:
-            value = draw(_optional(_parameter(action, parameter)))
+            value = draw(_optional(_parameter(action, parameter, unavailable=unavailable)))
             if value is not None:
                 params[parameter.name] = value
     return params
@@ -269,7 +273,10 @@ def _echo_fault(
     same moment of the candidate's incident."""
     echo = draw(st.sampled_from(echoes))
     action = FaultAction(draw(st.sampled_from(sorted(points[echo.point]))))
-    fault: dict[str, Any] = {"at": echo.point, action.value: draw(_action(action))}
+    # The partner failing as in an incident — down, slow, answers lost or repeated — not refusing the request as
+    # wrong (a 4xx for hours is a partner's defect, and a platform that takes it at its word and stops is not at
+    # fault: explore "found" the resilient platform giving up a correction the bank answered 400).
+    fault: dict[str, Any] = {"at": echo.point, action.value: draw(_action(action, unavailable=True))}
     met = moments[echo.moment] + timedelta(hours=echo.hours)
     fault["from"] = _stamp(met - timedelta(hours=draw(st.integers(0, 6))))
     fault["until"] = _stamp(met + timedelta(hours=draw(st.integers(1, 24))))
