@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 import time
 import unittest
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final, Literal
 
@@ -26,11 +27,11 @@ from hypothesis.errors import HypothesisException
 
 from simulator.clock import parse_duration
 from simulator.errors import ConfigError, PlatformError
-from simulator.explore._strategies import PROBE, Candidate, candidates, repair
+from simulator.explore._strategies import PROBE, Candidate, Echo, candidates, incident_moments, repair
 from simulator.oracles import Verdict
 from simulator.run import PlatformDriver, RunResult, run_scenario
 
-__all__ = ["Budget", "Found", "Progress", "Search", "explore", "touched_points"]
+__all__ = ["Budget", "Found", "Progress", "Search", "echoes", "explore", "touched_points"]
 
 Phase_ = Literal["search", "shrink"]
 #: As many examples as a time budget could want: it is the clock that stops the search.
@@ -38,6 +39,9 @@ _UNBOUNDED: Final = 10**9
 #: Who sent a request (the platform sends none, or ``platform``; partners their name; the runner ``harness``).
 _SOURCE_HEADER: Final = "x-lendsim-source"
 _RUNS: Final = re.compile(r"^(\d+)\s*runs?$")
+#: How long after a moment of the probe's incident its meetings with the partners count as set off by it
+#: (:func:`echoes`); later ones are the days' routine.
+_ECHO_HOURS: Final = 48
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +219,9 @@ def explore(
         search.seconds = clock() - started
         return search
     report("search", None)
-    test = given(candidates(touched_points(result)))(run)
+    moments = incident_moments(PROBE)
+    assert moments is not None, "the probe starts as the incident did"
+    test = given(candidates(touched_points(result), echoes=echoes(result, moments)))(run)
     # The seed first: hypothesis' @seed turns the database off, the settings applied over it turn it back on.
     test = seed_of_search(seed)(test)
     test = settings(
@@ -244,16 +250,38 @@ def explore(
 def touched_points(result: RunResult) -> set[str]:
     """The injection points where the platform met the partners in ``result``: the operations it called, the
     deliveries made to it."""
-    points = set()
+    return {point for point, _ in _meetings(result)}
+
+
+def echoes(result: RunResult, moments: Mapping[str, datetime]) -> set[Echo]:
+    """Where and when the platform met the partners in ``result`` after each of its incident's ``moments`` (local
+    times): the first meeting at each point in the 48 hours after a moment, before the next one, as an
+    :class:`~simulator.explore._strategies.Echo` of that moment."""
+    tz = result.scenario.start.tzinfo
+    order = sorted(moments.items(), key=lambda item: item[1])
+    found: dict[tuple[str, str], Echo] = {}
+    for point, when in _meetings(result):
+        local = when.astimezone(tz).replace(tzinfo=None)
+        since = [(name, moment) for name, moment in order if moment <= local]
+        if not since:
+            continue
+        name, moment = since[-1]
+        hours = int((local - moment) / timedelta(hours=1))
+        if hours < _ECHO_HOURS and (name, point) not in found:
+            found[name, point] = Echo(name, hours, point)
+    return set(found.values())
+
+
+def _meetings(result: RunResult) -> Iterator[tuple[str, datetime]]:
+    """Each call the platform made to a partner, and each delivery made to it: its injection point and when."""
     for entry in result.sim.journal.iter():
         if entry.kind == "request" and entry.partner and entry.operation:
             headers = entry.data.get("headers")
             source = headers.get(_SOURCE_HEADER) if isinstance(headers, Mapping) else None
             if source in (None, "platform"):
-                points.add(f"{entry.partner}.{entry.operation}")
+                yield f"{entry.partner}.{entry.operation}", entry.virtual_time
         elif entry.kind == "delivery" and isinstance(entry.data.get("point"), str):
-            points.add(entry.data["point"])
-    return points
+            yield entry.data["point"], entry.virtual_time
 
 
 def _shrinking(search: Search) -> Found | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
 from hypothesis import assume
@@ -27,9 +27,20 @@ from hypothesis import strategies as st
 from simulator.core import SPECS, FaultAction, Parameter
 from simulator.errors import ConfigError
 from simulator.oracles import ORACLES
+from simulator.partners.bank import BankConfig
 from simulator.scenario import Scenario, ScenarioError, build_scenario, known_points
 
-__all__ = ["MAX_BORROWERS", "PROBE", "START", "Candidate", "candidates", "repair"]
+__all__ = [
+    "MAX_BORROWERS",
+    "MOMENTS",
+    "PROBE",
+    "START",
+    "Candidate",
+    "Echo",
+    "candidates",
+    "incident_moments",
+    "repair",
+]
 
 #: Every run starts here: inside the mainland holiday data, with Labour Day and Dragon Boat in reach.
 START: Final = date(2019, 5, 1)
@@ -40,6 +51,7 @@ MAX_FAULTS: Final = 4
 _REPAIR_ROUNDS: Final = 4
 #: The most grace a bank gives (days after the due date).
 _GRACE_DAYS: Final = 3
+_GRACE: Final = timedelta(days=_GRACE_DAYS)
 #: Days a run goes on after the last payment or fault window, at the least.
 _MIN_TAIL_DAYS: Final = 4
 #: Invariants judged with parameters other than their defaults. ``sms_unique`` judges the platform's own SMS:
@@ -61,6 +73,21 @@ _LOST_FILES: Final = ("bureau.feedback", "drop")
 #: The incident's own start: the link to the funding bank down (an outage at its repayment API).
 _LINK: Final = ("bank.repayApply", "outage")
 _FAULT_PATH: Final = re.compile(r"^faults\[(\d+)\]")
+#: The moments of an incident a fault is timed from: the bank's link going down, the bank's first overdue batch
+#: after the first installment's grace (its overdue notices, to borrowers and the platform), the link coming back
+#: (the backlog the platform then forwards).
+MOMENTS: Final = ("down", "batch", "recovery")
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Echo:
+    """The platform met a partner at ``point`` ``hours`` (whole, rounded down) after the ``moment`` of the probe's
+    incident: a fault drawn from it is at the same point, at the same time after the same moment of the
+    candidate's incident — where a real incident's recovery sets the platform to work."""
+
+    moment: str
+    hours: int
+    point: str
 
 
 @dataclass(frozen=True)
@@ -137,11 +164,15 @@ def _duration(*, below_a_day: bool, signed: bool = False) -> st.SearchStrategy[s
     return st.tuples(st.booleans(), magnitude).map(lambda pair: f"-{pair[1]}" if pair[0] else pair[1])
 
 
-def _parameter(action: FaultAction, parameter: Parameter) -> st.SearchStrategy[Any]:
-    """A value for one parameter of an action, from the kind and limits :data:`SPECS` declares."""
+def _parameter(action: FaultAction, parameter: Parameter, *, unavailable: bool = False) -> st.SearchStrategy[Any]:
+    """A value for one parameter of an action, from the kind and limits :data:`SPECS` declares; ``unavailable``:
+    an error status only of a partner that cannot serve now (5xx, 429), not one refusing the request itself."""
     low, high = parameter.minimum, parameter.maximum
     if parameter.kind == "status":
+        low = max(low or 0, 500) if unavailable else low
         common = [status for status in (503, 500, 404, 429, 502, 400) if (low or 0) <= status <= (high or 999)]
+        if unavailable and (high or 999) >= 429 >= (parameter.minimum or 0):
+            common.append(429)
         return st.one_of(st.sampled_from(common), st.integers(low or 400, high or 599))
     if parameter.kind == "choice":
         return st.sampled_from(parameter.choices)
@@ -154,17 +185,17 @@ def _parameter(action: FaultAction, parameter: Parameter) -> st.SearchStrategy[A
 
 
 @st.composite
-def _action(draw: st.DrawFn, action: FaultAction) -> dict[str, Any]:
+def _action(draw: st.DrawFn, action: FaultAction, *, unavailable: bool = False) -> dict[str, Any]:
     spec = SPECS[action]
     if spec.one_of:  # exactly one of the parameters (an outage's status or error)
         chosen = draw(st.sampled_from(spec.parameters))
-        return {chosen.name: draw(_parameter(action, chosen))}
+        return {chosen.name: draw(_parameter(action, chosen, unavailable=unavailable))}
     params: dict[str, Any] = {}
     for parameter in spec.parameters:
         if parameter.required:
-            params[parameter.name] = draw(_parameter(action, parameter))
+            params[parameter.name] = draw(_parameter(action, parameter, unavailable=unavailable))
         else:
-            value = draw(_optional(_parameter(action, parameter)))
+            value = draw(_optional(_parameter(action, parameter, unavailable=unavailable)))
             if value is not None:
                 params[parameter.name] = value
     return params
@@ -198,6 +229,57 @@ def _fault(
         begin = paid + timedelta(hours=after)
         fault["from"] = _stamp(begin)
         fault["until"] = _stamp(begin + timedelta(hours=hours))
+    probability = draw(_optional(st.integers(1, 99)))
+    if probability is not None:
+        fault["probability"] = probability / 100
+    return fault
+
+
+def _deadline(data: Mapping[str, Any]) -> datetime:
+    """When the first installment's grace ends at the bank (local time): its due date plus the grace days, at the
+    cut-off."""
+    bank = data.get("bank") or {}
+    defaults = BankConfig()
+    grace = int(str(bank["grace"]).split()[0]) if "grace" in bank else defaults.grace_days
+    cutoff = time.fromisoformat(str(bank["cutoff"])) if "cutoff" in bank else defaults.cutoff
+    due = date.fromisoformat(str(data["start"])).replace(day=int(data["population"]["loan"]["due_day"]))
+    return datetime.combine(due + timedelta(days=grace), cutoff)
+
+
+def incident_moments(data: Mapping[str, Any]) -> dict[str, datetime] | None:
+    """The :data:`MOMENTS` of scenario ``data`` as local times, when its first fault is the bank's link down for a
+    window (the incident); ``None`` otherwise. The batch is the bank's first overdue batch after the first
+    installment's grace: the one that marks what the outage kept from the bank."""
+    faults = data.get("faults") or ()
+    link = faults[0] if faults else {}
+    if link.get("at") != _LINK[0] or _LINK[1] not in link or "from" not in link or "until" not in link:
+        return None
+    bank = data.get("bank") or {}
+    deadline = _deadline(data)
+    batch_time = time.fromisoformat(str(bank["overdue_batch"])) if "overdue_batch" in bank else None
+    batch = datetime.combine(deadline.date(), batch_time or BankConfig().overdue_batch_time)
+    if batch <= deadline:
+        batch += timedelta(days=1)
+    down, recovery = (datetime.fromisoformat(str(link[key])) for key in ("from", "until"))
+    return {"down": down, "batch": batch, "recovery": recovery}
+
+
+@st.composite
+def _echo_fault(
+    draw: st.DrawFn, echoes: Sequence[Echo], moments: Mapping[str, datetime], points: Mapping[str, frozenset[str]]
+) -> dict[str, Any]:
+    """A fault at a point where, and about when, the probe's incident set the platform to work
+    (:class:`Echo`): any action the point takes, from up to six hours before to a day after that time past the
+    same moment of the candidate's incident."""
+    echo = draw(st.sampled_from(echoes))
+    action = FaultAction(draw(st.sampled_from(sorted(points[echo.point]))))
+    # The partner failing as in an incident — down, slow, answers lost or repeated — not refusing the request as
+    # wrong (a 4xx for hours is a partner's defect, and a platform that takes it at its word and stops is not at
+    # fault: explore "found" the resilient platform giving up a correction the bank answered 400).
+    fault: dict[str, Any] = {"at": echo.point, action.value: draw(_action(action, unavailable=True))}
+    met = moments[echo.moment] + timedelta(hours=echo.hours)
+    fault["from"] = _stamp(met - timedelta(hours=draw(st.integers(0, 6))))
+    fault["until"] = _stamp(met + timedelta(hours=draw(st.integers(1, 24))))
     probability = draw(_optional(st.integers(1, 99)))
     if probability is not None:
         fault["probability"] = probability / 100
@@ -252,7 +334,7 @@ def _bank(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def _data(draw: st.DrawFn, focus: Sequence[str]) -> dict[str, Any]:
+def _data(draw: st.DrawFn, focus: Sequence[str], echoes: Sequence[Echo] = ()) -> dict[str, Any]:
     points = known_points()
     due_day = draw(st.integers(1, 28))
     anchor = START.replace(day=due_day)
@@ -284,16 +366,30 @@ def _data(draw: st.DrawFn, focus: Sequence[str]) -> dict[str, Any]:
     if delivery is not None:
         data["sms"] = {"delivery_delay": f"{delivery} seconds"}
     paid = datetime.combine(anchor, datetime.strptime(behaviour["pay_at"], "%H:%M").time())
-    faults = draw(st.lists(_fault(paid, points, focus), max_size=MAX_FAULTS))
-    if draw(st.booleans()) and len(faults) < MAX_FAULTS:
+    if draw(st.booleans()):
         # Half the candidates start as the incident did: the bank's link down while borrowers pay on the first due
-        # date, for one to four days. The chains that follow (wrongful overdue, notices, negative records,
-        # corrections, reassurance SMS) are where the drawn faults can then hit; drawn at random, that one fault
-        # comes about once in a few hundred candidates. Shrinking drops it when the finding does not need it.
-        hours = draw(st.integers(24, 96))
+        # date, until past the end of their grace (the bank then marks them overdue) or for one to four days. The
+        # chains that follow (wrongful overdue, notices, negative records, corrections, reassurance SMS) are where
+        # the other faults then hit: where and when the probe's incident set the platform to work (:class:`Echo`).
+        # Drawn at random, the link down comes about once in a few hundred candidates, and a fault meeting what its
+        # recovery or the bank's batch sets off far more rarely. Shrinking drops either when a finding does not
+        # need it.
         begin = paid - timedelta(hours=1)
-        link_down = {"at": _LINK[0], _LINK[1]: {"status": 503}, "from": _stamp(begin)}
-        faults = [{**link_down, "until": _stamp(begin + timedelta(hours=hours))}, *faults]
+        deadline = _deadline({**data, "bank": bank})
+        until = draw(
+            st.one_of(
+                st.integers(1, 48).map(lambda hours: deadline + timedelta(hours=hours)),
+                st.integers(24, 96).map(lambda hours: begin + timedelta(hours=hours)),
+            )
+        )
+        link_down = {"at": _LINK[0], _LINK[1]: {"status": 503}, "from": _stamp(begin), "until": _stamp(until)}
+        moments = incident_moments({**data, "bank": bank, "faults": [link_down]})
+        assert moments is not None
+        other = _echo_fault(echoes, moments, points) if echoes else _fault(paid, points, focus)
+        # How many: none to three, about evenly (a drawn list is empty more than half the time); fewer shrink first.
+        faults = [link_down, *(draw(other) for _ in range(draw(st.integers(0, MAX_FAULTS - 1))))]
+    else:
+        faults = draw(st.lists(_fault(paid, points, focus), max_size=MAX_FAULTS))
     if faults:
         data["faults"] = faults
     # The run goes on a while after the last payment and the last fault's window: what a platform puts right
@@ -303,6 +399,13 @@ def _data(draw: st.DrawFn, focus: Sequence[str]) -> dict[str, Any]:
     for fault in faults:
         if "until" in fault:
             busy = max(busy, datetime.strptime(fault["until"], "%Y-%m-%d %H:%M").date())
+    if "disputes" in behaviour:
+        # Borrowers who dispute do so the morning after the bureau loads a negative month — the last due month's
+        # too, which the bank reports at the month's end — and the bank answers days later: a run that ends
+        # before the answer judges the dispute still flagged (O1) whatever the platform did (explore "found"
+        # that against the resilient platform with no fault at all).
+        answered = timedelta(days=BankConfig().dispute_answer_days + 2)
+        busy = max(busy, _month_after(last_due.replace(day=1), 1) + answered, last_due + _GRACE + answered)
     tail = draw(st.integers(_MIN_TAIL_DAYS, _MIN_TAIL_DAYS + 40))  # a longer one judges O1's window
     data["duration"] = f"{(busy - START).days + tail} days"
     data["expect"] = expectations(faults, recycled_phones=recycled is not None)
@@ -326,17 +429,21 @@ def _month_after(day: date, months: int) -> date:
 def candidates(
     focus: Collection[str] = (),
     build: Callable[[Mapping[str, Any]], Scenario | None] | None = None,
+    echoes: Collection[Echo] = (),
 ) -> st.SearchStrategy[Candidate]:
     """Scenarios to run: every invariant expected, then repaired until lint has nothing to say
     (:func:`repair`); a draw that cannot be repaired is rejected. Half the faults are drawn at the points in
-    ``focus`` (where the platform meets the partners: :func:`~simulator.explore._search.touched_points`)."""
+    ``focus`` (where the platform meets the partners: :func:`~simulator.explore._search.touched_points`); in a
+    candidate that starts as the incident did, half of the others from ``echoes`` (where and when the probe's
+    incident set the platform to work: :func:`~simulator.explore._search.echoes`)."""
     fix = build or repair
     known = known_points()
     focused = sorted(point for point in focus if point in known)
+    echoed = sorted(echo for echo in set(echoes) if echo.point in known and echo.moment in MOMENTS)
 
     @st.composite
     def candidate(draw: st.DrawFn) -> Candidate:
-        data = draw(_data(focused))
+        data = draw(_data(focused, echoed))
         repaired = fix(data)
         assume(repaired is not None)
         assert repaired is not None
@@ -345,11 +452,14 @@ def candidates(
     return candidate()
 
 
-#: The scenario a search starts with, to see where the platform meets the partners: a few borrowers paying on
-#: time, late, in part and early over two installments, and the bank's link down over the first due date (so
-#: the bank marks some overdue, notifies them and the platform, and the platform has something to put right).
+#: The scenario a search starts with, to see where and when the platform meets the partners: a few borrowers
+#: paying on time, late, in part and early over two installments, and the bank's link down over the first due
+#: date (so the bank marks some overdue, notifies them and the platform, and the platform has something to put
+#: right). Its seed makes the draw of borrowers include one who pays on the due date in the outage (the seed
+#: before it drew three early settlements and a late payer: no wrongful overdue, nothing for the platform to do).
 PROBE: Final[Mapping[str, Any]] = {
     "name": "explore-probe",
+    "seed": 4,
     "start": START.isoformat(),
     "duration": "50 days",
     "population": {"borrowers": 4, "loan": {"principal": "1000..5000", "term": 2, "due_day": 10}},

@@ -10,7 +10,9 @@ not a violation):
    submission equals the last segment submitted.
 2. *Ledger truth.* A month whose installment the bank's ledger shows paid with money collected within grace
    (``overdueCleared`` with ``collectedWithinGrace``) is not negative at the bureau at the end of the window
-   after that posting.
+   after that posting — unless another installment of the loan was overdue at the bank in that month and not
+   collected within grace (``installmentOverdue`` not followed by such an ``overdueCleared`` before the month
+   began): the month's negative status is then that installment's own.
 3. *Feedback handled.* Every ``recordRejected`` (except ``ABR004``, an identical record already loaded) is
    followed within the window by a retry or an escalation: a ``furnishRetry``/``correctionRetry``/
    ``furnishEscalated``/``correctionRejected`` of that submission, a later submission of the same account
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Final
 
 from simulator.clock import Span
@@ -96,6 +98,8 @@ class BureauConverges(Oracle):
         self.rejected_in: dict[str, list[_Rejection]] = {}  # submissionId -> its rejected records
         self.follow_ups: dict[str, list[tuple[int, datetime]]] = {}  # submissionId -> bank follow-ups
         self.cleared: list[_Cleared] = []
+        self.marked: dict[tuple[str, int], datetime] = {}  # (loan, installment) -> first marked overdue
+        self.paid_off: dict[tuple[str, int], tuple[datetime, bool]] = {}  # -> when cleared, collected in grace
 
     def routes(self) -> Iterable[tuple[Route, Handler]]:
         yield ("request", "bureau", "submitReport"), self._submit
@@ -105,6 +109,7 @@ class BureauConverges(Oracle):
         for operation in _FOLLOW_UPS:
             yield ("event", "bank", operation), self._follow_up
         yield ("event", "bank", "overdueCleared"), self._cleared
+        yield ("event", "bank", "installmentOverdue"), self._marked
 
     # -- feeding ---------------------------------------------------------------------------------------
 
@@ -176,9 +181,18 @@ class BureauConverges(Oracle):
         data = entry.data
         no = as_int(data.get("installmentNo"))
         due = parse_date(data.get("dueDate"))
-        if entry.loan is None or no is None or due is None or data.get("collectedWithinGrace") is not True:
+        if entry.loan is None or no is None:
+            return
+        within = data.get("collectedWithinGrace") is True
+        self.paid_off[entry.loan, no] = (entry.virtual_time, within)
+        if due is None or not within:
             return
         self.cleared.append(_Cleared(entry.seq, entry.virtual_time, entry.loan, no, due))
+
+    def _marked(self, entry: Entry) -> None:
+        no = as_int(entry.data.get("installmentNo"))
+        if entry.loan is not None and no is not None:
+            self.marked.setdefault((entry.loan, no), entry.virtual_time)
 
     # -- judging ---------------------------------------------------------------------------------------
 
@@ -234,7 +248,7 @@ class BureauConverges(Oracle):
             acct = self.facts.acct_of(cleared.loan)
             month = month_of(cleared.due)
             held = self._held(acct, month, until)
-            if held is None or not is_negative(held.segment):
+            if held is None or not is_negative(held.segment) or self._overdue_otherwise(cleared, month):
                 continue
             assert held.segment is not None
             self.violate(
@@ -246,6 +260,20 @@ class BureauConverges(Oracle):
                 f"(loaded {stamp(calendar, held.at)})",
                 (cleared.seq, held.seq),
             )
+
+    def _overdue_otherwise(self, cleared: _Cleared, month: str) -> bool:
+        """Whether another installment of the loan was overdue at the bank during ``month`` (``YYYY-MM``) and not
+        collected within grace: a delinquency of its own, which makes the month negative whatever is corrected."""
+        calendar = self.context.calendar
+        first = date.fromisoformat(f"{month}-01")
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        for (loan, no), marked in self.marked.items():
+            if loan != cleared.loan or no == cleared.no or calendar.local_date(marked) > last:
+                continue
+            ended = self.paid_off.get((loan, no))
+            if ended is None or (not ended[1] and calendar.local_date(ended[0]) >= first):
+                return True
+        return False
 
     def _feedback(self) -> None:
         calendar = self.context.calendar

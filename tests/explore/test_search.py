@@ -12,7 +12,9 @@ import pytest
 from lendsim_examples import resilient
 from simulator.errors import ConfigError
 from simulator.explore import Budget, Progress, explore, scenario_yaml
-from simulator.run import InProcessDriver
+from simulator.explore._search import echoes, touched_points
+from simulator.explore._strategies import PROBE, Echo, incident_moments, repair
+from simulator.run import InProcessDriver, run_scenario
 
 
 def without(safeguard: str) -> Any:
@@ -80,3 +82,25 @@ def test_the_written_scenario_expects_only_what_was_violated_and_says_what_was_f
     assert text.startswith("# Found by `lendsim explore --platform mutant`, shrunk to 0 faults, 1 borrower")
     assert "# Replay: lendsim run x.yaml --platform mutant\n" in text
     assert text.endswith("expect:\n  pii_minimized: {}\n")
+
+
+def test_the_probe_shows_where_and_when_the_incident_sets_the_platform_to_work() -> None:
+    """The bank's overdue notice reaches the platform at the batch, its reassurance SMS goes out the morning after
+    (from 08:00), and when the link is back it forwards what it collected and asks for corrections."""
+    probe = repair(PROBE)
+    assert probe is not None
+    moments = incident_moments(PROBE)
+    assert moments is not None
+
+    result = run_scenario(probe, InProcessDriver(resilient.create()))
+    seen = echoes(result, moments)
+
+    assert {
+        Echo("batch", 0, "bank.bankNotice"),
+        Echo("batch", 6, "sms.sendSms"),
+        Echo("down", 1, "bank.repayApply"),
+        Echo("recovery", 0, "bank.repayApply"),
+        Echo("recovery", 1, "bank.correctionApply"),
+    } <= seen
+    assert {echo.point for echo in seen} <= touched_points(result)
+    assert all(0 <= echo.hours < 48 for echo in seen)

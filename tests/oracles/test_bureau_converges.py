@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import pytest
+
 from simulator.oracles import Outcome
-from tests.oracles.story import LOAN, Story, at, check, record
+from tests.oracles.story import BORROWER, LOAN, Story, at, check, record
 
 KEY = "bureau_converges"
 
@@ -78,6 +82,49 @@ def test_an_installment_the_bank_shows_collected_in_grace_must_not_stay_negative
     assert "installment 3 (due 2019-05-10) was collected within grace" in violation.message
     assert "still reports 2019-05 as RpyStatus 1" in violation.message
     assert violation.chain == (loaded, cleared)
+
+
+def overdue(story: Story, when: datetime, no: int, due: str) -> int:
+    return story.event(
+        "bank", "installmentOverdue", when, borrower=BORROWER, loan=LOAN, data={"installmentNo": no, "dueDate": due}
+    )
+
+
+def test_a_month_negative_through_another_installment_still_overdue_is_that_installments_own() -> None:
+    """Installment 2 was paid late and is still overdue in May (its penalty unpaid, say): May is negative at the
+    bureau whatever is done for installment 3, collected within grace — no violation for it (explore found the
+    resilient platform "failing" this with no fault at all)."""
+    story = Story()
+    story.loan()
+    overdue(story, at(4, 14, 2), 2, "2019-04-10")
+    story.submit(at(5, 14, 4), "SUB1", [record("2019-05", "2")])
+    story.loaded(at(5, 14, 12), "SUB1", rpy="2")
+    story.cleared(at(5, 14, 18))
+
+    verdict = check(story.journal, KEY, end=at(7, 1), params={"window": "10 business days"})
+
+    assert verdict.held and verdict.checked == 2
+
+
+@pytest.mark.parametrize(
+    ("cleared", "within"),
+    [((4, 20, 10), False), ((5, 12, 10), True)],  # cleared late before May began; collected within grace in May
+)
+def test_another_installment_overdue_but_not_in_that_month_or_collected_in_grace_explains_nothing(
+    cleared: tuple[int, int, int], within: bool
+) -> None:
+    story = Story()
+    story.loan()
+    overdue(story, at(4, 14, 2), 2, "2019-04-10")
+    story.cleared(at(*cleared), no=2, due="2019-04-10", within=within)
+    story.submit(at(5, 14, 4), "SUB1", [record("2019-05", "1")])
+    story.loaded(at(5, 14, 12), "SUB1")
+    story.cleared(at(5, 14, 18))
+
+    verdict = check(story.journal, KEY, end=at(7, 1), params={"window": "10 business days"})
+
+    (violation,) = verdict.violations
+    assert "installment 3 (due 2019-05-10) was collected within grace" in violation.message
 
 
 def test_an_abr004_needs_no_follow_up() -> None:
