@@ -35,7 +35,7 @@ from simulator.partners.bank import BankConfig
 from simulator.run._platforms import driver_maker
 from simulator.run._pool import RunSummary, RunTask, failed, summarize
 from simulator.run._runner import RunResult, run_scenario
-from simulator.scenario import Scenario, Shard
+from simulator.scenario import DEFAULT_BORROWERS, Scenario, Shard
 from simulator.world import Simulator
 
 __all__ = ["FOLDS", "ShardFold", "ShardRun", "ShardTask", "judge_shards", "run_shard", "run_sharded"]
@@ -226,7 +226,6 @@ def run_shard(task: ShardTask) -> ShardRun:
 def run_sharded(pool: Executor, tasks: Sequence[RunTask], shards: int) -> Generator[RunSummary, None, None]:
     """Each task as ``shards`` shards on ``pool`` (all submitted at once), merged and judged here: the summaries in
     the order of ``tasks``, each as soon as its shards are done. Closing the iterator early cancels the rest."""
-    started = time.perf_counter()
     futures: list[list[Future[ShardRun]]] = [
         [pool.submit(run_shard, ShardTask(task, Shard(index, shards))) for index in range(shards)] for task in tasks
     ]
@@ -237,10 +236,7 @@ def run_sharded(pool: Executor, tasks: Sequence[RunTask], shards: int) -> Genera
             if failure is not None:
                 yield failed(task, failure)
                 continue
-            result = judge_shards(task.scenario, runs, seed=task.seed, borrowers=task.borrowers)
-            result.wall_seconds = time.perf_counter() - started
-            yield summarize(task, result)
-            started = time.perf_counter()
+            yield summarize(task, judge_shards(task.scenario, runs, seed=task.seed, borrowers=task.borrowers))
     finally:
         for submitted in futures:
             for future in submitted:
@@ -252,7 +248,9 @@ def judge_shards(
 ) -> RunResult:
     """The run the shards ``runs`` (every shard once, in any order) make together: their journals merged (folded by
     :class:`ShardFold`) and judged once by the scenario's invariants — or, if a shard's platform failed a call of
-    the harness, the first such error and no verdicts, as a run that stopped there."""
+    the harness, the first such error and no verdicts, as a run that stopped there. Its wall time is the slowest
+    shard's plus the merge and the judgement (the shards ran side by side)."""
+    started = time.perf_counter()
     ordered = sorted(runs, key=lambda run: run.shard.index)
     count = len(ordered)
     if [run.shard for run in ordered] != [Shard(index, count) for index in range(count)]:
@@ -269,7 +267,7 @@ def judge_shards(
             for journal in opened:
                 journal.close()
     run_seed = scenario.seed if seed is None else seed
-    size = borrowers if borrowers is not None else _population(scenario)
+    size = borrowers if borrowers is not None else int(scenario.population.get("borrowers", DEFAULT_BORROWERS))
     bank = BankConfig.from_mapping(scenario.bank)
     # The world the merged journal is the record of, for what reads a run besides its journal (the reports: the
     # calendar, the bank's hours, the instant the run ended); it ran nothing itself.
@@ -277,17 +275,11 @@ def judge_shards(
     sim.journal.close()
     sim.journal = merged
     events = sum(run.events for run in ordered)
-    wall = max(run.wall_seconds for run in ordered)
+    slowest = max(run.wall_seconds for run in ordered)
     failing = next((run for run in ordered if run.error is not None), None)
     if failing is not None:
         error = PlatformError(failing.operation or "?", failing.error or "", hint=failing.hint)
-        return RunResult(scenario, run_seed, size, sim, [], wall, events, error)
+        return RunResult(scenario, run_seed, size, sim, [], slowest + time.perf_counter() - started, events, error)
     calendar = sim.clock.calendar
     verdicts = evaluate(merged, scenario.expect, calendar=calendar, end=scenario.end, grace_days=bank.grace_days)
-    return RunResult(scenario, run_seed, size, sim, verdicts, wall, events)
-
-
-def _population(scenario: Scenario) -> int:
-    from simulator.scenario._setup import DEFAULT_BORROWERS
-
-    return int(scenario.population.get("borrowers", DEFAULT_BORROWERS))
+    return RunResult(scenario, run_seed, size, sim, verdicts, slowest + time.perf_counter() - started, events)

@@ -7,9 +7,10 @@ from simulator.scenario._model import IntRange, Scenario, known_points
 from simulator.scenario._modes import FAILURE_MODES
 from simulator.scenario._rulebook import RULE_SECTIONS, Rules, load_rules
 from simulator.scenario._schema import schema
-from simulator.scenario._setup import WHOLE, Repayment, ScenarioWorld, Shard, build_world
+from simulator.scenario._setup import DEFAULT_BORROWERS, WHOLE, Repayment, ScenarioWorld, Shard, build_world
 
 __all__ = [
+    "DEFAULT_BORROWERS",
     "FAILURE_MODES",
     "RULE_SECTIONS",
     "WHOLE",
