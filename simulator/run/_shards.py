@@ -60,6 +60,7 @@ FOLDS: Final[Mapping[tuple[str, str | None, str], Mapping[str, str]]] = {
     ("event", "bank", "reconciliationFileReady"): {"recordCount": _SUM, "totalAmount": _MONEY},
     **{("event", "bank", f"{job}{what}"): {} for job in ("overdueBatch", "furnishing") for what in _FAULTED},
     ("event", "_sim", "clockAdvanced"): {"eventsRun": _SUM},
+    ("event", "_sim", "holidayDataMissing"): {},
     ("event", "platform", "platformLedger"): {"loans": _LIST},
     ("event", "platform", "clientTimeouts"): {},
     ("fault", None, "faultAdded"): {},
