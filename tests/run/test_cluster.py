@@ -1,5 +1,6 @@
 """The same runs on a Dask cluster (a ``LocalCluster`` of two worker processes): the same verdicts, violation counts
-and journal entries per kind as in one process, and ``lendsim run --cluster`` reports them as ``--workers 1`` does."""
+and journal entries per kind as in one process, and ``lendsim run --cluster`` reports them as ``--workers 1`` does;
+a run's borrower shards on the cluster are judged as the whole run."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.cli import cli
-from simulator.run._pool import executor, run_tasks
+from simulator.run._pool import RunTask, executor, run_tasks
+from simulator.run._shards import run_sharded
 from tests.run.test_pool import catalog, here, judged, tasks_of
+from tests.run.test_shards import whole
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra: pip install 'lendsim[cluster]'")
 
@@ -54,3 +57,18 @@ def test_lendsim_run_on_a_cluster_writes_the_reports_one_process_writes(schedule
     assert len(reports) == 4
     assert all(cluster == one for cluster, one in reports.values())
     assert (tmp_path / "c" / "report.html").is_file()
+
+
+def test_a_run_in_shards_on_a_cluster_is_judged_as_the_whole_run_here(scheduler: str) -> None:
+    (incident,) = catalog(("xiaomi-minsheng-2019",))
+    task = RunTask(incident, "naive", borrowers=16)
+
+    with executor(1, cluster=scheduler) as pool:
+        (summary,) = run_sharded(pool, [task], 3)
+
+    one = whole("xiaomi-minsheng-2019", "naive")
+    assert (summary.status, [(v.key, v.outcome, len(v.violations)) for v in summary.verdicts]) == (
+        one.status,
+        [(v.key, v.outcome, len(v.violations)) for v in one.verdicts],
+    )
+    assert summary.status == "failed" and any(v.violations for v in summary.verdicts)
