@@ -249,7 +249,8 @@ def judge_shards(
 ) -> RunResult:
     """The run the shards ``runs`` (every shard once, in any order) make together: their journals merged (folded by
     :class:`ShardFold`) and judged once by the scenario's invariants — or, if a shard's platform failed a call of
-    the harness, the first such error and no verdicts, as a run that stopped there. Its wall time is the slowest
+    the harness, that error (the lowest such shard's) and no verdicts, as a run that stopped there (the other
+    shards ran on: their entries are in the journal). Its wall time is the slowest
     shard's plus the merge and the judgement (the shards ran side by side)."""
     started = time.perf_counter()
     ordered = sorted(runs, key=lambda run: run.shard.index)
