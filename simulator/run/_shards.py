@@ -18,8 +18,10 @@ its log lines that name no borrower — done once by each of the *N* platform in
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
+import weakref
 from collections.abc import Generator, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
@@ -257,17 +259,23 @@ def judge_shards(
     count = len(ordered)
     if [run.shard for run in ordered] != [Shard(index, count) for index in range(count)]:
         raise LendsimError(f"shards {[str(run.shard) for run in ordered]} are not every shard of {count} once")
-    with tempfile.TemporaryDirectory(prefix="lendsim-shards-") as folder:
-        opened = []
-        try:
-            for run in ordered:
-                path = Path(folder) / f"shard-{run.shard.index + 1}.sqlite"
-                path.write_bytes(run.journal)
-                opened.append(Journal(path))
-            merged = Journal.merge(opened, fold=ShardFold(count))
-        finally:
-            for journal in opened:
-                journal.close()
+    folder = Path(tempfile.mkdtemp(prefix="lendsim-shards-"))
+    opened = []
+    try:
+        for run in ordered:
+            path = folder / f"shard-{run.shard.index + 1}.sqlite"
+            path.write_bytes(run.journal)
+            opened.append(Journal(path))
+        # on disk, not in memory: this process holds no more of the run than SQLite's page cache
+        merged = Journal.merge(opened, folder / "run.sqlite", fold=ShardFold(count))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        for journal in opened:
+            journal.close()
+            Path(journal.path).unlink(missing_ok=True)
+    weakref.finalize(merged, shutil.rmtree, folder, ignore_errors=True)  # the file goes with the journal
     run_seed = scenario.seed if seed is None else seed
     size = borrowers if borrowers is not None else int(scenario.population.get("borrowers", DEFAULT_BORROWERS))
     bank = BankConfig.from_mapping(scenario.bank)
