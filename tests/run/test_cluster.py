@@ -29,14 +29,22 @@ def scheduler() -> Iterator[str]:
         yield cluster.scheduler_address
 
 
-def test_catalog_runs_on_a_cluster_are_judged_as_the_same_runs_here(scheduler: str) -> None:
+def test_catalog_runs_and_a_runs_shards_on_a_cluster_are_judged_as_the_same_runs_here(scheduler: str) -> None:
     tasks = tasks_of(catalog())
 
     with executor(1, cluster=scheduler) as pool:
         summaries = list(run_tasks(pool, tasks))
+        (sharded,) = run_sharded(pool, [RunTask(catalog(("xiaomi-minsheng-2019",))[0], "naive", borrowers=16)], 3)
 
     assert [judged(summary) for summary in summaries] == [here(task) for task in tasks]
     assert {summary.status for summary in summaries} == {"passed", "failed"}
+    # a run's borrower shards on the cluster, merged and judged here, are judged as the whole run
+    one = whole("xiaomi-minsheng-2019", "naive")
+    assert (sharded.status, [(v.key, v.outcome, len(v.violations)) for v in sharded.verdicts]) == (
+        one.status,
+        [(v.key, v.outcome, len(v.violations)) for v in one.verdicts],
+    )
+    assert sharded.status == "failed" and any(v.violations for v in sharded.verdicts)
 
 
 def test_lendsim_run_on_a_cluster_writes_the_reports_one_process_writes(scheduler: str, tmp_path: Path) -> None:
@@ -57,18 +65,3 @@ def test_lendsim_run_on_a_cluster_writes_the_reports_one_process_writes(schedule
     assert len(reports) == 4
     assert all(cluster == one for cluster, one in reports.values())
     assert (tmp_path / "c" / "report.html").is_file()
-
-
-def test_a_run_in_shards_on_a_cluster_is_judged_as_the_whole_run_here(scheduler: str) -> None:
-    (incident,) = catalog(("xiaomi-minsheng-2019",))
-    task = RunTask(incident, "naive", borrowers=16)
-
-    with executor(1, cluster=scheduler) as pool:
-        (summary,) = run_sharded(pool, [task], 3)
-
-    one = whole("xiaomi-minsheng-2019", "naive")
-    assert (summary.status, [(v.key, v.outcome, len(v.violations)) for v in summary.verdicts]) == (
-        one.status,
-        [(v.key, v.outcome, len(v.violations)) for v in one.verdicts],
-    )
-    assert summary.status == "failed" and any(v.violations for v in summary.verdicts)
