@@ -28,11 +28,23 @@ import click
 from simulator.cli._options import MAX_SEED
 from simulator.errors import Interrupted
 from simulator.report import keep_journal, render_html, view_of_journal
+from simulator.run._platforms import over_http
 from simulator.run._pool import ClusterError, RunSummary, RunTask, executor, run_tasks
 from simulator.run._reports import Interruption, Reported, junit_xml, matrix, report_path, summary
-from simulator.scenario import Scenario
+from simulator.run._shards import run_sharded
+from simulator.scenario import DEFAULT_BORROWERS, Scenario
 
-__all__ = ["MAX_SEEDS", "Outputs", "cluster_option", "parse_seeds", "pool", "run_parallel", "workers_option"]
+__all__ = [
+    "MAX_SEEDS",
+    "Outputs",
+    "check_shards",
+    "cluster_option",
+    "parse_seeds",
+    "pool",
+    "run_parallel",
+    "shards_option",
+    "workers_option",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -111,6 +123,53 @@ cluster_option = click.option(
 )
 
 
+def _shards(ctx: click.Context, param: click.Parameter, value: int | None) -> int:
+    if value is None:
+        return 1
+    if value < 1:
+        raise click.BadParameter(
+            f"{value} is not a number of shards; give 1 (the whole run in one process, the default) or more, up to "
+            "the number of borrowers, such as --shards 2"
+        )
+    return value
+
+
+shards_option = click.option(
+    "--shards",
+    type=int,
+    metavar="N",
+    callback=_shards,
+    default=None,
+    help="Split each run's borrowers into N shards, each run in a process of its own (an engine, partners and "
+    "in-process platform each) — on N local processes, or on --workers / --cluster — then merge their journals and "
+    "judge once: the same verdicts as one process. Not with a platform over HTTP (docs/cluster.md).",
+)
+
+
+def check_shards(shards: int, platforms: Sequence[str], scenarios: Sequence[Scenario], borrowers: int | None) -> None:
+    """Refuse (``click.BadParameter``) ``--shards`` with a platform over HTTP, or more shards than a run has
+    borrowers, before anything runs."""
+    if shards == 1:
+        return
+    for platform in platforms:
+        if over_http(platform):
+            raise click.BadParameter(
+                f"cannot split the borrowers of a run against {platform} into {shards} shards: a platform over HTTP "
+                "is one running instance, which every shard's set-up would reset; run it without --shards (or "
+                "start one platform per shard and run each with --borrowers), or give an in-process platform "
+                "(module:factory, naive, resilient)",
+                param_hint="--shards",
+            )
+    for scenario in scenarios:
+        size = borrowers if borrowers is not None else int(scenario.population.get("borrowers", DEFAULT_BORROWERS))
+        if shards > size:
+            raise click.BadParameter(
+                f"{shards} shards for the {size} borrower{'s' if size != 1 else ''} of {scenario.name}: each shard "
+                f"needs one at least; give --shards {size} or fewer, or more --borrowers",
+                param_hint="--shards",
+            )
+
+
 @contextmanager
 def pool(workers: int, cluster: str | None) -> Iterator[Executor]:
     """The executor for ``--workers`` / ``--cluster``; one clear line and exit 2 if the cluster cannot be used."""
@@ -152,9 +211,11 @@ def run_parallel(
     client_timeout: timedelta | None,
     concurrency: int,
     outputs: Outputs,
+    shards: int = 1,
 ) -> list[RunSummary]:
     """Every scenario × seed × platform on the pool, reported as ``run_many`` reports runs made here (with its
-    ``outputs``)."""
+    ``outputs``). ``shards``: each run split into that many borrower shards, its own task each, merged and judged
+    here (``simulator.run._shards``)."""
     write, journal_path = outputs.write, outputs.journal_path
     platforms = list(dict.fromkeys(platforms))
     keep = keep_journal if (html is not None or report_dir is not None or journal is not None) else None
@@ -178,8 +239,9 @@ def run_parallel(
     kept: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="lendsim-runs-") as scratch, pool(workers, cluster) as running:
         where = f"the Dask cluster at {cluster}" if cluster is not None else f"{workers} local processes"
-        click.echo(f"{len(tasks)} run{'s' if len(tasks) != 1 else ''} on {where}", err=True)
-        summaries = run_tasks(running, tasks)
+        split = f" in {shards} shards each" if shards > 1 else ""
+        click.echo(f"{len(tasks)} run{'s' if len(tasks) != 1 else ''}{split} on {where}", err=True)
+        summaries = run_tasks(running, tasks) if shards == 1 else run_sharded(running, tasks, shards)
         try:
             for index, run in enumerate(summaries):
                 if run.failure is not None:

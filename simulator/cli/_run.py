@@ -26,7 +26,15 @@ import click
 
 from simulator._resources import bundled_scenario
 from simulator.cli._options import MAX_SEED, client_timeout_option, parse_seed
-from simulator.cli._parallel import Outputs, cluster_option, parse_seeds, run_parallel, workers_option
+from simulator.cli._parallel import (
+    Outputs,
+    check_shards,
+    cluster_option,
+    parse_seeds,
+    run_parallel,
+    shards_option,
+    workers_option,
+)
 from simulator.clock import format_duration
 from simulator.errors import ConfigError, Interrupted, LendsimError
 from simulator.journal import Journal
@@ -387,6 +395,7 @@ def _write(write: Callable[[], Any], where: Path, option: str) -> Any:
 )
 @workers_option("the scenario × seed × platform runs")
 @cluster_option
+@shards_option
 def run_command(
     scenarios: tuple[Path, ...],
     platforms: tuple[str, ...],
@@ -401,6 +410,7 @@ def run_command(
     journal: Path | None,
     workers: int,
     cluster: str | None,
+    shards: int,
 ) -> None:
     """Replay SCENARIOS (files, or names from the catalog such as xiaomi-minsheng-2019) against the platform
     and judge each with its invariants.
@@ -418,12 +428,13 @@ def run_command(
         platform_maker(platform)
     check_writable(report_dir, junit, html, journal)
     loaded = load_scenarios(scenarios)
-    if workers > 1 or cluster is not None:
+    check_shards(shards, platforms, loaded, borrowers)
+    if workers > 1 or cluster is not None or shards > 1:
         pooled = run_parallel(
             loaded,
             platforms,
             [seed] if seeds is None else seeds,
-            workers=workers,
+            workers=shards if workers == 1 and cluster is None else workers,
             cluster=cluster,
             borrowers=borrowers,
             report_dir=report_dir,
@@ -433,6 +444,7 @@ def run_command(
             client_timeout=client_timeout,
             concurrency=concurrency,
             outputs=Outputs(_write, journal_path, _interrupted),
+            shards=shards,
         )
         sys.exit(exit_code(pooled))
     runs = run_many(

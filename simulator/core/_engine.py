@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import hmac
+import re
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -56,6 +57,8 @@ CONTROL = "_sim"
 #: The contract a platform under test implements: loaded for drivers, never served as a mock.
 PLATFORM = "platform"
 MAX_BODY = 1024 * 1024
+#: What an ``id_prefix`` may be: short, and fit for any id field (letters, digits, dashes).
+_ID_PREFIX = re.compile(r"[A-Za-z0-9-]{0,16}")
 DEFAULT_START = datetime(2019, 5, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 Behaviour = Callable[[Call], Reply]
@@ -79,6 +82,7 @@ class Engine:
         strict: bool = False,
         auth: bool = True,
         locale: str | None = None,
+        id_prefix: str = "",
     ) -> None:
         loaded = (
             dict(contracts)
@@ -116,6 +120,13 @@ class Engine:
         self._control_path = Path(control_path)
         self.control = _control_contract(self._control_path, self.points)
         self.seed = seed
+        if not isinstance(id_prefix, str) or not _ID_PREFIX.fullmatch(id_prefix):
+            raise ConfigError(
+                f"id_prefix {id_prefix!r} is not up to 16 letters, digits and dashes; pass e.g. 's2-' (a shard's)"
+            )
+        #: What starts every id this world mints (exchange correlations, bureau submissions and disputes, signing
+        #: nonces): a shard's mark (``s2-``), so the journals of a run's shards never name two things alike.
+        self.id_prefix = id_prefix
         self.clock = VirtualClock(start, calendar)
         self.journal = (
             journal
@@ -300,7 +311,7 @@ class Engine:
         a request does not verify) and signs its deliveries (``simulator/core/_signing.py``, ``docs/signing.md``)."""
         self.signing = config
         self._verifier = Verifier(config)
-        self.deliveries.signer = Signer(config, self.seed)
+        self.deliveries.signer = Signer(config, self.seed, self.id_prefix)
         # Not journaled: a journal opens with its marker (``core/_replay.py``), and a restarted ``serve --journal``
         # is told again (``--signing``); what signing did shows in the entries (401s, ``data.signature``).
 
@@ -375,7 +386,7 @@ class Engine:
         self.deliveries.reset()
         if self.signing is not None:  # nonces forgotten with the world; the bank's own counted from the start again
             self._verifier = Verifier(self.signing)
-            self.deliveries.signer = Signer(self.signing, self.seed)
+            self.deliveries.signer = Signer(self.signing, self.seed, self.id_prefix)
         self._serial = 0
         for model in self.models.values():
             model.reset()
@@ -475,7 +486,7 @@ class Engine:
     def _route(self, contract: Contract, request: Request, path: str) -> Exchange:
         """The operation the request is for; a 404/405 when none matches, a 413 when its body was too large."""
         self._serial += 1
-        exchange = Exchange(request, contract.name, self.clock.now(), f"r{self._serial}")
+        exchange = Exchange(request, contract.name, self.clock.now(), f"{self.id_prefix}r{self._serial}")
         matched = contract.operations.match(request.method, path)
         if matched is None:
             exchange.reply = self._no_operation(contract, request.method, path)
@@ -526,6 +537,9 @@ class Engine:
         if operation is None or exchange.request.body_too_large:
             return
         about = exchange.borrower or exchange.loan or exchange.sms_out_id or exchange.serial
+        if about is None:  # it names no one: drawn for what it asks (a phone's SMS details), at this instant
+            request = exchange.request
+            about = f"{request.method} {request.path}?{request.query}@{exchange.now.isoformat()}"
         plan = exchange.plan = self.faults.plan(f"{exchange.partner}.{operation.operation_id}", exchange.now, key=about)
         outage = plan.outage
         if plan.dropped is not None:
@@ -675,7 +689,8 @@ class Engine:
         if operation is None and contract is not None:
             matched = contract.operations.match(request.method, "/" + rest)
             operation = matched[0].operation_id if matched is not None else None
-        correlation = f"q{len(self.journal) + 1}"  # not a request serial: a replay does not see refusals
+        # not a request serial: a replay does not see refusals
+        correlation = f"{self.id_prefix}q{len(self.journal) + 1}"
         data = request_data(request, None)
         data["refused"] = True
         self.record("request", partner=partner, operation=operation, correlation=correlation, data=data)
@@ -724,7 +739,7 @@ class Engine:
             if self.strict:
                 raise
             # A bug in a behaviour: journal it in full, answer without a traceback.
-            incident = f"{operation.partner}-{self._serial}-{len(self.journal) + 1}"
+            incident = f"{self.id_prefix}{operation.partner}-{self._serial}-{len(self.journal) + 1}"
             self.record(
                 "event",
                 at=call.now,

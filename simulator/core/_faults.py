@@ -35,7 +35,6 @@ copies, how late, the answer lost, held back, early, skewed, which rows of a fil
 from __future__ import annotations
 
 import hashlib
-import random
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -349,18 +348,17 @@ class Faults:
     """The fault timeline. Probabilities draw from the run's seed: per fault and what the message is about (its
     ``key``: the borrower, the loan, the SMS), so a borrower's draws do not depend on how other borrowers' messages
     interleave with theirs (a run whose borrowers go concurrently, or in shards, hits the same messages); a message
-    about no one draws from one RNG per fault.
+    about no one in particular (a batch run, a file of many borrowers' records) draws by its instant.
 
     ``on_fire(fault)`` is told the first time each fault acts on something passing its point (the engine journals
     it as ``faultFired``): a fault that never fires in a run tested nothing."""
 
-    __slots__ = ("_by_point", "_counter", "_draws", "_faults", "_fired", "_on_fire", "_rngs", "_seed")
+    __slots__ = ("_by_point", "_counter", "_draws", "_faults", "_fired", "_on_fire", "_seed")
 
     def __init__(self, seed: int = 0, on_fire: Callable[[Fault], None] | None = None) -> None:
         self._seed = seed
         self._faults: dict[str, Fault] = {}
         self._by_point: dict[str, list[Fault]] = {}
-        self._rngs: dict[str, random.Random] = {}
         self._draws: dict[tuple[str, str], int] = {}  # (fault id, key) -> draws made so far
         self._counter = 0
         self._fired: set[str] = set()
@@ -373,7 +371,6 @@ class Faults:
     def add(self, fault: Fault) -> Fault:
         self._faults[fault.id] = fault
         self._by_point.setdefault(fault.at, []).append(fault)
-        self._rngs[fault.id] = random.Random(f"{self._seed}:{fault.id}:{fault.at}")
         return fault
 
     def remove(self, fault_id: str) -> Fault:
@@ -384,13 +381,11 @@ class Faults:
         self._by_point[fault.at].remove(fault)
         if not self._by_point[fault.at]:
             del self._by_point[fault.at]
-        del self._rngs[fault_id]
         return fault
 
     def clear(self, seed: int | None = None) -> None:
         self._faults.clear()
         self._by_point.clear()
-        self._rngs.clear()
         self._fired.clear()
         self._draws.clear()
         self._counter = 0
@@ -415,14 +410,19 @@ class Faults:
         for fault in candidates:
             if actions is not None and fault.action not in actions:
                 continue
-            if fault.covers(now) and (fault.probability is None or self._draw(fault, key) < fault.probability):
+            if fault.covers(now) and (fault.probability is None or self._draw(fault, key, now) < fault.probability):
                 hits.append(fault)
         return hits
 
-    def _draw(self, fault: Fault, key: str | None) -> float:
-        """A number in [0, 1): the next of ``key``'s own sequence for ``fault``, else of the fault's RNG."""
+    def _draw(self, fault: Fault, key: str | None, now: datetime) -> float:
+        """A number in [0, 1): the next of ``key``'s own sequence for ``fault`` — or, for what concerns nobody in
+        particular (a batch, a file of many borrowers' records), the next of the sequence of the instant ``now``.
+
+        Keyed by what a draw is about, never by the order draws happen in across borrowers, so a run split into
+        borrower shards draws the same for each borrower, and each shard the same for its copy of a batch or a
+        file at the same instant (``simulator/run/_shards.py``)."""
         if key is None:
-            return self._rngs[fault.id].random()
+            key = f"@{now.isoformat()}"
         count = self._draws.get((fault.id, key), 0)
         self._draws[(fault.id, key)] = count + 1
         text = f"{self._seed}:{fault.id}:{fault.at}:{key}:{count}".encode()

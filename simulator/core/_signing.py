@@ -244,13 +244,14 @@ def signature_headers(
 
 
 class Signer:
-    """Signs the bank's deliveries: nonces from a counter (``d`` + the run's seed + a sequence), never repeated."""
+    """Signs the bank's deliveries: nonces from a counter (the world's id prefix + ``d`` + the run's seed + a
+    sequence), never repeated."""
 
     __slots__ = ("_count", "_prefix", "config")
 
-    def __init__(self, config: SigningConfig, seed: int = 0) -> None:
+    def __init__(self, config: SigningConfig, seed: int = 0, prefix: str = "") -> None:
         self.config = config
-        self._prefix = f"d{seed & 0xFFFFFFFF:08x}"
+        self._prefix = f"{prefix}d{seed & 0xFFFFFFFF:08x}"
         self._count = 0
 
     def nonce(self) -> str:

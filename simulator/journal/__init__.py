@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from simulator.journal._codec import encode_data, escape_surrogates
 from simulator.journal._entry import KINDS, Entry, Page
-from simulator.journal._journal import BATCH, MAX_LIMIT, EntryFields, Filters, Journal, set_aside
+from simulator.journal._journal import BATCH, MAX_LIMIT, EntryFields, Filters, Fold, Journal, set_aside
 
 __all__ = [
     "BATCH",
@@ -17,6 +17,7 @@ __all__ = [
     "Entry",
     "EntryFields",
     "Filters",
+    "Fold",
     "Journal",
     "Page",
     "encode_data",

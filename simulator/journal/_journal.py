@@ -27,7 +27,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Final, Self, TypedDict, Unpack
 
@@ -38,7 +38,7 @@ from simulator.errors import JournalError
 from simulator.journal._codec import encode_data, escape_surrogates, from_us, to_us, unserialisable
 from simulator.journal._entry import KINDS, Entry, Page
 
-__all__ = ["BATCH", "MAX_LIMIT", "EntryFields", "Filters", "Journal", "set_aside"]
+__all__ = ["BATCH", "MAX_LIMIT", "EntryFields", "Filters", "Fold", "Journal", "set_aside"]
 
 MAX_LIMIT: Final = 10_000
 """The largest page :meth:`Journal.query` returns."""
@@ -96,6 +96,10 @@ _INSERT: Final = (
 _NAN: Final = math.nan
 
 _Row = tuple[Any, ...]
+_Keyed = tuple[int, int, int, _Row]  # (vt_us, shard, seq, row): the order of a merge
+#: How :meth:`Journal.merge` folds the entries of one virtual instant that name nobody: given them with their
+#: shard's position, in merge order, the entry to write in place of each, or ``None`` to leave it out.
+Fold = Callable[[list[tuple[int, Entry]]], list[Entry | None]]
 
 
 class EntryFields(TypedDict, total=False):
@@ -458,11 +462,24 @@ class Journal:
     # -- merging --------------------------------------------------------------------------------------
 
     @classmethod
-    def merge(cls, journals: Iterable[Journal], path: str | os.PathLike[str] = ":memory:") -> Journal:
+    def merge(
+        cls,
+        journals: Iterable[Journal],
+        path: str | os.PathLike[str] = ":memory:",
+        *,
+        fold: Fold | None = None,
+    ) -> Journal:
         """One journal holding the entries of ``journals`` (the shards of a run), renumbered from 1.
 
         Entries are ordered by virtual time, then by the shard's position in ``journals``, then by their
         ``seq`` in the shard. The shards are streamed, not loaded, and stay open and unchanged.
+
+        ``fold``: what becomes of the entries that name nobody (no borrower, loan, serial or SMS: a partner's
+        daily batch, a file made ready, a fault), the happenings each shard has for itself. It is called once per
+        virtual instant with that instant's such entries, each with its shard's position in ``journals``, in
+        merge order, and returns, for each, the entry to write in its place (itself, or one that stands for the
+        whole run) or ``None`` to leave it out. Entries that name a borrower, loan, serial or SMS are never
+        folded: each belongs to one shard.
         """
         sources = list(journals)
         for index, source in enumerate(sources):
@@ -479,8 +496,11 @@ class Journal:
                 )
             streams = [source._rows_by_time(shard) for shard, source in enumerate(sources)]
             with target._lock:
+                merged: Iterator[_Keyed] = heapq.merge(*streams)
+                if fold is not None:
+                    merged = _folded(merged, fold)
                 pending = target._pending
-                for _, _, _, row in heapq.merge(*streams):
+                for _, _, _, row in merged:
                     pending.append(_bindable(target._next, row))
                     target._next += 1
                     if len(pending) >= BATCH:
@@ -781,6 +801,64 @@ class _Checkpointer:
 
 
 # -- rows and entries -----------------------------------------------------------------------------------
+
+
+_OWNERS: Final = slice(7, 11)  # borrower, loan, serial, sms_out_id in a stored row
+
+
+def _folded(merged: Iterator[_Keyed], fold: Fold) -> Iterator[_Keyed]:
+    """``merged`` with the entries of each instant that name nobody passed through ``fold`` (a merge's)."""
+    instant: list[_Keyed] = []
+    for keyed in merged:
+        if instant and keyed[0] != instant[0][0]:
+            yield from _fold_instant(instant, fold)
+            instant = []
+        instant.append(keyed)
+    if instant:
+        yield from _fold_instant(instant, fold)
+
+
+def _fold_instant(instant: list[_Keyed], fold: Fold) -> Iterator[_Keyed]:
+    nobodys = [position for position, keyed in enumerate(instant) if not any(keyed[3][_OWNERS])]
+    if not nobodys:
+        yield from instant
+        return
+    folded = fold([(instant[position][1], _entry(instant[position][3])) for position in nobodys])
+    if len(folded) != len(nobodys):
+        raise JournalError(
+            f"a merge's fold returned {len(folded)} entries for {len(nobodys)}; return one (or None) for each"
+        )
+    replaced = dict(zip(nobodys, folded, strict=True))
+    for position, keyed in enumerate(instant):
+        if position not in replaced:
+            yield keyed
+            continue
+        entry = replaced[position]
+        if entry is not None:
+            yield (*keyed[:3], _row_of(entry))
+
+
+def _row_of(entry: Entry) -> _Row:
+    """The stored row of ``entry`` (its seq is renumbered on the way in)."""
+    offset = entry.virtual_time.utcoffset()
+    if offset is None:
+        raise _naive("virtual_time", entry.virtual_time)
+    return (
+        entry.seq,
+        entry.kind,
+        to_us(entry.virtual_time),
+        offset // timedelta(microseconds=1),
+        entry.wall_time,
+        entry.partner,
+        entry.operation,
+        entry.borrower,
+        entry.loan,
+        entry.serial,
+        entry.sms_out_id,
+        entry.status,
+        entry.correlation,
+        _encode(dict(entry.data)) if entry.data else None,
+    )
 
 
 def _bindable(seq: int, row: _Row) -> _Row:

@@ -11,8 +11,9 @@ them), and — when asked — the run's journal as bytes of a SQLite file, which
 get a run that happened elsewhere.
 
 A platform over HTTP is one running instance that ``setupRun`` resets for every run, so the runs against one URL
-go one after another, in one task (a *lane*), while the lanes run side by side. Other kinds of task (a shard of
-borrowers) are one more function submitted to the same executor.
+go one after another, in one task (a *lane*), while the lanes run side by side. A run split into borrower shards
+(``--shards``) is one task per shard on the same executor, merged and judged by the caller
+(``simulator.run._shards``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ __all__ = [
     "RunTask",
     "entry_counts",
     "executor",
+    "failed",
     "run_lane",
     "run_task",
     "run_tasks",
@@ -166,17 +168,22 @@ def run_task(task: RunTask) -> RunSummary:
         )
         return summarize(task, result)
     except LendsimError as exc:
-        return RunSummary(
-            scenario=task.scenario,
-            platform=task.platform,
-            seed=task.scenario.seed if task.seed is None else task.seed,
-            borrowers=task.borrowers or 0,
-            status="error",
-            events=0,
-            wall_seconds=0.0,
-            verdicts=(),
-            failure=str(exc),
-        )
+        return failed(task, str(exc))
+
+
+def failed(task: RunTask, failure: str) -> RunSummary:
+    """The summary of ``task`` when it could not be made at all (``failure`` says why): no verdict, exit 2."""
+    return RunSummary(
+        scenario=task.scenario,
+        platform=task.platform,
+        seed=task.scenario.seed if task.seed is None else task.seed,
+        borrowers=task.borrowers or 0,
+        status="error",
+        events=0,
+        wall_seconds=0.0,
+        verdicts=(),
+        failure=failure,
+    )
 
 
 def run_lane(tasks: Sequence[RunTask]) -> list[RunSummary]:

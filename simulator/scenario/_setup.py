@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from simulator.clock import parse_duration
 from simulator.core import SigningConfig
@@ -30,11 +30,51 @@ from simulator.scenario._events import journal_borrower_repaid
 from simulator.scenario._model import Scenario, parse_int_range, parse_money_range, parse_share
 from simulator.world import Simulator
 
-__all__ = ["Repayment", "ScenarioWorld", "build_world"]
+__all__ = ["Repayment", "ScenarioWorld", "Shard", "build_world"]
 
 DEFAULT_BORROWERS = 100
 #: When borrowers who dispute look at their credit report (local time, each day).
 LOOK_AT = time_of_day(9, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """Shard ``index`` (0-based) of ``count``: the run's world for a contiguous slice of its borrowers.
+
+    Borrower ``i`` is the same person, with the same loan and the same behaviour, in whichever shard holds them
+    (every draw is keyed by the seed and ``i``); a shard registers, and tells the platform of, only its own. What
+    a shard mints carries its :attr:`prefix` (``s2-``), and it tells the platform a ``runId`` of its own, so the
+    journals of a run's shards meet in one without two things named alike. One shard of one is the whole run,
+    unmarked."""
+
+    index: int = 0
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise ConfigError(f"shard {self.index} of {self.count} does not exist; shards are 0 to {self.count - 1}")
+
+    def borrowers(self, size: int) -> range:
+        """The borrowers (by index) of this shard of a population of ``size``: a contiguous slice, the slices of
+        the ``count`` shards as even as can be (sizes differ by one at most)."""
+        if self.count > size:
+            raise ConfigError(
+                f"{self.count} shards for {size} borrower{'s' if size != 1 else ''}: give each shard one at least "
+                f"(--shards {size} or fewer, or more --borrowers)",
+                field="shards",
+            )
+        return range(size * self.index // self.count, size * (self.index + 1) // self.count)
+
+    @property
+    def prefix(self) -> str:
+        """What starts every id this shard's world mints (``s2-``; nothing for a run of one shard)."""
+        return "" if self.count == 1 else f"s{self.index + 1}-"
+
+    def __str__(self) -> str:
+        return f"shard {self.index + 1} of {self.count}"
+
+
+WHOLE: Final = Shard()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +104,7 @@ class ScenarioWorld:
     seed: int
     size: int
     sim: Simulator
+    shard: Shard = WHOLE
     borrowers: list[dict[str, Any]] = field(default_factory=list)  # setupRun's borrowers
     loans: list[dict[str, Any]] = field(default_factory=list)  # setupRun's loans
     schedules: list[dict[str, Any]] = field(default_factory=list)  # per loan: borrower, installments
@@ -71,8 +112,9 @@ class ScenarioWorld:
 
     def setup_body(self, partners: Mapping[str, str]) -> dict[str, Any]:
         """What ``setupRun`` tells the platform: the run, where the partners are, the borrowers and their loans."""
+        run_id = f"{self.scenario.name}-{self.seed}"
         body = {
-            "runId": f"{self.scenario.name}-{self.seed}",
+            "runId": run_id if self.shard.count == 1 else f"{run_id}-{self.shard.prefix.rstrip('-')}",
             "start": self.scenario.start.isoformat(),
             "partners": dict(partners),
             "borrowers": self.borrowers,
@@ -107,8 +149,8 @@ class ScenarioWorld:
         calendar = self.sim.clock.calendar
         start, end = self.scenario.start, self.scenario.end
         planned: list[Repayment] = []
-        for index, loan in enumerate(self.schedules):
-            rng = random.Random(f"{self.seed}:pay:{index}")
+        for loan in self.schedules:
+            rng = random.Random(f"{self.seed}:pay:{loan['index']}")
             settles = rng.random() < early
             for installment in loan["installments"]:
                 due = date.fromisoformat(installment["dueDate"])
@@ -264,14 +306,17 @@ def build_world(
     borrowers: int | None = None,
     strict: bool = False,
     journal: Journal | None = None,
+    shard: Shard = WHOLE,
 ) -> ScenarioWorld:
     """The simulator configured by ``scenario`` with every borrower's loan registered at the bank (no faults
     yet: :meth:`ScenarioWorld.add_faults` puts them in place). ``journal``: the (empty) journal the run writes
-    to; a new one in memory by default."""
+    to; a new one in memory by default. ``shard``: the part of the population this world holds (all of it by
+    default); its slice of the borrowers is registered, the others are the other shards'."""
     run_seed = scenario.seed if seed is None else seed
     size = borrowers if borrowers is not None else int(scenario.population.get("borrowers", DEFAULT_BORROWERS))
     if size < 1:
         raise ConfigError(f"a run needs at least one borrower, got {size}", field="borrowers")
+    shard.borrowers(size)  # a ConfigError if there are more shards than borrowers
     sms = scenario.sms
     sim = Simulator(
         seed=run_seed,
@@ -279,6 +324,7 @@ def build_world(
         calendar=scenario.calendar,
         strict=strict,
         journal=journal,
+        id_prefix=shard.prefix,
         bank=BankConfig.from_mapping(scenario.bank),
         bureau=BureauConfig.from_mapping(scenario.bureau),
         sms=SmsConfig(delivery_delay=parse_duration(sms["delivery_delay"])) if "delivery_delay" in sms else None,
@@ -289,7 +335,7 @@ def build_world(
             recycled_share=parse_share(scenario.population.get("recycled_phones", 0)),
         ),
     )
-    world = ScenarioWorld(scenario, run_seed, size, sim)
+    world = ScenarioWorld(scenario, run_seed, size, sim, shard)
     _register_loans(world)
     if scenario.signing is not None:  # after the harness registered the loans (the harness does not sign)
         sim.enable_signing(SigningConfig.from_mapping(scenario.signing))
@@ -305,7 +351,7 @@ def _register_loans(world: ScenarioWorld) -> None:
     sim, seed = world.sim, world.seed
     population = sim.population
     assert population is not None
-    for index in range(world.size):
+    for index in world.shard.borrowers(world.size):
         person = population.borrower(index)
         rng = random.Random(f"{seed}:loan:{index}")
         principal = Decimal(rng.randint(int(low), int(high)))
@@ -347,5 +393,10 @@ def _register_loans(world: ScenarioWorld) -> None:
             }
         )
         world.schedules.append(
-            {"loan": loan_no, "borrower": person.borrower_id, "installments": response.json()["schedule"]}
+            {
+                "loan": loan_no,
+                "borrower": person.borrower_id,
+                "index": index,
+                "installments": response.json()["schedule"],
+            }
         )

@@ -188,6 +188,23 @@ def test_a_loans_probability_draws_do_not_depend_on_other_loans_interleaving() -
     assert 0 < one_after_another["LN-1"].count(503) < 10
 
 
+def test_a_request_that_names_no_one_draws_by_what_it_asks_and_its_instant_not_by_what_came_before() -> None:
+    later = datetime(2019, 5, 20, 4, tzinfo=SHANGHAI)
+
+    def outcomes(earlier: int) -> list[int]:
+        engine = Engine(seed=5)
+        engine.add_fault({"at": "bank.reconciliationFile", "outage": {"status": 503}, "probability": 0.5})
+        for _ in range(earlier):  # another shard's, or another day's, requests for files
+            call(engine, "GET", "/bank/reconciliation-files/2019-04-30")
+        engine.advance(to=later)
+        return [call(engine, "GET", f"/bank/reconciliation-files/2019-05-{day}").status for day in range(10, 20)]
+
+    alone = outcomes(0)
+
+    assert outcomes(7) == alone  # the draws of a file asked for at this instant do not depend on earlier draws
+    assert {503, 200} <= set(alone) or {503, 404} <= set(alone)
+
+
 def test_removing_a_fault_restores_service(engine: Engine) -> None:
     fault = engine.add_fault({"at": "bank.repayApply", "outage": {"status": 503}})
     engine.remove_fault(fault.id)

@@ -764,6 +764,41 @@ def test_merge_refuses_a_target_that_already_holds_entries(tmp_path: Path) -> No
         Journal.merge(["shard.db"])  # type: ignore[list-item]
 
 
+def test_a_merge_folds_what_names_no_one_instant_by_instant_and_never_what_belongs_to_a_borrower() -> None:
+    seen: list[list[tuple[int, str | None, dict[str, Any]]]] = []
+
+    def fold(instant: list[tuple[int, Entry]]) -> list[Entry | None]:
+        seen.append([(shard, entry.operation, dict(entry.data)) for shard, entry in instant])
+        first = instant[0][1]
+        total = sum(entry.data["n"] for _, entry in instant)
+        return [replace(first, data={"n": total}), *([None] * (len(instant) - 1))]
+
+    with Journal() as shard_a, Journal() as shard_b:
+        for shard, n in ((shard_a, 2), (shard_b, 3)):
+            shard.append("event", at(1), partner="bank", operation="batch", data={"n": n})
+            shard.append("event", at(1), partner="bank", operation="posted", borrower=f"B{n}", data={"n": n})
+        shard_b.append("event", at(4), partner="bank", operation="batch", data={"n": 7})
+
+        with Journal.merge([shard_a, shard_b], fold=fold) as merged:
+            entries = [(e.seq, e.operation, e.borrower, dict(e.data)) for e in merged]
+
+    assert seen == [[(0, "batch", {"n": 2}), (1, "batch", {"n": 3})], [(1, "batch", {"n": 7})]]
+    assert entries == [
+        (1, "batch", None, {"n": 5}),
+        (2, "posted", "B2", {"n": 2}),
+        (3, "posted", "B3", {"n": 3}),
+        (4, "batch", None, {"n": 7}),
+    ]
+
+
+def test_a_fold_that_does_not_answer_for_each_entry_is_refused() -> None:
+    with Journal() as shard:
+        shard.append("event", at(1), partner="bank", operation="batch")
+
+        with pytest.raises(JournalError, match="returned 0 entries for 1; return one"):
+            Journal.merge([shard], fold=lambda instant: [])
+
+
 # -- the property: a query is the Python filter of everything ---------------------------------------------
 
 _ZONES = [UTC, CST, timezone(timedelta(hours=-5)), ZoneInfo("Asia/Shanghai")]

@@ -1,5 +1,6 @@
 """The same runs on a Dask cluster (a ``LocalCluster`` of two worker processes): the same verdicts, violation counts
-and journal entries per kind as in one process, and ``lendsim run --cluster`` reports them as ``--workers 1`` does."""
+and journal entries per kind as in one process, and ``lendsim run --cluster`` reports them as ``--workers 1`` does;
+a run's borrower shards on the cluster are judged as the whole run."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.cli import cli
-from simulator.run._pool import executor, run_tasks
+from simulator.run._pool import RunTask, executor, run_tasks
+from simulator.run._shards import run_sharded
 from tests.run.test_pool import catalog, here, judged, tasks_of
+from tests.run.test_shards import whole
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra: pip install 'lendsim[cluster]'")
 
@@ -26,14 +29,22 @@ def scheduler() -> Iterator[str]:
         yield cluster.scheduler_address
 
 
-def test_catalog_runs_on_a_cluster_are_judged_as_the_same_runs_here(scheduler: str) -> None:
+def test_catalog_runs_and_a_runs_shards_on_a_cluster_are_judged_as_the_same_runs_here(scheduler: str) -> None:
     tasks = tasks_of(catalog())
 
     with executor(1, cluster=scheduler) as pool:
         summaries = list(run_tasks(pool, tasks))
+        (sharded,) = run_sharded(pool, [RunTask(catalog(("xiaomi-minsheng-2019",))[0], "naive", borrowers=16)], 3)
 
     assert [judged(summary) for summary in summaries] == [here(task) for task in tasks]
     assert {summary.status for summary in summaries} == {"passed", "failed"}
+    # a run's borrower shards on the cluster, merged and judged here, are judged as the whole run
+    one = whole("xiaomi-minsheng-2019", "naive")
+    assert (sharded.status, [(v.key, v.outcome, len(v.violations)) for v in sharded.verdicts]) == (
+        one.status,
+        [(v.key, v.outcome, len(v.violations)) for v in one.verdicts],
+    )
+    assert sharded.status == "failed" and any(v.violations for v in sharded.verdicts)
 
 
 def test_lendsim_run_on_a_cluster_writes_the_reports_one_process_writes(scheduler: str, tmp_path: Path) -> None:

@@ -107,9 +107,10 @@ class Dispute:
 class Disputes:
     """Every dispute by id, and each subject's in filing order."""
 
-    __slots__ = ("_by_id", "_by_subject", "_counter")
+    __slots__ = ("_by_id", "_by_subject", "_counter", "_prefix")
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "") -> None:
+        self._prefix = prefix  # the world's id prefix (a shard's mark)
         self._by_id: dict[str, Dispute] = {}
         self._by_subject: dict[tuple[str, str], list[str]] = {}
         self._counter = 0
@@ -152,7 +153,7 @@ class Disputes:
         if channel not in CHANNELS:
             raise InvalidDispute(f"channel {channel!r} is not one of {', '.join(CHANNELS)}", field="channel")
         self._counter += 1
-        dispute_id = f"DSP{filed_at:%Y%m%d}{self._counter:06d}"
+        dispute_id = f"{self._prefix}DSP{filed_at:%Y%m%d}{self._counter:06d}"
         dispute = Dispute(dispute_id, id_type, id_num, acct_code, month, reason, channel, filed_at, due_date)
         self._by_id[dispute_id] = dispute
         self._by_subject.setdefault((id_type, id_num), []).append(dispute_id)

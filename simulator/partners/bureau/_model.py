@@ -83,7 +83,7 @@ class BureauModel:
         self._dispute_hooks: list[DisputeHook] = []
         self._feedback_hooks: list[FeedbackHook] = []
         self.store = Store()
-        self.disputes = Disputes()
+        self.disputes = Disputes(engine.id_prefix)
         self._submissions: dict[str, Submission] = {}
         self._submission_counter = 0
         self._overdue_checks: dict[str, ScheduledEvent] = {}
@@ -104,7 +104,7 @@ class BureauModel:
     def reset(self) -> None:
         """Forget everything held (the engine's reset has already dropped the scheduled loads and checks)."""
         self.store = Store()
-        self.disputes = Disputes()
+        self.disputes = Disputes(self.engine.id_prefix)
         self._submissions = {}
         self._submission_counter = 0
         self._overdue_checks = {}
@@ -239,7 +239,7 @@ class BureauModel:
     def _submit_report(self, call: Call) -> Reply:
         body = call.body
         self._submission_counter += 1
-        submission_id = f"SUB{call.now:%Y%m%d}{self._submission_counter:06d}"
+        submission_id = f"{self.engine.id_prefix}SUB{call.now:%Y%m%d}{self._submission_counter:06d}"
         submission = Submission(
             submission_id,
             body["furnisherCode"],
@@ -318,7 +318,7 @@ class BureauModel:
 
     def _process(self, submission_id: str, postponed: bool = False) -> None:
         submission = self._submissions[submission_id]
-        plan = self._faults(FEEDBACK_POINT)
+        plan = self._faults(FEEDBACK_POINT, _single_account(submission.records))  # a file of one account: its draw
         delay = plan.delay
         if delay is not None and not postponed:
             self.engine.clock.schedule_in(
@@ -379,13 +379,15 @@ class BureauModel:
             when=self.engine.clock.now(),
             submission_id=submission.submission_id,
             index=index,
-            refuse_correction=self._refuse_correction,
+            refuse_correction=lambda: self._refuse_correction(f"{record['AcctCode']}:{record.get('Month')}"),
         )
 
-    def _refuse_correction(self) -> bool:
+    def _refuse_correction(self, key: str) -> bool:
+        """Whether a correction (of the account and month ``key``) is refused: the bureau's configuration, or a
+        fault at ``bureau.corrections`` drawn for that record."""
         if self.config.reject_corrections:
             return True
-        return self._faults(CORRECTIONS_POINT).stopped is not None
+        return self._faults(CORRECTIONS_POINT, key).stopped is not None
 
     def _journal_load(self, submission: Submission, index: int, record: Record, load: Load) -> None:
         kind = record["InfRecType"]
@@ -433,8 +435,8 @@ class BureauModel:
         answered_on = None if dispute.answered_at is None else calendar.local_date(dispute.answered_at)
         return dispute.to_json(calendar.local_date(self.engine.clock.now()), answered_on)
 
-    def _faults(self, point: str) -> FaultPlan:
-        return self.engine.faults.plan(point, self.engine.clock.now())
+    def _faults(self, point: str, key: str | None = None) -> FaultPlan:
+        return self.engine.faults.plan(point, self.engine.clock.now(), key=key)
 
     def _event(self, name: str, acct_code: str | None, data: Mapping[str, Any]) -> None:
         self.engine.event(PARTNER, name, loan=acct_code, data=data)

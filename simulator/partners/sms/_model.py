@@ -199,7 +199,7 @@ class SmsGateway:
     def _deliver(self, message: Message, postponed: bool = False) -> None:
         engine = self.engine
         now = engine.clock.now()
-        plan = engine.faults.plan(DELIVERY_POINT, now)
+        plan = engine.faults.plan(DELIVERY_POINT, now, key=f"{message.biz_id}:{message.phone}")  # one message's draw
         latency = plan.delay
         if latency is not None and not postponed:
             engine.clock.schedule_in(

@@ -1,0 +1,295 @@
+"""Borrower shards: one run split by borrower over several processes, its journals merged and judged once.
+
+``lendsim run SCENARIO --shards N``: shard *k* of *N* is the scenario's world for a contiguous slice of the
+population (:class:`~simulator.scenario.Shard`) — its own engine, partners and in-process platform, the same
+scenario and seed — submitted to the same executor as any run (``simulator.run._pool``). Borrower ``i`` is the
+same person with the same loan and behaviour in whichever shard holds them (every draw is keyed by the seed and
+``i``); what a shard's partners mint carries its mark (``s2-``), and its platform is told a ``runId`` of its own,
+so the shards' journals meet in one (:meth:`~simulator.journal.Journal.merge`) without two things named alike.
+The merged journal is judged once, here, by the same oracles: they judge borrower by borrower.
+
+What belongs to no borrower — the bank's day end, overdue batch, reconciliation file and furnishing run, the
+clock's advances, a fault added or first fired, the platform's ledger — each shard has for itself. The merge
+folds each such happening into one entry that stands for the whole run (:class:`ShardFold`): counts and amounts
+added, the ledger's loans put together, what every shard says alike said once. Whatever it does not know how to
+fold it keeps once per shard: above all what the platform does for itself — its reconciliation-file fetches and
+its log lines that name no borrower — done once by each of the *N* platform instances. docs/cluster.md.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import weakref
+from collections.abc import Generator, Mapping, Sequence
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Final
+
+from simulator.domain import money_str
+from simulator.errors import LendsimError, PlatformError
+from simulator.journal import Entry, Journal
+from simulator.oracles import evaluate
+from simulator.partners.bank import BankConfig
+from simulator.run._platforms import driver_maker
+from simulator.run._pool import RunSummary, RunTask, failed, summarize
+from simulator.run._runner import RunResult, run_scenario
+from simulator.scenario import DEFAULT_BORROWERS, Scenario, Shard
+from simulator.world import Simulator
+
+__all__ = ["FOLDS", "ShardFold", "ShardRun", "ShardTask", "judge_shards", "run_shard", "run_sharded"]
+
+_SUM: Final = "sum"  # whole numbers, added
+_MONEY: Final = "money"  # amounts ("123.45"), added to the cent
+_LIST: Final = "list"  # lists, put together in shard order
+_FIRST: Final = "first"  # the first of each (by data.id) across the run: later copies left out
+_FAULTED: Final = ("Skipped", "Postponed", "Early")  # a daily job's run that a fault skipped, postponed, brought on
+
+#: How each happening that names no borrower folds across shards, by (kind, partner, operation) — partner
+#: ``None``: any. A data field not named must be the same in every shard (else the entries stay one per shard).
+FOLDS: Final[Mapping[tuple[str, str | None, str], Mapping[str, str]]] = {
+    ("event", "bank", "dayEnd"): {"postings": _SUM, "amount": _MONEY},
+    ("event", "bank", "overdueBatch"): {
+        "newlyOverdue": _SUM,
+        "overdue": _SUM,
+        "noticesSent": _SUM,
+        "noticesFailed": _SUM,
+    },
+    ("event", "bank", "furnishing"): {"feedbackRead": _SUM, "submitted": _SUM, "withheld": _SUM},
+    ("event", "bank", "reconciliationFileReady"): {"recordCount": _SUM, "totalAmount": _MONEY},
+    **{("event", "bank", f"{job}{what}"): {} for job in ("overdueBatch", "furnishing") for what in _FAULTED},
+    ("event", "_sim", "clockAdvanced"): {"eventsRun": _SUM},
+    ("event", "_sim", "holidayDataMissing"): {},
+    ("event", "platform", "platformLedger"): {"loans": _LIST},
+    ("event", "platform", "clientTimeouts"): {},
+    ("fault", None, "faultAdded"): {},
+    ("fault", None, "faultFired"): {"id": _FIRST},
+}
+
+
+class ShardFold:
+    """A merge's fold (:data:`~simulator.journal.Fold`) for the journals of ``count`` shards, in shard order.
+
+    At each virtual instant the entries that name nobody are matched across shards by kind, partner, operation
+    and how many of those came before in the same shard at that instant. A match with one entry from every shard,
+    a rule in :data:`FOLDS`, and the same data but for the fields the rule adds up, becomes one entry (the first
+    shard's, with the fields added up); anything else is kept as it is, once per shard. A fault's first firing is
+    kept once, the earliest (a shard's first firing is the run's only if no other shard's came before it)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._fired: set[str] = set()
+
+    def __call__(self, instant: list[tuple[int, Entry]]) -> list[Entry | None]:
+        out: list[Entry | None] = [entry for _, entry in instant]
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        seen: dict[tuple[Any, ...], int] = {}
+        for position, (shard, entry) in enumerate(instant):
+            rule = _rule(entry)
+            if rule is None:
+                continue
+            if _FIRST in rule.values():
+                out[position] = self._first(entry, rule)
+                continue
+            what = (entry.kind, entry.partner, entry.operation)
+            occurrence = seen.get((shard, *what), 0)
+            seen[(shard, *what)] = occurrence + 1
+            groups.setdefault((*what, occurrence), []).append(position)
+        for positions in groups.values():
+            shards = [instant[position][0] for position in positions]
+            if sorted(shards) != list(range(self.count)):
+                continue  # not every shard had it: each keeps its own
+            entries = [instant[position][1] for position in positions]
+            rule = _rule(entries[0])
+            assert rule is not None
+            folded = _fold(entries, rule)
+            if folded is None:
+                continue
+            out[positions[0]] = folded
+            for position in positions[1:]:
+                out[position] = None
+        return out
+
+    def _first(self, entry: Entry, rule: Mapping[str, str]) -> Entry | None:
+        key = repr([entry.data.get(name) for name, how in rule.items() if how == _FIRST])
+        if key in self._fired:
+            return None
+        self._fired.add(key)
+        return entry
+
+
+def _rule(entry: Entry) -> Mapping[str, str] | None:
+    operation = entry.operation or ""
+    rule = FOLDS.get((entry.kind, entry.partner, operation))
+    return FOLDS.get((entry.kind, None, operation)) if rule is None else rule
+
+
+def _fold(entries: Sequence[Entry], rule: Mapping[str, str]) -> Entry | None:
+    """One entry for ``entries`` (one per shard) by ``rule``, or None when they differ where they must agree."""
+    first = entries[0]
+    for entry in entries[1:]:
+        if (entry.status, entry.correlation) != (first.status, first.correlation):
+            return None
+        if entry.data.keys() != first.data.keys():
+            return None
+        if any(value != first.data[key] for key, value in entry.data.items() if key not in rule):
+            return None
+    data = dict(first.data)
+    for key, how in rule.items():
+        values = [entry.data.get(key) for entry in entries]
+        if all(value is None for value in values):
+            continue
+        combined = _combine(values, how)
+        if combined is None:
+            return None
+        data[key] = combined
+    return replace(first, data=data)
+
+
+def _combine(values: Sequence[Any], how: str) -> Any:
+    if how == _SUM and all(type(value) is int for value in values):
+        return sum(values)
+    if how == _MONEY and all(isinstance(value, str) for value in values):
+        try:
+            return money_str(sum((Decimal(value) for value in values), Decimal(0)))
+        except InvalidOperation:
+            return None
+    if how == _LIST and all(isinstance(value, list) for value in values):
+        return [item for value in values for item in value]
+    return None
+
+
+# -- a shard, where it runs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ShardTask:
+    """Shard ``shard`` of the run ``task`` describes."""
+
+    task: RunTask
+    shard: Shard
+
+
+@dataclass(frozen=True, slots=True)
+class ShardRun:
+    """A shard's run, as it comes back: its journal (the bytes of a SQLite file), how many clock events it ran,
+    how long it took, and the harness call its platform failed (``error``, ``operation``) if one did.
+    ``failure``: the shard could not be run at all (a platform that does not import where it ran)."""
+
+    shard: Shard
+    journal: bytes = b""
+    events: int = 0
+    wall_seconds: float = 0.0
+    error: str | None = None
+    operation: str | None = None
+    hint: str = ""
+    failure: str | None = None
+
+
+def run_shard(task: ShardTask) -> ShardRun:
+    """Run one shard here (in a worker): its world, its platform, its journal in a file; nothing judged."""
+    run = task.task
+    try:
+        make = driver_maker(run.platform, client_timeout=run.client_timeout)
+        with tempfile.TemporaryDirectory(prefix="lendsim-shard-") as folder:
+            path = Path(folder) / "shard.sqlite"
+            journal = Journal(path)
+            try:
+                result = run_scenario(
+                    run.scenario,
+                    make(),
+                    seed=run.seed,
+                    borrowers=run.borrowers,
+                    concurrency=run.concurrency,
+                    journal=journal,
+                    shard=task.shard,
+                )
+            finally:
+                journal.close()
+            error = result.error
+            return ShardRun(
+                task.shard,
+                path.read_bytes(),
+                result.events,
+                result.wall_seconds,
+                None if error is None else error.answer,
+                None if error is None else error.operation,
+                "" if error is None else error.hint,
+            )
+    except LendsimError as exc:
+        return ShardRun(task.shard, failure=str(exc))
+
+
+# -- the run, here ----------------------------------------------------------------------------------------------
+
+
+def run_sharded(pool: Executor, tasks: Sequence[RunTask], shards: int) -> Generator[RunSummary, None, None]:
+    """Each task as ``shards`` shards on ``pool`` (all submitted at once), merged and judged here: the summaries in
+    the order of ``tasks``, each as soon as its shards are done. Closing the iterator early cancels the rest."""
+    futures: list[list[Future[ShardRun]]] = [
+        [pool.submit(run_shard, ShardTask(task, Shard(index, shards))) for index in range(shards)] for task in tasks
+    ]
+    try:
+        for task, submitted in zip(tasks, futures, strict=True):
+            runs = [future.result() for future in submitted]
+            failure = next((run.failure for run in runs if run.failure is not None), None)
+            if failure is not None:
+                yield failed(task, failure)
+                continue
+            yield summarize(task, judge_shards(task.scenario, runs, seed=task.seed, borrowers=task.borrowers))
+    finally:
+        for submitted in futures:
+            for future in submitted:
+                future.cancel()
+
+
+def judge_shards(
+    scenario: Scenario, runs: Sequence[ShardRun], *, seed: int | None = None, borrowers: int | None = None
+) -> RunResult:
+    """The run the shards ``runs`` (every shard once, in any order) make together: their journals merged (folded by
+    :class:`ShardFold`) and judged once by the scenario's invariants — or, if a shard's platform failed a call of
+    the harness, that error (the lowest such shard's) and no verdicts, as a run that stopped there (the other
+    shards ran on: their entries are in the journal). Its wall time is the slowest
+    shard's plus the merge and the judgement (the shards ran side by side)."""
+    started = time.perf_counter()
+    ordered = sorted(runs, key=lambda run: run.shard.index)
+    count = len(ordered)
+    if [run.shard for run in ordered] != [Shard(index, count) for index in range(count)]:
+        raise LendsimError(f"shards {[str(run.shard) for run in ordered]} are not every shard of {count} once")
+    folder = Path(tempfile.mkdtemp(prefix="lendsim-shards-"))
+    opened = []
+    try:
+        for run in ordered:
+            path = folder / f"shard-{run.shard.index + 1}.sqlite"
+            path.write_bytes(run.journal)
+            opened.append(Journal(path))
+        # on disk, not in memory: this process holds no more of the run than SQLite's page cache
+        merged = Journal.merge(opened, folder / "run.sqlite", fold=ShardFold(count))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        for journal in opened:
+            journal.close()
+            Path(journal.path).unlink(missing_ok=True)
+    weakref.finalize(merged, shutil.rmtree, folder, ignore_errors=True)  # the file goes with the journal
+    run_seed = scenario.seed if seed is None else seed
+    size = borrowers if borrowers is not None else int(scenario.population.get("borrowers", DEFAULT_BORROWERS))
+    bank = BankConfig.from_mapping(scenario.bank)
+    # The world the merged journal is the record of, for what reads a run besides its journal (the reports: the
+    # calendar, the bank's hours, the instant the run ended); it ran nothing itself.
+    sim = Simulator(seed=run_seed, start=scenario.end, calendar=scenario.calendar, bank=bank, journal=Journal())
+    sim.journal.close()
+    sim.journal = merged
+    events = sum(run.events for run in ordered)
+    slowest = max(run.wall_seconds for run in ordered)
+    failing = next((run for run in ordered if run.error is not None), None)
+    if failing is not None:
+        error = PlatformError(failing.operation or "?", failing.error or "", hint=failing.hint)
+        return RunResult(scenario, run_seed, size, sim, [], slowest + time.perf_counter() - started, events, error)
+    calendar = sim.clock.calendar
+    verdicts = evaluate(merged, scenario.expect, calendar=calendar, end=scenario.end, grace_days=bank.grace_days)
+    return RunResult(scenario, run_seed, size, sim, verdicts, slowest + time.perf_counter() - started, events)
