@@ -101,7 +101,7 @@ def measure(settings: Settings) -> tuple[list[Row], list[str]]:
         cluster_note = "distributed is not installed (pip install 'lendsim[cluster]')"
     else:
         started = time.perf_counter()
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
             cluster_start = time.perf_counter() - started
             on_cluster = _timed(_command(settings, "--cluster", cluster.scheduler_address))
     loads.append(_load())

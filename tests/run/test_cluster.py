@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow  # a cluster of two processes starts in ~5 s, and 
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
     """The address of a local cluster: two worker processes, one thread each (a run is CPU-bound Python)."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         yield cluster.scheduler_address
 
 
