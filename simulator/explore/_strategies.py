@@ -389,7 +389,13 @@ def _data(draw: st.DrawFn, focus: Sequence[str], echoes: Sequence[Echo] = ()) ->
         # How many: none to three, about evenly (a drawn list is empty more than half the time); fewer shrink first.
         faults = [link_down, *(draw(other) for _ in range(draw(st.integers(0, MAX_FAULTS - 1))))]
     else:
-        faults = draw(st.lists(_fault(paid, points, focus), max_size=MAX_FAULTS))
+        # Never first the link down for a window: that is how a candidate drawn as the incident starts, and what
+        # incident_moments reads it by.
+        faults = draw(
+            st.lists(_fault(paid, points, focus), max_size=MAX_FAULTS).filter(
+                lambda drawn: not drawn or incident_moments({**data, "bank": bank, "faults": drawn}) is None
+            )
+        )
     if faults:
         data["faults"] = faults
     # The run goes on a while after the last payment and the last fault's window: what a platform puts right
