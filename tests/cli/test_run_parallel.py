@@ -62,6 +62,7 @@ def _page(path: Path) -> str:
     return re.sub(r"\d+\.\d+ s", "… s", path.read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow  # over 7 s: processes started as a user starts them; scripts/test runs it after the default suite
 def test_two_workers_report_what_one_process_reports(tmp_path: Path) -> None:
     common = ["--platform", "naive", "--platform", "resilient", "--seeds", "3..4", "--borrowers", "12"]
     one, two = tmp_path / "one", tmp_path / "two"
@@ -83,6 +84,7 @@ def test_two_workers_report_what_one_process_reports(tmp_path: Path) -> None:
     assert _page(two / "report.html") == _page(one / "report.html")
 
 
+@pytest.mark.slow  # over 7 s: processes started as a user starts them; scripts/test runs it after the default suite
 def test_the_journals_of_pooled_runs_are_kept_as_one_process_keeps_them(tmp_path: Path) -> None:
     result = lendsim(
         "run", SCENARIOS[0], "--platform", "naive", "--seeds", "1,2", "--borrowers", "8", "--workers", "2",
@@ -97,6 +99,7 @@ def test_the_journals_of_pooled_runs_are_kept_as_one_process_keeps_them(tmp_path
     assert "--seed 1" in (tmp_path / "later.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # over 7 s: processes started as a user starts them; scripts/test runs it after the default suite
 def test_a_platform_that_fails_the_harness_in_a_worker_is_exit_2(tmp_path: Path) -> None:
     result = lendsim(
         "run", SCENARIOS[0], "--platform", "naive", "--platform", "http://127.0.0.1:9", "--borrowers", "5",

@@ -69,6 +69,7 @@ def cases(junit: Path) -> list[tuple[object, ...]]:
     return found
 
 
+@pytest.mark.slow  # over 7 s: processes started as a user starts them; scripts/test runs it after the default suite
 def test_shards_report_what_one_process_reports(tmp_path: Path) -> None:
     common = ["xiaomi-minsheng-2019", "--platform", "naive", "--platform", "resilient", "--borrowers", "24"]
     one, two = tmp_path / "one", tmp_path / "two"
@@ -89,6 +90,7 @@ def test_shards_report_what_one_process_reports(tmp_path: Path) -> None:
     assert (two / "report.html").is_file()
 
 
+@pytest.mark.slow  # over 7 s: processes started as a user starts them; scripts/test runs it after the default suite
 def test_shards_with_workers_and_seeds_report_what_one_process_reports(tmp_path: Path) -> None:
     common = ["out-of-order-callback", "--platform", "naive", "--seeds", "3,4", "--borrowers", "9"]
     one, three = tmp_path / "one", tmp_path / "three"
@@ -102,6 +104,7 @@ def test_shards_with_workers_and_seeds_report_what_one_process_reports(tmp_path:
     assert len(reports(one)) == 2
 
 
+@pytest.mark.slow  # over 7 s: processes started as a user starts them; scripts/test runs it after the default suite
 def test_the_journal_kept_of_a_sharded_run_renders_its_report(tmp_path: Path) -> None:
     kept = tmp_path / "run.sqlite"
 

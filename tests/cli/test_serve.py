@@ -80,6 +80,7 @@ def served() -> Iterator[Served]:
         yield server
 
 
+@pytest.mark.slow  # over 7 s: processes started as a user starts them; scripts/test runs it after the default suite
 @pytest.mark.parametrize("partner", ["bank", "bureau", "sms"])
 def test_schemathesis_cli_with_its_defaults_finds_nothing_in_a_served_contract(served: Served, partner: str) -> None:
     # As docs/contract-testing.md tells a user: the contract from the server, schemathesis' default phases (examples,

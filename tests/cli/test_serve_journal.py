@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from simulator.journal import Journal
 from tests.partners.bank.helpers import loan_body, repayment
@@ -177,6 +178,7 @@ def test_fresh_keeps_the_old_journal_aside_and_starts_a_new_world(tmp_path: Path
         assert kept.count(kind="response", operation="registerLoan", status=201) == 2
 
 
+@pytest.mark.slow  # over 7 s: processes started as a user starts them; scripts/test runs it after the default suite
 def test_a_seed_or_start_other_than_the_journals_is_refused_naming_both(tmp_path: Path) -> None:
     journal = tmp_path / "serve.journal"
     with serving(journal, "--start", START, "--seed", "11"):
@@ -194,6 +196,7 @@ def test_a_seed_or_start_other_than_the_journals_is_refused_naming_both(tmp_path
     assert "Traceback" not in other_seed.stderr + other_start.stderr
 
 
+@pytest.mark.slow  # over 7 s: processes started as a user starts them; scripts/test runs it after the default suite
 def test_a_restart_by_other_rules_is_refused_naming_each_setting_and_by_the_same_rules_resumes(tmp_path: Path) -> None:
     """A world ran by its --rules and --calendar: rebuilt by others it would answer what it never answered (a grace
     counted in other days), so a restart must be given them again."""
