@@ -7,6 +7,12 @@ Over HTTP a latency costs virtual time only, but a fault that makes the platform
 timeout in real seconds (5 s, the resilient platform's, one at a time: it takes one request at a time), so the
 catalog takes about two minutes: ``slow`` (scripts/test runs it; ``-m 'not slow'`` leaves it out). ``-s`` prints
 each scenario's wall time both ways.
+
+Over HTTP the runs send one request at a time (``concurrency=1``), in the order the in-process driver runs them. At
+``lendsim run``'s default the borrowers of one instant reach the platform at once, so it mints its serials
+(``repayOuterNo``) in the order its threads win; a probability fault at an operation whose request names only such
+a serial (``repayResultQuery``) then draws for another repayment than in-process, and the two runs differ by more
+than a retry (CI saw one correction more). That verdicts hold at any concurrency is tests/run/test_over_http.py's.
 """
 
 from __future__ import annotations
@@ -65,7 +71,7 @@ def journal_counts(result: RunResult) -> Counter[tuple[str, str | None, str | No
 
 def timed(path: Path, driver: InProcessDriver | HttpDriver) -> tuple[RunResult, float]:
     start = time.perf_counter()
-    result = run_scenario(load_scenario(str(path)), driver, borrowers=BORROWERS)
+    result = run_scenario(load_scenario(str(path)), driver, borrowers=BORROWERS, concurrency=1)
     return result, time.perf_counter() - start
 
 
