@@ -2,7 +2,8 @@
 
 For every installment the platform collected in full by its due date plus grace (``borrowerRepaid``: the
 local date of ``paidAt`` in the calendar's zone is at most ``dueDate + graceDays``, in business days when the
-bank counts its grace so, ``graceBusinessDays``), the correction window opens at the first negative sign
+bank counts its grace so, ``graceBusinessDays``, and on that last day not after the bank's ``cutoff``: the terms
+the bank published in ``loanRegistered``), the correction window opens at the first negative sign
 about it — the bank marking it overdue (``installmentOverdue``), the bureau loading a negative record of its
 month, or a dispute of that month — and lasts ``window`` (default 30 business days) from that sign's local
 date. At the end of the window, or at the end of the run if that comes
@@ -282,8 +283,13 @@ class NoFalseDelinquency(Oracle):
         if due is None:
             return
         grace = facts.grace_days if facts.grace_days is not None else self.context.grace_days
-        last_day = self.context.calendar.deadline(due, Span(grace, facts.grace_business_days))
-        on_time = [p for p in payments if self.context.local(p.at) <= last_day]
+        calendar = self.context.calendar
+        last_day = calendar.deadline(due, Span(grace, facts.grace_business_days))
+        if facts.cutoff is None:
+            on_time = [p for p in payments if self.context.local(p.at) <= last_day]
+        else:  # the bank's business day ends at its cut-off: money collected after it on the last day is late
+            last_moment = calendar.at(last_day, facts.cutoff)
+            on_time = [p for p in payments if p.at <= last_moment]
         if not on_time:
             return
         owed = facts.due_amounts.get(no)
@@ -332,11 +338,13 @@ class NoFalseDelinquency(Oracle):
             f"inside the {self.window} window counted from {self.context.local(first).isoformat()}"
         )
         amount = f"{money_str(collected)} " if any(p.amount is not None for p in on_time) else ""
+        until_cutoff = f" {facts.cutoff.isoformat()}" if facts.cutoff is not None else ""
         self.violate(
             facts.borrower,
             loan,
-            f"loan {loan} installment {no} (due {due.isoformat()}, grace to {last_day.isoformat()}): the borrower "
-            f"paid {amount}on time ({stamp(self.context.calendar, on_time[0].at)}), yet {when}: " + "; ".join(problems),
+            f"loan {loan} installment {no} (due {due.isoformat()}, grace to {last_day.isoformat()}{until_cutoff}): "
+            f"the borrower paid {amount}on time ({stamp(self.context.calendar, on_time[0].at)}), yet {when}: "
+            + "; ".join(problems),
             chain,
         )
 

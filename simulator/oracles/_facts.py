@@ -3,7 +3,7 @@
 Everything comes from the journal:
 
 - a loan's borrower, bureau AcctCode, grace and due dates: the bank's ``loanRegistered`` (``acctCode``,
-  ``graceDays`` and ``graceBusinessDays``, ``firstDueDate``, ``term``), the ``registerLoan`` request
+  ``graceDays``, ``graceBusinessDays`` and ``cutoff``, ``firstDueDate``, ``term``), the ``registerLoan`` request
   (``borrowerId``, ``name``, ``phone``, ``dueDay``, ``disburseDate``) and its answer's ``schedule`` (each
   installment's ``dueDate`` and due amounts), ``installmentOverdue``/``overdueCleared`` (``dueDate``) and the
   runner's ``borrowerRepaid`` (``dueDate``);
@@ -15,8 +15,9 @@ Everything comes from the journal:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -81,6 +82,7 @@ class LoanFacts:
     acct_code: str | None = None
     grace_days: int | None = None
     grace_business_days: bool = False
+    cutoff: time | None = None
     first_due: date | None = None
     term: int | None = None
     phone: str | None = None
@@ -254,6 +256,11 @@ class Facts(Part):
         if grace is not None:
             facts.grace_days = grace
             facts.grace_business_days = data.get("graceBusinessDays") is True
+        cutoff = as_text(data.get("cutoff"))
+        if cutoff is not None:
+            # what a journal says is not trusted to be well-formed: a bad one counts as none (the day's end)
+            with suppress(ValueError):
+                facts.cutoff = time.fromisoformat(cutoff)
         first = parse_date(data.get("firstDueDate"))
         if first is not None:
             facts.first_due = first

@@ -65,6 +65,7 @@ class Story:
         name: str = NAME,
         amounts: tuple[str, ...] = ("1018.00", "1012.00", "1006.00"),
         grace_business_days: bool = False,
+        cutoff: str | None = None,
     ) -> int:
         when = when or at(2, 10)
         corr = self._corr()
@@ -100,6 +101,7 @@ class Story:
                 "firstDueDate": first_due.isoformat(),
                 "graceDays": 3,
                 "graceBusinessDays": grace_business_days,
+                **({"cutoff": cutoff} if cutoff is not None else {}),
                 "acctCode": loan,
             },
         )

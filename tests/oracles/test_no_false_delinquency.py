@@ -136,6 +136,25 @@ def test_the_grace_counts_the_days_the_bank_counts(business: bool, judged: bool)
     assert verdict.violated is judged  # judged: paid in time, yet left overdue at the bank and the bureau
 
 
+@pytest.mark.parametrize(("paid", "judged"), [((5, 13, 20, 15), True), ((5, 13, 20, 45), False)])
+def test_the_last_day_ends_at_the_bank_s_cut_off(paid: tuple[int, int, int, int], judged: bool) -> None:
+    """loanRegistered's ``cutoff`` is part of the terms: with the bank's day ending at 20:30, money collected at
+    20:45 on the last grace day (13 May) is late — the bank marks it overdue and refuses to correct it, so O1
+    does not blame the platform; at 20:15 it is on time, and the overdue left standing is a violation."""
+    story = Story()
+    story.loan(cutoff="20:30:00")
+    story.repaid(at(*paid))
+    story.overdue(at(5, 14, 2))
+    story.loaded(at(5, 14, 12), "SUB1")
+
+    verdict = check(story.journal, KEY, end=at(7, 31))
+
+    assert (verdict.checked == 1) is judged
+    assert verdict.violated is judged
+    if judged:
+        assert "grace to 2019-05-13 20:30:00)" in verdict.violations[0].message
+
+
 def test_a_partial_payment_leaves_the_installment_legitimately_overdue() -> None:
     story = Story()
     story.loan()

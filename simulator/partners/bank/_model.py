@@ -243,6 +243,7 @@ class BankModel:
                 "lastDueDate": schedule[-1].due_date.isoformat(),
                 "graceDays": self.config.grace_days,
                 "graceBusinessDays": self.config.grace_business_days,
+                "cutoff": self.config.cutoff.isoformat(),
                 "acctCode": account.acct_code,
             },
         )

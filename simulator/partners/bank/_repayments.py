@@ -109,7 +109,7 @@ class Repayments:
         repayment = Repayment.received(key, account.loan_no, request, call.now)
         self.state.repayments[key] = repayment
         terms = _terms(request)
-        if terms.claimed is not None and terms.claimed < call.now:
+        if terms.claimed is not None and terms.claimed <= call.now:  # one collected this very instant too
             self._judge_lateness(account, terms.lines, terms.claimed)
         refusal = self._check(account, repayment, terms)
         if refusal is not None:

@@ -9,6 +9,7 @@ grace 3 days, so the grace ends 13 May 23:59:59 +08:00; the overdue batch runs 1
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import pytest
@@ -85,6 +86,27 @@ def test_collected_one_second_after_grace_is_overdue_even_if_posted_before_the_b
     (notice,) = requests(engine, "sms", "sendSms")
     assert notice.virtual_time == at(5, 14, 2)  # the next batch sends the overdue notice
     assert _last_may_status(engine) == "1"
+
+
+@pytest.mark.parametrize(("collected", "overdue"), [("20:15", False), ("20:45", True)])
+def test_the_bank_s_cut_off_ends_the_last_day_even_for_money_forwarded_the_moment_it_was_collected(
+    collected: str, overdue: bool
+) -> None:
+    """§1.2 (7) (日切): a bank whose business day ends at 20:30 counts money collected at 20:45 on the last grace
+    day as late — forwarded that same second as well as an hour later (the overdue batch would have found it
+    posted and said nothing: the terms, not the forwarding delay, decide); at 20:15 it is on time."""
+    engine, _ = new_engine(BankConfig(grace_days=0, cutoff=time(20, 30)))
+    install_stub_bureau(engine)
+    register(engine, **APRIL)
+    engine.advance(to=at(5, 10, int(collected[:2]), int(collected[3:])))
+    repay(engine, repayment("RP1", 1, "1000.00", "18.00", collected=f"2019-05-10T{collected}:00+08:00"))
+    engine.advance(to=at(6, 2, 12))
+
+    marks = events(engine, "installmentOverdue")
+    assert [mark.virtual_time for mark in marks] == ([at(5, 10, 20, 45)] if overdue else [])
+    if overdue:
+        assert marks[0].data["graceEnd"] == "2019-05-10T20:30:00+08:00"
+    assert _last_may_status(engine) == ("1" if overdue else "N")
 
 
 def test_a_late_repayment_without_the_penalty_leaves_the_penalty_owed_and_the_installment_overdue() -> None:
