@@ -162,7 +162,10 @@ def _first_answer(server: Server, operation: Operation, path: str, timeout: floa
                 return time.perf_counter() - server.started, _tree_cpu(server.process.pid), server.rss()
             last = f"{response.status_code} {response.text[:160]!r}"
         time.sleep(0.05)
-    raise RuntimeError(f"no 2xx answer within {timeout:.0f} s; last: {last}")
+    cpu, rss = _tree_cpu(server.process.pid), server.rss()
+    raise RuntimeError(
+        f"no 2xx answer within {timeout:.0f} s (by then {cpu:.0f} s CPU, {rss / 2**20:.0f} MiB RSS); last: {last}"
+    )
 
 
 def _log_tail(server: Server) -> str:
