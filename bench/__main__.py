@@ -1,8 +1,8 @@
 """``bench/run [SECTION…] [--quick] [--replay-sizes N,N] [--time-cap S] [--explore-budget S] [--no-write]``
 
 Runs the chosen sections (all by default: http, latency, durability, inprocess, instructions, replay, http-replay,
-population, contracts, detection, report, parallel), prints one table of measurement, figure, baseline, ratio and
-target, and writes each section's block into docs/benchmarks.md. The instructions section needs valgrind
+population, contracts, detection, report, parallel, generic), prints one table of measurement, figure, baseline,
+ratio and target, and writes each section's block into docs/benchmarks.md. The instructions section needs valgrind
 (callgrind); without it its rows say "not available".
 """
 
@@ -123,6 +123,12 @@ def _parallel(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     return _parallel.measure(_parallel.Settings.quick() if args.quick else _parallel.Settings())
 
 
+def _generic(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import _generic
+
+    return _generic.measure(_generic.Settings.quick() if args.quick else _generic.Settings())
+
+
 def _contracts(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     from bench import _contracts
 
@@ -142,6 +148,7 @@ RUNNERS: dict[str, Section] = {
     "detection": _detection,
     "report": _report,
     "parallel": _parallel,
+    "generic": _generic,
 }
 
 

@@ -31,7 +31,7 @@ from bench._report import Row, not_available
 from bench._tools import Unavailable, ensure_npm_tool, ensure_wrk
 from simulator.population import Population
 
-__all__ = ["Settings", "loan_body", "measure"]
+__all__ = ["Load", "Server", "Settings", "loan_body", "measure", "run_wrk"]
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).resolve().parent / "repay.lua"
@@ -157,8 +157,24 @@ def _running(name: str, command: Sequence[str], port: int, workdir: Path) -> Ite
 # -- load -------------------------------------------------------------------------------------------------
 
 
-def run_wrk(wrk: str, url: str, path: str, tag: str, seconds: float, connections: int) -> Load:
-    """Load ``url`` for ``seconds`` with one wrk thread and ``connections`` connections; each request unique."""
+def run_wrk(
+    wrk: str,
+    url: str,
+    path: str,
+    tag: str,
+    seconds: float,
+    connections: int,
+    *,
+    script: Path = LUA,
+    arguments: Sequence[str] | None = None,
+    headers: Sequence[str] = (),
+) -> Load:
+    """Load ``url`` for ``seconds`` with one wrk thread and ``connections`` connections.
+
+    By default each request is a unique repayApply (bench/repay.lua: ``path``, ``tag`` and :data:`LOANS`); another
+    ``script`` gets ``arguments`` after ``--`` and ``headers`` ("Name: value") as ``-H``. Every script ends by
+    printing the JSON line read here.
+    """
     command = [
         *_cpus()[1],
         wrk,
@@ -167,13 +183,12 @@ def run_wrk(wrk: str, url: str, path: str, tag: str, seconds: float, connections
         f"-d{max(1, round(seconds))}s",
         "--timeout",
         "10s",
+        *(flag for header in headers for flag in ("-H", header)),
         "-s",
-        str(LUA),
+        str(script),
         url,
         "--",
-        path,
-        tag,
-        str(LOANS),
+        *([path, tag, str(LOANS)] if arguments is None else arguments),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
