@@ -256,13 +256,14 @@ def test_a_journal_the_engine_does_not_reproduce_is_refused_naming_the_entry(tmp
     post(first, "/bank/repayments", repayment("RP1", 1, "1000.00", "18.00", collected=START))
     first.journal.close()
     with sqlite3.connect(path) as db:  # the record says the repayment was refused; the engine accepts it
-        db.execute("UPDATE entries SET status = 409 WHERE seq = 6")
+        (seq,) = db.execute("SELECT seq FROM entries WHERE kind = 'response' AND operation = 'repayApply'").fetchone()
+        db.execute("UPDATE entries SET status = 409 WHERE seq = ?", (seq,))
 
     with pytest.raises(JournalError) as refused:
         restarted(path)
 
     assert (
-        "seq 6 records response bank repayApply 409 at 2019-05-01T00:00:00+08:00, but replaying it journals "
+        f"seq {seq} records response bank repayApply 409 at 2019-05-01T00:00:00+08:00, but replaying it journals "
         "response bank repayApply 200 at 2019-05-01T00:00:00+08:00"
     ) in str(refused.value)
     assert "start over with --fresh" in str(refused.value)
