@@ -101,6 +101,7 @@ def test_a_platform_that_is_not_there_stops_the_search_with_exit_2(workdir: Path
     assert "error: run 1 stopped: the platform failed setupRun" in result.output
 
 
+@pytest.mark.slow
 def test_two_workers_search_apart_and_the_findings_are_merged_and_written(workdir: Path) -> None:
     result = lendsim(
         "explore", "--platform", MUTANT, "--budget", "6 runs", "--seed", "1", "--out", "found", "--workers", "2"

@@ -222,6 +222,7 @@ def test_a_long_string_repeated_by_aliases_is_refused_by_lint_and_run_without_ex
 
 
 @pytest.mark.parametrize("command", ["lint", "run"])
+@pytest.mark.slow
 def test_a_fifo_or_a_device_is_refused_naming_what_it_is_never_read(tmp_path: Path, command: str) -> None:
     fifo = tmp_path / "scenario.yaml"
     os.mkfifo(fifo)  # nothing ever writes to it: reading it would wait forever

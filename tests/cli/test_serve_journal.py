@@ -94,6 +94,7 @@ def pay(key: str, loan: str) -> dict[str, Any]:
     return repayment(key, 1, "0.01", "0.00", amount="0.01", loan=loan, collected=START)
 
 
+@pytest.mark.slow
 def test_killed_under_load_a_restarted_server_answers_every_acknowledged_repayment_truthfully(tmp_path: Path) -> None:
     journal = tmp_path / "serve.journal"
     acknowledged: dict[str, dict[str, Any]] = {}

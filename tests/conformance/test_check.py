@@ -58,6 +58,7 @@ def resilient_platform() -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow
 def test_the_resilient_platforms_receivers_conform_to_the_platform_contract(resilient_platform: str) -> None:
     code, output = check(resilient_platform, *(arg for name in RECEIVERS for arg in ("--operation", name)))
 
@@ -112,6 +113,7 @@ def test_personal_data_in_the_printed_requests_is_masked() -> None:
     assert "139****5678" in output  # the contract example's phone, as the check printed it
 
 
+@pytest.mark.slow
 def test_a_check_excluded_for_an_operation_is_not_run_there_and_the_others_still_are() -> None:
     with running(answering(200, {"respCode": 0})) as url:
         code, output = check(

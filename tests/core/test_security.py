@@ -110,6 +110,7 @@ def test_a_partner_of_lendsim_own_contracts_does_not_enforce_its_contract_scheme
     assert call(engine, "POST", "/messaging/Messages").status == 201
 
 
+@pytest.mark.slow
 def test_serve_enforces_a_contract_schemes_and_no_auth_relaxes_them(tmp_path: Path) -> None:
     path = _write(tmp_path)
 

@@ -246,6 +246,7 @@ def test_an_unknown_defect_is_refused_at_start_naming_the_choices() -> None:
 # -- personal data in its logs ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_node_platforms_log_carries_no_full_id_card_or_phone_number(tmp_path: Path) -> None:
     with node_platform(tmp_path) as node:
         run = replay(node.url, scenario("xiaomi-minsheng-2019"), tmp_path / "run")
