@@ -91,12 +91,7 @@ def read_form(body: str, schema: Mapping[str, Any]) -> dict[str, Any]:
                 node_schema = sub
                 continue
             if last:
-                if "array" in form_kinds(sub):
-                    node.setdefault(part, [])
-                    if isinstance(node[part], list):
-                        node[part].append(read_form_value(text, subschema(sub, None)))
-                else:
-                    node[part] = read_form_value(text, sub)
+                _put(node, part, text, sub)
                 break
             following_is_item = parts[index + 1] == "" or parts[index + 1].isdigit()
             node = node.setdefault(part, [] if following_is_item else {})
@@ -128,14 +123,19 @@ def read_multipart(body: bytes, content_type: str, schema: Mapping[str, Any]) ->
             return None, Violation("body", "multipart", "holds a part without a name in its Content-Disposition")
         payload = part.get_payload(decode=True)
         text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-        sub = subschema(schema, name)
-        if "array" in form_kinds(sub):
-            out.setdefault(name, [])
-            if isinstance(out[name], list):
-                out[name].append(read_form_value(text, subschema(sub, None)))
-        else:
-            out[name] = read_form_value(text, sub)
+        _put(out, name, text, subschema(schema, name))
     return _with_empty_arrays(out, schema), None
+
+
+def _put(node: dict[str, Any], name: str, text: str, schema: Any) -> None:
+    """A form field's or a part's ``text`` into ``node[name]``: appended when its schema is an array (a repeated
+    field makes a list), else set, read as the schema's type."""
+    if "array" in form_kinds(schema):
+        node.setdefault(name, [])
+        if isinstance(node[name], list):
+            node[name].append(read_form_value(text, subschema(schema, None)))
+    else:
+        node[name] = read_form_value(text, schema)
 
 
 def _with_empty_arrays(out: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
