@@ -19,6 +19,7 @@ from simulator._junit import JUnitCase, JUnitSuite, write_junit
 from simulator._resources import bundled_scenarios_dir
 from simulator.masking import NAME_KEYS, mask_text, mask_value
 from simulator.oracles import ORACLES, Outcome, Verdict, chain_entries, describe_chain
+from simulator.run._platforms import over_http
 from simulator.run._runner import RunResult, Status
 from simulator.scenario import Scenario
 
@@ -135,20 +136,30 @@ def _scenario_argument(result: Judged) -> str:
 
 
 def replay_command(result: Judged, platform: str) -> str:
-    """The command that replays ``result`` exactly, quoted for a POSIX shell."""
-    return shlex.join(
-        [
-            "lendsim",
-            "run",
-            _scenario_argument(result),
-            "--platform",
-            platform,
-            "--seed",
-            str(result.seed),
-            "--borrowers",
-            str(result.borrowers),
-        ]
-    )
+    """The command that replays ``result`` exactly, quoted for a POSIX shell.
+
+    Over HTTP with a fault drawn by probability it asks for one request at a time (``--concurrency 1``): a
+    platform that mints its own serials mints them in whatever order its threads win, and a request named only by
+    such a serial draws its fault by that name, so at a higher concurrency another repayment may draw it."""
+    command = [
+        "lendsim",
+        "run",
+        _scenario_argument(result),
+        "--platform",
+        platform,
+        "--seed",
+        str(result.seed),
+        "--borrowers",
+        str(result.borrowers),
+    ]
+    if over_http(platform) and _draws_faults(result.scenario):
+        command += ["--concurrency", "1"]
+    return shlex.join(command)
+
+
+def _draws_faults(scenario: Scenario) -> bool:
+    """Whether a fault of ``scenario`` fires by chance (a probability other than 0 and 1)."""
+    return any(0 < fault.get("probability", 1) < 1 for fault in scenario.faults)
 
 
 # -- the console ---------------------------------------------------------------------------------------------

@@ -214,3 +214,12 @@ def test_borrowers_sent_at_once_get_the_verdicts_and_journal_of_a_run_one_reques
     assert serial.most == 1 and concurrent.most > 1
     assert one_at_a_time.passed and at_once.passed
     assert judged(at_once) == judged(one_at_a_time)
+
+
+def test_the_replay_line_of_a_run_over_http_with_faults_by_chance_asks_for_one_request_at_a_time() -> None:
+    with running(app_for("naive")) as url:
+        result = CliRunner().invoke(cli, ["run", "bank-api-flaky", "--platform", url, "--borrowers", "3"])
+
+    assert result.exit_code == 1, result.output
+    replay = next(line for line in result.output.splitlines() if "replay:" in line).split("replay: ", 1)[1]
+    assert replay == f"lendsim run bank-api-flaky --platform {url} --seed 31 --borrowers 3 --concurrency 1"
