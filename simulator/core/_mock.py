@@ -9,8 +9,8 @@ Which answer, as Stoplight Prism chooses it:
 * the body: the contract's first example its schema accepts (``Prefer: example=NAME`` picks a named one, valid or
   not), otherwise a value generated from its schema (always generated with ``Prefer: dynamic=true``). Generation
   is seeded by the request (operation, parameters, body) and the run's seed, so the same request gets the same
-  answer; a path or query parameter whose name is a top-level field of the answer is echoed into it when the answer
-  stays valid;
+  answer; a path or query parameter is echoed into the top-level field it names (the same name up to case, ``_`` and
+  ``-``; the path's last parameter into ``id``) when the answer stays valid;
 * a non-JSON media type (text, a PDF, bytes) is answered raw, not as a JSON string;
 * headers the answer requires (``required: true``) are sent, generated from their schemas.
 """
@@ -18,6 +18,7 @@ Which answer, as Stoplight Prism chooses it:
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GenericMock", "default_locale", "is_json"]
 
+_LAST_PARAM: Final = re.compile(r"/\{([^{}/]+)\}(?:\.[A-Za-z0-9]+)?/?$")
 _NONE_VALID: Any = object()  # no example of an answer that its schema accepts: the answer is generated
 
 #: The locale of people, places and words generated for lendsim's own partners (mainland lending).
@@ -207,17 +209,16 @@ class GenericMock:
                     operation=operation.operation_id,
                 )
             return self._raw(media, media.examples[media.example_names.index(name)])
+        value: Any = _NONE_VALID
         if media.examples and prefer.get("dynamic", "false").lower() != "true":
-            example = self._valid_example(operation, status, media)
-            if example is not _NONE_VALID:
-                return self._raw(media, example)
-        if media.schema is None:
-            return self._raw(media, None) if not is_json(media.content_type) else None
-        synth = self._synthesizer(call)
-        value = synth.value(media.schema)
+            value = self._valid_example(operation, status, media)
+        if value is _NONE_VALID:
+            if media.schema is None:
+                return self._raw(media, None) if not is_json(media.content_type) else None
+            value = self._synthesizer(call).value(media.schema)
         if not is_json(media.content_type):
             return self._raw(media, value)
-        if isinstance(value, dict):
+        if isinstance(value, dict) and media.schema is not None:
             echoed = self._echo(call, value, media.schema)
             if echoed is not value and not operation.validate_response(status, echoed, media.content_type):
                 value = echoed
@@ -291,16 +292,30 @@ class GenericMock:
 
     @staticmethod
     def _echo(call: Call, value: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
-        """``value`` with the request's path and query parameters in the top-level fields of the same name."""
-        properties = schema.get("properties")
-        if not isinstance(properties, Mapping):
+        """``value`` with the request's path and query parameters in the top-level fields they name.
+
+        A parameter names the field of its own name, else the one that differs only in case, ``_`` and ``-``
+        (Twilio's ``{AccountSid}`` is ``account_sid``); the path parameter the path ends with names the resource,
+        so it fills ``id`` when nothing else is its field (Adyen's ``/paymentLinks/{linkId}``, Stripe's
+        ``/v1/customers/{customer}``)."""
+        properties = _top_level_fields(schema)
+        if not properties:
             return value
+        own = schema.get("properties") or {}
+        folded = {_folded(name): name for name in reversed(list(properties))}
+        resource = _resource_param(call.operation.path)
         echoed = value
         for param in call.operation.params:
-            if param.location in ("path", "query") and param.name in properties and param.name in call.params:
-                sent = call.params[param.name]
-                if sent is not None and echoed.get(param.name) != sent:
-                    echoed = {**echoed, param.name: sent}
+            if param.location not in ("path", "query") or param.name not in call.params:
+                continue
+            field = param.name if param.name in properties else folded.get(_folded(param.name))
+            if field is None and param.location == "path" and param.name == resource and "id" in properties:
+                field = "id"
+            sent = call.params[param.name]
+            if field is None or (field not in value and field not in own):
+                continue  # a field only a union's other branch has is not added
+            if sent is not None and echoed.get(field) != sent:
+                echoed = {**echoed, field: sent}
         return echoed
 
     def _headers(self, spec: ResponseSpec, call: Call) -> dict[str, str]:
@@ -340,3 +355,25 @@ def _reason(body: Any) -> str:
             f"{error.get('field')}: {error.get('message')}" for error in errors if isinstance(error, Mapping)
         )
     return str(body.get("detail") or body.get("title") or "")
+
+
+def _folded(name: str) -> str:
+    """A field or parameter name without case, ``_`` or ``-``: ``AccountSid``, ``account_sid`` → ``accountsid``."""
+    return name.replace("_", "").replace("-", "").casefold()
+
+
+def _resource_param(path: str) -> str | None:
+    """The parameter a path template ends with (``/messages/{Sid}.json`` → ``Sid``): the resource it names."""
+    match = _LAST_PARAM.search(path)
+    return match.group(1) if match else None
+
+
+def _top_level_fields(schema: Mapping[str, Any]) -> list[str]:
+    """The names of the fields an object of ``schema`` may have at its top level, its ``allOf``/``anyOf``/``oneOf``
+    branches' included (Stripe answers a customer or a deleted one)."""
+    names: dict[str, None] = {}
+    for node in (schema, *(branch for key in ("allOf", "anyOf", "oneOf") for branch in schema.get(key) or ())):
+        properties = node.get("properties") if isinstance(node, Mapping) else None
+        if isinstance(properties, Mapping):
+            names.update(dict.fromkeys(properties))
+    return list(names)

@@ -88,7 +88,7 @@ def test_twilio_sends_a_message_and_parses_its_sid_status_and_creation_time(twil
 def test_twilio_fetches_a_message(twilio: TwilioClient) -> None:
     message = twilio.messages("SM" + "1" * 32).fetch()
 
-    assert _is_message(message)
+    assert _is_message(message) and message.sid == "SM" + "1" * 32
     assert isinstance(message.body, str)
 
 
@@ -126,7 +126,7 @@ def test_twilio_fetches_the_account_and_its_balance(twilio: TwilioClient) -> Non
     account = twilio.api.accounts(ACCOUNT_SID).fetch()
     balance = twilio.balance.fetch()
 
-    assert isinstance(account, AccountInstance) and str(account.sid).startswith("AC")
+    assert isinstance(account, AccountInstance) and account.sid == ACCOUNT_SID
     assert isinstance(balance, BalanceInstance) and isinstance(balance.balance, str)
 
 
@@ -151,7 +151,7 @@ def test_stripe_creates_and_retrieves_a_customer(stripe_client: stripe.StripeCli
     retrieved = stripe_client.v1.customers.retrieve("cus_lendsim")
 
     assert isinstance(created, stripe.Customer) and isinstance(created.id, str) and created.object == "customer"
-    assert isinstance(retrieved, stripe.Customer) and isinstance(retrieved.id, str)
+    assert isinstance(retrieved, stripe.Customer) and retrieved.id == "cus_lendsim"
 
 
 def test_stripe_creates_retrieves_and_confirms_a_payment_intent(stripe_client: stripe.StripeClient) -> None:
@@ -257,6 +257,7 @@ def test_adyen_creates_and_gets_a_payment_link(adyen: Adyen.Adyen) -> None:
     created = _answer(links.payment_links({"merchantAccount": MERCHANT, "amount": AMOUNT, "reference": "loan-1"}))
     fetched = _answer(links.get_payment_link(created["id"]))
 
+    assert fetched["id"] == created["id"]
     for link in (created, fetched):
         assert isinstance(link["id"], str) and link["url"].startswith("https://") and isinstance(link["status"], str)
 

@@ -42,6 +42,31 @@ paths:
               examples:
                 missing: {value: {errorCode: "14_030", message: no such account}}
                 closed: {value: {errorCode: "14_031", message: account closed}}
+  /Accounts/{AccountSid}/Messages/{Sid}.json:
+    get:
+      operationId: fetchMessage
+      parameters:
+        - {name: AccountSid, in: path, required: true, schema: {type: string}}
+        - {name: Sid, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: a message
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [sid, account_sid, id]
+                properties: {sid: {type: string}, account_sid: {type: string}, id: {type: string}}
+  /links/{linkId}:
+    get:
+      operationId: getLink
+      parameters: [{name: linkId, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: a payment link
+          content:
+            application/json:
+              schema: {type: object, required: [id, url], properties: {id: {type: string}, url: {type: string}}}
   /statements/{id}:
     get:
       operationId: getStatement
@@ -111,6 +136,18 @@ def test_the_same_request_gets_the_same_answer_and_its_parameters_echoed(engine:
     assert isinstance(other_account, dict)
     assert (other_account["accountId"], other_account["currency"]) == ("xyz", "EUR")
     assert engine.journal.query(kind="drift").items == []
+
+
+def test_a_parameter_is_echoed_into_its_field_whatever_its_case_and_the_last_one_names_the_resource_id(
+    engine: Engine,
+) -> None:
+    message = _json(call(engine, "GET", "/partner/Accounts/AC123/Messages/SM9.json").body)
+    link = _json(call(engine, "GET", "/partner/links/PL42").body)
+
+    assert isinstance(message, dict) and isinstance(link, dict)
+    assert (message["sid"], message["account_sid"]) == ("SM9", "AC123")
+    assert message["id"] != "SM9"  # Sid has a field of its own: id is left as generated
+    assert link["id"] == "PL42"
 
 
 def test_a_required_response_header_is_sent_generated_from_its_schema_and_an_optional_one_is_not(
