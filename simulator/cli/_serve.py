@@ -149,6 +149,15 @@ def _start_journal(sim: Simulator, journal: Journal, *, resume: bool, deliveries
     "request without them gets 401 with WWW-Authenticate, as the partner would answer).",
 )
 @click.option(
+    "--credential",
+    "credentials",
+    multiple=True,
+    metavar="SECRET",
+    help="Accept only these credentials at a --contract's operations (repeatable): user:password for Basic, the "
+    "token for Bearer, the key for an API key. Others of the right form get 401, as the partner would answer a "
+    "wrong key (by default any credentials of the right form pass).",
+)
+@click.option(
     "--locale",
     default=None,
     help="Faker locale of the people, places and words generated for a --contract (e.g. en_GB, de_DE); by default "
@@ -244,6 +253,7 @@ def serve_command(
     contracts_dir: Path | None,
     extra_contracts: tuple[Path, ...],
     no_auth: bool,
+    credentials: tuple[str, ...],
     locale: str | None,
     seed: int,
     start: datetime,
@@ -276,6 +286,18 @@ def serve_command(
             "python -c 'import secrets; print(secrets.token_urlsafe(24))'",
             field="control-token",
         )
+    if credentials and no_auth:
+        raise ConfigError(
+            "--credential names the only credentials to accept, --no-auth accepts requests without any; give one",
+            field="credential",
+        )
+    if credentials and not extra_contracts:
+        raise ConfigError(
+            "--credential applies to the operations of a --contract, and none was given; add --contract FILE",
+            field="credential",
+        )
+    if any(not credential for credential in credentials):
+        raise ConfigError("--credential is empty; give the secret to accept, e.g. --credential AC123:token")
     rules = load_rules(rules_path) if rules_path is not None else None
     calendar = _calendar(rules, holidays)
     start = start if start.tzinfo is not None else start.replace(tzinfo=calendar.tz)
@@ -294,6 +316,7 @@ def serve_command(
             contracts=load_partner_contracts(contracts_dir),
             extra_contracts=extra_contracts,
             auth=not no_auth,
+            credentials=credentials,
             locale=locale,
             start=start,
             seed=seed,

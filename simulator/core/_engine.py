@@ -81,6 +81,7 @@ class Engine:
         max_body: int = MAX_BODY,
         strict: bool = False,
         auth: bool = True,
+        credentials: Iterable[str] = (),
         locale: str | None = None,
         id_prefix: str = "",
     ) -> None:
@@ -92,6 +93,10 @@ class Engine:
         #: The partners served from a contract given on its own (``--contract``) whose security schemes are enforced
         #: (``auth``): lendsim's own partners check what their models define, never their contracts' schemes.
         self._guarded: frozenset[str] = frozenset()
+        if isinstance(credentials, str):
+            raise ConfigError(f"credentials={credentials!r} is one string; pass a list of the secrets to accept")
+        #: The secrets those partners accept (``serve --credential``); None: any of the form the contract asks for.
+        self._accepted: frozenset[str] | None = frozenset(credentials) or None
         #: The partners served from a contract given on its own: a request they refuse is answered with the
         #: contract's declared error response (its example) where it gives one.
         self._mocked: frozenset[str] = frozenset()
@@ -709,7 +714,7 @@ class Engine:
     ) -> tuple[Reply | None, Mapping[str, Any], Any, bool]:
         """(the problem to answer or None, the parameters, the body, whether the body is plain JSON)."""
         if self._guarded and operation.partner in self._guarded and operation.security:
-            denial = operation.authorize(request.headers, request.query)
+            denial = operation.authorize(request.headers, request.query, self._accepted)
             if denial is not None:
                 title = "Unauthorized" if denial.status == 401 else "Forbidden"
                 refused = problem(denial.status, title, denial.detail, operation=operation.operation_id)

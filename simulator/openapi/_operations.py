@@ -244,9 +244,12 @@ class Operation:
             except ContractError as exc:
                 raise ContractError(f"{where}: {exc.reason}") from None
 
-    def authorize(self, headers: Mapping[str, str], query: str) -> Denial | None:
-        """None when the request carries credentials of a kind the operation requires; else the 401/403 to answer."""
-        return check(self.security, headers, query) if self.security else None
+    def authorize(
+        self, headers: Mapping[str, str], query: str, accepted: frozenset[str] | None = None
+    ) -> Denial | None:
+        """None when the request carries credentials of a kind the operation requires (each secret among
+        ``accepted``, when given); else the 401/403 to answer."""
+        return check(self.security, headers, query, accepted) if self.security else None
 
     @property
     def success(self) -> ResponseSpec | None:

@@ -2,8 +2,10 @@
 
 A mock cannot know the partner's secrets, so it checks what it can: that the request carries credentials of a kind
 the contract asks for (``Authorization: Basic …`` of the form ``user:password`` in base64, ``Bearer …``, an API key
-in its header, query parameter or cookie). Alternatives are OR-ed, the schemes of one requirement AND-ed, as the
-specification says; an empty requirement (``security: [{}]``) makes credentials optional.
+in its header, query parameter or cookie) — and, when it is given the secrets to accept (``serve --credential``),
+that each one sent is among them: ``user:password`` for Basic, the token for Bearer, the key for an API key.
+Alternatives are OR-ed, the schemes of one requirement AND-ed, as the specification says; an empty requirement
+(``security: [{}]``) makes credentials optional.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ class Scheme:
 
     def met(self, headers: Mapping[str, str], query: str) -> bool | None:
         """True: credentials of this kind; None: none at all; False: some, of the wrong form (403)."""
+        secret = self.secret(headers, query)
+        return secret if secret is None or isinstance(secret, bool) else True
+
+    def secret(self, headers: Mapping[str, str], query: str) -> str | bool | None:
+        """The secret sent for this scheme (``user:password``, a token, a key); True when the scheme has none to
+        read (mutual TLS: the transport's business); None: nothing sent; False: something of the wrong form."""
         authorization = headers.get("authorization", "")
         if self.kind == "http":
             word, _, credentials = authorization.partition(" ")
@@ -45,15 +53,16 @@ class Scheme:
                 return False
             if self.scheme.lower() == "basic":
                 try:
-                    return b":" in base64.b64decode(credentials.strip(), validate=True)
+                    decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
                 except (binascii.Error, ValueError):
                     return False
-            return True
+                return decoded if ":" in decoded else False
+            return credentials.strip()
         if self.kind in ("oauth2", "openIdConnect"):
             if not authorization:
                 return None
             word, _, token = authorization.partition(" ")
-            return word.lower() == "bearer" and bool(token.strip())
+            return token.strip() if word.lower() == "bearer" and token.strip() else False
         if self.kind == "apiKey":
             if self.location == "header":
                 value = headers.get(self.key.lower())
@@ -64,8 +73,8 @@ class Scheme:
                     part.strip().partition("=")[::2] for part in headers.get("cookie", "").split(";") if part.strip()
                 )
                 value = cookies.get(self.key)
-            return None if value is None else bool(value)
-        return True  # mutualTLS: the transport's business
+            return None if value is None else value or False
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,18 +112,33 @@ def requirements(written: Any, schemes: Mapping[str, Any], follow: Any) -> tuple
     return tuple(out)
 
 
-def check(alternatives: tuple[tuple[Scheme, ...], ...], headers: Mapping[str, str], query: str) -> Denial | None:
-    """None when the request meets one alternative; else why not, as 401 (nothing usable) or 403."""
+def check(
+    alternatives: tuple[tuple[Scheme, ...], ...],
+    headers: Mapping[str, str],
+    query: str,
+    accepted: frozenset[str] | None = None,
+) -> Denial | None:
+    """None when the request meets one alternative; else why not, as 401 (nothing usable, or a secret not among
+    ``accepted`` when that is given) or 403 (credentials of another form)."""
     if not alternatives or any(not schemes for schemes in alternatives):
         return None
-    wrong_form = False
+    wrong_form = unknown = False
     for schemes in alternatives:
-        results = [scheme.met(headers, query) for scheme in schemes]
-        if all(result is True for result in results):
-            return None
-        wrong_form = wrong_form or any(result is False for result in results)
+        secrets = [scheme.secret(headers, query) for scheme in schemes]
+        if all(secret is not None and secret is not False for secret in secrets):
+            if accepted is None or all(secret is True or secret in accepted for secret in secrets):
+                return None
+            unknown = True
+        wrong_form = wrong_form or any(secret is False for secret in secrets)
     wanted = " or ".join(" and ".join(_describe(s) for s in schemes) for schemes in alternatives)
     challenge = ", ".join(dict.fromkeys(s.challenge for schemes in alternatives for s in schemes))
+    if unknown:
+        return Denial(
+            401,
+            f"the credentials sent are not among those this mock accepts (serve --credential); send {wanted} "
+            "with one of them",
+            challenge,
+        )
     if wrong_form:
         return Denial(403, f"the credentials sent are not of a form this operation takes; send {wanted}", challenge)
     return Denial(401, f"this operation requires credentials; send {wanted} (or serve with --no-auth)", challenge)

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from simulator._resources import bundled_contracts_dir
 from simulator.cli import main
 from tests.core.helpers import REPAYMENT
 
@@ -194,6 +195,11 @@ def test_a_port_in_use_is_one_line_and_exit_2_before_any_banner() -> None:
         (("--journal", "/no/such/folder/journal.sqlite"), "error: cannot open the journal file"),
         (("--control-token", "s3cret"), "error: --control-token is 6 characters; it must be at least 16"),
         (("--host", "0.0.0.0", "--control-token", "x" * 15), "error: --control-token is 15 characters;"),
+        (("--credential", "AC1:t"), "error: --credential applies to the operations of a --contract, and none was"),
+        (
+            ("--contract", str(bundled_contracts_dir() / "bank.yaml"), "--credential", "k", "--no-auth"),
+            "error: --credential names the only credentials to accept, --no-auth accepts requests without any",
+        ),
     ],
 )
 def test_a_start_up_error_is_one_line_and_exit_2(

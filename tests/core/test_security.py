@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from simulator.core import Engine
+from simulator.errors import ConfigError
 from tests.cli.test_serve import serving
 from tests.core.helpers import call
 
@@ -121,3 +122,24 @@ def test_serve_enforces_a_contract_schemes_and_no_auth_relaxes_them(tmp_path: Pa
 
     assert (refused.status_code, refused.headers["www-authenticate"]) == (401, 'Basic realm="basic"')
     assert relaxed.status_code == 201
+
+
+def test_given_the_credentials_to_accept_only_those_pass_and_others_of_the_right_form_are_401(tmp_path: Path) -> None:
+    engine = Engine(extra_contracts=[_write(tmp_path)], credentials=["AC123:secret", "key-1"])
+    wrong_password = "Basic " + base64.b64encode(b"AC123:guess").decode()
+
+    assert call(engine, "POST", "/messaging/Messages", headers={"authorization": BASIC}).status == 201
+    assert call(engine, "GET", "/messaging/Keys", headers={"x-api-key": "key-1"}).status == 200
+    refused = call(engine, "POST", "/messaging/Messages", headers={"authorization": wrong_password})
+    assert refused.status == 401
+    assert refused.headers["WWW-Authenticate"] == 'Basic realm="basic"'
+    assert "not among those this mock accepts (serve --credential)" in json.loads(refused.body)["detail"]
+    assert call(engine, "GET", "/messaging/Keys", headers={"x-api-key": "key-2"}).status == 401
+    assert call(engine, "GET", "/messaging/Keys", headers={"authorization": "Bearer key-3"}).status == 401
+    assert call(engine, "GET", "/messaging/Keys", headers={"authorization": "Bearer key-1"}).status == 200
+    assert call(engine, "POST", "/messaging/Messages", headers={"authorization": "Bearer x"}).status == 403
+
+
+def test_credentials_given_as_one_string_are_refused_naming_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="one string; pass a list"):
+        Engine(extra_contracts=[_write(tmp_path)], credentials="AC123:secret")
