@@ -1,7 +1,7 @@
 """Throughput per core of a replay (issue #21 item 5): clock events per CPU-second, and instructions per event.
 
 ``python -m bench._throughput [--borrowers 500,2000] [--scenario xiaomi-minsheng-2019] [--platform resilient]
-[--repeat N] [--command] [--instructions 100,300]``
+[--repeat N] [--command] [--instructions 200]``
 
 Each replay runs in a fresh process, built as ``lendsim run SCENARIO --platform PLATFORM --borrowers N`` builds it
 (the catalog's scenario, the in-process reference platform, a journal in memory stamped with the wall clock), and
@@ -10,9 +10,10 @@ took (what ``lendsim run`` prints and bench/run ``replay`` divides by its wall t
 it. The machine is shared: CPU time is what one core spent on the run whatever else ran, wall time is not.
 
 ``--command`` also times the command itself (``lendsim run …`` as a subprocess: its user + system time from the
-kernel, start-up and the report included). ``--instructions A,B`` counts instructions with valgrind's callgrind
-for a replay of A and of B borrowers (whole processes) and divides the difference by the difference in events:
-the instructions of one more event, start-up and set-up cancelled out. Under callgrind a replay runs ~50× slower.
+kernel, start-up and the report included). ``--instructions N,N`` counts the instructions of ``run_scenario`` (set-up,
+replay and judging, as the CPU time above; start-up and imports left out) with valgrind's callgrind at each size:
+they repeat to within a fraction of a percent whatever else runs, which CPU time on a shared machine does not.
+Under callgrind a replay runs ~50× slower.
 """
 
 from __future__ import annotations
@@ -54,6 +55,19 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+_HANDSHAKE = "LENDSIM_BENCH_HANDSHAKE"  # set: the child waits for the parent around the replay (callgrind)
+
+
+def _handshake(say: str, wait_for: str) -> None:
+    """Under callgrind (see :func:`instructions`): say ``say`` and wait for ``wait_for`` from the parent."""
+    if not os.environ.get(_HANDSHAKE):
+        return
+    from bench._instructions import _say, _wait_for
+
+    _say(say)
+    _wait_for(wait_for)
+
+
 def replay(scenario_name: str, platform: str, borrowers: int) -> Replay:
     """One replay in this process, as ``lendsim run`` makes it."""
     from simulator.cli._run import load_scenarios, make_driver
@@ -64,9 +78,11 @@ def replay(scenario_name: str, platform: str, borrowers: int) -> Replay:
     driver = make_driver(platform)
     journal = fresh_journal(None, time.time)
     load_before = os.getloadavg()[0]
+    _handshake("ready", "go")
     cpu, wall = _cpu(), time.perf_counter()
     result = run_scenario(scenario, driver, borrowers=borrowers, journal=journal)
     replay_cpu, replay_wall = _cpu() - cpu, time.perf_counter() - wall
+    _handshake("done", "end")
     return Replay(
         borrowers,
         result.events,
@@ -110,28 +126,46 @@ def command(scenario: str, platform: str, borrowers: int) -> tuple[int, float, f
 
 
 def instructions(scenario: str, platform: str, borrowers: int) -> tuple[int, int]:
-    """(instructions, events) of a whole replay process under callgrind."""
-    from bench._instructions import callgrind_total
+    """(instructions, events) of ``run_scenario`` alone under callgrind, start-up and imports not counted: the
+    child says ``ready`` before the replay and ``done`` after it, and instrumentation is switched on for that
+    child between the two (``callgrind_control -i on|off PID``, as bench/_instructions does)."""
+    from bench._instructions import _Child
+
+    class Child(_Child):
+        def __init__(self, workdir: Path) -> None:
+            self.name = f"{borrowers} borrowers"
+            self.deadline = time.monotonic() + 3600.0
+            self.out = workdir / "callgrind.out"
+            self.log = workdir / "valgrind.log"
+            args = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={self.out}"]
+            child = [sys.executable, "-m", "bench._throughput", "--child", scenario, platform, str(borrowers)]
+            with self.log.open("wb") as log:
+                self.process = subprocess.Popen(
+                    [*args, *child],
+                    cwd=ROOT,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    bufsize=0,
+                    env={**os.environ, _HANDSHAKE: "1"},
+                )
+            self.buffer = b""
 
     with tempfile.TemporaryDirectory(prefix="lendsim-throughput-") as workdir:
-        out = Path(workdir) / "callgrind.out"
-        args = [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={out}",
-            sys.executable,
-            "-m",
-            "bench._throughput",
-            "--child",
-            scenario,
-            platform,
-            str(borrowers),
-        ]
-        done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
-        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-        total = callgrind_total(done.stderr)
-        if done.returncode != 0 or not lines or total is None:
-            raise SystemExit(f"callgrind of {borrowers:,} borrowers failed ({done.returncode}): {done.stderr[-800:]}")
+        child = Child(Path(workdir))
+        try:
+            child.expect("ready")
+            child.instrument(True)
+            child.say("go")
+            child.expect("done")
+            child.instrument(False)
+            child.say("end")
+            assert child.process.stdout is not None
+            rest = child.buffer + child.process.stdout.read()
+            total = child.finish()
+        finally:
+            child.kill()
+    lines = [line for line in rest.decode().splitlines() if line.startswith("{")]
     return total, int(json.loads(lines[-1])["events"])
 
 
@@ -151,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--platform", default="resilient")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--command", action="store_true", help="also time `lendsim run …` itself")
-    parser.add_argument("--instructions", type=_sizes, default=[], metavar="A,B")
+    parser.add_argument("--instructions", type=_sizes, default=[], metavar="N,N", help="count them at these sizes")
     args = parser.parse_args(argv)
     print(f"{args.scenario}, --platform {args.platform}, {os.cpu_count()} cores")
     for borrowers in args.borrowers:
@@ -171,13 +205,13 @@ def main(argv: list[str] | None = None) -> int:
                     f"{events / cpu:,.0f} events/CPU-s; load {before:.2f} → {after:.2f}",
                     flush=True,
                 )
-    if args.instructions:
-        small, large = args.instructions
-        counted = [instructions(args.scenario, args.platform, size) for size in (small, large)]
-        (low, low_events), (high, high_events) = counted
-        for size, (total, events) in zip((small, large), counted, strict=True):
-            print(f"  callgrind, {size:,} borrowers: {total:,} instructions, {events:,} events")
-        print(f"  {(high - low) / (high_events - low_events):,.0f} instructions per event (the difference)")
+    for size in args.instructions:
+        total, events = instructions(args.scenario, args.platform, size)
+        print(
+            f"  callgrind, {size:,} borrowers: run_scenario {total:,} instructions, {events:,} events: "
+            f"{total / events:,.0f} instructions per event",
+            flush=True,
+        )
     return 0
 
 
