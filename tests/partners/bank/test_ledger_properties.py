@@ -250,14 +250,14 @@ def test_facts_after_an_instant_leave_its_view_alone_but_a_collection_before_it_
 
 def test_a_mark_or_an_accrual_recorded_with_a_time_before_the_instant_counts_as_of_it() -> None:
     ledger = Ledger(_SCHEDULE)
-    end_of_may = datetime(2019, 5, 31, 16, tzinfo=UTC)
-    before_marking, may_20 = ledger.tally(), datetime(2019, 5, 20, tzinfo=UTC)
-
-    ledger.mark(1, may_20)
+    end_of_may, may_20 = datetime(2019, 5, 31, 16, tzinfo=UTC), datetime(2019, 5, 20, tzinfo=UTC)
     before_accruing = ledger.tally()
     ledger.accrue(1, may_20, date(2019, 5, 20), Decimal("0.0005"), Decimal("1000.00"))
+    before_marking = ledger.tally()
 
-    assert ledger.moved_as_of(before_marking, end_of_may)
-    assert not ledger.moved_as_of(before_marking, end_of_may, excused={1})  # an excused installment is never overdue
+    ledger.mark(1, may_20)
+
+    assert ledger.moved_as_of(before_marking, end_of_may)  # the mark alone
     assert ledger.moved_as_of(before_accruing, end_of_may)
-    assert not ledger.moved_as_of(before_accruing, end_of_may, excused={1})  # nor owes a penalty
+    assert not ledger.moved_as_of(before_accruing, end_of_may, excused={1})  # excused: never overdue, owes no penalty
+    assert not ledger.moved_as_of(before_accruing, may_20 - timedelta(seconds=1))
