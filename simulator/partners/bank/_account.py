@@ -20,7 +20,7 @@ import orjson
 
 from simulator.domain import ZERO, iso, money_str
 from simulator.partners.bank._common import bounded_id
-from simulator.partners.bank._ledger import InstallmentState, Ledger, LedgerView, Plan, Posting
+from simulator.partners.bank._ledger import InstallmentState, Ledger, LedgerView, Plan, Posting, Tally
 
 __all__ = [
     "BankState",
@@ -198,6 +198,9 @@ class LoanAccount:
     pending: list[PendingSubmission] = field(default_factory=list)
     furnish_key: tuple[object, ...] | None = None  # what the last furnishing run found nothing new for
     overdue_at_version: tuple[int, bool] | None = None  # (ledger version, whether anything was overdue then)
+    # The last month, as it ended, found as it was reported: the month, where the ledger stood, the installments
+    # excused and the segment reported then (the furnishing looks at it again only once one of them moved).
+    month_found: tuple[str, Tally, frozenset[int], dict[str, Any]] | None = None
     batch_after: datetime | None = None  # the overdue batch has nothing to do before this (None: look)
     batch_done: bool = False  # settled: the overdue batch has nothing to do ever again
 

@@ -18,9 +18,11 @@ One submission per loan, so a submission, its feedback and its journal entries b
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+from simulator.clock import Calendar
 from simulator.core import Engine, Response
 from simulator.partners.bank._account import BankState, Correction, LoanAccount, PendingSubmission, SubmittedRecord
 from simulator.partners.bank._common import last_day, month_of, month_start
@@ -28,7 +30,9 @@ from simulator.partners.bank._config import BankConfig
 from simulator.partners.bank._furnishing import (
     Segment,
     account_record,
+    acct_status,
     correction_record,
+    may_report,
     month_end,
     report_code,
     segment,
@@ -58,32 +62,33 @@ class Furnisher:
 
     def run(self, day: date) -> None:
         counts = {"feedbackRead": 0, "submitted": 0, "withheld": 0}
-        today = self.engine.clock.calendar.local_date(self.engine.clock.now())
-        this_month = month_of(today)
+        clock = self.engine.clock
+        months = _Months.of(clock.now(), clock.calendar, daily=self.config.furnishing == "daily")
         for account in self.state.accounts.values():
             if account.pending:
                 counts["feedbackRead"] += self._read_feedback(account)
             for correction in account.corrections.values():
                 if correction.resubmit and correction.status == "ACCEPTED":
                     self.submit_correction(account, correction)
-            outcome = self._report(account, today, this_month)
+            outcome = self._report(account, months)
             if outcome:
                 counts[outcome] += 1
         self.engine.event(
             "bank", "furnishing", data={"businessDate": day.isoformat(), "mode": self.config.furnishing, **counts}
         )
 
-    def _report(self, account: LoanAccount, today: date, this_month: str) -> str | None:
+    def _report(self, account: LoanAccount, months: _Months) -> str | None:
         """Report the account if it has news; skipped at once when nothing it could report has changed."""
         if account.closed_reported:
             return None
         ledger = account.ledger
         # A segment changes with the ledger, the excused installments and the month; an overdue one with
         # the day too (its bucket counts the days past due) — only while something is still overdue.
-        key = (ledger.version, len(account.excused), this_month, today if self._overdue(account) else None)
+        today = months.today if self._overdue(account) else None
+        key = (ledger.version, len(account.excused), months.this.month, today)
         if account.furnish_key == key or account.furnish_key == (*key, _SUBMITTED):
             return None
-        outcome, exhausted = self._report_changes(account, today, this_month)
+        outcome, exhausted = self._report_changes(account, months)
         if outcome is None:
             account.furnish_key = key
         elif outcome == "submitted" and exhausted:
@@ -105,29 +110,36 @@ class Furnisher:
             account.overdue_at_version = cached
         return cached[1]
 
-    def _report_changes(self, account: LoanAccount, today: date, this_month: str) -> tuple[str | None, bool]:
+    def _report_changes(self, account: LoanAccount, months: _Months) -> tuple[str | None, bool]:
         """What reporting the account came to, and whether every candidate month was looked at."""
-        now = self.engine.clock.now()
-        calendar = self.engine.clock.calendar
-        previous = month_of(month_start(this_month) - timedelta(days=1))
-        candidates: list[tuple[str, datetime, date, bool]] = []
-        if account.disburse_date <= last_day(previous):
-            candidates.append((previous, month_end(previous, calendar), last_day(previous), True))
-        if self.config.furnishing == "daily" and account.disburse_date <= today:
-            candidates.append((this_month, now, today, False))
-        for index, (month, as_of, rpt_date, at_month_end) in enumerate(candidates):
+        candidates = months.candidates(account.disburse_date)
+        monthly = self.config.furnishing == "monthly"
+        for index, candidate in enumerate(candidates):
+            month, as_of, rpt_date, at_month_end = candidate
             if account.latest_rpt_date is not None and rpt_date < account.latest_rpt_date:
                 continue  # never back-date a 210 (BBR002): a correction is a 212
+            if monthly and month in account.reported:
+                continue
+            if at_month_end:
+                if _as_found(account, month, as_of):
+                    continue  # as it was reported, and nothing since counts as of its end: not computed again
+                tally = account.ledger.tally()
+            elif not may_report(
+                account, month, acct_status(account.ledger.view(as_of, account.excused)), at_month_end=False
+            ):
+                continue  # no moment to report it, whatever else its segment says: not computed
             seg = self.segment(account, month, as_of, rpt_date)
-            if self.config.furnishing == "monthly":
-                if month in account.reported:
-                    continue
-            elif unchanged(account.reported.get(month), seg.body):
+            if not monthly and unchanged(account.reported.get(month), seg.body):
+                if at_month_end:
+                    account.month_found = (month, tally, frozenset(account.excused), account.reported[month])
                 continue
             code = report_code(account, seg, at_month_end=at_month_end)
             if code is None:
                 continue  # a change within the month with no event of its own: the month's 30 reports it
-            return self._submit_account(account, seg, rpt_date, code), index == len(candidates) - 1
+            outcome = self._submit_account(account, seg, rpt_date, code)
+            if at_month_end and outcome == "submitted":
+                account.month_found = (month, tally, frozenset(account.excused), account.reported[month])
+            return outcome, index == len(candidates) - 1
         return None, True
 
     def segment(self, account: LoanAccount, month: str, as_of: datetime, rpt_date: date) -> Segment:
@@ -403,6 +415,61 @@ class Furnisher:
             self.engine.event(
                 "bank", "furnishEscalated", **ids, data={**data, "action": "referred to the furnishing team"}
             )
+
+
+class _Candidate(NamedTuple):
+    """A month a furnishing run may report, as the ledger stands at ``as_of``, with RptDate ``rpt_date``."""
+
+    month: str
+    as_of: datetime
+    rpt_date: date
+    at_month_end: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Months:
+    """The months a furnishing run may report, the same for every account: the previous one as it ended, and
+    (daily furnishing) this one as it stands now."""
+
+    today: date
+    previous: _Candidate
+    this: _Candidate
+    daily: bool
+
+    @classmethod
+    def of(cls, now: datetime, calendar: Calendar, *, daily: bool) -> _Months:
+        today = calendar.local_date(now)
+        this_month = month_of(today)
+        previous = month_of(month_start(this_month) - timedelta(days=1))
+        return cls(
+            today,
+            _Candidate(previous, month_end(previous, calendar), last_day(previous), True),
+            _Candidate(this_month, now, today, False),
+            daily,
+        )
+
+    def candidates(self, disbursed: date) -> list[_Candidate]:
+        """The months an account disbursed on ``disbursed`` may report, oldest first."""
+        candidates = []
+        if disbursed <= self.previous.rpt_date:
+            candidates.append(self.previous)
+        if self.daily and disbursed <= self.today:
+            candidates.append(self.this)
+        return candidates
+
+
+def _as_found(account: LoanAccount, month: str, end: datetime) -> bool:
+    """Whether ``month`` (as it ended at ``end``) was found as it was reported, and still is: what was reported is
+    the same segment, the same installments are excused, and no fact the ledger recorded since counts as of the
+    month's end — so its segment would be the one found then."""
+    found = account.month_found
+    return (
+        found is not None
+        and found[0] == month
+        and found[3] is account.reported.get(month)
+        and found[2] == account.excused
+        and not account.ledger.moved_as_of(found[1], end, account.excused)
+    )
 
 
 def _forget(account: LoanAccount) -> None:

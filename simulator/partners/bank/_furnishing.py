@@ -25,14 +25,17 @@ from simulator.clock import Calendar
 from simulator.domain import ZERO, money, money_str, total
 from simulator.partners.bank._account import LoanAccount
 from simulator.partners.bank._common import last_day, month_start, next_month
+from simulator.partners.bank._ledger import LedgerView
 
 __all__ = [
     "SEGMENT",
     "Segment",
     "account_record",
+    "acct_status",
     "bucket",
     "correction_record",
     "five_category",
+    "may_report",
     "month_end",
     "report_code",
     "segment",
@@ -109,13 +112,13 @@ def segment(
     else:
         contributing = [state.no for state in overdue]
         status = bucket(days_now) if overdue else ("C" if view.settled else "N")
-    acct_status = "3" if view.settled else ("2" if overdue else "1")
+    status_of_account = acct_status(view)
     paid, latest = _repaid(account, spared, first, as_of, calendar)
     settlement = due_now[0].due_date if due_now and due_now[0].due_date <= rpt_date else rpt_date
     body = {
         "Month": month,
         "SettDate": settlement.isoformat(),
-        "AcctStatus": acct_status,
+        "AcctStatus": status_of_account,
         "AcctBal": money_str(view.outstanding_principal),
         "RemRepPrd": sum(1 for state in view.installments if not state.repaid),
         "FiveCate": five_category(days_now),
@@ -127,8 +130,14 @@ def segment(
         "ActRpyAmt": money_str(paid),
         "LatRpyDate": latest.isoformat() if latest else None,
     }
-    negative = status in "1234567" or acct_status == "2"
+    negative = status in "1234567" or status_of_account == "2"
     return Segment(month, body, negative, tuple(contributing) if negative else ())
+
+
+def acct_status(view: LedgerView) -> str:
+    """The segment's ``AcctStatus`` of an account whose ledger stands as ``view``: ``3`` settled, ``2`` overdue,
+    ``1`` open."""
+    return "3" if view.settled else ("2" if view.overdue else "1")
 
 
 def _repaid(
@@ -182,18 +191,29 @@ def report_code(account: LoanAccount, seg: Segment, *, at_month_end: bool) -> st
     month — an installment falling overdue, a new month starting — waits for the month's 30.
     """
     body = seg.body
+    if not may_report(account, seg.month, body["AcctStatus"], at_month_end=at_month_end):
+        return None
     if not account.first_reported:
-        if seg.month == f"{account.disburse_date.year:04d}-{account.disburse_date.month:02d}":
-            return NEW_ACCOUNT
-        return FIRST_AT_MONTH_END if at_month_end else None
+        return NEW_ACCOUNT if seg.month == _opened(account) else FIRST_AT_MONTH_END
     if body["AcctStatus"] == "3":
         return CLOSED_AT_MONTH_END if at_month_end else CLOSED
     if at_month_end:
         return MONTHLY
     recovered = money(body["ActRpyAmt"]) > ZERO and body["LatRpyDate"] is not None
-    if account.last_acct_status == "2" and body["AcctStatus"] != "2" and recovered:
-        return RECOVERED
-    return None
+    return RECOVERED if recovered else None
+
+
+def may_report(account: LoanAccount, month: str, status: str, *, at_month_end: bool) -> bool:
+    """Whether a segment of ``month`` whose ``AcctStatus`` is ``status`` can be reported now at all: when not,
+    :func:`report_code` is ``None`` whatever else the segment says, so the furnishing need not compute it."""
+    if not account.first_reported:
+        return at_month_end or month == _opened(account)
+    return status == "3" or at_month_end or (account.last_acct_status == "2" and status != "2")
+
+
+def _opened(account: LoanAccount) -> str:
+    """The month the account was opened (disbursed), ``YYYY-MM``."""
+    return f"{account.disburse_date.year:04d}-{account.disburse_date.month:02d}"
 
 
 def account_record(account: LoanAccount, seg: Segment, rpt_date: date, code: str, org_code: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ negative.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -37,6 +38,7 @@ __all__ = [
     "Plan",
     "Posting",
     "Refusal",
+    "Tally",
     "allocate",
     "plan_repayment",
     "plan_settlement",
@@ -246,6 +248,16 @@ class LedgerView:
         return tuple(state for state in self.installments if state.overdue)
 
 
+class Tally(NamedTuple):
+    """Where a ledger's facts stood (:meth:`Ledger.tally`): how many adjustments, postings and marks it held, and
+    how many times a mark was moved."""
+
+    adjustments: int
+    postings: int
+    marks: int
+    moved_marks: int
+
+
 @dataclass(slots=True)
 class Ledger:
     """The facts of one loan's books, and views over them."""
@@ -258,6 +270,7 @@ class Ledger:
     accrued_exact: dict[int, Decimal] = field(default_factory=dict)  # the penalty accrued, unrounded
     accrued_booked: dict[int, Decimal] = field(default_factory=dict)  # the penalty accrued, as booked (cents)
     version: int = 0  # counts the facts recorded
+    moved_marks: int = 0  # counts the marks recorded again, at another time, for an installment marked before
     latest: datetime | None = None  # the time of the latest fact
     _views: dict[frozenset[int], tuple[int, LedgerView]] = field(default_factory=dict, repr=False)
 
@@ -315,6 +328,29 @@ class Ledger:
             self._views[spared] = (self.version, view)
         return view
 
+    def tally(self) -> Tally:
+        """Where the facts stand now, for :meth:`moved_as_of` to tell later whether a view changed since."""
+        return Tally(len(self.adjustments), len(self.postings), len(self.marks), self.moved_marks)
+
+    def moved_as_of(self, since: Tally, at: datetime, excused: Iterable[int] = ()) -> bool:
+        """Whether a fact recorded since ``since`` counts in ``view(at, excused)``; when none does, that view is the
+        one it was then. Each fact is looked at as :meth:`view` counts it: from its time (a posting's line to an
+        excused installment from its collection), an excused installment's penalty never."""
+        if self.moved_marks != since.moved_marks:
+            return True
+        spared = frozenset(excused) if excused else _NOTHING_EXCUSED
+        for adjustment in itertools.islice(self.adjustments, since.adjustments, None):
+            if adjustment.at <= at and not (adjustment.installment in spared and adjustment.component == "penalty"):
+                return True
+        for posting in itertools.islice(self.postings, since.postings, None):
+            for line in posting.lines:
+                if (posting.collected_at if line.installment in spared else posting.posted_at) <= at:
+                    return True
+        for no, marked in itertools.islice(self.marks.items(), since.marks, None):
+            if marked <= at and no not in spared:
+                return True
+        return False
+
     def lines_of(self, no: int) -> list[tuple[Posting, Line]]:
         """Every posting line that went to installment ``no``, oldest first."""
         return [(posting, line) for posting in self.postings for line in posting.lines if line.installment == no]
@@ -332,6 +368,8 @@ class Ledger:
     def mark(self, no: int, at: datetime) -> None:
         """Record that the overdue batch found installment ``no`` overdue at ``at``."""
         current = self._current()
+        if no in self.marks:
+            self.moved_marks += 1
         self.marks[no] = at
         self._recorded(at)
         if current is not None:

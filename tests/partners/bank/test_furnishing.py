@@ -284,9 +284,10 @@ def test_the_run_after_a_submission_does_not_recompute_an_account_with_nothing_n
 
     engine.advance(to=at(5, 6, 12))
 
-    # 1 May: April's final state; 2 May: April unchanged, May no reporting moment; nothing new after that.
+    # 1 May: April's final state, reported. Not computed again: April as reported, with no fact since that counts
+    # as of its end; May, whose segment has no reporting moment (no 10, 20 or 40) whatever it says.
     april_end = at(4, 30, 23, 59, 59) + timedelta(microseconds=999_999)
-    assert computed == [("2019-04", april_end), ("2019-04", april_end), ("2019-05", at(5, 2, 4))]
+    assert computed == [("2019-04", april_end)]
     assert [e.data["rptDate"] for e in events(engine, "furnished")] == ["2019-04-30"]
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from simulator.domain import ZERO, money, total
 from simulator.partners.bank import COMPONENTS
-from simulator.partners.bank._ledger import Ledger, Line, Parts, Plan, Posting, allocate
+from simulator.partners.bank._ledger import Ledger, Line, Parts, Plan, Posting, Tally, allocate
 from simulator.partners.bank._schedule import ScheduledInstallment
 from tests.partners.bank.helpers import events, get_loan, new_engine, register, repay, repayment
 
@@ -192,3 +192,72 @@ def test_the_view_kept_current_fact_by_fact_is_the_view_rebuilt_from_the_facts(s
         rebuilt.latest = ledger.latest
 
         assert repr(ledger.view(now)) == repr(rebuilt.view(now))  # repr: the same Decimals, digit for digit
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=facts, back=st.integers(0, 60), excused=st.sampled_from([frozenset(), frozenset({1}), frozenset({2, 3})]))
+def test_a_view_as_of_an_instant_changes_only_when_the_ledger_says_a_fact_since_counts_then(
+    steps: list[tuple[Any, ...]], back: int, excused: frozenset[int]
+) -> None:
+    ledger = Ledger(_SCHEDULE)
+    now = datetime(2019, 5, 1, tzinfo=UTC)
+    looked: list[tuple[datetime, Tally, str]] = []
+    for number, step in enumerate(steps):
+        now += timedelta(hours=7)
+        if step[0] == "post":
+            _, lines, changes, early = step
+            plan = Plan(
+                tuple((no, component, amount, _REASONS[component]) for no, component, amount in changes),
+                tuple(Line(no, share) for no, share in lines),
+            )
+            ledger.apply(
+                plan,
+                Posting(
+                    f"RP{number}", now, now - timedelta(days=early), now.date(), "NORMAL_REPAY", "X", "", plan.lines
+                ),
+            )
+        elif step[0] == "mark":
+            ledger.mark(step[1], now)  # again for a marked installment: the mark moves
+        elif step[0] == "accrue":
+            ledger.accrue(step[1], now, now.date() + timedelta(days=step[2]), Decimal("0.0005"), Decimal("1000.00"))
+        at_ = now - timedelta(hours=back)
+        looked.append((at_, ledger.tally(), repr(ledger.view(at_, excused))))
+
+        for then, tally, seen in looked:
+            if not ledger.moved_as_of(tally, then, excused):
+                assert repr(ledger.view(then, excused)) == seen
+
+
+def test_facts_after_an_instant_leave_its_view_alone_but_a_collection_before_it_counts_for_an_excused_installment() -> (
+    None
+):
+    ledger = Ledger(_SCHEDULE)
+    end_of_may = datetime(2019, 5, 31, 16, tzinfo=UTC)
+    since = ledger.tally()
+    june = datetime(2019, 6, 3, tzinfo=UTC)
+    share = (Line(1, Parts(Decimal("100.00"))),)
+
+    ledger.mark(1, june)
+    ledger.accrue(1, june, date(2019, 6, 3), Decimal("0.0005"), Decimal("1000.00"))
+    ledger.apply(
+        Plan((), share), Posting("RP1", june, datetime(2019, 5, 30, tzinfo=UTC), june.date(), "N", "X", "", share)
+    )
+
+    assert not ledger.moved_as_of(since, end_of_may)  # marked, accrued and posted in June
+    assert ledger.moved_as_of(since, end_of_may, excused={1})  # counted from its collection on 30 May
+    assert ledger.moved_as_of(since, june)
+
+
+def test_a_mark_or_an_accrual_recorded_with_a_time_before_the_instant_counts_as_of_it() -> None:
+    ledger = Ledger(_SCHEDULE)
+    end_of_may, may_20 = datetime(2019, 5, 31, 16, tzinfo=UTC), datetime(2019, 5, 20, tzinfo=UTC)
+    before_accruing = ledger.tally()
+    ledger.accrue(1, may_20, date(2019, 5, 20), Decimal("0.0005"), Decimal("1000.00"))
+    before_marking = ledger.tally()
+
+    ledger.mark(1, may_20)
+
+    assert ledger.moved_as_of(before_marking, end_of_may)  # the mark alone
+    assert ledger.moved_as_of(before_accruing, end_of_may)
+    assert not ledger.moved_as_of(before_accruing, end_of_may, excused={1})  # excused: never overdue, owes no penalty
+    assert not ledger.moved_as_of(before_accruing, may_20 - timedelta(seconds=1))
