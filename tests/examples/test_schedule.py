@@ -14,9 +14,10 @@ from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from lendsim_examples import resilient
+from lendsim_examples import Problem, resilient
 from lendsim_examples._schedule import EQUAL_INSTALLMENT, EQUAL_PRINCIPAL, contract_schedule
 from simulator import Simulator
 from simulator.cli import cli
@@ -131,3 +132,24 @@ def test_the_finding_explore_made_with_no_schedule_and_no_file_passes_now() -> N
     fired = {added[entry.data["id"]] for entry in journal.iter(kind="fault", operation="faultFired")}
     assert result.passed
     assert {"bank.repayPlanQuery", "bank.reconciliationFile"} <= fired
+
+
+def test_a_rate_that_is_not_a_fraction_is_refused_at_set_up_naming_it() -> None:
+    loan = {"loanOuterNo": "LN1", "borrowerId": "B1", "principal": "3000.00", "term": 3, "dueDay": 10}
+    body = {
+        "runId": "r",
+        "start": "2019-05-01T00:00:00+08:00",
+        "partners": {name: f"http://127.0.0.1:9/{name}" for name in ("bank", "bureau", "sms")},
+        "loans": [{**loan, "disburseDate": "2019-04-10", "annualRate": "7.2%"}],
+    }
+
+    with pytest.raises(Problem) as refused:
+        resilient.create().setup_run(body)
+
+    assert refused.value.status == 400
+    assert "annualRate '7.2%'" in refused.value.detail and "'0.0720'" in refused.value.detail
+
+
+def test_a_product_method_the_platform_does_not_know_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"unknown repay_method 'BALLOON'; use EQUAL_INSTALLMENT or EQUAL_PRINCIPAL"):
+        resilient.create(repay_method="BALLOON")
