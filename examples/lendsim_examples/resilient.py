@@ -29,7 +29,8 @@ masked_logs          logs name borrowers by id, mask phones, and every line goes
 Whatever the safeguards, the platform books by the bank's schedule (``repayPlanQuery``); when that cannot be read,
 by the one the loan's terms give (``_schedule.py``: the product's ``repay_method``, 等额本息 by default), asking the
 bank again after 1, 2, 4 … hours and then daily, and once the bank's answers it is the one of record — where it
-differs (a penalty the bank added), the payments no reconciliation file has split yet are split again by it.
+differs (a penalty the bank added), the payments no reconciliation file has split yet are split again by it. A day
+whose file never comes (given up after three days) has its postings split as the bank's schedules show them paid.
 
 ``create(disable={"outbox"})`` makes a mutant without one of them: the harness proves its power by showing a
 catalog scenario that catches each mutant on the invariant the safeguard protects. Without a safeguard the
@@ -693,9 +694,63 @@ class ResilientPlatform(BasePlatform):
         if now - self.local(day + timedelta(days=1), self.reconciliation_time) > _FILE_PATIENCE:
             del self._files_due[day]
             self._break(f"no reconciliation file for {day} ({reason}); its payments stay unconfirmed, not unpaid")
+            self._split_from_schedules(day)
             return
         self._files_due[day] = now + _MAX_BACKOFF
         self.log.info("reconciliation file for %s not available (%s); asking again later", day, reason)
+
+    def _split_from_schedules(self, day: date) -> None:
+        """No file for ``day``: what the bank posted that day is still in its schedules, paid per installment. Where
+        that differs from the books (a penalty the bank charged as it posted, which no schedule showed before) and
+        one posted payment no file split accounts for the installment, it takes the bank's split."""
+        posted = {
+            c.loan_no
+            for c in self.collections.values()
+            if c.state == SUCCESS and not c.reconciled and c.posted_at is not None
+            if self.local_date(c.posted_at) == day
+        }
+        for loan_no in sorted(posted):
+            loan = self.loans[loan_no]
+            try:
+                response = self.call("bank", "GET", f"/loans/{loan_no}/schedule")
+            except httpx.HTTPError as exc:
+                self.log.info("schedule of loan %s not read for its split (%s)", loan_no, type(exc).__name__)
+                continue
+            if response.status_code != 200:
+                continue
+            for item in response.json()["installments"]:
+                self._take_paid_split(loan, int(item["installmentNo"]), item)
+
+    def _take_paid_split(self, loan: LoanFile, no: int, item: Mapping[str, Any]) -> None:
+        bank = Parts(
+            money(item["paidPrincipal"]),
+            money(item["paidInterest"]),
+            money(item["paidCharge"]),
+            money(item["paidFundPenalty"]) + money(item["paidPlatformPenalty"]),
+        )
+        ours = self.collected(loan, no)
+        if bank == ours or bank.total != ours.total:
+            return  # the same, or not the same money: nothing a split can put right
+        touching = [c for c in self.by_loan.get(loan.loan_no, []) if c.state != FAIL and no in c.lines]
+        unsplit = [c for c in touching if not c.reconciled]
+        if len(unsplit) != 1 or unsplit[0].state != SUCCESS:
+            return  # which payment the difference belongs to is not known
+        collection = unsplit[0]
+        line = collection.lines[no]
+        taken = Parts(
+            line.principal + bank.principal - ours.principal,
+            line.interest + bank.interest - ours.interest,
+            line.fee + bank.fee - ours.fee,
+            line.penalty + bank.penalty - ours.penalty,
+        )
+        if min(taken.principal, taken.interest, taken.fee, taken.penalty) < ZERO:
+            return
+        collection.lines = {**collection.lines, no: taken}
+        self._break(
+            f"{collection.key}: installment {no} split as the bank's schedule shows it paid (no file): "
+            f"principal {money_str(taken.principal)}, interest {money_str(taken.interest)}, "
+            f"penalty {money_str(taken.penalty)}"
+        )
 
     def _file_again(self, day: date, now: datetime) -> None:
         """A file that lacks postings the bank confirmed: ask for it again (a corrected version may come)."""

@@ -1,7 +1,8 @@
 """When the bank's schedule cannot be read, the resilient platform books on the one the loan's terms give, and takes
 the bank's once it answers: the schedule worked out from the terms is the bank's to the cent, a payment made while
 the bank's is unreadable is split as the bank splits it, and one split on a schedule that turns out different
-(the bank added a penalty) is split again when the bank's arrives."""
+(the bank added a penalty) is split again when the bank's arrives. When a day's reconciliation file never comes,
+the bank's split of what it posted that day is taken from its schedule."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from simulator.scenario import load_scenario
 from tests.examples.helpers import Run, at, run_platform
 from tests.partners.bank.helpers import loan_body
 
-#: Found by ``lendsim explore --platform resilient`` (seed 2), kept as it was written.
-FINDING = Path(__file__).parent / "findings" / "resilient-no-schedule-ledgers-reconcile.yaml"
+#: Found by ``lendsim explore --platform resilient`` (seed 2), kept as they were written.
+FINDINGS = Path(__file__).parent / "findings"
 #: The bank's schedule query dropped from set-up on (and, below, the reconciliation file that would tell the
 #: bank's split too): whatever the platform knows of the schedule, it worked out itself.
 NO_SCHEDULE = {"at": "bank.repayPlanQuery", "drop": {}}
@@ -117,21 +118,31 @@ def test_a_late_payment_split_without_the_penalty_is_split_again_when_the_banks_
         assert any("the bank's schedule differs" in text for text in run.platform.breaks)
 
 
-def test_the_finding_explore_made_with_no_schedule_and_no_file_passes_now() -> None:
-    """What ``lendsim explore`` found against the resilient platform at seed 2 (docs/benchmarks.md, Detection):
-    the schedule query and the reconciliation file dropped all run, an on-time payment booked all as principal
-    (O4). Replayed as its header says, O4 holds — and both faults fired, so the platform never had the bank's
-    split to go by."""
-    replay = CliRunner().invoke(cli, ["run", str(FINDING), "--platform", "resilient"])
+@pytest.mark.parametrize(
+    ("finding", "faults"),
+    [
+        # the schedule query and the reconciliation file dropped all run: an on-time payment booked all as principal
+        ("resilient-no-schedule-ledgers-reconcile", {"bank.repayPlanQuery", "bank.reconciliationFile"}),
+        # no file all run, a payment 4 days late at 00:00 without its penalty: the schedule read then showed none,
+        # the bank charged 4.04 as it posted and took it first
+        ("resilient-no-file-penalty-ledgers-reconcile", {"bank.reconciliationFile"}),
+    ],
+)
+def test_what_explore_found_against_the_resilient_platform_at_seed_2_passes_now(finding: str, faults: set[str]) -> None:
+    """Each scenario ``lendsim explore`` found against the resilient platform at seed 2 (docs/benchmarks.md,
+    Detection), kept as it was written: replayed as its header says, O4 holds — and the faults it is about fired, so
+    the platform never had the bank's split from a file (or a schedule) to go by."""
+    path = FINDINGS / f"{finding}.yaml"
+    replay = CliRunner().invoke(cli, ["run", str(path), "--platform", "resilient"])
 
     assert replay.exit_code == 0, replay.output
     assert re.search(r"held\s+O4 ledgers_reconcile\s+1\s+0", replay.output), replay.output
-    result = run_scenario(load_scenario(str(FINDING)), InProcessDriver(resilient.create()))
+    result = run_scenario(load_scenario(str(path)), InProcessDriver(resilient.create()))
     journal = result.sim.journal
     added = {entry.data["id"]: entry.data["at"] for entry in journal.iter(kind="fault", operation="faultAdded")}
     fired = {added[entry.data["id"]] for entry in journal.iter(kind="fault", operation="faultFired")}
     assert result.passed
-    assert {"bank.repayPlanQuery", "bank.reconciliationFile"} <= fired
+    assert faults <= fired
 
 
 def test_a_rate_that_is_not_a_fraction_is_refused_at_set_up_naming_it() -> None:
