@@ -1,4 +1,5 @@
-"""``bench/run [SECTION…] [--quick] [--replay-sizes N,N] [--time-cap S] [--explore-budget S] [--no-write]``
+"""``bench/run [SECTION…] [--quick] [--replay-sizes N,N] [--time-cap S] [--explore-budget S]
+[--detection-only TARGET:SEED,…] [--no-write]``
 
 Runs the chosen sections (all by default: http, latency, durability, inprocess, instructions, replay, http-replay,
 population, contracts, detection, report, parallel, generic), prints one table of measurement, figure, baseline,
@@ -108,6 +109,8 @@ def _detection(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     settings = _detection.Settings.quick() if args.quick else _detection.Settings()
     if args.explore_budget is not None:
         settings = _detection.Settings(seconds=args.explore_budget)
+    if args.detection_only is not None:
+        settings = _detection.Settings(seconds=settings.seconds, only=args.detection_only)
     return _detection.measure(settings)
 
 
@@ -162,6 +165,24 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _searches(text: str) -> tuple[tuple[str, int], ...]:
+    """``resilient:2,outbox:1``: the detection searches to make, target and seed."""
+    from lendsim_examples.resilient import SAFEGUARDS
+
+    targets = ("resilient", *SAFEGUARDS)
+    searches = []
+    for part in filter(None, (part.strip() for part in text.split(","))):
+        target, _, seed = part.partition(":")
+        if target not in targets or not seed.isdigit():
+            raise argparse.ArgumentTypeError(
+                f"{part!r} is not TARGET:SEED; TARGET is one of {', '.join(targets)}, SEED a number (resilient:2)"
+            )
+        searches.append((target, int(seed)))
+    if not searches:
+        raise argparse.ArgumentTypeError(f"{text!r}: name at least one search, e.g. resilient:2")
+    return tuple(searches)
+
+
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bench/run", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -175,6 +196,13 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--explore-budget", type=float, default=None, help="seconds: each detection search's budget (300; --quick 60)"
     )
+    parser.add_argument(
+        "--detection-only",
+        type=_searches,
+        default=None,
+        metavar="TARGET:SEED,…",
+        help="detection: only these searches (resilient:2, outbox:1); needs --no-write (they are not the whole block)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print the table only; leave docs/benchmarks.md")
     parser.add_argument("--report", type=Path, default=REPORT, help="the Markdown file to update")
     args = parser.parse_args(argv)
@@ -182,6 +210,11 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
     args.sections = args.sections or list(SECTIONS)
+    if args.detection_only is not None and not args.no_write:
+        parser.error(
+            "--detection-only makes some of the detection searches: add --no-write (docs/benchmarks.md keeps "
+            "the block of a whole run)"
+        )
     return args
 
 

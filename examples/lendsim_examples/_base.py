@@ -46,6 +46,7 @@ __all__ = [
     "PlatformLog",
     "Problem",
     "allocate",
+    "annual_rate",
     "bounded",
     "money",
     "money_str",
@@ -109,6 +110,17 @@ def money(text: str | Decimal | int) -> Decimal:
         return Decimal(text).quantize(CENT)
     except (InvalidOperation, ValueError):
         raise Problem(400, "Bad amount", f"{text!r} is not an amount like '1006.00'") from None
+
+
+def annual_rate(text: str) -> Decimal:
+    """A nominal annual rate as a fraction ("0.0720" = 7.2 %)."""
+    try:
+        rate = Decimal(str(text))
+    except InvalidOperation:
+        rate = Decimal(-1)
+    if not rate.is_finite() or not ZERO <= rate < 1:
+        raise Problem(400, "Bad rate", f"annualRate {text!r} is not a fraction like '0.0720' (7.2 %)")
+    return rate
 
 
 def money_str(value: Decimal) -> str:
@@ -255,6 +267,8 @@ class LoanFile:
     term: int
     due_day: int
     disburse_date: date
+    principal: Decimal | None = None  # the terms it was lent on (setupRun), for a platform that works out the
+    annual_rate: Decimal | None = None  # schedule itself when the bank's cannot be read
     plan: dict[int, PlanRow] = field(default_factory=dict)
     overdue_notices: set[int] = field(default_factory=set)
 
@@ -362,6 +376,8 @@ class BasePlatform:
                 int(item["term"]),
                 int(item["dueDay"]),
                 date.fromisoformat(item["disburseDate"]),
+                money(item["principal"]) if "principal" in item else None,
+                annual_rate(item["annualRate"]) if "annualRate" in item else None,
             )
             self.loans[loan.loan_no] = loan
             self.by_loan[loan.loan_no] = []

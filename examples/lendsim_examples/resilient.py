@@ -26,6 +26,12 @@ masked_logs          logs name borrowers by id, mask phones, and every line goes
                      ``simulator.masking.mask_text``
 ===================  ==========================================================================  =============
 
+Whatever the safeguards, the platform books by the bank's schedule (``repayPlanQuery``); when that cannot be read,
+by the one the loan's terms give (``_schedule.py``: the product's ``repay_method``, 等额本息 by default), asking the
+bank again after 1, 2, 4 … hours and then daily, and once the bank's answers it is the one of record — where it
+differs (a penalty the bank added), the payments no reconciliation file has split yet are split again by it. A day
+whose file never comes (given up after three days) has its postings split as the bank's schedules show them paid.
+
 ``create(disable={"outbox"})`` makes a mutant without one of them: the harness proves its power by showing a
 catalog scenario that catches each mutant on the invariant the safeguard protects. Without a safeguard the
 platform falls back to the obvious simple behaviour: no outbox — one attempt, dropped on error; no query — a
@@ -58,11 +64,13 @@ from lendsim_examples._base import (
     Collection,
     LoanFile,
     Parts,
+    allocate,
     bounded,
     money,
     money_str,
     parse_instant,
 )
+from lendsim_examples._schedule import EQUAL_INSTALLMENT, REPAY_METHODS, contract_schedule
 from simulator.masking import mask_phone
 
 __all__ = ["SAFEGUARDS", "ResilientPlatform", "create"]
@@ -87,6 +95,7 @@ _REFETCH_EVERY: Final = timedelta(hours=12)  # an incomplete file is asked for a
 _REDELIVERY_PATIENCE: Final = timedelta(days=30)  # ... for this long
 _CATCH_UP: Final = timedelta(days=40)  # files older than this are not fetched when the clock leaps ahead
 _SMS_BLIND_RETRIES: Final = 3  # without sms_dedupe
+_SCHEDULE_PATIENCE: Final = timedelta(days=1)  # the longest wait between two asks for the bank's schedules
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -150,12 +159,16 @@ class ResilientPlatform(BasePlatform):
         sms_hours: tuple[time, time] = (time(8, 0), time(21, 0)),
         sign_name: str = "小米金融",
         bank_name: str = "民生银行",
+        repay_method: str = EQUAL_INSTALLMENT,
     ) -> None:
         off = frozenset(disable)
         unknown = sorted(off - set(SAFEGUARDS))
         if unknown:
             raise ValueError(f"unknown safeguard(s) {', '.join(unknown)}; the safeguards are {', '.join(SAFEGUARDS)}")
         self.safeguards = frozenset(SAFEGUARDS) - off
+        if repay_method not in REPAY_METHODS:
+            raise ValueError(f"unknown repay_method {repay_method!r}; use {' or '.join(REPAY_METHODS)}")
+        self.repay_method = repay_method  # the product's: how the loans it registers at the bank are repaid
         self.grace_days = grace_days
         self.reconciliation_time = reconciliation_time
         self.sms_hours = sms_hours
@@ -177,6 +190,9 @@ class ResilientPlatform(BasePlatform):
         self._files_due: dict[date, datetime] = {}
         self._confirmed: set[str] = set()  # postings missing from a file that the bank was asked about
         self._next_file: date | None = None
+        self._own_plans: set[str] = set()  # loans booked on the platform's own schedule: the bank's not read yet
+        self._plan_asks = 0  # asks in a row that found the bank's schedules unreadable
+        self._plan_again: datetime | None = None  # ... and when to ask again
         self.breaks: list[str] = []
 
     def on_setup(self) -> None:
@@ -213,6 +229,109 @@ class ResilientPlatform(BasePlatform):
         )
         self._send(collection)
         return {"accepted": True, "platformRepayNo": collection.key}
+
+    # -- the schedule -----------------------------------------------------------------------------------------
+
+    def _read_plan(self, loan: LoanFile, *, opening: bool = False) -> bool:
+        """The bank's schedule of ``loan``; when it cannot be read and none is known yet, the platform books on
+        the schedule the loan's own terms give (``_schedule.py``) and asks the bank again later: payments are
+        split by it meanwhile, and split again by the bank's once it answers."""
+        if loan.loan_no in self._own_plans:
+            return self._bank_plan(loan)
+        if super()._read_plan(loan, opening=opening):
+            return True
+        self._plan_unreadable()
+        if not loan.plan:
+            self._own_plan(loan)
+        return False
+
+    def _own_plan(self, loan: LoanFile) -> None:
+        if loan.principal is None or loan.annual_rate is None:
+            self.log.warning("loan %s: no schedule from the bank and no terms to work one out", loan.loan_no)
+            return
+        loan.plan = contract_schedule(
+            loan.principal, loan.annual_rate, loan.term, loan.due_day, loan.disburse_date, self.repay_method
+        )
+        self._own_plans.add(loan.loan_no)
+        self.log.info(
+            "loan %s: booking on the schedule its terms give (%s, %s at %s over %d months) until the bank's is read",
+            loan.loan_no,
+            self.repay_method,
+            money_str(loan.principal),
+            loan.annual_rate,
+            loan.term,
+        )
+
+    def _bank_plan(self, loan: LoanFile) -> bool:
+        """Ask for the bank's schedule of a loan booked on the platform's own (not before the next ask is due);
+        once it answers it is the one of record, and where it differs, the payments not yet in a reconciliation
+        file are split again by it."""
+        now = self._now()
+        if self._plan_again is not None and now < self._plan_again:
+            return False
+        own = loan.plan
+        loan.plan = {}
+        if not super()._read_plan(loan, opening=not self.by_loan.get(loan.loan_no)):
+            loan.plan = own
+            self._plan_unreadable()
+            return False
+        self._plan_asks, self._plan_again = 0, None
+        self._own_plans.discard(loan.loan_no)
+        differ = [
+            no
+            for no in sorted(set(own) | set(loan.plan))
+            if no not in own
+            or no not in loan.plan
+            or (own[no].due_date, own[no].due) != (loan.plan[no].due_date, loan.plan[no].due)
+        ]
+        if not differ:
+            self.log.info("loan %s: the bank's schedule, read at last, is the one the platform booked on", loan.loan_no)
+            return True
+        self._break(
+            f"loan {loan.loan_no}: the bank's schedule differs from the one its terms gave at installment(s) "
+            f"{', '.join(map(str, differ))}; the payments not yet in a file are split again by the bank's"
+        )
+        self._split_again(loan)
+        return True
+
+    def _plan_unreadable(self) -> None:
+        """The bank's schedule query failed: the next ask waits 1, 2, 4 … hours, at most a day (asks failing at
+        one instant — every loan's at set-up — count once)."""
+        now = self._now()
+        if self._plan_again is None or now >= self._plan_again:
+            self._plan_asks += 1
+            self._plan_again = now + min(timedelta(hours=2 ** min(self._plan_asks - 1, 5)), _SCHEDULE_PATIENCE)
+
+    def _schedule_jobs(self, now: datetime) -> None:
+        """Ask for the bank's schedules of the loans booked on the platform's own, one loan while it fails."""
+        if not self._own_plans or (self._plan_again is not None and now < self._plan_again):
+            return
+        for loan_no in sorted(self._own_plans):
+            if not self._bank_plan(self.loans[loan_no]):
+                return
+
+    def _split_again(self, loan: LoanFile) -> None:
+        """Split each payment of ``loan`` that no reconciliation file split for us by the schedule now known, in
+        the order they were paid: each against what its installments still owed when it came. An installment's
+        line keeps its amount (that is what the bank was sent and allocates in its order); an early settlement
+        is split afresh."""
+        payments = self.by_loan.get(loan.loan_no, [])
+        earlier: list[Collection] = []
+        self.by_loan[loan.loan_no] = earlier  # what owed() counts: the payments before the one split
+        try:
+            for collection in sorted(payments, key=lambda c: (c.paid_at, c.key)):
+                if not collection.reconciled and collection.state != FAIL:
+                    if collection.repay_type == "EARLY_SETTLE":
+                        lines = self.split(loan, collection.amount, collection.repay_type, None, collection.paid_at)
+                    else:
+                        lines = {}
+                        for no, parts in sorted(collection.lines.items()):
+                            taken, rest = allocate(parts.total, self.owed(loan, no))
+                            lines[no] = taken + Parts(principal=rest)
+                    collection.lines = lines
+                earlier.append(collection)
+        finally:
+            self.by_loan[loan.loan_no] = payments
 
     # -- the outbox --------------------------------------------------------------------------------------------
 
@@ -442,6 +561,7 @@ class ResilientPlatform(BasePlatform):
     def run_jobs(self, now: datetime) -> None:
         if self._client is None:
             return
+        self._schedule_jobs(now)
         self._outbox(now)
         if self.on("reconciliation"):
             self._reconciliation(now)
@@ -574,9 +694,63 @@ class ResilientPlatform(BasePlatform):
         if now - self.local(day + timedelta(days=1), self.reconciliation_time) > _FILE_PATIENCE:
             del self._files_due[day]
             self._break(f"no reconciliation file for {day} ({reason}); its payments stay unconfirmed, not unpaid")
+            self._split_from_schedules(day)
             return
         self._files_due[day] = now + _MAX_BACKOFF
         self.log.info("reconciliation file for %s not available (%s); asking again later", day, reason)
+
+    def _split_from_schedules(self, day: date) -> None:
+        """No file for ``day``: what the bank posted that day is still in its schedules, paid per installment. Where
+        that differs from the books (a penalty the bank charged as it posted, which no schedule showed before) and
+        one posted payment no file split accounts for the installment, it takes the bank's split."""
+        posted = {
+            c.loan_no
+            for c in self.collections.values()
+            if c.state == SUCCESS and not c.reconciled and c.posted_at is not None
+            if self.local_date(c.posted_at) == day
+        }
+        for loan_no in sorted(posted):
+            loan = self.loans[loan_no]
+            try:
+                response = self.call("bank", "GET", f"/loans/{loan_no}/schedule")
+            except httpx.HTTPError as exc:
+                self.log.info("schedule of loan %s not read for its split (%s)", loan_no, type(exc).__name__)
+                continue
+            if response.status_code != 200:
+                continue
+            for item in response.json()["installments"]:
+                self._take_paid_split(loan, int(item["installmentNo"]), item)
+
+    def _take_paid_split(self, loan: LoanFile, no: int, item: Mapping[str, Any]) -> None:
+        bank = Parts(
+            money(item["paidPrincipal"]),
+            money(item["paidInterest"]),
+            money(item["paidCharge"]),
+            money(item["paidFundPenalty"]) + money(item["paidPlatformPenalty"]),
+        )
+        ours = self.collected(loan, no)
+        if bank == ours or bank.total != ours.total:
+            return  # the same, or not the same money: nothing a split can put right
+        touching = [c for c in self.by_loan.get(loan.loan_no, []) if c.state != FAIL and no in c.lines]
+        unsplit = [c for c in touching if not c.reconciled]
+        if len(unsplit) != 1 or unsplit[0].state != SUCCESS:
+            return  # which payment the difference belongs to is not known
+        collection = unsplit[0]
+        line = collection.lines[no]
+        taken = Parts(
+            line.principal + bank.principal - ours.principal,
+            line.interest + bank.interest - ours.interest,
+            line.fee + bank.fee - ours.fee,
+            line.penalty + bank.penalty - ours.penalty,
+        )
+        if min(taken.principal, taken.interest, taken.fee, taken.penalty) < ZERO:
+            return
+        collection.lines = {**collection.lines, no: taken}
+        self._break(
+            f"{collection.key}: installment {no} split as the bank's schedule shows it paid (no file): "
+            f"principal {money_str(taken.principal)}, interest {money_str(taken.interest)}, "
+            f"penalty {money_str(taken.penalty)}"
+        )
 
     def _file_again(self, day: date, now: datetime) -> None:
         """A file that lacks postings the bank confirmed: ask for it again (a corrected version may come)."""

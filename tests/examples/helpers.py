@@ -8,7 +8,7 @@ borrower the one of the incident walk (``tests/test_incident_2019.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -129,9 +129,10 @@ def run_platform(
     disbursed: str = "2019-02-10",
     bank: BankConfig | None = None,
     seed: int = 20190514,
+    faults: Sequence[Mapping[str, Any]] = (),
 ) -> Iterator[Run]:
-    """A simulator with the example loan registered (disbursed on ``disbursed``), ``platform`` set up for it,
-    deliveries wired to it and its httpx clients routed to the simulator."""
+    """A simulator with the example loan registered (disbursed on ``disbursed``), ``platform`` set up for it (with
+    ``faults`` in place from then on), deliveries wired to it and its httpx clients routed to the simulator."""
     sim = Simulator(seed=seed, start=start or at(2, 10), strict=True, bank=bank)
     assert sim.sms is not None
     sim.sms.directory = PhoneBook({PHONE: [(BORROWER, at(1, 1).date(), None)]}).owner_at
@@ -140,6 +141,8 @@ def run_platform(
     try:
         with mock_router(sim):
             sim.call("harness", "bank", "registerLoan", loan_body(disburseDate=disbursed))
+            for fault in faults:
+                sim.add_fault(dict(fault))
             platform.setup_run(
                 {
                     "runId": f"examples-{seed}",
