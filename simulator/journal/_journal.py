@@ -26,7 +26,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Final, Self, TypedDict, Unpack
@@ -468,6 +468,7 @@ class Journal:
         path: str | os.PathLike[str] = ":memory:",
         *,
         fold: Fold | None = None,
+        seqs: Sequence[MutableMapping[int, int]] | None = None,
     ) -> Journal:
         """One journal holding the entries of ``journals`` (the shards of a run), renumbered from 1.
 
@@ -480,6 +481,13 @@ class Journal:
         merge order, and returns, for each, the entry to write in its place (itself, or one that stands for the
         whole run) or ``None`` to leave it out. Entries that name a borrower, loan, serial or SMS are never
         folded: each belongs to one shard.
+
+        ``seqs``: for each of ``journals``, a mapping whose keys are seqs of that journal (a violation's chain,
+        judged in the shard); the merge sets each one's value to its entry's seq in the merged journal. An entry
+        the fold left out takes the seq of the entry that stands for it: the one the fold kept at the same
+        instant with the same kind, partner and operation, as many of those before it in its own shard (a
+        fault's later first firing, left out for an earlier one at another instant, keeps its value). Only the
+        keys asked for are looked up: no map of every entry is held.
         """
         sources = list(journals)
         for index, source in enumerate(sources):
@@ -494,13 +502,31 @@ class Journal:
                     f"cannot merge into {target.path!r}: it already holds {target._next - 1} entries; "
                     "pass the path of a new file"
                 )
+            if seqs is not None and len(seqs) != len(sources):
+                raise JournalError(f"seqs names {len(seqs)} journals, the merge {len(sources)}; give one mapping each")
             streams = [source._rows_by_time(shard) for shard, source in enumerate(sources)]
+            wanted: Sequence[MutableMapping[int, int]] = [{} for _ in sources] if seqs is None else seqs
+            instant: dict[tuple[int, int], int] = {}  # this instant's entries that name nobody, by (shard, seq)
+            moment = -(2**63) - 1
+
+            def dropped(shard: int, seq: int, stand_in: tuple[int, int] | None) -> None:
+                if seq in wanted[shard] and stand_in is not None and stand_in in instant:
+                    wanted[shard][seq] = instant[stand_in]
+
             with target._lock:
                 merged: Iterator[_Keyed] = heapq.merge(*streams)
                 if fold is not None:
-                    merged = _folded(merged, fold)
+                    merged = _folded(merged, fold, dropped if seqs is not None else None)
                 pending = target._pending
-                for _, _, _, row in merged:
+                for vt_us, shard, seq, row in merged:
+                    if seqs is not None:
+                        if seq in wanted[shard]:
+                            wanted[shard][seq] = target._next
+                        if moment != vt_us:
+                            moment = vt_us
+                            instant.clear()
+                        if not any(row[_OWNERS]):
+                            instant[shard, seq] = target._next
                     pending.append(_bindable(target._next, row))
                     target._next += 1
                     if len(pending) >= BATCH:
@@ -806,19 +832,41 @@ class _Checkpointer:
 _OWNERS: Final = slice(7, 11)  # borrower, loan, serial, sms_out_id in a stored row
 
 
-def _folded(merged: Iterator[_Keyed], fold: Fold) -> Iterator[_Keyed]:
+_Dropped = Callable[[int, int, "tuple[int, int] | None"], None]
+"""Told of each entry a fold left out: its (shard, seq), and the (shard, seq) of the entry kept for it, if any."""
+
+
+def _folded(merged: Iterator[_Keyed], fold: Fold, dropped: _Dropped | None = None) -> Iterator[_Keyed]:
     """``merged`` with the entries of each instant that name nobody passed through ``fold`` (a merge's)."""
     instant: list[_Keyed] = []
     for keyed in merged:
         if instant and keyed[0] != instant[0][0]:
-            yield from _fold_instant(instant, fold)
+            yield from _fold_instant(instant, fold, dropped)
             instant = []
         instant.append(keyed)
     if instant:
-        yield from _fold_instant(instant, fold)
+        yield from _fold_instant(instant, fold, dropped)
 
 
-def _fold_instant(instant: list[_Keyed], fold: Fold) -> Iterator[_Keyed]:
+def _stand_ins(instant: list[_Keyed], nobodys: list[int], kept: Mapping[int, bool]) -> dict[int, tuple[int, int]]:
+    """For each left-out position of ``nobodys``, the (shard, seq) of the first kept entry of the instant with the
+    same kind, partner and operation and as many such entries before it in its own shard."""
+    ranks: dict[tuple[Any, ...], int] = {}
+    keys: dict[int, tuple[Any, ...]] = {}
+    for position in nobodys:
+        _, shard, _, row = instant[position]
+        what = (row[1], row[5], row[6])
+        rank = ranks.get((shard, *what), 0)
+        ranks[(shard, *what)] = rank + 1
+        keys[position] = (*what, rank)
+    first: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for position in nobodys:
+        if kept[position]:
+            first.setdefault(keys[position], instant[position][1:3])
+    return {position: first[keys[position]] for position in nobodys if not kept[position] and keys[position] in first}
+
+
+def _fold_instant(instant: list[_Keyed], fold: Fold, dropped: _Dropped | None = None) -> Iterator[_Keyed]:
     nobodys = [position for position, keyed in enumerate(instant) if not any(keyed[3][_OWNERS])]
     if not nobodys:
         yield from instant
@@ -829,6 +877,7 @@ def _fold_instant(instant: list[_Keyed], fold: Fold) -> Iterator[_Keyed]:
             f"a merge's fold returned {len(folded)} entries for {len(nobodys)}; return one (or None) for each"
         )
     replaced = dict(zip(nobodys, folded, strict=True))
+    stand_ins = {} if dropped is None else _stand_ins(instant, nobodys, {p: e is not None for p, e in replaced.items()})
     for position, keyed in enumerate(instant):
         if position not in replaced:
             yield keyed
@@ -836,6 +885,8 @@ def _fold_instant(instant: list[_Keyed], fold: Fold) -> Iterator[_Keyed]:
         entry = replaced[position]
         if entry is not None:
             yield (*keyed[:3], _row_of(entry))
+        elif dropped is not None:  # its stand-in came first: the merge has numbered it
+            dropped(keyed[1], keyed[2], stand_ins.get(position))
 
 
 def _row_of(entry: Entry) -> _Row:
