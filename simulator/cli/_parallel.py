@@ -288,7 +288,7 @@ def run_parallel(
         where = f"the Dask cluster at {cluster}" if cluster is not None else where
         split = f" in {shards} shards each" if shards > 1 else ""
         if in_pieces and windowed(scenarios, platforms, borrowers, window):
-            split += f", {window:,} borrowers at most per piece"
+            split += f" (pieces of {window:,} borrowers at most)"
         click.echo(f"{len(tasks)} run{'s' if len(tasks) != 1 else ''}{split} on {where}", err=True)
         summaries = (
             run_sharded(running, tasks, shards, window=window, shared=cluster is None)

@@ -56,7 +56,6 @@ __all__ = [
     "entry_counts",
     "executor",
     "failed",
-    "lanes",
     "run_lane",
     "run_task",
     "run_tasks",
@@ -143,7 +142,9 @@ class RunSummary:
 
 def entry_counts(result: RunResult) -> dict[str, int]:
     """The run's journal entries counted by kind, partner and operation: two runs that did the same have the same."""
-    counts = Counter(f"{entry.kind} {entry.partner}.{entry.operation}" for entry in result.sim.journal)
+    counts: Counter[str] = Counter()
+    for (kind, partner, operation), count in result.sim.journal.tally().items():
+        counts[f"{kind} {partner}.{operation}"] += count
     return dict(sorted(counts.items()))
 
 
@@ -212,7 +213,7 @@ def _journal_bytes(keep: JournalKeeper, result: RunResult, platform: str) -> byt
         return keep(result, platform, Path(folder) / "run.sqlite").read_bytes()
 
 
-def lanes(tasks: Sequence[RunTask]) -> list[list[int]]:
+def _lanes(tasks: Sequence[RunTask]) -> list[list[int]]:
     """The tasks (by index) in lanes: each in-process run a lane of its own, the runs against one URL one lane."""
     lanes: list[list[int]] = []
     by_url: dict[str, list[int]] = {}
@@ -231,7 +232,7 @@ def lanes(tasks: Sequence[RunTask]) -> list[list[int]]:
 def run_tasks(pool: Executor, tasks: Sequence[RunTask]) -> Generator[RunSummary, None, None]:
     """Submit every task to ``pool`` and yield the summaries in the order of ``tasks``, each as soon as it and
     those before it are done. Closing the iterator early (an interruption) cancels what has not started."""
-    by_lane = lanes(tasks)
+    by_lane = _lanes(tasks)
     futures: list[Future[list[RunSummary]]] = [
         pool.submit(run_lane, [tasks[index] for index in lane]) for lane in by_lane
     ]

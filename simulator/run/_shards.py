@@ -37,7 +37,7 @@ from simulator.journal import Entry, Journal
 from simulator.oracles import Verdict, evaluate
 from simulator.partners.bank import BankConfig
 from simulator.run._platforms import driver_maker, over_http
-from simulator.run._pool import RunSummary, RunTask, failed, lanes, run_lane, summarize
+from simulator.run._pool import RunSummary, RunTask, _lanes, failed, run_lane, summarize
 from simulator.run._runner import RunResult, run_scenario
 from simulator.scenario import DEFAULT_BORROWERS, Scenario, Shard
 from simulator.world import Simulator
@@ -286,7 +286,7 @@ def run_sharded(
     set-up would reset: its runs are never split (``--shards`` refuses it before anything runs)."""
     counts = [1 if over_http(task.platform) else pieces(_size(task), shards, window) for task in tasks]
     whole = [index for index, count in enumerate(counts) if count == 1]
-    by_lane = lanes([tasks[index] for index in whole])
+    by_lane = _lanes([tasks[index] for index in whole])
     lane_futures = [pool.submit(run_lane, [tasks[whole[index]] for index in lane]) for lane in by_lane]
     where = {
         whole[index]: (number, position) for number, lane in enumerate(by_lane) for position, index in enumerate(lane)
@@ -413,9 +413,10 @@ def _cited(verdicts: Sequence[Verdict]) -> set[int]:
 
 def combine(judged: Sequence[Sequence[Verdict]], seqs: Sequence[Mapping[int, int]]) -> list[Verdict]:
     """One verdict per invariant from each shard's (``judged``, in shard order): what each judged added up, their
-    violations put together in shard order — each chain renumbered by ``seqs`` (the shard's seq → the merged
-    journal's, :meth:`~simulator.journal.Journal.merge`; a seq without one left out) — and the outcome these make
-    (:meth:`Verdict.of`)."""
+    violations put together — each chain renumbered by ``seqs`` (the shard's seq → the merged journal's,
+    :meth:`~simulator.journal.Journal.merge`; a seq without one left out) and ordered by it, the order in which one
+    pass over the whole journal finds them for most invariants (not all: a report that shows the first few may
+    show others) — and the outcome these make (:meth:`Verdict.of`)."""
     combined = []
     for same in zip(*judged, strict=True):
         first = same[0]
@@ -424,6 +425,7 @@ def combine(judged: Sequence[Sequence[Verdict]], seqs: Sequence[Mapping[int, int
             for verdict, renumber in zip(same, seqs, strict=True)
             for violation in verdict.violations
         ]
+        violations.sort(key=lambda violation: violation.chain)  # by story, as most oracles find them in one pass
         checked = sum(verdict.checked for verdict in same)
         combined.append(Verdict.of(first.invariant, first.key, checked, violations, first.judges))
     return combined

@@ -20,7 +20,7 @@ from simulator.oracles import Outcome
 from simulator.run import RunResult, run_scenario
 from simulator.run._platforms import driver_maker
 from simulator.run._pool import RunTask, entry_counts
-from simulator.run._shards import ShardRun, ShardTask, judge_shards, run_shard
+from simulator.run._shards import ShardRun, ShardTask, judge_shards, pieces, run_shard
 from simulator.scenario import Scenario, Shard, build_world, load_scenario
 
 #: Scenarios the naive platform fails in ways of several invariants, small enough for the default suite.
@@ -114,6 +114,44 @@ def test_every_catalog_scenario_in_shards_is_judged_as_the_whole_run(name: str) 
         many = sharded(name, platform, 3)
 
         assert_judged_alike(one, many, platform)
+
+
+def stories(result: RunResult) -> dict[str, Counter[tuple[Any, ...]]]:
+    """Each invariant's violations as who they are about and what their chains cite in the run's own journal:
+    kind, partner, operation and borrower of each entry (seqs and minted ids differ between runs)."""
+    journal = result.sim.journal
+    told: dict[str, Counter[tuple[Any, ...]]] = {}
+    for verdict in result.verdicts:
+        told[verdict.key] = Counter()
+        for violation in verdict.violations:
+            cited = [journal.query(after=seq - 1, limit=1).items[0] for seq in violation.chain]
+            assert [entry.seq for entry in cited] == list(violation.chain)  # every seq cited is in the journal
+            chain = tuple((e.kind, e.partner, e.operation, e.borrower) for e in cited)
+            told[verdict.key][(violation.borrower, violation.loan, chain)] += 1
+    return told
+
+
+def test_a_run_in_windows_is_judged_piece_by_piece_as_the_whole_run_is_judged() -> None:
+    one = whole("xiaomi-minsheng-2019", "naive", borrowers=12)
+
+    windows = sharded("xiaomi-minsheng-2019", "naive", pieces(12, 1, window=5), borrowers=12)  # 3 pieces of 4
+
+    assert pieces(12, 1, window=5) == 3
+    assert_judged_alike(one, windows, "naive")
+    assert sum(len(story) for story in stories(one).values()) > 3
+    assert stories(windows) == stories(one)  # the same violations, their chains citing the merged journal
+
+
+@pytest.mark.slow  # 23 scenarios × 2 platforms × (one run + 3 pieces) of 60 borrowers: several minutes
+@pytest.mark.parametrize("name", CATALOG)
+def test_every_catalog_scenario_in_windows_is_judged_as_the_whole_run(name: str) -> None:
+    for platform in ("naive", "resilient"):
+        one = whole(name, platform, borrowers=60)
+
+        windows = sharded(name, platform, pieces(60, 1, window=25), borrowers=60)
+
+        assert_judged_alike(one, windows, platform)
+        assert stories(windows) == stories(one)
 
 
 def test_a_shard_holds_its_slice_of_the_very_borrowers_and_loans_of_the_whole_run() -> None:
