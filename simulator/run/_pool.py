@@ -254,6 +254,14 @@ class _Deferred(Future[_T]):
         self._call: Callable[[], _T] | None = call
 
     def result(self, timeout: float | None = None) -> _T:
+        self._run()
+        return super().result(timeout)
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        self._run()
+        return super().exception(timeout)
+
+    def _run(self) -> None:
         call, self._call = self._call, None
         if call is not None and self.set_running_or_notify_cancel():
             try:
@@ -262,7 +270,6 @@ class _Deferred(Future[_T]):
                 self.set_exception(exc)
             else:
                 self.set_result(outcome)
-        return super().result(timeout)
 
 
 class Here(Executor):
