@@ -307,7 +307,7 @@ def run_sharded(
                 number, position = where[index]
                 yield lane_futures[number].result()[position]
                 continue
-            folder = folders.pop(index)
+            folder = folders[index]
             runs = []
             failure = None
             for future in submitted.pop(index):
@@ -319,10 +319,11 @@ def run_sharded(
                     run = replace(run, journal=b"", path=str(path))
                 runs.append(run)
             if failure is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+                shutil.rmtree(folders.pop(index), ignore_errors=True)
                 yield failed(task, failure)
                 continue
             target = None if task.journal_to is None else Path(task.journal_to)
+            del folders[index]  # the merged journal's now: removed with it (or by judge_shards if the merge fails)
             result = judge_shards(
                 task.scenario, runs, seed=task.seed, borrowers=task.borrowers, folder=folder, journal=target
             )

@@ -6,7 +6,9 @@ has for itself (a batch run, a file made ready, the platform's ledger) is folded
 from __future__ import annotations
 
 import pathlib
+import signal
 import sqlite3
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -14,13 +16,13 @@ from typing import Any
 import pytest
 
 from simulator._resources import bundled_scenario
-from simulator.errors import ConfigError, LendsimError
+from simulator.errors import ConfigError, Interrupted, LendsimError
 from simulator.journal import Entry
 from simulator.oracles import Outcome
-from simulator.run import RunResult, run_scenario
+from simulator.run import RunResult, _shards, run_scenario
 from simulator.run._platforms import driver_maker
-from simulator.run._pool import RunTask, entry_counts
-from simulator.run._shards import ShardRun, ShardTask, judge_shards, pieces, run_shard
+from simulator.run._pool import Here, RunTask, entry_counts
+from simulator.run._shards import ShardRun, ShardTask, judge_shards, pieces, run_shard, run_sharded
 from simulator.scenario import Scenario, Shard, build_world, load_scenario
 
 #: Scenarios the naive platform fails in ways of several invariants, small enough for the default suite.
@@ -260,3 +262,26 @@ def test_shards_missing_from_a_merge_are_refused() -> None:
 
     with pytest.raises(LendsimError, match="not every shard of 2 once"):
         judge_shards(scenario("out-of-order-callback"), runs[:2], borrowers=6)
+
+
+def test_a_run_in_pieces_stopped_between_two_pieces_leaves_no_files_and_runs_no_more_pieces(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    tasks = [RunTask(scenario("out-of-order-callback"), "naive", borrowers=4, seed=seed) for seed in (1, 2)]
+    made: list[tuple[int | None, Shard]] = []
+
+    def run_or_stop(task: ShardTask) -> ShardRun:
+        made.append((task.task.seed, task.shard))
+        if len(made) == 2:
+            raise Interrupted(signal.SIGTERM)  # a signal between the first piece and the second
+        return run_shard(task)
+
+    monkeypatch.setattr(_shards, "run_shard", run_or_stop)
+
+    with pytest.raises(Interrupted):
+        next(run_sharded(Here(), tasks, 1, window=2))
+
+    assert made == [(1, Shard(0, 2)), (1, Shard(1, 2))]  # the second run's pieces never ran
+    assert list(tmp_path.glob("lendsim-*")) == []  # neither the first run's folder (its first piece's journal in it)
+    # nor the second's
