@@ -528,7 +528,8 @@ class Journal:
             with target._lock:
                 merged: Iterator[_Keyed] = heapq.merge(*streams)
                 if fold is not None:
-                    merged = _folded(merged, fold, dropped if seqs is not None else None)
+                    nobodys = heapq.merge(*(source._rows_by_time(shard, True) for shard, source in enumerate(sources)))
+                    merged = _folded(merged, nobodys, fold, dropped if seqs is not None else None)
                 pending = target._pending
                 for vt_us, shard, seq, row in merged:
                     if seqs is not None:
@@ -610,9 +611,13 @@ class Journal:
                 return
             cursor = rows[-1][0]
 
-    def _rows_by_time(self, shard: int) -> Iterator[tuple[int, int, int, _Row]]:
-        """Stored rows ordered by (virtual time, seq), keyed for heapq.merge by (vt_us, shard, seq)."""
-        sql = f"SELECT {_COLUMNS} FROM entries WHERE seq <= ? AND (vt_us, seq) > (?, ?) ORDER BY vt_us, seq LIMIT ?"
+    def _rows_by_time(self, shard: int, nobodys: bool = False) -> Iterator[tuple[int, int, int, _Row]]:
+        """Stored rows ordered by (virtual time, seq), keyed for heapq.merge by (vt_us, shard, seq); ``nobodys``:
+        only those that name no borrower, loan, serial or SMS."""
+        only = " AND borrower IS NULL AND loan IS NULL AND serial IS NULL AND sms_out_id IS NULL" if nobodys else ""
+        sql = (
+            f"SELECT {_COLUMNS} FROM entries WHERE seq <= ? AND (vt_us, seq) > (?, ?){only} ORDER BY vt_us, seq LIMIT ?"
+        )
         upper, generation = self._snapshot("vt_us")
         vt_cursor, seq_cursor = -(2**63), 0  # below any virtual time SQLite can hold
         while True:
@@ -848,16 +853,33 @@ _Dropped = Callable[[int, int, "tuple[int, int] | None"], None]
 """Told of each entry a fold left out: its (shard, seq), and the (shard, seq) of the entry kept for it, if any."""
 
 
-def _folded(merged: Iterator[_Keyed], fold: Fold, dropped: _Dropped | None = None) -> Iterator[_Keyed]:
-    """``merged`` with the entries of each instant that name nobody passed through ``fold`` (a merge's)."""
-    instant: list[_Keyed] = []
+def _folded(
+    merged: Iterator[_Keyed], nobodys: Iterator[_Keyed], fold: Fold, dropped: _Dropped | None = None
+) -> Iterator[_Keyed]:
+    """``merged`` with the entries of each instant that name nobody passed through ``fold`` (a merge's).
+
+    ``nobodys`` is the same merge of only those entries: read one instant ahead of ``merged``, so that only an
+    instant's entries that name nobody are held at once, not all of an instant's (a batch's notices to every
+    borrower share one instant)."""
+    pending = next(nobodys, None)
+    current: int | None = None
+    replaced: dict[tuple[int, int], tuple[_Row | None, tuple[int, int] | None]] = {}
     for keyed in merged:
-        if instant and keyed[0] != instant[0][0]:
-            yield from _fold_instant(instant, fold, dropped)
-            instant = []
-        instant.append(keyed)
-    if instant:
-        yield from _fold_instant(instant, fold, dropped)
+        if keyed[0] != current:
+            current = keyed[0]
+            instant: list[_Keyed] = []
+            while pending is not None and pending[0] == current:
+                instant.append(pending)
+                pending = next(nobodys, None)
+            replaced = _fold_instant(instant, fold, dropped is not None) if instant else {}
+        if any(keyed[3][_OWNERS]):
+            yield keyed
+            continue
+        row, stand_in = replaced[keyed[1], keyed[2]]
+        if row is not None:
+            yield (*keyed[:3], row)
+        elif dropped is not None:  # its stand-in came first: the merge has numbered it
+            dropped(keyed[1], keyed[2], stand_in)
 
 
 def _stand_ins(instant: list[_Keyed], nobodys: list[int], kept: Mapping[int, bool]) -> dict[int, tuple[int, int]]:
@@ -878,27 +900,26 @@ def _stand_ins(instant: list[_Keyed], nobodys: list[int], kept: Mapping[int, boo
     return {position: first[keys[position]] for position in nobodys if not kept[position] and keys[position] in first}
 
 
-def _fold_instant(instant: list[_Keyed], fold: Fold, dropped: _Dropped | None = None) -> Iterator[_Keyed]:
-    nobodys = [position for position, keyed in enumerate(instant) if not any(keyed[3][_OWNERS])]
-    if not nobodys:
-        yield from instant
-        return
-    folded = fold([(instant[position][1], _entry(instant[position][3])) for position in nobodys])
-    if len(folded) != len(nobodys):
+def _fold_instant(
+    instant: list[_Keyed], fold: Fold, stand_ins: bool
+) -> dict[tuple[int, int], tuple[_Row | None, tuple[int, int] | None]]:
+    """For each of an instant's entries that name nobody (``instant``, in merge order), by (shard, seq): the row
+    the fold writes in its place (None: left out) and, if asked and left out, the (shard, seq) standing for it."""
+    folded = fold([(keyed[1], _entry(keyed[3])) for keyed in instant])
+    if len(folded) != len(instant):
         raise JournalError(
-            f"a merge's fold returned {len(folded)} entries for {len(nobodys)}; return one (or None) for each"
+            f"a merge's fold returned {len(folded)} entries for {len(instant)}; return one (or None) for each"
         )
-    replaced = dict(zip(nobodys, folded, strict=True))
-    stand_ins = {} if dropped is None else _stand_ins(instant, nobodys, {p: e is not None for p, e in replaced.items()})
-    for position, keyed in enumerate(instant):
-        if position not in replaced:
-            yield keyed
-            continue
-        entry = replaced[position]
-        if entry is not None:
-            yield (*keyed[:3], _row_of(entry))
-        elif dropped is not None:  # its stand-in came first: the merge has numbered it
-            dropped(keyed[1], keyed[2], stand_ins.get(position))
+    positions = list(range(len(instant)))
+    kept = {position: entry is not None for position, entry in enumerate(folded)}
+    standing = _stand_ins(instant, positions, kept) if stand_ins else {}
+    return {
+        (keyed[1], keyed[2]): (
+            None if entry is None else _row_of(entry),
+            standing.get(position),
+        )
+        for position, (keyed, entry) in enumerate(zip(instant, folded, strict=True))
+    }
 
 
 def _row_of(entry: Entry) -> _Row:
