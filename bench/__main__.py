@@ -2,7 +2,7 @@
 [--detection-only TARGET:SEED,…] [--no-write]``
 
 Runs the chosen sections (all by default: http, latency, durability, inprocess, instructions, replay, http-replay,
-population, contracts, detection, report, parallel, generic), prints one table of measurement, figure, baseline,
+population, contracts, detection, report, parallel, generic, scale), prints one table of measurement, figure, baseline,
 ratio and target, and writes each section's block into docs/benchmarks.md. The instructions section needs valgrind
 (callgrind); without it its rows say "not available".
 """
@@ -132,6 +132,17 @@ def _generic(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     return _generic.measure(_generic.Settings.quick() if args.quick else _generic.Settings())
 
 
+def _scale(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from bench import _scale
+
+    settings = _scale.Settings.quick() if args.quick else _scale.Settings()
+    if args.scale_sizes:
+        settings = _scale.Settings(sizes=args.scale_sizes, shards=settings.shards)
+    if args.scale_shards:
+        settings = _scale.Settings(sizes=settings.sizes, shards=args.scale_shards)
+    return _scale.measure(settings)
+
+
 def _contracts(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     from bench import _contracts
 
@@ -152,6 +163,7 @@ RUNNERS: dict[str, Section] = {
     "report": _report,
     "parallel": _parallel,
     "generic": _generic,
+    "scale": _scale,
 }
 
 
@@ -203,6 +215,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         metavar="TARGET:SEED,…",
         help="detection: only these searches (resilient:2, outbox:1); needs --no-write (they are not the whole block)",
     )
+    parser.add_argument("--scale-sizes", type=_sizes, default=None, help="scale: borrowers per run (10000,100000)")
+    parser.add_argument("--scale-shards", type=_sizes, default=None, help="scale: --shards values (1,2)")
     parser.add_argument("--no-write", action="store_true", help="print the table only; leave docs/benchmarks.md")
     parser.add_argument("--report", type=Path, default=REPORT, help="the Markdown file to update")
     args = parser.parse_args(argv)

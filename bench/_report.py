@@ -31,6 +31,7 @@ SECTIONS = (
     "report",
     "parallel",
     "generic",
+    "scale",
 )
 HEADERS = ("measurement", "figure", "baseline", "ratio", "target", "met")
 
@@ -128,6 +129,7 @@ def markdown_block(section: str, rows: Sequence[Row], today: date, details: Iter
         "report": "HTML report: the incident, 1,000 borrowers, naive platform: rendered, opened in Chromium",
         "parallel": "Parallel runs: the catalog × 5 seeds on one process, two processes, a local Dask cluster",
         "generic": "Generic mock: `lendsim serve --contract` against Prism on five real partner contracts",
+        "scale": "One big run: the incident, resilient platform, 10,000 and 100,000 borrowers, 1 and 2 shards",
     }[section]
     lines = [
         f"<!-- bench:{section} -->",

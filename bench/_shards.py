@@ -57,10 +57,13 @@ def _name(pid: int) -> str:
     return "worker" if "multiprocessing" in text or "spawn_main" in text else "lendsim"
 
 
-def measure(shards: int, borrowers: int, platform: str) -> tuple[float, int, str, dict[int, tuple[str, int]]]:
-    """Wall seconds, exit code, the verdict table, and each process's peak RSS (KiB) by pid."""
+def measure(
+    shards: int, borrowers: int, platform: str, extra: tuple[str, ...] = ()
+) -> tuple[float, int, str, dict[int, tuple[str, int]]]:
+    """Wall seconds, exit code, the verdict table, and each process's peak RSS (KiB) by pid. ``extra``: more
+    options of ``lendsim run`` (``--window N``)."""
     command = [str(LENDSIM), "run", "xiaomi-minsheng-2019", "--platform", platform, "--borrowers", str(borrowers)]
-    command += ["--shards", str(shards)]
+    command += ["--shards", str(shards), *extra]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     peaks: dict[int, tuple[str, int]] = {}

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -29,9 +29,9 @@ from simulator.cli._options import MAX_SEED
 from simulator.errors import Interrupted
 from simulator.report import keep_journal, render_html, view_of_journal
 from simulator.run._platforms import over_http
-from simulator.run._pool import ClusterError, RunSummary, RunTask, executor, run_tasks
+from simulator.run._pool import ClusterError, RunSummary, RunTask, executor, failed, run_tasks
 from simulator.run._reports import Interruption, Reported, junit_xml, matrix, report_path, summary
-from simulator.run._shards import run_sharded
+from simulator.run._shards import DEFAULT_WINDOW, run_sharded
 from simulator.scenario import DEFAULT_BORROWERS, Scenario
 
 __all__ = [
@@ -43,6 +43,8 @@ __all__ = [
     "pool",
     "run_parallel",
     "shards_option",
+    "window_option",
+    "windowed",
     "workers_option",
 ]
 
@@ -146,6 +148,42 @@ shards_option = click.option(
 )
 
 
+def _window(ctx: click.Context, param: click.Parameter, value: int | None) -> int:
+    if value is None:
+        return DEFAULT_WINDOW
+    if value < 1:
+        raise click.BadParameter(
+            f"{value} is not a number of borrowers; give how many borrowers one process holds at once, 1 or more, "
+            f"such as --window {DEFAULT_WINDOW} (the default)"
+        )
+    return value
+
+
+window_option = click.option(
+    "--window",
+    type=int,
+    metavar="N",
+    callback=_window,
+    default=None,
+    help=f"Hold the world of N borrowers at most in one process (default {DEFAULT_WINDOW:,}): a run of more is made "
+    "in pieces of N or fewer, one after another (or spread over --shards), each judged where it ran, their "
+    "journals merged and their verdicts put together; memory stays bounded whatever --borrowers says. A run of N "
+    "or fewer is made whole, as ever. Not for a platform over HTTP, which is never split (docs/cluster.md).",
+)
+
+
+def windowed(scenarios: Sequence[Scenario], platforms: Sequence[str], borrowers: int | None, window: int) -> bool:
+    """Whether a run among these is bigger than ``window`` borrowers against an in-process platform (made in
+    pieces)."""
+    if all(over_http(platform) for platform in platforms):
+        return False
+    return any(_size(scenario, borrowers) > window for scenario in scenarios)
+
+
+def _size(scenario: Scenario, borrowers: int | None) -> int:
+    return borrowers if borrowers is not None else int(scenario.population.get("borrowers", DEFAULT_BORROWERS))
+
+
 def check_shards(shards: int, platforms: Sequence[str], scenarios: Sequence[Scenario], borrowers: int | None) -> None:
     """Refuse (``click.BadParameter``) ``--shards`` with a platform over HTTP, or more shards than a run has
     borrowers, before anything runs."""
@@ -161,7 +199,7 @@ def check_shards(shards: int, platforms: Sequence[str], scenarios: Sequence[Scen
                 param_hint="--shards",
             )
     for scenario in scenarios:
-        size = borrowers if borrowers is not None else int(scenario.population.get("borrowers", DEFAULT_BORROWERS))
+        size = _size(scenario, borrowers)
         if shards > size:
             raise click.BadParameter(
                 f"{shards} shards for the {size} borrower{'s' if size != 1 else ''} of {scenario.name}: each shard "
@@ -212,36 +250,51 @@ def run_parallel(
     concurrency: int,
     outputs: Outputs,
     shards: int = 1,
+    window: int = DEFAULT_WINDOW,
 ) -> list[RunSummary]:
     """Every scenario × seed × platform on the pool, reported as ``run_many`` reports runs made here (with its
     ``outputs``). ``shards``: each run split into that many borrower shards, its own task each, merged and judged
-    here (``simulator.run._shards``)."""
+    here (``simulator.run._shards``); ``window``: a run of more borrowers is made in pieces of that many at most,
+    the same way. ``workers`` 1 and no cluster: the tasks run here, one after another."""
     write, journal_path = outputs.write, outputs.journal_path
     platforms = list(dict.fromkeys(platforms))
     keep = keep_journal if (html is not None or report_dir is not None or journal is not None) else None
-    tasks = [
-        RunTask(
-            scenario,
-            platform,
-            seed=seed,
-            borrowers=borrowers,
-            client_timeout=client_timeout,
-            concurrency=concurrency,
-            report_dir=None if report_dir is None else str(report_dir),
-            keep=keep,
-        )
-        for scenario in scenarios
-        for seed in seeds
-        for platform in platforms
-    ]
-    several = len(tasks) > 1
+    several = len(scenarios) * len(seeds) * len(platforms) > 1
+    in_pieces = shards > 1 or windowed(scenarios, platforms, borrowers, window)
     runs: list[RunSummary] = []
     kept: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="lendsim-runs-") as scratch, pool(workers, cluster) as running:
-        where = f"the Dask cluster at {cluster}" if cluster is not None else f"{workers} local processes"
+        tasks = [
+            RunTask(
+                scenario,
+                platform,
+                seed=seed,
+                borrowers=borrowers,
+                client_timeout=client_timeout,
+                concurrency=concurrency,
+                report_dir=None if report_dir is None else str(report_dir),
+                keep=keep,
+            )
+            for scenario in scenarios
+            for seed in seeds
+            for platform in platforms
+        ]
+        if keep is not None and in_pieces:  # merged here: each run's journal is made where it is kept
+            tasks = [
+                replace(task, journal_to=str(_kept_at(task, number, journal, several, Path(scratch), journal_path)))
+                for number, task in enumerate(tasks)
+            ]
+        where = f"{workers} local processes" if workers > 1 else "this process, one after another"
+        where = f"the Dask cluster at {cluster}" if cluster is not None else where
         split = f" in {shards} shards each" if shards > 1 else ""
+        if in_pieces and windowed(scenarios, platforms, borrowers, window):
+            split += f" (pieces of {window:,} borrowers at most)"
         click.echo(f"{len(tasks)} run{'s' if len(tasks) != 1 else ''}{split} on {where}", err=True)
-        summaries = run_tasks(running, tasks) if shards == 1 else run_sharded(running, tasks, shards)
+        summaries = (
+            run_sharded(running, tasks, shards, window=window, shared=cluster is None)
+            if in_pieces
+            else run_tasks(running, tasks)
+        )
         try:
             for index, run in enumerate(summaries):
                 if run.failure is not None:
@@ -249,7 +302,12 @@ def run_parallel(
                     sys.exit(2)
                 runs.append(run)
                 _report(run, report_dir, write)
-                if run.journal is not None:
+                if run.journal_file is not None:
+                    kept.append(Path(run.journal_file))
+                    if journal is not None:
+                        shown = run.journal_file
+                        click.echo(f"  journal: {shown} (lendsim report {shown} --html FILE renders its report)")
+                elif run.journal is not None:
                     path = Path(scratch) / f"{len(kept)}.sqlite"
                     if journal is not None:
                         path = journal_path(run, journal) if several else journal
@@ -283,6 +341,21 @@ def run_parallel(
                 write(partial(path.write_text, page, encoding="utf-8"), path, "--html")
                 click.echo(f"html report: {path}")
     return runs
+
+
+def _kept_at(
+    task: RunTask,
+    number: int,
+    journal: Path | None,
+    several: bool,
+    scratch: Path,
+    journal_path: Callable[[Reported, Path], Path],
+) -> Path:
+    """Where the journal of ``task`` (the ``number``-th run) is kept: ``--journal``'s file (several runs: one each,
+    named after the run), else a file in ``scratch`` for the HTML report."""
+    if journal is None:
+        return scratch / f"merged-{number}.sqlite"
+    return journal_path(failed(task, ""), journal) if several else journal
 
 
 def _report(run: RunSummary, report_dir: Path | None, write: Callable[..., Any]) -> None:

@@ -33,6 +33,8 @@ from simulator.cli._parallel import (
     parse_seeds,
     run_parallel,
     shards_option,
+    window_option,
+    windowed,
     workers_option,
 )
 from simulator.clock import format_duration
@@ -396,6 +398,7 @@ def _write(write: Callable[[], Any], where: Path, option: str) -> Any:
 @workers_option("the scenario × seed × platform runs")
 @cluster_option
 @shards_option
+@window_option
 def run_command(
     scenarios: tuple[Path, ...],
     platforms: tuple[str, ...],
@@ -411,6 +414,7 @@ def run_command(
     workers: int,
     cluster: str | None,
     shards: int,
+    window: int,
 ) -> None:
     """Replay SCENARIOS (files, or names from the catalog such as xiaomi-minsheng-2019) against the platform
     and judge each with its invariants.
@@ -421,6 +425,7 @@ def run_command(
 
     --seeds runs each scenario with each seed; --workers N (or --cluster ADDRESS) runs the scenario × seed ×
     platform runs in N processes (or on a Dask cluster) and reports them together, as one process would.
+    A run of more than --window borrowers (5,000) is made in pieces, so memory stays bounded.
     """
     if seed is not None and seeds is not None:
         raise click.BadParameter("give --seed or --seeds, not both (--seeds 7 is one seed too)", param_hint="--seeds")
@@ -429,7 +434,7 @@ def run_command(
     check_writable(report_dir, junit, html, journal)
     loaded = load_scenarios(scenarios)
     check_shards(shards, platforms, loaded, borrowers)
-    if workers > 1 or cluster is not None or shards > 1:
+    if workers > 1 or cluster is not None or shards > 1 or windowed(loaded, platforms, borrowers, window):
         pooled = run_parallel(
             loaded,
             platforms,
@@ -445,6 +450,7 @@ def run_command(
             concurrency=concurrency,
             outputs=Outputs(_write, journal_path, _interrupted),
             shards=shards,
+            window=window,
         )
         sys.exit(exit_code(pooled))
     runs = run_many(

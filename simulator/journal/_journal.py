@@ -26,7 +26,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Final, Self, TypedDict, Unpack
@@ -45,6 +45,8 @@ MAX_LIMIT: Final = 10_000
 BATCH: Final = 1024
 """Appends buffered in memory before they are written to SQLite and committed."""
 _CHUNK: Final = 512  # rows fetched per round trip while streaming
+_FEW_SOURCES: Final = 4  # a merge of more journals reads each with a small page cache ...
+_SOURCE_CACHE_KIB: Final = 2048  # ... of this many KiB
 CHECKPOINT_ROWS: Final = 2048
 """Rows committed to a journal file between two checkpoints (the write-ahead log copied into the database): about
 the 4 MB of log at which SQLite would checkpoint by itself, inside a commit."""
@@ -442,6 +444,11 @@ class Journal:
         rows = self._fetch(f"SELECT count(*) FROM entries WHERE {query.where}", query.params, query.index)
         return int(rows[0][0])
 
+    def tally(self) -> dict[tuple[str, str | None, str | None], int]:
+        """How many entries of each kind, partner and operation (counted by SQLite: no entry is read back)."""
+        rows = self._fetch("SELECT kind, partner, operation, count(*) FROM entries GROUP BY 1, 2, 3", (), None)
+        return {(kind, partner, operation): count for kind, partner, operation, count in rows}
+
     def __len__(self) -> int:
         return self._snapshot(None)[0]  # seq is dense: 1..n
 
@@ -468,11 +475,13 @@ class Journal:
         path: str | os.PathLike[str] = ":memory:",
         *,
         fold: Fold | None = None,
+        seqs: Sequence[MutableMapping[int, int]] | None = None,
     ) -> Journal:
         """One journal holding the entries of ``journals`` (the shards of a run), renumbered from 1.
 
         Entries are ordered by virtual time, then by the shard's position in ``journals``, then by their
-        ``seq`` in the shard. The shards are streamed, not loaded, and stay open and unchanged.
+        ``seq`` in the shard. The shards are streamed, not loaded, and stay open and unchanged (but for the page
+        cache of each when there are many: 2 MiB, so that a merge of hundreds holds no more than a few).
 
         ``fold``: what becomes of the entries that name nobody (no borrower, loan, serial or SMS: a partner's
         daily batch, a file made ready, a fault), the happenings each shard has for itself. It is called once per
@@ -480,6 +489,13 @@ class Journal:
         merge order, and returns, for each, the entry to write in its place (itself, or one that stands for the
         whole run) or ``None`` to leave it out. Entries that name a borrower, loan, serial or SMS are never
         folded: each belongs to one shard.
+
+        ``seqs``: for each of ``journals``, a mapping whose keys are seqs of that journal (a violation's chain,
+        judged in the shard); the merge sets each one's value to its entry's seq in the merged journal. An entry
+        the fold left out takes the seq of the entry that stands for it: the one the fold kept at the same
+        instant with the same kind, partner and operation, as many of those before it in its own shard (a
+        fault's later first firing, left out for an earlier one at another instant, keeps its value). Only the
+        keys asked for are looked up: no map of every entry is held.
         """
         sources = list(journals)
         for index, source in enumerate(sources):
@@ -494,13 +510,36 @@ class Journal:
                     f"cannot merge into {target.path!r}: it already holds {target._next - 1} entries; "
                     "pass the path of a new file"
                 )
+            if seqs is not None and len(seqs) != len(sources):
+                raise JournalError(f"seqs names {len(seqs)} journals, the merge {len(sources)}; give one mapping each")
+            if len(sources) > _FEW_SOURCES:  # each read once, in order: a few pages each, or many sources' caches
+                for source in sources:  # would add up to more than the run a piece was cut to bound
+                    with source._lock, contextlib.suppress(sqlite3.Error):
+                        source._conn.execute(f"PRAGMA cache_size = -{_SOURCE_CACHE_KIB}")
             streams = [source._rows_by_time(shard) for shard, source in enumerate(sources)]
+            wanted: Sequence[MutableMapping[int, int]] = [{} for _ in sources] if seqs is None else seqs
+            instant: dict[tuple[int, int], int] = {}  # this instant's entries that name nobody, by (shard, seq)
+            moment = -(2**63) - 1
+
+            def dropped(shard: int, seq: int, stand_in: tuple[int, int] | None) -> None:
+                if seq in wanted[shard] and stand_in is not None and stand_in in instant:
+                    wanted[shard][seq] = instant[stand_in]
+
             with target._lock:
                 merged: Iterator[_Keyed] = heapq.merge(*streams)
                 if fold is not None:
-                    merged = _folded(merged, fold)
+                    nobodys = heapq.merge(*(source._rows_by_time(shard, True) for shard, source in enumerate(sources)))
+                    merged = _folded(merged, nobodys, fold, dropped if seqs is not None else None)
                 pending = target._pending
-                for _, _, _, row in merged:
+                for vt_us, shard, seq, row in merged:
+                    if seqs is not None:
+                        if seq in wanted[shard]:
+                            wanted[shard][seq] = target._next
+                        if moment != vt_us:
+                            moment = vt_us
+                            instant.clear()
+                        if not any(row[_OWNERS]):
+                            instant[shard, seq] = target._next
                     pending.append(_bindable(target._next, row))
                     target._next += 1
                     if len(pending) >= BATCH:
@@ -572,9 +611,13 @@ class Journal:
                 return
             cursor = rows[-1][0]
 
-    def _rows_by_time(self, shard: int) -> Iterator[tuple[int, int, int, _Row]]:
-        """Stored rows ordered by (virtual time, seq), keyed for heapq.merge by (vt_us, shard, seq)."""
-        sql = f"SELECT {_COLUMNS} FROM entries WHERE seq <= ? AND (vt_us, seq) > (?, ?) ORDER BY vt_us, seq LIMIT ?"
+    def _rows_by_time(self, shard: int, nobodys: bool = False) -> Iterator[tuple[int, int, int, _Row]]:
+        """Stored rows ordered by (virtual time, seq), keyed for heapq.merge by (vt_us, shard, seq); ``nobodys``:
+        only those that name no borrower, loan, serial or SMS."""
+        only = " AND borrower IS NULL AND loan IS NULL AND serial IS NULL AND sms_out_id IS NULL" if nobodys else ""
+        sql = (
+            f"SELECT {_COLUMNS} FROM entries WHERE seq <= ? AND (vt_us, seq) > (?, ?){only} ORDER BY vt_us, seq LIMIT ?"
+        )
         upper, generation = self._snapshot("vt_us")
         vt_cursor, seq_cursor = -(2**63), 0  # below any virtual time SQLite can hold
         while True:
@@ -806,36 +849,77 @@ class _Checkpointer:
 _OWNERS: Final = slice(7, 11)  # borrower, loan, serial, sms_out_id in a stored row
 
 
-def _folded(merged: Iterator[_Keyed], fold: Fold) -> Iterator[_Keyed]:
-    """``merged`` with the entries of each instant that name nobody passed through ``fold`` (a merge's)."""
-    instant: list[_Keyed] = []
+_Dropped = Callable[[int, int, "tuple[int, int] | None"], None]
+"""Told of each entry a fold left out: its (shard, seq), and the (shard, seq) of the entry kept for it, if any."""
+
+
+def _folded(
+    merged: Iterator[_Keyed], nobodys: Iterator[_Keyed], fold: Fold, dropped: _Dropped | None = None
+) -> Iterator[_Keyed]:
+    """``merged`` with the entries of each instant that name nobody passed through ``fold`` (a merge's).
+
+    ``nobodys`` is the same merge of only those entries: read one instant ahead of ``merged``, so that only an
+    instant's entries that name nobody are held at once, not all of an instant's (a batch's notices to every
+    borrower share one instant)."""
+    pending = next(nobodys, None)
+    current: int | None = None
+    replaced: dict[tuple[int, int], tuple[_Row | None, tuple[int, int] | None]] = {}
     for keyed in merged:
-        if instant and keyed[0] != instant[0][0]:
-            yield from _fold_instant(instant, fold)
-            instant = []
-        instant.append(keyed)
-    if instant:
-        yield from _fold_instant(instant, fold)
-
-
-def _fold_instant(instant: list[_Keyed], fold: Fold) -> Iterator[_Keyed]:
-    nobodys = [position for position, keyed in enumerate(instant) if not any(keyed[3][_OWNERS])]
-    if not nobodys:
-        yield from instant
-        return
-    folded = fold([(instant[position][1], _entry(instant[position][3])) for position in nobodys])
-    if len(folded) != len(nobodys):
-        raise JournalError(
-            f"a merge's fold returned {len(folded)} entries for {len(nobodys)}; return one (or None) for each"
-        )
-    replaced = dict(zip(nobodys, folded, strict=True))
-    for position, keyed in enumerate(instant):
-        if position not in replaced:
+        if keyed[0] != current:
+            current = keyed[0]
+            instant: list[_Keyed] = []
+            while pending is not None and pending[0] == current:
+                instant.append(pending)
+                pending = next(nobodys, None)
+            replaced = _fold_instant(instant, fold, dropped is not None) if instant else {}
+        if any(keyed[3][_OWNERS]):
             yield keyed
             continue
-        entry = replaced[position]
-        if entry is not None:
-            yield (*keyed[:3], _row_of(entry))
+        row, stand_in = replaced[keyed[1], keyed[2]]
+        if row is not None:
+            yield (*keyed[:3], row)
+        elif dropped is not None:  # its stand-in came first: the merge has numbered it
+            dropped(keyed[1], keyed[2], stand_in)
+
+
+def _stand_ins(instant: list[_Keyed], nobodys: list[int], kept: Mapping[int, bool]) -> dict[int, tuple[int, int]]:
+    """For each left-out position of ``nobodys``, the (shard, seq) of the first kept entry of the instant with the
+    same kind, partner and operation and as many such entries before it in its own shard."""
+    ranks: dict[tuple[Any, ...], int] = {}
+    keys: dict[int, tuple[Any, ...]] = {}
+    for position in nobodys:
+        _, shard, _, row = instant[position]
+        what = (row[1], row[5], row[6])
+        rank = ranks.get((shard, *what), 0)
+        ranks[(shard, *what)] = rank + 1
+        keys[position] = (*what, rank)
+    first: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for position in nobodys:
+        if kept[position]:
+            first.setdefault(keys[position], instant[position][1:3])
+    return {position: first[keys[position]] for position in nobodys if not kept[position] and keys[position] in first}
+
+
+def _fold_instant(
+    instant: list[_Keyed], fold: Fold, stand_ins: bool
+) -> dict[tuple[int, int], tuple[_Row | None, tuple[int, int] | None]]:
+    """For each of an instant's entries that name nobody (``instant``, in merge order), by (shard, seq): the row
+    the fold writes in its place (None: left out) and, if asked and left out, the (shard, seq) standing for it."""
+    folded = fold([(keyed[1], _entry(keyed[3])) for keyed in instant])
+    if len(folded) != len(instant):
+        raise JournalError(
+            f"a merge's fold returned {len(folded)} entries for {len(instant)}; return one (or None) for each"
+        )
+    positions = list(range(len(instant)))
+    kept = {position: entry is not None for position, entry in enumerate(folded)}
+    standing = _stand_ins(instant, positions, kept) if stand_ins else {}
+    return {
+        (keyed[1], keyed[2]): (
+            None if entry is None else _row_of(entry),
+            standing.get(position),
+        )
+        for position, (keyed, entry) in enumerate(zip(instant, folded, strict=True))
+    }
 
 
 def _row_of(entry: Entry) -> _Row:

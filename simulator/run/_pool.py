@@ -27,8 +27,9 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from simulator.errors import LendsimError
 from simulator.oracles import Verdict
@@ -48,6 +49,7 @@ from simulator.scenario import Scenario
 __all__ = [
     "CLUSTER_EXTRA",
     "ClusterError",
+    "Here",
     "JournalKeeper",
     "RunSummary",
     "RunTask",
@@ -59,6 +61,8 @@ __all__ = [
     "run_tasks",
     "summarize",
 ]
+
+_T = TypeVar("_T")
 
 #: How to install what ``--cluster`` needs.
 CLUSTER_EXTRA: Final = "pip install 'lendsim[cluster]'"
@@ -79,7 +83,9 @@ class RunTask:
     """One run to make anywhere: a scenario against a platform (by name), with the options of ``lendsim run``.
 
     ``report_dir``: where the caller will write the JSON report (the worker renders it and names it in the
-    console text). ``keep``: when set, the worker keeps the run's journal with it and ships the file's bytes back."""
+    console text). ``keep``: when set, the worker keeps the run's journal with it and ships the file's bytes back —
+    but a run whose journal is made in the caller's process (a run in pieces, merged there) has it made at
+    ``journal_to`` and kept in place: no bytes travel."""
 
     scenario: Scenario
     platform: str
@@ -90,6 +96,7 @@ class RunTask:
     shown: int = SHOWN_PER_INVARIANT
     report_dir: str | None = None
     keep: JournalKeeper | None = None
+    journal_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +106,9 @@ class RunSummary:
 
     ``failure``: the run could not be made at all (bad input found only where it ran — a platform that does not
     import there, a scenario the runner refuses): no verdict, and ``lendsim run`` exits 2. ``entries``: the
-    journal's entries counted by kind, partner and operation (``"request bank.repayApply"``)."""
+    journal's entries counted by kind, partner and operation (``"request bank.repayApply"``). A kept journal is
+    ``journal`` (the bytes of its file) or, for a run merged in the caller's process, ``journal_file`` (where it
+    is)."""
 
     scenario: Scenario
     platform: str
@@ -115,6 +124,7 @@ class RunSummary:
     report: Mapping[str, Any] | None = None
     journal: bytes | None = None
     failure: str | None = None
+    journal_file: str | None = None
 
     @property
     def result(self) -> RunSummary:
@@ -132,7 +142,9 @@ class RunSummary:
 
 def entry_counts(result: RunResult) -> dict[str, int]:
     """The run's journal entries counted by kind, partner and operation: two runs that did the same have the same."""
-    counts = Counter(f"{entry.kind} {entry.partner}.{entry.operation}" for entry in result.sim.journal)
+    counts: Counter[str] = Counter()
+    for (kind, partner, operation), count in result.sim.journal.tally().items():
+        counts[f"{kind} {partner}.{operation}"] += count
     return dict(sorted(counts.items()))
 
 
@@ -141,6 +153,10 @@ def summarize(task: RunTask, result: RunResult) -> RunSummary:
     run = PlatformRun(task.platform, result)
     report_dir = None if task.report_dir is None else Path(task.report_dir)
     report_file = None if report_dir is None else report_path(run, report_dir)
+    in_place = task.keep is not None and task.journal_to is not None and result.sim.journal.path == task.journal_to
+    if in_place:
+        assert task.keep is not None and task.journal_to is not None
+        task.keep(result, task.platform, Path(task.journal_to))
     return RunSummary(
         scenario=result.scenario,
         platform=task.platform,
@@ -154,7 +170,8 @@ def summarize(task: RunTask, result: RunResult) -> RunSummary:
         entries=entry_counts(result),
         console=console_summary(result, task.platform, report=report_file, shown=task.shown),
         report=None if report_dir is None else json_report(result, task.platform),
-        journal=None if task.keep is None else _journal_bytes(task.keep, result, task.platform),
+        journal=None if task.keep is None or in_place else _journal_bytes(task.keep, result, task.platform),
+        journal_file=task.journal_to if in_place else None,
     )
 
 
@@ -215,11 +232,11 @@ def _lanes(tasks: Sequence[RunTask]) -> list[list[int]]:
 def run_tasks(pool: Executor, tasks: Sequence[RunTask]) -> Generator[RunSummary, None, None]:
     """Submit every task to ``pool`` and yield the summaries in the order of ``tasks``, each as soon as it and
     those before it are done. Closing the iterator early (an interruption) cancels what has not started."""
-    lanes = _lanes(tasks)
+    by_lane = _lanes(tasks)
     futures: list[Future[list[RunSummary]]] = [
-        pool.submit(run_lane, [tasks[index] for index in lane]) for lane in lanes
+        pool.submit(run_lane, [tasks[index] for index in lane]) for lane in by_lane
     ]
-    where = {index: (number, position) for number, lane in enumerate(lanes) for position, index in enumerate(lane)}
+    where = {index: (number, position) for number, lane in enumerate(by_lane) for position, index in enumerate(lane)}
     try:
         for index in range(len(tasks)):
             number, position = where[index]
@@ -229,14 +246,52 @@ def run_tasks(pool: Executor, tasks: Sequence[RunTask]) -> Generator[RunSummary,
             future.cancel()
 
 
+class _Deferred(Future[_T]):
+    """A task of :class:`Here`: run in the caller's process when its result is first asked for."""
+
+    def __init__(self, call: Callable[[], _T]) -> None:
+        super().__init__()
+        self._call: Callable[[], _T] | None = call
+
+    def result(self, timeout: float | None = None) -> _T:
+        self._run()
+        return super().result(timeout)
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        self._run()
+        return super().exception(timeout)
+
+    def _run(self) -> None:
+        call, self._call = self._call, None
+        if call is not None and self.set_running_or_notify_cancel():
+            try:
+                outcome = call()
+            except Exception as exc:  # kept for result(), as a pool keeps it; an interruption goes up at once
+                self.set_exception(exc)
+            else:
+                self.set_result(outcome)
+
+
+class Here(Executor):
+    """The executor of ``--workers 1``: each task runs in this process, one after another, when its result is
+    asked for (a run's pieces in order, each one's world gone before the next is built)."""
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        return _Deferred(partial(fn, *args, **kwargs))
+
+
 @contextmanager
 def executor(workers: int, cluster: str | None = None) -> Iterator[Executor]:
-    """Where tasks run: ``workers`` local processes (spawned: a fresh interpreter each, nothing inherited), or the
+    """Where tasks run: ``workers`` local processes (spawned: a fresh interpreter each, nothing inherited; 1: this
+    process, :class:`Here`), or the
     Dask cluster whose scheduler is at ``cluster`` (``tcp://host:8786``; :class:`ClusterError` if ``distributed``
     is not installed or the scheduler does not answer)."""
     if cluster is not None:
         with _dask_executor(cluster) as pool:
             yield pool
+        return
+    if workers == 1:
+        yield Here()
         return
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts

@@ -80,3 +80,26 @@ def test_one_tiny_replay_runs_and_reports_its_figures() -> None:
 
     assert run.events > 0 and run.entries > 0 and run.peak_rss > 0
     assert "20 borrowers" in row.measurement and "events/s" in row.figure
+
+
+def test_the_scale_section_reports_each_run_the_memory_per_borrower_and_two_shards_against_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench import _scale
+
+    peaks = {(10_000, 1): 500_000, (100_000, 1): 700_000, (10_000, 2): 400_000, (100_000, 2): 450_000}  # KiB
+    seconds = {1: 600.0, 2: 300.0}
+
+    def run_once(shards: int, borrowers: int, platform: str) -> tuple[float, int, str, dict[int, tuple[str, int]]]:
+        return seconds[shards] * borrowers / 100_000, 0, "", {1: ("lendsim", peaks[borrowers, shards]), 2: ("x", 9)}
+
+    monkeypatch.setattr(_scale, "run_once", run_once)
+
+    rows, details = _scale.measure(_scale.Settings())
+
+    shown = {row.measurement: (row.figure, row.met) for row in rows}
+    assert shown["100,000 borrowers, --shards 1: peak RSS (largest process)"] == ("0.67 GiB", True)
+    assert shown["--shards 1: memory per borrower (10,000 → 100,000)"] == ("2.28 KB", False)  # 200,000 KiB / 90,000
+    assert shown["--shards 2: memory per borrower (10,000 → 100,000)"] == ("0.57 KB", True)
+    assert shown["100,000 borrowers, --shards 2 vs 1"] == ("300.0 s", True)
+    assert len(details) == 5 and "load" in details[1]

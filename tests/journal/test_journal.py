@@ -791,6 +791,42 @@ def test_a_merge_folds_what_names_no_one_instant_by_instant_and_never_what_belon
     ]
 
 
+def test_a_merge_tells_the_merged_seq_of_each_seq_asked_for_and_of_a_folded_entry_its_stand_in() -> None:
+    def fold(instant: list[tuple[int, Entry]]) -> list[Entry | None]:  # each instant's batches become the first
+        return [instant[0][1], *([None] * (len(instant) - 1))]
+
+    with Journal() as shard_a, Journal() as shard_b:
+        a_posted = shard_a.append("event", at(1), partner="bank", operation="posted", borrower="A")
+        a_batch = shard_a.append("event", at(2), partner="bank", operation="batch")
+        b_batch = shard_b.append("event", at(2), partner="bank", operation="batch")
+        b_posted = shard_b.append("event", at(3), partner="bank", operation="posted", borrower="B")
+        b_unasked = shard_b.append("event", at(4), partner="bank", operation="posted", borrower="C")
+        asked = [dict.fromkeys([a_posted.seq, a_batch.seq], 0), dict.fromkeys([b_batch.seq, b_posted.seq], 0)]
+
+        with Journal.merge([shard_a, shard_b], fold=fold, seqs=asked) as merged:
+            by_seq = {e.seq: (e.operation, e.borrower) for e in merged}
+
+    assert asked == [{a_posted.seq: 1, a_batch.seq: 2}, {b_batch.seq: 2, b_posted.seq: 3}]  # b's batch: a's stands
+    assert by_seq == {1: ("posted", "A"), 2: ("batch", None), 3: ("posted", "B"), 4: ("posted", "C")}
+    assert b_unasked.seq not in asked[1]  # only what was asked is looked up
+    with pytest.raises(JournalError, match="seqs names 1 journals, the merge 2; give one mapping each"):
+        Journal.merge([Journal(), Journal()], seqs=[{}])
+
+
+def test_a_tally_counts_the_entries_by_kind_partner_and_operation() -> None:
+    with Journal() as journal:
+        journal.append("request", T0, partner="bank", operation="repayApply", borrower="A")
+        journal.append("request", at(1), partner="bank", operation="repayApply", borrower="B")
+        journal.append("event", at(2), partner="bank", operation="dayEnd")
+        journal.append("event", at(3))
+
+        assert journal.tally() == {
+            ("request", "bank", "repayApply"): 2,
+            ("event", "bank", "dayEnd"): 1,
+            ("event", None, None): 1,
+        }
+
+
 def test_a_fold_that_does_not_answer_for_each_entry_is_refused() -> None:
     with Journal() as shard:
         shard.append("event", at(1), partner="bank", operation="batch")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pickle
 from collections.abc import Sequence
 
+import pytest
+
 from simulator._resources import bundled_scenario
 from simulator.oracles import Outcome
 from simulator.run import run_scenario
@@ -89,3 +91,32 @@ def test_runs_against_one_url_share_a_lane_and_in_process_runs_each_have_one() -
     lanes = _lanes([RunTask(scenario, platform) for platform in platforms])
 
     assert lanes == [[0, 3], [1], [2], [4]]
+
+
+def test_one_worker_runs_each_task_here_when_its_result_is_asked_for_and_a_cancelled_one_never() -> None:
+    ran: list[str] = []
+
+    def task(name: str) -> str:
+        ran.append(name)
+        return name.upper()
+
+    with executor(1) as pool:
+        first, second, third = (pool.submit(task, name) for name in ("a", "b", "c"))
+        assert ran == []  # nothing runs until asked: a run's pieces one after another, not all at once
+        assert second.result() == "B" and first.result() == "A"
+        assert third.cancel()
+
+    assert ran == ["b", "a"]
+    assert third.cancelled()
+
+
+def test_a_failure_of_a_task_run_here_comes_back_from_its_result() -> None:
+    def refuse() -> None:
+        raise ValueError("no such platform")
+
+    with executor(1) as pool:
+        future = pool.submit(refuse)
+
+        assert isinstance(future.exception(), ValueError)
+        with pytest.raises(ValueError, match="no such platform"):
+            future.result()
