@@ -209,13 +209,14 @@ class ShardRun:
     failure: str | None = None
     path: str | None = None
     verdicts: tuple[Verdict, ...] | None = None
+    span: tuple[float, float] | None = None  # when it started and ended, in epoch seconds
 
 
 def run_shard(task: ShardTask) -> ShardRun:
     """Run one shard here (in a worker): its world, its platform, its journal in a file; then, its world gone, the
     shard judged from its journal alone (no verdicts if its platform failed the harness)."""
     run = task.task
-    started = time.perf_counter()
+    started, began = time.perf_counter(), time.time()
     try:
         make = driver_maker(run.platform, client_timeout=run.client_timeout)
         with tempfile.TemporaryDirectory(prefix="lendsim-shard-") as scratch:
@@ -247,6 +248,7 @@ def run_shard(task: ShardTask) -> ShardRun:
                 "" if error is None else error.hint,
                 path=str(path) if task.folder else None,
                 verdicts=verdicts,
+                span=(began, time.time()),
             )
     except LendsimError as exc:
         return ShardRun(task.shard, failure=str(exc))
@@ -356,8 +358,8 @@ def judge_shards(
     :class:`ShardFold`) and their verdicts put together (:func:`combine`: each shard was judged from its own
     journal where it ran; what their violations cite is renumbered to the merged journal) — or, if a shard's
     platform failed a call of the harness, that error (the lowest such shard's) and no verdicts, as a run that
-    stopped there (the other shards ran on: their entries are in the journal). Its wall time is the slowest
-    shard's plus the merge (the shards ran side by side).
+    stopped there (the other shards ran on: their entries are in the journal). Its wall time is from the first
+    shard's start to the last one's end, plus the merge.
 
     ``folder``: where the shards' journals are (removed with the merged journal; a new one by default);
     ``journal``: the file the merged journal goes to (replaced if it exists; by default one in ``folder``)."""
@@ -399,13 +401,20 @@ def judge_shards(
     sim.journal.close()
     sim.journal = merged
     events = sum(run.events for run in ordered)
-    slowest = max(run.wall_seconds for run in ordered)
+    spans = [run.span for run in ordered if run.span is not None]
+    # From the first piece's start to the last one's end: side by side that is the slowest piece, one after another
+    # their sum (epoch seconds, as the pieces may have run in other processes).
+    ran = (
+        max(end for _, end in spans) - min(start for start, _ in spans)
+        if len(spans) == len(ordered)
+        else max(run.wall_seconds for run in ordered)
+    )
     failing = next((run for run in ordered if run.error is not None), None)
     if failing is not None:
         error = PlatformError(failing.operation or "?", failing.error or "", hint=failing.hint)
-        return RunResult(scenario, run_seed, size, sim, [], slowest + time.perf_counter() - started, events, error)
+        return RunResult(scenario, run_seed, size, sim, [], ran + time.perf_counter() - started, events, error)
     verdicts = combine([run.verdicts or () for run in ordered], cited)
-    return RunResult(scenario, run_seed, size, sim, verdicts, slowest + time.perf_counter() - started, events)
+    return RunResult(scenario, run_seed, size, sim, verdicts, ran + time.perf_counter() - started, events)
 
 
 def _cited(verdicts: Sequence[Verdict]) -> set[int]:

@@ -107,6 +107,14 @@ def test_three_uneven_shards_are_judged_as_the_whole_run() -> None:
     assert_judged_alike(one, many, "naive")
 
 
+def test_the_time_of_shards_run_one_after_another_is_their_sum_not_the_slowest() -> None:
+    runs = shards("xiaomi-minsheng-2019", "naive", 2)  # here, one after another
+
+    result = judge_shards(scenario("xiaomi-minsheng-2019"), runs, borrowers=BORROWERS)
+
+    assert result.wall_seconds >= sum(run.wall_seconds for run in runs)
+
+
 @pytest.mark.slow  # 23 scenarios × 2 platforms × (one run + 3 shards): a few minutes on 2 busy cores
 @pytest.mark.parametrize("name", CATALOG)
 def test_every_catalog_scenario_in_shards_is_judged_as_the_whole_run(name: str) -> None:
