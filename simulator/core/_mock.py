@@ -302,7 +302,7 @@ class GenericMock:
         if not properties:
             return value
         own = schema.get("properties") or {}
-        folded = {_folded(name): name for name in reversed(list(properties))}
+        folded = {_folded(name): name for name in reversed(properties)}
         resource = _resource_param(call.operation.path)
         echoed = value
         for param in call.operation.params:

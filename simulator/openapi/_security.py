@@ -36,11 +36,6 @@ class Scheme:
             return f'Bearer realm="{self.name}"'
         return f'ApiKey realm="{self.name}", {self.location}="{self.key}"'
 
-    def met(self, headers: Mapping[str, str], query: str) -> bool | None:
-        """True: credentials of this kind; None: none at all; False: some, of the wrong form (403)."""
-        secret = self.secret(headers, query)
-        return secret if secret is None or isinstance(secret, bool) else True
-
     def secret(self, headers: Mapping[str, str], query: str) -> str | bool | None:
         """The secret sent for this scheme (``user:password``, a token, a key); True when the scheme has none to
         read (mutual TLS: the transport's business); None: nothing sent; False: something of the wrong form."""

@@ -165,6 +165,24 @@ facts = st.lists(
 )
 
 
+def _record(ledger: Ledger, step: tuple[Any, ...], number: int, now: datetime) -> None:
+    """Record one drawn fact (a posting, a mark, an accrual) in ``ledger`` at ``now``."""
+    if step[0] == "post":
+        _, lines, changes, early = step
+        plan = Plan(
+            tuple((no, component, amount, _REASONS[component]) for no, component, amount in changes),
+            tuple(Line(no, share) for no, share in lines),
+        )
+        posted = Posting(
+            f"RP{number}", now, now - timedelta(days=early), now.date(), "NORMAL_REPAY", "X", "", plan.lines
+        )
+        ledger.apply(plan, posted)
+    elif step[0] == "mark":
+        ledger.mark(step[1], now)  # again for a marked installment: the mark moves
+    else:
+        ledger.accrue(step[1], now, now.date() + timedelta(days=step[2]), Decimal("0.0005"), Decimal("1000.00"))
+
+
 @settings(max_examples=200, deadline=None)
 @given(steps=facts)
 def test_the_view_kept_current_fact_by_fact_is_the_view_rebuilt_from_the_facts(steps: list[tuple[Any, ...]]) -> None:
@@ -172,22 +190,10 @@ def test_the_view_kept_current_fact_by_fact_is_the_view_rebuilt_from_the_facts(s
     now = datetime(2019, 5, 1, tzinfo=UTC)
     for number, step in enumerate(steps):
         now += timedelta(hours=7)
-        if step[0] == "post":
-            _, lines, changes, early = step
-            plan = Plan(
-                tuple((no, component, amount, _REASONS[component]) for no, component, amount in changes),
-                tuple(Line(no, share) for no, share in lines),
-            )
-            posted = Posting(
-                f"RP{number}", now, now - timedelta(days=early), now.date(), "NORMAL_REPAY", "X", "", plan.lines
-            )
-            ledger.apply(plan, posted)
-        elif step[0] == "mark":
-            ledger.mark(step[1], now)
-        elif step[0] == "accrue":
-            ledger.accrue(step[1], now, now.date() + timedelta(days=step[2]), Decimal("0.0005"), Decimal("1000.00"))
-        else:
+        if step[0] == "look":
             ledger.view(now, excused=step[1])  # a view with installments excused caches beside the other
+        else:
+            _record(ledger, step, number, now)
         rebuilt = Ledger(ledger.schedule, list(ledger.adjustments), list(ledger.postings), dict(ledger.marks))
         rebuilt.latest = ledger.latest
 
@@ -204,22 +210,8 @@ def test_a_view_as_of_an_instant_changes_only_when_the_ledger_says_a_fact_since_
     looked: list[tuple[datetime, Tally, str]] = []
     for number, step in enumerate(steps):
         now += timedelta(hours=7)
-        if step[0] == "post":
-            _, lines, changes, early = step
-            plan = Plan(
-                tuple((no, component, amount, _REASONS[component]) for no, component, amount in changes),
-                tuple(Line(no, share) for no, share in lines),
-            )
-            ledger.apply(
-                plan,
-                Posting(
-                    f"RP{number}", now, now - timedelta(days=early), now.date(), "NORMAL_REPAY", "X", "", plan.lines
-                ),
-            )
-        elif step[0] == "mark":
-            ledger.mark(step[1], now)  # again for a marked installment: the mark moves
-        elif step[0] == "accrue":
-            ledger.accrue(step[1], now, now.date() + timedelta(days=step[2]), Decimal("0.0005"), Decimal("1000.00"))
+        if step[0] != "look":
+            _record(ledger, step, number, now)
         at_ = now - timedelta(hours=back)
         looked.append((at_, ledger.tally(), repr(ledger.view(at_, excused))))
 
