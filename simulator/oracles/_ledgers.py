@@ -1,9 +1,11 @@
 """O4 ``ledgers_reconcile``: the platform's ledger equals the bank's postings, per loan and installment, to the cent.
 
-The platform's side is the last ``platformLedger`` event (partner ``platform``; its data is what the
-platform's ``platformLedger`` operation returns: ``loans[].installments[]`` with ``paidPrincipal``,
-``paidInterest``, ``paidFee``, ``paidPenalty``). The bank's side is the sum of the ``repayPosted`` lines
-(``principal``, ``interest``, ``fee``, ``penalty``) journaled before that ledger was read. Penalties are compared
+The platform's side is its ledger as last read: the ``platformLedger`` events (partner ``platform``; their data
+is what the platform's ``platformLedger`` operation returns: ``loans[].installments[]`` with ``paidPrincipal``,
+``paidInterest``, ``paidFee``, ``paidPenalty``) of the last virtual instant one was read at — one event, or one
+per platform instance of a run made in pieces (docs/cluster.md), each naming its own loans; a loan named by two,
+by the later. The bank's side is the sum of the ``repayPosted`` lines (``principal``, ``interest``, ``fee``,
+``penalty``) journaled before the loan's ledger was read. Penalties are compared
 too, split accounted for: the bank's postings carry only the funder's penalty (``paidFundPenalty``; the platform's
 own, ``paidPlatformPenalty``, never reaches the bank's books), so the platform's ``paidPenalty`` must be the fund
 penalty it paid the bank — a platform that computes the penalty differently from its bank (another rounding,
@@ -51,7 +53,7 @@ class LedgersReconcile(Oracle):
         super().__init__(context, params, facts)
         self.postings: dict[tuple[str, int], list[tuple[int, _Parts]]] = {}
         self.repaid: dict[tuple[str, int], list[int]] = {}
-        self.ledger: tuple[int, datetime, Mapping[str, Any]] | None = None
+        self.ledgers: list[tuple[int, datetime, Mapping[str, Any]]] = []
         self.days: dict[int, str] = {}  # repayPosted seq -> accounting date
         self.files: dict[str, int] = {}  # file date -> seq of reconciliationFileReady
 
@@ -85,7 +87,9 @@ class LedgersReconcile(Oracle):
             self.postings.setdefault((entry.loan, no), []).append((entry.seq, parts))
 
     def _ledger(self, entry: Entry) -> None:
-        self.ledger = (entry.seq, entry.virtual_time, entry.data)
+        if self.ledgers and self.ledgers[-1][1] != entry.virtual_time:
+            self.ledgers.clear()  # read again later: only the last reading counts
+        self.ledgers.append((entry.seq, entry.virtual_time, entry.data))
 
     def _repaid(self, entry: Entry) -> None:
         no = as_int(entry.data.get("installmentNo"))
@@ -93,7 +97,7 @@ class LedgersReconcile(Oracle):
             self.repaid.setdefault((entry.loan, no), []).append(entry.seq)
 
     def judge(self) -> None:
-        if self.ledger is None:
+        if not self.ledgers:
             self.violate(
                 None,
                 None,
@@ -102,15 +106,26 @@ class LedgersReconcile(Oracle):
                 (),
             )
             return
-        seq, at, data = self.ledger
-        platform = self._platform(data)
-        if platform is None:
-            self.violate(None, None, "the platformLedger event holds no loans[] list: nothing to reconcile", (seq,))
-            return
+        at = self.ledgers[-1][1]
+        loans: dict[str, dict[int, _Parts]] = {}
+        read: dict[str, int] = {}  # loan -> seq of the ledger event that names it (the later, if two do)
+        for seq, _, data in self.ledgers:
+            part = self._platform(data)
+            if part is None:
+                self.violate(None, None, "the platformLedger event holds no loans[] list: nothing to reconcile", (seq,))
+                return
+            named: dict[str, dict[int, _Parts]] = {}
+            for (loan, no), parts in part.items():
+                named.setdefault(loan, {})[no] = parts
+            loans.update(named)
+            read.update(dict.fromkeys(named, seq))
+        platform = {(loan, no): parts for loan, rows in loans.items() for no, parts in rows.items()}
+        last = self.ledgers[-1][0]
         bank: dict[tuple[str, int], _Parts] = {}
         posted: dict[tuple[str, int], list[int]] = {}
         unfiled: set[tuple[str, int]] = set()  # a posting whose file was not ready: the split is not known yet
         for key, rows in self.postings.items():
+            seq = read.get(key[0], last)
             for posting_seq, parts in rows:
                 if posting_seq < seq:
                     bank[key] = _add(bank.get(key), parts)
@@ -125,7 +140,7 @@ class LedgersReconcile(Oracle):
             self.checked += 1
             numbers = sorted(installments)
             differences: list[str] = []
-            chain = [seq]
+            chain = [read.get(loan, last)]
             for no in numbers:
                 ours, theirs = platform.get((loan, no)), bank.get((loan, no))
                 mine, bank_side = ours or _NONE, theirs or _NONE

@@ -86,8 +86,16 @@ class _Run:
         self._call("borrowerRepay", body)
 
     def journal_ledger(self, ledger: Mapping[str, Any]) -> None:
-        """The platform's ledger (O4), and the state it holds for each repayment if it says (O6)."""
-        self.sim.event("platform", "platformLedger", data=ledger)
+        """The platform's ledger (O4), one entry per loan it names (a big run's ledger is never one entry that a
+        merge or a reader must hold whole), and the state it holds for each repayment if it says (O6)."""
+        loans = ledger.get("loans")
+        listed: list[Any] = loans if isinstance(loans, list) else []
+        named = [loan for loan in listed if _named(loan)]
+        rest = {**ledger, "loans": [loan for loan in listed if not _named(loan)]} if named else ledger
+        if not named or len(rest) > 1 or rest["loans"]:  # what names no loan, or an empty ledger: as it came
+            self.sim.event("platform", "platformLedger", data=rest)
+        for loan in named:
+            self.sim.event("platform", "platformLedger", loan=loan["loanOuterNo"], data={"loans": [loan]})
         for loan in ledger.get("loans") or ():
             repayments = loan.get("repayments") if isinstance(loan, Mapping) else None
             for repayment in repayments if isinstance(repayments, list) else ():
@@ -231,3 +239,8 @@ def _run_scenario(
     verdicts = evaluate(sim.journal, scenario.expect, calendar=sim.clock.calendar, end=scenario.end, grace_days=grace)
     wall = time.perf_counter() - wall_start
     return RunResult(scenario, world.seed, world.size, sim, verdicts, wall, events)
+
+
+def _named(loan: Any) -> bool:
+    """A ledger's loan with a number of its own (what a platform over HTTP says is not trusted to have one)."""
+    return isinstance(loan, Mapping) and isinstance(loan.get("loanOuterNo"), str) and bool(loan["loanOuterNo"])

@@ -9,11 +9,12 @@ so the shards' journals meet in one (:meth:`~simulator.journal.Journal.merge`) w
 The merged journal is judged once, here, by the same oracles: they judge borrower by borrower.
 
 What belongs to no borrower — the bank's day end, overdue batch, reconciliation file and furnishing run, the
-clock's advances, a fault added or first fired, the platform's ledger — each shard has for itself. The merge
-folds each such happening into one entry that stands for the whole run (:class:`ShardFold`): counts and amounts
-added, the ledger's loans put together, what every shard says alike said once. Whatever it does not know how to
-fold it keeps once per shard: above all what the platform does for itself — its reconciliation-file fetches and
-its log lines that name no borrower — done once by each of the *N* platform instances. docs/cluster.md.
+clock's advances, a fault added or first fired — each shard has for itself. The merge folds each such happening
+into one entry that stands for the whole run (:class:`ShardFold`): counts and amounts added, what every shard says
+alike said once. Whatever it does not know how to fold it keeps once per shard: above all what the platform does
+for itself — its reconciliation-file fetches and its log lines that name no borrower — done once by each of the
+*N* platform instances. The platform's ledger is an entry per loan (``run_scenario``), in one run as in shards:
+nothing to fold, and no entry a merge must hold whole. docs/cluster.md.
 """
 
 from __future__ import annotations
@@ -61,7 +62,6 @@ DEFAULT_WINDOW: Final = 5_000
 
 _SUM: Final = "sum"  # whole numbers, added
 _MONEY: Final = "money"  # amounts ("123.45"), added to the cent
-_LIST: Final = "list"  # lists, put together in shard order
 _FIRST: Final = "first"  # the first of each (by data.id) across the run: later copies left out
 _FAULTED: Final = ("Skipped", "Postponed", "Early")  # a daily job's run that a fault skipped, postponed, brought on
 
@@ -80,7 +80,6 @@ FOLDS: Final[Mapping[tuple[str, str | None, str], Mapping[str, str]]] = {
     **{("event", "bank", f"{job}{what}"): {} for job in ("overdueBatch", "furnishing") for what in _FAULTED},
     ("event", "_sim", "clockAdvanced"): {"eventsRun": _SUM},
     ("event", "_sim", "holidayDataMissing"): {},
-    ("event", "platform", "platformLedger"): {"loans": _LIST},
     ("event", "platform", "clientTimeouts"): {},
     ("fault", None, "faultAdded"): {},
     ("fault", None, "faultFired"): {"id": _FIRST},
@@ -174,8 +173,6 @@ def _combine(values: Sequence[Any], how: str) -> Any:
             return money_str(sum((Decimal(value) for value in values), Decimal(0)))
         except InvalidOperation:
             return None
-    if how == _LIST and all(isinstance(value, list) for value in values):
-        return [item for value in values for item in value]
     return None
 
 

@@ -289,12 +289,14 @@ class Story:
         *,
         accounting_date: str | None = None,
         penalty: str = "0.00",
+        loan: str = LOAN,
+        borrower: str = BORROWER,
     ) -> int:
         line = {"installmentNo": no, "principal": principal, "interest": interest, "fee": "0.00", "penalty": penalty}
         data: dict[str, Any] = {"lines": [line]}
         if accounting_date is not None:
             data["accountingDate"] = accounting_date
-        return self.event("bank", "repayPosted", when, borrower=BORROWER, loan=LOAN, serial=serial, data=data)
+        return self.event("bank", "repayPosted", when, borrower=borrower, loan=loan, serial=serial, data=data)
 
     def overdue(self, when: datetime, no: int = 3, due: str = "2019-05-10") -> int:
         return self.event(
@@ -471,9 +473,9 @@ class Story:
 
     # -- the platform -----------------------------------------------------------------------------------
 
-    def ledger(self, when: datetime, installments: list[dict[str, str | int]]) -> int:
+    def ledger(self, when: datetime, installments: list[dict[str, str | int]], loan: str = LOAN) -> int:
         return self.event(
-            "platform", "platformLedger", when, data={"loans": [{"loanOuterNo": LOAN, "installments": installments}]}
+            "platform", "platformLedger", when, data={"loans": [{"loanOuterNo": loan, "installments": installments}]}
         )
 
     def log(self, when: datetime, line: str) -> int:

@@ -89,6 +89,40 @@ def test_a_platform_that_computes_the_penalty_differently_from_its_bank_is_a_vio
     assert violation.chain == (posted, ledger)
 
 
+def test_the_ledgers_of_a_run_made_in_pieces_are_read_together_each_for_its_own_loans() -> None:
+    """A run in pieces keeps each piece's platform ledger (docs/cluster.md): the events of the last reading
+    instant make one ledger; each loan is compared with postings made before its own ledger was read."""
+    story = Story()
+    story.loan()
+    story.loan("LN201902100002", "B000124")
+    story.posted(at(5, 10, 9))
+    story.posted(at(5, 10, 9), loan="LN201902100002", borrower="B000124", serial="RP3-2")
+    first = story.ledger(at(7, 1), [paid_row(3)])
+    story.posted(at(7, 1), no=2, loan="LN201902100002", borrower="B000124", serial="RP2-2")  # before its ledger
+    second = story.ledger(at(7, 1), [paid_row(3)], loan="LN201902100002")
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    assert verdict.checked == 2
+    (violation,) = verdict.violations
+    assert violation.loan == "LN201902100002"
+    assert "installment 2 (not in the platform's ledger)" in violation.message
+    assert second in violation.chain and first not in violation.chain
+
+
+def test_only_the_last_reading_of_the_ledger_counts() -> None:
+    story = Story()
+    story.loan()
+    story.loan("LN201902100002", "B000124")
+    story.posted(at(5, 10, 9))
+    story.ledger(at(6, 1), [paid_row(3)], loan="LN201902100002")  # an earlier reading: the last one replaces it
+    story.ledger(at(7, 1), [paid_row(3)])
+
+    verdict = check(story.journal, KEY, end=at(7, 1))
+
+    assert verdict.held and verdict.checked == 1
+
+
 def test_a_run_without_the_platforms_ledger_cannot_be_reconciled() -> None:
     story = Story()
     story.loan()

@@ -1,7 +1,8 @@
 """A run split into borrower shards is judged as the whole run is: the same verdicts — outcome, count judged and
 violations — and the same journal entries per kind for everything the simulator does, each borrower the same
 person with the same loan in whichever shard holds them; ids minted in shards never collide, and what each shard
-has for itself (a batch run, a file made ready, the platform's ledger) is folded into one entry for the run."""
+has for itself (a batch run, a file made ready) is folded into one entry for the run; the platform's ledger is an
+entry per loan, in shards as in one run."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ import pytest
 from simulator._resources import bundled_scenario
 from simulator.errors import ConfigError, Interrupted, LendsimError
 from simulator.journal import Entry
-from simulator.oracles import Outcome
+from simulator.oracles import Outcome, Verdict, evaluate
+from simulator.partners.bank import BankConfig
 from simulator.run import RunResult, _shards, run_scenario
 from simulator.run._platforms import driver_maker
 from simulator.run._pool import Here, RunTask, entry_counts
@@ -50,6 +52,18 @@ def shards(name: str, platform: str, count: int, borrowers: int = BORROWERS) -> 
 
 def sharded(name: str, platform: str, count: int, borrowers: int = BORROWERS) -> RunResult:
     return judge_shards(scenario(name), shards(name, platform, count, borrowers), borrowers=borrowers)
+
+
+def check_again(result: RunResult, key: str) -> Verdict:
+    """``key`` judged afresh from ``result``'s journal alone, as ``lendsim report`` judges a kept journal."""
+    (verdict,) = evaluate(
+        result.sim.journal,
+        {key: result.scenario.expect[key]},
+        calendar=result.scenario.calendar,
+        end=result.scenario.end,
+        grace_days=BankConfig.from_mapping(result.scenario.bank).grace_days,
+    )
+    return verdict
 
 
 def verdicts(result: RunResult) -> list[tuple[str, Outcome, int, int]]:
@@ -222,17 +236,33 @@ def test_a_daily_job_of_every_shard_is_one_entry_with_the_counts_of_the_whole_ru
     assert any(any(type(v) is int and v > 0 for v in data.values()) for data in ownerless(one, operation))
 
 
-def test_the_platform_ledgers_of_the_shards_are_one_ledger_of_every_loan() -> None:
-    one = whole("out-of-order-callback", "resilient").sim.journal
+def test_the_platforms_ledger_is_an_entry_per_loan_in_shards_as_in_one_run() -> None:
+    one = whole("out-of-order-callback", "resilient")
 
-    many = sharded("out-of-order-callback", "resilient", 2).sim.journal
+    many = sharded("out-of-order-callback", "resilient", 2)
 
-    (mine,) = ownerless(list(many), "platformLedger")
-    (theirs,) = ownerless(list(one), "platformLedger")
-    assert sorted(loan["loanOuterNo"] for loan in mine["loans"]) == sorted(
-        loan["loanOuterNo"] for loan in theirs["loans"]
+    assert ledger_entries(many) == ledger_entries(one)
+    assert len({loan for loan, _ in ledger_entries(many)}) == BORROWERS
+    o4 = [verdict for verdict in many.verdicts if verdict.key == "ledgers_reconcile"]
+    assert [(verdict.checked, verdict.held) for verdict in o4] == [(BORROWERS, True)]
+
+
+def ledger_entries(result: RunResult) -> list[tuple[str | None, list[str]]]:
+    """The platformLedger entries of ``result``: the loan each names, and the loans its data holds."""
+    return sorted(
+        (entry.loan, [loan["loanOuterNo"] for loan in entry.data["loans"]])
+        for entry in result.sim.journal
+        if entry.operation == "platformLedger"
     )
-    assert len(mine["loans"]) == BORROWERS
+
+
+def test_the_merged_journal_judged_again_reconciles_every_loan_from_the_shards_ledgers() -> None:
+    """What ``lendsim report`` does with a kept journal of a run in pieces: O4 judged from the merged journal."""
+    many = sharded("out-of-order-callback", "resilient", 2)
+
+    verdict = check_again(many, "ledgers_reconcile")
+
+    assert (verdict.checked, verdict.held) == (BORROWERS, True)
 
 
 def test_a_fault_first_fired_in_several_shards_is_kept_once_at_the_earliest() -> None:
