@@ -14,6 +14,7 @@ retries, the invariants judge):
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import threading
@@ -243,9 +244,19 @@ class HttpDriver:
 
 
 def _takes_headers(method: Any) -> bool:
-    """Whether a receiver method takes the delivery's ``headers`` (and ``raw`` body) besides the body."""
+    """Whether a receiver method takes the delivery's ``headers`` (and ``raw`` body) besides the body: looked up
+    once per method (its function, whatever instance it is bound to), not on every delivery."""
+    function = getattr(method, "__func__", method)
     try:
-        return "headers" in inspect.signature(method).parameters
+        return _has_headers(function)
+    except TypeError:  # an unhashable callable: looked at each time
+        return _has_headers.__wrapped__(function)
+
+
+@functools.lru_cache(maxsize=256)
+def _has_headers(function: Any) -> bool:
+    try:
+        return "headers" in inspect.signature(function).parameters
     except (TypeError, ValueError):
         return False
 

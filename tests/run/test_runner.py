@@ -121,6 +121,52 @@ def test_a_run_drives_the_platform_and_judges_it() -> None:
     assert result.passed, [v for v in result.verdicts if not v.held]
 
 
+class LooseLedger(Forwarder):
+    """Its ledger carries a total of its own and a loan without a number, beside the loans it names."""
+
+    def platform_ledger(self) -> dict[str, Any]:
+        ledger = super().platform_ledger()
+        return {"loans": [*ledger["loans"], {"installments": []}], "total": "0.00"}
+
+
+def test_the_platforms_ledger_is_journaled_an_entry_per_loan_and_what_names_none_as_it_came() -> None:
+    result = run_scenario(build_scenario(SCENARIO), InProcessDriver(LooseLedger()))
+
+    entries = list(result.sim.journal.iter(operation="platformLedger"))
+    (rest,) = [entry for entry in entries if entry.loan is None]
+    assert rest.data == {"loans": [{"installments": []}], "total": "0.00"}
+    named = [entry for entry in entries if entry.loan is not None]
+    assert len(named) == 5 and all(entry.data["loans"][0]["loanOuterNo"] == entry.loan for entry in named)
+    assert len({entry.virtual_time for entry in entries}) == 1  # one reading
+    (o4,) = [verdict for verdict in result.verdicts if verdict.key == "ledgers_reconcile"]
+    assert (o4.checked, o4.held) == (5, True)
+
+
+class HeaderReader:
+    """A receiver that is an object (unhashable, as one defining ``__eq__`` is) and asks for the headers."""
+
+    def __init__(self) -> None:
+        self.headers: list[dict[str, str]] = []
+
+    def __eq__(self, other: object) -> bool:
+        return other is self
+
+    def __call__(self, body: dict[str, Any], headers: dict[str, str], raw: bytes) -> dict[str, Any]:
+        self.headers.append(headers)
+        return {}
+
+
+def test_a_receiver_that_asks_for_headers_gets_them_on_every_delivery_whatever_callable_it_is() -> None:
+    platform = Forwarder()
+    platform.repay_result_notify = HeaderReader()  # type: ignore[method-assign,assignment]
+
+    run_scenario(build_scenario(SCENARIO), InProcessDriver(platform))
+
+    assert len(platform.repay_result_notify.headers) >= 5  # type: ignore[attr-defined]
+    received = platform.repay_result_notify.headers  # type: ignore[attr-defined]
+    assert all(headers.get("x-lendsim-source") == "bank" for headers in received)
+
+
 def test_a_run_with_the_link_down_across_the_batch_is_caught() -> None:
     scenario = build_scenario(
         {
