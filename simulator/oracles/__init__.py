@@ -1,4 +1,4 @@
-"""The invariant oracles O1–O12: judge a run from its journal alone, borrower by borrower.
+"""The invariant oracles O1–O13: judge a run from its journal alone, borrower by borrower.
 
     verdicts = evaluate(journal, scenario.expect, calendar=calendar, end=end, grace_days=3)
     for verdict in verdicts:
@@ -46,6 +46,7 @@ from simulator.oracles._ledgers import LedgersReconcile
 from simulator.oracles._notice import NoticeBeforeNegativeReport
 from simulator.oracles._orders import OneOrderPerCollection
 from simulator.oracles._pii import PiiMinimized
+from simulator.oracles._processing import NothingStaysProcessing
 from simulator.oracles._signed import SignedCallbacksOnly
 from simulator.oracles._sms import SmsUnique
 from simulator.oracles._terminal import TerminalStatesAbsorb
@@ -65,7 +66,7 @@ __all__ = [
     "evaluate",
 ]
 
-#: Every oracle by its ``expect:`` key, in invariant order (O1 … O12).
+#: Every oracle by its ``expect:`` key, in invariant order (O1 … O13).
 ORACLES: Final[Mapping[str, type[Oracle]]] = {
     oracle.key: oracle
     for oracle in (
@@ -81,6 +82,7 @@ ORACLES: Final[Mapping[str, type[Oracle]]] = {
         ContactHours,
         ContactFrequency,
         SignedCallbacksOnly,
+        NothingStaysProcessing,
     )
 }
 

@@ -368,6 +368,7 @@ _INVARIANT_IDS: Final = {
     "contact_hours": "O10",
     "contact_frequency": "O11",
     "signed_callbacks_only": "O12",
+    "nothing_stays_processing": "O13",
 }
 
 #: A point that, down for the whole run, no platform can make up for: (point, actions) → (what it means, the

@@ -126,6 +126,7 @@ def test_the_naive_platform_is_caught_by_the_incident_on_o1_and_o2() -> None:
         ("out-of-order-callback", "O6"),  # SUCCESS regressed to PROCESSING on a late callback
         ("recycled-phone-number", "O2"),  # its "we will restore your credit" SMS reaches strangers
         ("dispute-during-window", "O1"),  # disputes answered "confirmed": the payment never reached the bank
+        ("late-or-lost-callback", "O13"),  # waits for callbacks: a lost one leaves the payment PROCESSING for good
     ],
 )
 def test_the_naive_platform_is_caught_where_its_defects_show(scenario: str, invariant: str) -> None:
