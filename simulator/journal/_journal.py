@@ -19,7 +19,6 @@ The journal never reads the wall clock: ``wall_clock`` is injected.
 from __future__ import annotations
 
 import contextlib
-import heapq
 import json
 import math
 import os
@@ -98,7 +97,6 @@ _INSERT: Final = (
 _NAN: Final = math.nan
 
 _Row = tuple[Any, ...]
-_Keyed = tuple[int, int, int, _Row]  # (vt_us, shard, seq, row): the order of a merge
 #: How :meth:`Journal.merge` folds the entries of one virtual instant that name nobody: given them with their
 #: shard's position, in merge order, the entry to write in place of each, or ``None`` to leave it out.
 Fold = Callable[[list[tuple[int, Entry]]], list[Entry | None]]
@@ -503,6 +501,8 @@ class Journal:
                 raise JournalError(
                     f"journals[{index}]={source!r} is not a Journal; open each shard's file with Journal(path)"
                 )
+        name = path if isinstance(path, str) else os.fspath(path) if isinstance(path, os.PathLike) else ""
+        made = isinstance(name, str) and name not in (":memory:", "") and not os.path.exists(name)
         target = cls(path)
         try:
             if target._next > 1:
@@ -516,37 +516,19 @@ class Journal:
                 for source in sources:  # would add up to more than the run a piece was cut to bound
                     with source._lock, contextlib.suppress(sqlite3.Error):
                         source._conn.execute(f"PRAGMA cache_size = -{_SOURCE_CACHE_KIB}")
-            streams = [source._rows_by_time(shard) for shard, source in enumerate(sources)]
-            wanted: Sequence[MutableMapping[int, int]] = [{} for _ in sources] if seqs is None else seqs
-            instant: dict[tuple[int, int], int] = {}  # this instant's entries that name nobody, by (shard, seq)
-            moment = -(2**63) - 1
-
-            def dropped(shard: int, seq: int, stand_in: tuple[int, int] | None) -> None:
-                if seq in wanted[shard] and stand_in is not None and stand_in in instant:
-                    wanted[shard][seq] = instant[stand_in]
+            from simulator.journal._merge import merge_into
 
             with target._lock:
-                merged: Iterator[_Keyed] = heapq.merge(*streams)
-                if fold is not None:
-                    nobodys = heapq.merge(*(source._rows_by_time(shard, True) for shard, source in enumerate(sources)))
-                    merged = _folded(merged, nobodys, fold, dropped if seqs is not None else None)
-                pending = target._pending
-                for vt_us, shard, seq, row in merged:
-                    if seqs is not None:
-                        if seq in wanted[shard]:
-                            wanted[shard][seq] = target._next
-                        if moment != vt_us:
-                            moment = vt_us
-                            instant.clear()
-                        if not any(row[_OWNERS]):
-                            instant[shard, seq] = target._next
-                    pending.append(_bindable(target._next, row))
-                    target._next += 1
-                    if len(pending) >= BATCH:
-                        target._commit()
-                target._commit()
+                try:
+                    merge_into(target, sources, fold, seqs, unsafe=made)
+                except sqlite3.Error as exc:
+                    raise JournalError(f"cannot merge into the journal {target.path!r} ({exc})") from None
         except BaseException:
             target.close()
+            if made:  # written without a rollback journal: half a merge is no journal
+                for suffix in ("", *_SIDE_FILES):
+                    with contextlib.suppress(OSError):
+                        os.remove(name + suffix)
             raise
         return target
 
@@ -610,23 +592,6 @@ class Journal:
             if len(rows) < _CHUNK:
                 return
             cursor = rows[-1][0]
-
-    def _rows_by_time(self, shard: int, nobodys: bool = False) -> Iterator[tuple[int, int, int, _Row]]:
-        """Stored rows ordered by (virtual time, seq), keyed for heapq.merge by (vt_us, shard, seq); ``nobodys``:
-        only those that name no borrower, loan, serial or SMS."""
-        only = " AND borrower IS NULL AND loan IS NULL AND serial IS NULL AND sms_out_id IS NULL" if nobodys else ""
-        sql = (
-            f"SELECT {_COLUMNS} FROM entries WHERE seq <= ? AND (vt_us, seq) > (?, ?){only} ORDER BY vt_us, seq LIMIT ?"
-        )
-        upper, generation = self._snapshot("vt_us")
-        vt_cursor, seq_cursor = -(2**63), 0  # below any virtual time SQLite can hold
-        while True:
-            rows = self._chunk(sql, (upper, vt_cursor, seq_cursor, _CHUNK), generation)
-            for row in rows:
-                yield row[2], shard, row[0], row
-            if len(rows) < _CHUNK:
-                return
-            seq_cursor, vt_cursor = rows[-1][0], rows[-1][2]
 
 
 # -- opening, writing, closing --------------------------------------------------------------------------
@@ -847,79 +812,6 @@ class _Checkpointer:
 
 
 _OWNERS: Final = slice(7, 11)  # borrower, loan, serial, sms_out_id in a stored row
-
-
-_Dropped = Callable[[int, int, "tuple[int, int] | None"], None]
-"""Told of each entry a fold left out: its (shard, seq), and the (shard, seq) of the entry kept for it, if any."""
-
-
-def _folded(
-    merged: Iterator[_Keyed], nobodys: Iterator[_Keyed], fold: Fold, dropped: _Dropped | None = None
-) -> Iterator[_Keyed]:
-    """``merged`` with the entries of each instant that name nobody passed through ``fold`` (a merge's).
-
-    ``nobodys`` is the same merge of only those entries: read one instant ahead of ``merged``, so that only an
-    instant's entries that name nobody are held at once, not all of an instant's (a batch's notices to every
-    borrower share one instant)."""
-    pending = next(nobodys, None)
-    current: int | None = None
-    replaced: dict[tuple[int, int], tuple[_Row | None, tuple[int, int] | None]] = {}
-    for keyed in merged:
-        if keyed[0] != current:
-            current = keyed[0]
-            instant: list[_Keyed] = []
-            while pending is not None and pending[0] == current:
-                instant.append(pending)
-                pending = next(nobodys, None)
-            replaced = _fold_instant(instant, fold, dropped is not None) if instant else {}
-        if any(keyed[3][_OWNERS]):
-            yield keyed
-            continue
-        row, stand_in = replaced[keyed[1], keyed[2]]
-        if row is not None:
-            yield (*keyed[:3], row)
-        elif dropped is not None:  # its stand-in came first: the merge has numbered it
-            dropped(keyed[1], keyed[2], stand_in)
-
-
-def _stand_ins(instant: list[_Keyed], nobodys: list[int], kept: Mapping[int, bool]) -> dict[int, tuple[int, int]]:
-    """For each left-out position of ``nobodys``, the (shard, seq) of the first kept entry of the instant with the
-    same kind, partner and operation and as many such entries before it in its own shard."""
-    ranks: dict[tuple[Any, ...], int] = {}
-    keys: dict[int, tuple[Any, ...]] = {}
-    for position in nobodys:
-        _, shard, _, row = instant[position]
-        what = (row[1], row[5], row[6])
-        rank = ranks.get((shard, *what), 0)
-        ranks[(shard, *what)] = rank + 1
-        keys[position] = (*what, rank)
-    first: dict[tuple[Any, ...], tuple[int, int]] = {}
-    for position in nobodys:
-        if kept[position]:
-            first.setdefault(keys[position], instant[position][1:3])
-    return {position: first[keys[position]] for position in nobodys if not kept[position] and keys[position] in first}
-
-
-def _fold_instant(
-    instant: list[_Keyed], fold: Fold, stand_ins: bool
-) -> dict[tuple[int, int], tuple[_Row | None, tuple[int, int] | None]]:
-    """For each of an instant's entries that name nobody (``instant``, in merge order), by (shard, seq): the row
-    the fold writes in its place (None: left out) and, if asked and left out, the (shard, seq) standing for it."""
-    folded = fold([(keyed[1], _entry(keyed[3])) for keyed in instant])
-    if len(folded) != len(instant):
-        raise JournalError(
-            f"a merge's fold returned {len(folded)} entries for {len(instant)}; return one (or None) for each"
-        )
-    positions = list(range(len(instant)))
-    kept = {position: entry is not None for position, entry in enumerate(folded)}
-    standing = _stand_ins(instant, positions, kept) if stand_ins else {}
-    return {
-        (keyed[1], keyed[2]): (
-            None if entry is None else _row_of(entry),
-            standing.get(position),
-        )
-        for position, (keyed, entry) in enumerate(zip(instant, folded, strict=True))
-    }
 
 
 def _row_of(entry: Entry) -> _Row:
