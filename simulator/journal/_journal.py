@@ -19,23 +19,30 @@ The journal never reads the wall clock: ``wall_clock`` is injected.
 from __future__ import annotations
 
 import contextlib
-import json
-import math
 import os
 import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, Self, TypedDict, Unpack
 
-import orjson
-
 from simulator._suggest import did_you_mean
 from simulator.errors import JournalError
-from simulator.journal._codec import encode_data, escape_surrogates, from_us, to_us, unserialisable
+from simulator.journal._codec import to_us
 from simulator.journal._entry import KINDS, Entry, Page
+from simulator.journal._merge import merge_into
+from simulator.journal._rows import (
+    _COLUMNS,
+    _INSERT,
+    _NAN,
+    _encode,
+    _entry,
+    _naive,
+    _Row,
+    _storable,
+)
 
 __all__ = ["BATCH", "MAX_LIMIT", "EntryFields", "Filters", "Fold", "Journal", "set_aside"]
 
@@ -84,19 +91,6 @@ _INDEXES: Final = {
     },
 }
 
-_COLUMNS: Final = (
-    "seq, kind, vt_us, vt_offset_us, wall_time, partner, operation, borrower, loan, serial, sms_out_id, "
-    "status, correlation, data"
-)
-# Binding None costs sqlite3 an adapter lookup (~0.6 µs each on a slow machine), so absent values are
-# bound as '' / -1 / NaN and stored as NULL: NULLIF for text and status, SQLite itself for NaN.
-_INSERT: Final = (
-    f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), "
-    "NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, -1), NULLIF(?, ''), NULLIF(?, ''))"
-)
-_NAN: Final = math.nan
-
-_Row = tuple[Any, ...]
 #: How :meth:`Journal.merge` folds the entries of one virtual instant that name nobody: given them with their
 #: shard's position, in merge order, the entry to write in place of each, or ``None`` to leave it out.
 Fold = Callable[[list[tuple[int, Entry]]], list[Entry | None]]
@@ -516,8 +510,6 @@ class Journal:
                 for source in sources:  # would add up to more than the run a piece was cut to bound
                     with source._lock, contextlib.suppress(sqlite3.Error):
                         source._conn.execute(f"PRAGMA cache_size = -{_SOURCE_CACHE_KIB}")
-            from simulator.journal._merge import merge_into
-
             with target._lock:
                 try:
                     merge_into(target, sources, fold, seqs, unsafe=made)
@@ -719,36 +711,6 @@ def _insert(conn: sqlite3.Connection, rows: list[_Row]) -> None:
     conn.execute("COMMIT")
 
 
-# Text columns by their index in a row, for _storable.
-_TEXT_COLUMNS: Final = {5: "partner", 6: "operation", 7: "borrower", 8: "loan", 9: "serial", 10: "sms_out_id"}
-_DATA: Final = 13
-
-
-def _storable(row: _Row) -> _Row:
-    """``row`` as it can be stored: a lone surrogate in ``data`` as its JSON escape (the same value once read), in
-    an id column as a backslash escape (``\\udc00``), the columns so escaped named in ``data["escaped"]``."""
-    values = list(row)
-    escaped = []
-    for index, name in (*_TEXT_COLUMNS.items(), (12, "correlation")):
-        if not _utf8(values[index]):
-            values[index] = values[index].encode("utf-8", "backslashreplace").decode()
-            escaped.append(name)
-    if escaped:
-        data = _decode(values[_DATA]) if values[_DATA] else {}
-        values[_DATA] = encode_data({**data, "escaped": escaped})
-    elif not _utf8(values[_DATA]):
-        values[_DATA] = escape_surrogates(values[_DATA])
-    return tuple(values)
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _close(conn: sqlite3.Connection, pending: list[_Row], path: str, checkpointer: _Checkpointer | None) -> None:
     try:
         if checkpointer is not None:
@@ -806,102 +768,6 @@ class _Checkpointer:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         finally:
             conn.close()
-
-
-# -- rows and entries -----------------------------------------------------------------------------------
-
-
-_OWNERS: Final = slice(7, 11)  # borrower, loan, serial, sms_out_id in a stored row
-
-
-def _row_of(entry: Entry) -> _Row:
-    """The stored row of ``entry`` (its seq is renumbered on the way in)."""
-    offset = entry.virtual_time.utcoffset()
-    if offset is None:
-        raise _naive("virtual_time", entry.virtual_time)
-    return (
-        entry.seq,
-        entry.kind,
-        to_us(entry.virtual_time),
-        offset // timedelta(microseconds=1),
-        entry.wall_time,
-        entry.partner,
-        entry.operation,
-        entry.borrower,
-        entry.loan,
-        entry.serial,
-        entry.sms_out_id,
-        entry.status,
-        entry.correlation,
-        _encode(dict(entry.data)) if entry.data else None,
-    )
-
-
-def _bindable(seq: int, row: _Row) -> _Row:
-    """A stored row, renumbered, in the form ``_INSERT`` binds (no None)."""
-    _, kind, vt_us, off_us, wall, *text, status, correlation, data = row
-    return (
-        seq,
-        kind,
-        vt_us,
-        off_us,
-        _NAN if wall is None else wall,
-        *(value or "" for value in text),
-        -1 if status is None else status,
-        correlation or "",
-        data or "",
-    )
-
-
-def _entry(row: _Row) -> Entry:
-    seq, kind, vt_us, off_us, wall, partner, operation, borrower, loan, serial, sms, status, corr, data = row
-    return Entry(
-        seq,
-        kind,
-        from_us(vt_us, off_us),
-        wall,
-        partner,
-        operation,
-        borrower,
-        loan,
-        serial,
-        sms,
-        status,
-        corr,
-        {} if data is None else _decode(data),
-    )
-
-
-# Stored data is read back by orjson (several times faster) where it gives what json.loads gives: not when a run of
-# 19 digits may be an integer past 64 bits (orjson reads it as a float, json as an int), nor what orjson refuses
-# (a lone surrogate, deep nesting), which json reads as before.
-_DIGITS_AS_ZERO: Final = bytes.maketrans(b"123456789", b"000000000")
-_LONG_NUMBER: Final = b"0" * 19
-
-
-def _decode(text: str) -> dict[str, Any]:
-    value: dict[str, Any]
-    try:
-        encoded = text.encode()
-    except UnicodeEncodeError:  # a lone surrogate
-        encoded = b""
-    # find, not `in`: `bytes in bytes` first tries the operand as an int and raises (and clears) a TypeError.
-    if encoded and encoded.translate(_DIGITS_AS_ZERO).find(_LONG_NUMBER) < 0:
-        try:
-            value = orjson.loads(encoded)
-        except orjson.JSONDecodeError:
-            pass
-        else:
-            return value
-    value = json.loads(text)
-    return value
-
-
-def _encode(data: dict[str, Any]) -> str:
-    try:
-        return encode_data(data)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise unserialisable(data, exc) from None
 
 
 # -- filters --------------------------------------------------------------------------------------------
@@ -1039,13 +905,6 @@ def _bad_kind(kind: object, action: str) -> JournalError:
     hint = f"{close} " if close else ""
     verb = "append" if action == "append" else "filter on"
     return JournalError(f"unknown journal kind {kind!r}; {hint}{verb} one of: {', '.join(KINDS)}")
-
-
-def _naive(name: str, value: datetime) -> JournalError:
-    return JournalError(
-        f"{name}={value.isoformat()!r} is naive (no UTC offset); pass a timezone-aware datetime, "
-        "e.g. with tzinfo=ZoneInfo('Asia/Shanghai'), or the virtual clock's now()"
-    )
 
 
 def _not_text(*values: object) -> JournalError:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 from simulator.errors import JournalError
 from simulator.journal._codec import from_us
 from simulator.journal._entry import Entry
-from simulator.journal._journal import (
+from simulator.journal._rows import (
     _COLUMNS,
     _DATA,
     _INSERT,

@@ -11,7 +11,8 @@ from typing import Any
 
 from simulator.errors import JournalError
 from simulator.journal import Fold, Journal
-from simulator.journal._journal import _COLUMNS, BATCH, _bindable, _entry, _row_of
+from simulator.journal._journal import BATCH
+from simulator.journal._rows import _COLUMNS, _bindable, _entry, _row_of
 
 _Row = tuple[Any, ...]
 _Keyed = tuple[int, int, int, _Row]

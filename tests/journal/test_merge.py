@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from simulator._resources import bundled_scenario
 from simulator.journal import Entry, Journal
-from simulator.journal._journal import _COLUMNS
+from simulator.journal._rows import _COLUMNS
 from simulator.run._pool import RunTask
 from simulator.run._shards import ShardFold, ShardTask, run_shard
 from simulator.scenario import Shard, load_scenario
