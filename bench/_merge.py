@@ -61,11 +61,11 @@ def _child(folder: Path, out: Path) -> None:
     from simulator.run._shards import ShardFold
 
     print(f"merging with {simulator.__file__}", file=sys.stderr)
-
     meta = json.loads((folder / "cited.json").read_text())
     count = meta["count"]
     sources = [Journal(folder / f"shard-{index + 1}.sqlite") for index in range(count)]
     cited = [dict.fromkeys(seqs, 0) for seqs in meta["cited"]]
+    ready = _status("VmRSS")
     wall, cpu = time.perf_counter(), time.process_time()
     merged = Journal.merge(sources, out, fold=ShardFold(count), seqs=cited)
     merged.close()
@@ -73,14 +73,16 @@ def _child(folder: Path, out: Path) -> None:
     for source in sources:
         source.close()
     rows = sqlite_rows(out)
-    peak = next(
-        int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM")
-    )
-    print(
-        json.dumps(
-            {"wall": wall, "cpu": cpu, "peak_kib": peak, "rows": rows, "cited": [sorted(c.items()) for c in cited]}
-        )
-    )
+    peak = _status("VmHWM")
+    renumbered = [sorted(mapping.items()) for mapping in cited]
+    figures = {"wall": wall, "cpu": cpu, "peak_kib": peak, "ready_kib": ready, "rows": rows, "cited": renumbered}
+    print(json.dumps(figures))
+
+
+def _status(field: str) -> int:
+    """A field of this process's /proc status, in KiB (VmRSS: resident now; VmHWM: the peak so far)."""
+    lines = Path("/proc/self/status").read_text().splitlines()
+    return next(int(line.split()[1]) for line in lines if line.startswith(field + ":"))
 
 
 def sqlite_rows(path: Path) -> int:
@@ -151,7 +153,9 @@ def time_merges(folder: Path, base: str | None, repeat: int) -> None:
                 print(
                     f"{name}: {figures['rows']:,} rows ({size / 1e6:,.0f} MB) in {figures['wall']:.1f} s wall, "
                     f"{figures['cpu']:.1f} s CPU, {figures['rows'] / figures['wall']:,.0f} rows/s, "
-                    f"peak RSS {figures['peak_kib'] / 1024:,.0f} MiB; load {load:.2f} → {os.getloadavg()[0]:.2f}",
+                    f"peak RSS {figures['peak_kib'] / 1024:,.0f} MiB "
+                    f"({figures['ready_kib'] / 1024:,.0f} MiB before it: imports, pieces open); "
+                    f"load {load:.2f} → {os.getloadavg()[0]:.2f}",
                     flush=True,
                 )
         outcomes = {frozenset(found) for found in digests.values()}
