@@ -4,7 +4,7 @@ Every request, response, delivery, event, fault and drift goes in through :meth:
 returns it as an :class:`Entry` (:meth:`Journal.add` is the same append without building the Entry: the
 engine's hot path). Oracles, reports and the control API read entries back by one set of :class:`Filters`:
 a page (:meth:`~Journal.query`), a stream (:meth:`~Journal.iter`), a count or the latest one. Sharded runs
-write one journal per shard and meet in :meth:`Journal.merge`.
+write one journal per shard and meet in :meth:`Journal.merge` (``_merge.py``).
 
 Appends are on the hot path (two per HTTP request), so they are buffered in memory and written in
 batches of :data:`BATCH` rows, one transaction each; any read writes the buffer first, so reads always
@@ -472,8 +472,11 @@ class Journal:
         """One journal holding the entries of ``journals`` (the shards of a run), renumbered from 1.
 
         Entries are ordered by virtual time, then by the shard's position in ``journals``, then by their
-        ``seq`` in the shard. The shards are streamed, not loaded, and stay open and unchanged (but for the page
-        cache of each when there are many: 2 MiB, so that a merge of hundreds holds no more than a few).
+        ``seq`` in the shard. SQLite copies them from file to file, a virtual instant at a time (how:
+        ``simulator/journal/_merge.py``); nothing is loaded but an instant's entries that name nobody, for ``fold``.
+        The shards stay open and unchanged (but for an index on virtual time, built in each as a query by time
+        builds it, and the page cache of each when there are many: 2 MiB, so that a merge of hundreds holds no more
+        than a few). A merge into a new file that fails removes the file.
 
         ``fold``: what becomes of the entries that name nobody (no borrower, loan, serial or SMS: a partner's
         daily batch, a file made ready, a fault), the happenings each shard has for itself. It is called once per
