@@ -12,9 +12,10 @@ connection — and cuts a shard's copy of an instant around the few entries the 
 one is written from Python) and around the entries whose merged seq was asked for (each copied alone, its seq
 noted).
 
-SQLite attaches at most 10 files to a connection (``SQLITE_MAX_ATTACHED``): a merge of more shards attaches them
-in turn, the longest unused detached first. A shard kept in memory (``Journal()``) is copied to a temporary file to
-be attached.
+SQLite attaches at most 10 files to a connection (``SQLITE_MAX_ATTACHED``): in a merge of more shards, the first
+nine keep theirs and the others take turns in the tenth, attached as their turn comes (~0.3 ms each: a few seconds
+for 20 pieces of a run, negligible beside the copy of their entries). A shard kept in memory (``Journal()``) is
+copied to a temporary file to be attached.
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ _COPIED: Final = (
     "kind, vt_us, vt_offset_us, wall_time, partner, operation, borrower, loan, serial, sms_out_id, status, "
     "correlation, data"
 )
-_ROW: Final = f"seq, {_COPIED}"
 
 _Instant = tuple[int, list[int]]  # a virtual instant and the shards (positions, ascending) with entries at it
 
@@ -112,7 +112,7 @@ def _merge_instant(
     shards: list[int],
     fold: Fold | None,
     seqs: Sequence[MutableMapping[int, int]] | None,
-    cited: Mapping[int, list[int]],
+    cited: Mapping[int, set[int]],
 ) -> None:
     """Write one virtual instant's entries, shard by shard, those that name nobody folded; set in ``seqs`` the
     merged seq of each of ``cited`` (the instant's seqs asked for, by shard)."""
@@ -122,7 +122,7 @@ def _merge_instant(
         nobodys = [(shard, row) for shard in shards for row in _nobodys(sources[shard], moment)]
         if nobodys:
             changed, stand_ins = _fold(nobodys, fold, cited if seqs is not None else {})
-    asked: dict[int, set[int]] = {shard: set(found) for shard, found in cited.items()}
+    asked = {shard: set(found) for shard, found in cited.items()}
     for shard, seq in stand_ins.values():
         asked.setdefault(shard, set()).add(seq)
     numbered: dict[tuple[int, int], int] = {}
@@ -137,7 +137,7 @@ def _merge_instant(
 
 
 def _fold(
-    nobodys: list[tuple[int, _Row]], fold: Fold, cited: Mapping[int, list[int]]
+    nobodys: list[tuple[int, _Row]], fold: Fold, cited: Mapping[int, set[int]]
 ) -> tuple[dict[int, dict[int, _Row | None]], dict[tuple[int, int], tuple[int, int]]]:
     """Pass an instant's entries that name nobody (``nobodys``: each with its shard, in merge order) through
     ``fold``: what it changed, by shard and seq (the row to write; None: left out), and for each entry of ``cited``
@@ -332,9 +332,9 @@ def _nobodys(source: Journal, moment: int) -> list[_Row]:
 
 def _cited(
     sources: Sequence[Journal], seqs: Sequence[MutableMapping[int, int]] | None
-) -> dict[int, dict[int, list[int]]]:
+) -> dict[int, dict[int, set[int]]]:
     """The seqs asked for, by the virtual instant of their entry and their shard (a seq no entry has: left out)."""
-    cited: dict[int, dict[int, list[int]]] = {}
+    cited: dict[int, dict[int, set[int]]] = {}
     for shard, (source, asked) in enumerate(zip(sources, seqs or (), strict=False)):
         keys = sorted(asked)
         for start in range(0, len(keys), _IN):
@@ -344,7 +344,7 @@ def _cited(
                     f"SELECT seq, vt_us FROM entries WHERE seq IN ({', '.join('?' * len(chunk))})", chunk
                 ).fetchall()
             for seq, moment in found:
-                cited.setdefault(moment, {}).setdefault(shard, []).append(seq)
+                cited.setdefault(moment, {}).setdefault(shard, set()).add(seq)
     return cited
 
 
