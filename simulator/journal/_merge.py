@@ -74,6 +74,8 @@ def merge_into(
     (write-ahead log, ``synchronous = NORMAL``) once the merge is done."""
     for source in sources:
         source._snapshot("vt_us")  # its buffered appends written, its index on virtual time built (kept)
+        with source._lock:  # the pages that building it read are not read again: memory back, not the setting
+            source._conn.execute("PRAGMA shrink_memory")
     conn = target._conn
     scratch: Path | None = None
     try:
@@ -88,6 +90,8 @@ def merge_into(
         if unsafe:
             conn.execute("PRAGMA journal_mode = OFF").fetchall()
             conn.execute("PRAGMA synchronous = OFF")
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute(f"PRAGMA cache_size = -{_ATTACHED_CACHE_KIB}")  # rows are appended: the last pages are enough
         copy = _Copy(conn, paths)
         try:
             for moment, shards in _instants(sources):
@@ -97,6 +101,8 @@ def merge_into(
         finally:
             copy.close()
         target._next = copy.next
+        conn.execute(f"PRAGMA cache_size = {cache}")
+        conn.execute("PRAGMA shrink_memory")
         if unsafe:
             conn.execute("PRAGMA journal_mode = WAL").fetchall()
             conn.execute("PRAGMA synchronous = NORMAL")
