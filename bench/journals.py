@@ -9,7 +9,9 @@ run are printed with their ``seq``, the field and both values, and the exit code
 The runs (:data:`RUNS`) are the incident at 300 borrowers with seeds 1 and 2 against both reference platforms
 (the resilient one passes everything, the naive one takes the bank's overdue, notice and bureau paths), and
 catalog scenarios that take the other paths: early settlement, corrections refused, disputes in the window, the
-bank's batch jobs under faults. ``bench/fingerprint.py`` covers the whole catalog more thinly (one hash a run).
+bank's batch jobs under faults — and two made in pieces and merged, as ``lendsim run --window`` makes a big run
+(the incident in 3 pieces, the bank's jobs under faults in 3). ``bench/fingerprint.py`` covers the whole catalog
+more thinly (one hash a run).
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ class Replay:
     platform: str  # naive or resilient
     borrowers: int | None = None  # the scenario's own population if None
     seed: int | None = None  # the scenario's own seed if None
+    window: int | None = None  # made in pieces of this many borrowers, merged (``lendsim run --window``) if set
 
     @property
     def name(self) -> str:
         size = "" if self.borrowers is None else f"-{self.borrowers}"
         seed = "" if self.seed is None else f"-seed{self.seed}"
-        return f"{self.scenario}-{self.platform}{size}{seed}"
+        window = "" if self.window is None else f"-window{self.window}"
+        return f"{self.scenario}-{self.platform}{size}{seed}{window}"
 
 
 RUNS = (
@@ -49,6 +53,9 @@ RUNS = (
     Replay("correction-rejected", "resilient"),
     Replay("dispute-during-window", "naive"),
     Replay("bank-jobs-faults", "resilient"),
+    # in pieces, merged: the partner-wide entries folded into one per instant (``Journal.merge``, ``ShardFold``)
+    Replay("xiaomi-minsheng-2019", "naive", 300, 1, window=100),
+    Replay("bank-jobs-faults", "resilient", window=70),
 )
 
 
@@ -60,7 +67,18 @@ def entries(replay: Replay) -> Iterator[str]:
 
     factory = {"naive": naive.create, "resilient": resilient.create}[replay.platform]
     scenario = load_scenario(str(CATALOG / f"{replay.scenario}.yaml"))
-    result = run_scenario(scenario, InProcessDriver(factory()), borrowers=replay.borrowers, seed=replay.seed)
+    if replay.window is None:
+        result = run_scenario(scenario, InProcessDriver(factory()), borrowers=replay.borrowers, seed=replay.seed)
+    else:  # as `lendsim run --window` makes it: its pieces one after another here, then merged
+        from simulator.run._pool import RunTask
+        from simulator.run._shards import ShardTask, judge_shards, pieces, run_shard
+        from simulator.scenario import DEFAULT_BORROWERS, Shard
+
+        size = replay.borrowers or int(scenario.population.get("borrowers", DEFAULT_BORROWERS))
+        count = pieces(size, 1, replay.window)
+        task = RunTask(scenario, replay.platform, seed=replay.seed, borrowers=replay.borrowers)
+        runs = [run_shard(ShardTask(task, Shard(index, count))) for index in range(count)]
+        result = judge_shards(scenario, runs, seed=replay.seed, borrowers=replay.borrowers)
     for entry in result.sim.journal:
         fields = entry.to_json()
         del fields["wallTime"]

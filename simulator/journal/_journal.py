@@ -4,7 +4,7 @@ Every request, response, delivery, event, fault and drift goes in through :meth:
 returns it as an :class:`Entry` (:meth:`Journal.add` is the same append without building the Entry: the
 engine's hot path). Oracles, reports and the control API read entries back by one set of :class:`Filters`:
 a page (:meth:`~Journal.query`), a stream (:meth:`~Journal.iter`), a count or the latest one. Sharded runs
-write one journal per shard and meet in :meth:`Journal.merge`.
+write one journal per shard and meet in :meth:`Journal.merge` (``_merge.py``).
 
 Appends are on the hot path (two per HTTP request), so they are buffered in memory and written in
 batches of :data:`BATCH` rows, one transaction each; any read writes the buffer first, so reads always
@@ -19,24 +19,30 @@ The journal never reads the wall clock: ``wall_clock`` is injected.
 from __future__ import annotations
 
 import contextlib
-import heapq
-import json
-import math
 import os
 import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, Self, TypedDict, Unpack
 
-import orjson
-
 from simulator._suggest import did_you_mean
 from simulator.errors import JournalError
-from simulator.journal._codec import encode_data, escape_surrogates, from_us, to_us, unserialisable
+from simulator.journal._codec import to_us
 from simulator.journal._entry import KINDS, Entry, Page
+from simulator.journal._merge import merge_into
+from simulator.journal._rows import (
+    _COLUMNS,
+    _INSERT,
+    _NAN,
+    _encode,
+    _entry,
+    _naive,
+    _Row,
+    _storable,
+)
 
 __all__ = ["BATCH", "MAX_LIMIT", "EntryFields", "Filters", "Fold", "Journal", "set_aside"]
 
@@ -85,20 +91,6 @@ _INDEXES: Final = {
     },
 }
 
-_COLUMNS: Final = (
-    "seq, kind, vt_us, vt_offset_us, wall_time, partner, operation, borrower, loan, serial, sms_out_id, "
-    "status, correlation, data"
-)
-# Binding None costs sqlite3 an adapter lookup (~0.6 µs each on a slow machine), so absent values are
-# bound as '' / -1 / NaN and stored as NULL: NULLIF for text and status, SQLite itself for NaN.
-_INSERT: Final = (
-    f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), "
-    "NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, -1), NULLIF(?, ''), NULLIF(?, ''))"
-)
-_NAN: Final = math.nan
-
-_Row = tuple[Any, ...]
-_Keyed = tuple[int, int, int, _Row]  # (vt_us, shard, seq, row): the order of a merge
 #: How :meth:`Journal.merge` folds the entries of one virtual instant that name nobody: given them with their
 #: shard's position, in merge order, the entry to write in place of each, or ``None`` to leave it out.
 Fold = Callable[[list[tuple[int, Entry]]], list[Entry | None]]
@@ -480,8 +472,11 @@ class Journal:
         """One journal holding the entries of ``journals`` (the shards of a run), renumbered from 1.
 
         Entries are ordered by virtual time, then by the shard's position in ``journals``, then by their
-        ``seq`` in the shard. The shards are streamed, not loaded, and stay open and unchanged (but for the page
-        cache of each when there are many: 2 MiB, so that a merge of hundreds holds no more than a few).
+        ``seq`` in the shard. SQLite copies them from file to file, a virtual instant at a time (how:
+        ``simulator/journal/_merge.py``); nothing is loaded but an instant's entries that name nobody, for ``fold``.
+        The shards stay open and unchanged (but for an index on virtual time, built in each as a query by time
+        builds it, and the page cache of each when there are many: 2 MiB, so that a merge of hundreds holds no more
+        than a few). A merge into a new file that fails removes the file.
 
         ``fold``: what becomes of the entries that name nobody (no borrower, loan, serial or SMS: a partner's
         daily batch, a file made ready, a fault), the happenings each shard has for itself. It is called once per
@@ -503,6 +498,8 @@ class Journal:
                 raise JournalError(
                     f"journals[{index}]={source!r} is not a Journal; open each shard's file with Journal(path)"
                 )
+        name = path if isinstance(path, str) else os.fspath(path) if isinstance(path, os.PathLike) else ""
+        made = isinstance(name, str) and name not in (":memory:", "") and not os.path.exists(name)
         target = cls(path)
         try:
             if target._next > 1:
@@ -516,37 +513,17 @@ class Journal:
                 for source in sources:  # would add up to more than the run a piece was cut to bound
                     with source._lock, contextlib.suppress(sqlite3.Error):
                         source._conn.execute(f"PRAGMA cache_size = -{_SOURCE_CACHE_KIB}")
-            streams = [source._rows_by_time(shard) for shard, source in enumerate(sources)]
-            wanted: Sequence[MutableMapping[int, int]] = [{} for _ in sources] if seqs is None else seqs
-            instant: dict[tuple[int, int], int] = {}  # this instant's entries that name nobody, by (shard, seq)
-            moment = -(2**63) - 1
-
-            def dropped(shard: int, seq: int, stand_in: tuple[int, int] | None) -> None:
-                if seq in wanted[shard] and stand_in is not None and stand_in in instant:
-                    wanted[shard][seq] = instant[stand_in]
-
             with target._lock:
-                merged: Iterator[_Keyed] = heapq.merge(*streams)
-                if fold is not None:
-                    nobodys = heapq.merge(*(source._rows_by_time(shard, True) for shard, source in enumerate(sources)))
-                    merged = _folded(merged, nobodys, fold, dropped if seqs is not None else None)
-                pending = target._pending
-                for vt_us, shard, seq, row in merged:
-                    if seqs is not None:
-                        if seq in wanted[shard]:
-                            wanted[shard][seq] = target._next
-                        if moment != vt_us:
-                            moment = vt_us
-                            instant.clear()
-                        if not any(row[_OWNERS]):
-                            instant[shard, seq] = target._next
-                    pending.append(_bindable(target._next, row))
-                    target._next += 1
-                    if len(pending) >= BATCH:
-                        target._commit()
-                target._commit()
+                try:
+                    merge_into(target, sources, fold, seqs, unsafe=made)
+                except sqlite3.Error as exc:
+                    raise JournalError(f"cannot merge into the journal {target.path!r} ({exc})") from None
         except BaseException:
             target.close()
+            if made:  # written without a rollback journal: half a merge is no journal
+                for suffix in ("", *_SIDE_FILES):
+                    with contextlib.suppress(OSError):
+                        os.remove(name + suffix)
             raise
         return target
 
@@ -610,23 +587,6 @@ class Journal:
             if len(rows) < _CHUNK:
                 return
             cursor = rows[-1][0]
-
-    def _rows_by_time(self, shard: int, nobodys: bool = False) -> Iterator[tuple[int, int, int, _Row]]:
-        """Stored rows ordered by (virtual time, seq), keyed for heapq.merge by (vt_us, shard, seq); ``nobodys``:
-        only those that name no borrower, loan, serial or SMS."""
-        only = " AND borrower IS NULL AND loan IS NULL AND serial IS NULL AND sms_out_id IS NULL" if nobodys else ""
-        sql = (
-            f"SELECT {_COLUMNS} FROM entries WHERE seq <= ? AND (vt_us, seq) > (?, ?){only} ORDER BY vt_us, seq LIMIT ?"
-        )
-        upper, generation = self._snapshot("vt_us")
-        vt_cursor, seq_cursor = -(2**63), 0  # below any virtual time SQLite can hold
-        while True:
-            rows = self._chunk(sql, (upper, vt_cursor, seq_cursor, _CHUNK), generation)
-            for row in rows:
-                yield row[2], shard, row[0], row
-            if len(rows) < _CHUNK:
-                return
-            seq_cursor, vt_cursor = rows[-1][0], rows[-1][2]
 
 
 # -- opening, writing, closing --------------------------------------------------------------------------
@@ -754,36 +714,6 @@ def _insert(conn: sqlite3.Connection, rows: list[_Row]) -> None:
     conn.execute("COMMIT")
 
 
-# Text columns by their index in a row, for _storable.
-_TEXT_COLUMNS: Final = {5: "partner", 6: "operation", 7: "borrower", 8: "loan", 9: "serial", 10: "sms_out_id"}
-_DATA: Final = 13
-
-
-def _storable(row: _Row) -> _Row:
-    """``row`` as it can be stored: a lone surrogate in ``data`` as its JSON escape (the same value once read), in
-    an id column as a backslash escape (``\\udc00``), the columns so escaped named in ``data["escaped"]``."""
-    values = list(row)
-    escaped = []
-    for index, name in (*_TEXT_COLUMNS.items(), (12, "correlation")):
-        if not _utf8(values[index]):
-            values[index] = values[index].encode("utf-8", "backslashreplace").decode()
-            escaped.append(name)
-    if escaped:
-        data = _decode(values[_DATA]) if values[_DATA] else {}
-        values[_DATA] = encode_data({**data, "escaped": escaped})
-    elif not _utf8(values[_DATA]):
-        values[_DATA] = escape_surrogates(values[_DATA])
-    return tuple(values)
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _close(conn: sqlite3.Connection, pending: list[_Row], path: str, checkpointer: _Checkpointer | None) -> None:
     try:
         if checkpointer is not None:
@@ -841,175 +771,6 @@ class _Checkpointer:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         finally:
             conn.close()
-
-
-# -- rows and entries -----------------------------------------------------------------------------------
-
-
-_OWNERS: Final = slice(7, 11)  # borrower, loan, serial, sms_out_id in a stored row
-
-
-_Dropped = Callable[[int, int, "tuple[int, int] | None"], None]
-"""Told of each entry a fold left out: its (shard, seq), and the (shard, seq) of the entry kept for it, if any."""
-
-
-def _folded(
-    merged: Iterator[_Keyed], nobodys: Iterator[_Keyed], fold: Fold, dropped: _Dropped | None = None
-) -> Iterator[_Keyed]:
-    """``merged`` with the entries of each instant that name nobody passed through ``fold`` (a merge's).
-
-    ``nobodys`` is the same merge of only those entries: read one instant ahead of ``merged``, so that only an
-    instant's entries that name nobody are held at once, not all of an instant's (a batch's notices to every
-    borrower share one instant)."""
-    pending = next(nobodys, None)
-    current: int | None = None
-    replaced: dict[tuple[int, int], tuple[_Row | None, tuple[int, int] | None]] = {}
-    for keyed in merged:
-        if keyed[0] != current:
-            current = keyed[0]
-            instant: list[_Keyed] = []
-            while pending is not None and pending[0] == current:
-                instant.append(pending)
-                pending = next(nobodys, None)
-            replaced = _fold_instant(instant, fold, dropped is not None) if instant else {}
-        if any(keyed[3][_OWNERS]):
-            yield keyed
-            continue
-        row, stand_in = replaced[keyed[1], keyed[2]]
-        if row is not None:
-            yield (*keyed[:3], row)
-        elif dropped is not None:  # its stand-in came first: the merge has numbered it
-            dropped(keyed[1], keyed[2], stand_in)
-
-
-def _stand_ins(instant: list[_Keyed], nobodys: list[int], kept: Mapping[int, bool]) -> dict[int, tuple[int, int]]:
-    """For each left-out position of ``nobodys``, the (shard, seq) of the first kept entry of the instant with the
-    same kind, partner and operation and as many such entries before it in its own shard."""
-    ranks: dict[tuple[Any, ...], int] = {}
-    keys: dict[int, tuple[Any, ...]] = {}
-    for position in nobodys:
-        _, shard, _, row = instant[position]
-        what = (row[1], row[5], row[6])
-        rank = ranks.get((shard, *what), 0)
-        ranks[(shard, *what)] = rank + 1
-        keys[position] = (*what, rank)
-    first: dict[tuple[Any, ...], tuple[int, int]] = {}
-    for position in nobodys:
-        if kept[position]:
-            first.setdefault(keys[position], instant[position][1:3])
-    return {position: first[keys[position]] for position in nobodys if not kept[position] and keys[position] in first}
-
-
-def _fold_instant(
-    instant: list[_Keyed], fold: Fold, stand_ins: bool
-) -> dict[tuple[int, int], tuple[_Row | None, tuple[int, int] | None]]:
-    """For each of an instant's entries that name nobody (``instant``, in merge order), by (shard, seq): the row
-    the fold writes in its place (None: left out) and, if asked and left out, the (shard, seq) standing for it."""
-    folded = fold([(keyed[1], _entry(keyed[3])) for keyed in instant])
-    if len(folded) != len(instant):
-        raise JournalError(
-            f"a merge's fold returned {len(folded)} entries for {len(instant)}; return one (or None) for each"
-        )
-    positions = list(range(len(instant)))
-    kept = {position: entry is not None for position, entry in enumerate(folded)}
-    standing = _stand_ins(instant, positions, kept) if stand_ins else {}
-    return {
-        (keyed[1], keyed[2]): (
-            None if entry is None else _row_of(entry),
-            standing.get(position),
-        )
-        for position, (keyed, entry) in enumerate(zip(instant, folded, strict=True))
-    }
-
-
-def _row_of(entry: Entry) -> _Row:
-    """The stored row of ``entry`` (its seq is renumbered on the way in)."""
-    offset = entry.virtual_time.utcoffset()
-    if offset is None:
-        raise _naive("virtual_time", entry.virtual_time)
-    return (
-        entry.seq,
-        entry.kind,
-        to_us(entry.virtual_time),
-        offset // timedelta(microseconds=1),
-        entry.wall_time,
-        entry.partner,
-        entry.operation,
-        entry.borrower,
-        entry.loan,
-        entry.serial,
-        entry.sms_out_id,
-        entry.status,
-        entry.correlation,
-        _encode(dict(entry.data)) if entry.data else None,
-    )
-
-
-def _bindable(seq: int, row: _Row) -> _Row:
-    """A stored row, renumbered, in the form ``_INSERT`` binds (no None)."""
-    _, kind, vt_us, off_us, wall, *text, status, correlation, data = row
-    return (
-        seq,
-        kind,
-        vt_us,
-        off_us,
-        _NAN if wall is None else wall,
-        *(value or "" for value in text),
-        -1 if status is None else status,
-        correlation or "",
-        data or "",
-    )
-
-
-def _entry(row: _Row) -> Entry:
-    seq, kind, vt_us, off_us, wall, partner, operation, borrower, loan, serial, sms, status, corr, data = row
-    return Entry(
-        seq,
-        kind,
-        from_us(vt_us, off_us),
-        wall,
-        partner,
-        operation,
-        borrower,
-        loan,
-        serial,
-        sms,
-        status,
-        corr,
-        {} if data is None else _decode(data),
-    )
-
-
-# Stored data is read back by orjson (several times faster) where it gives what json.loads gives: not when a run of
-# 19 digits may be an integer past 64 bits (orjson reads it as a float, json as an int), nor what orjson refuses
-# (a lone surrogate, deep nesting), which json reads as before.
-_DIGITS_AS_ZERO: Final = bytes.maketrans(b"123456789", b"000000000")
-_LONG_NUMBER: Final = b"0" * 19
-
-
-def _decode(text: str) -> dict[str, Any]:
-    value: dict[str, Any]
-    try:
-        encoded = text.encode()
-    except UnicodeEncodeError:  # a lone surrogate
-        encoded = b""
-    # find, not `in`: `bytes in bytes` first tries the operand as an int and raises (and clears) a TypeError.
-    if encoded and encoded.translate(_DIGITS_AS_ZERO).find(_LONG_NUMBER) < 0:
-        try:
-            value = orjson.loads(encoded)
-        except orjson.JSONDecodeError:
-            pass
-        else:
-            return value
-    value = json.loads(text)
-    return value
-
-
-def _encode(data: dict[str, Any]) -> str:
-    try:
-        return encode_data(data)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise unserialisable(data, exc) from None
 
 
 # -- filters --------------------------------------------------------------------------------------------
@@ -1147,13 +908,6 @@ def _bad_kind(kind: object, action: str) -> JournalError:
     hint = f"{close} " if close else ""
     verb = "append" if action == "append" else "filter on"
     return JournalError(f"unknown journal kind {kind!r}; {hint}{verb} one of: {', '.join(KINDS)}")
-
-
-def _naive(name: str, value: datetime) -> JournalError:
-    return JournalError(
-        f"{name}={value.isoformat()!r} is naive (no UTC offset); pass a timezone-aware datetime, "
-        "e.g. with tzinfo=ZoneInfo('Asia/Shanghai'), or the virtual clock's now()"
-    )
 
 
 def _not_text(*values: object) -> JournalError:
