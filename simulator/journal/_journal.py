@@ -695,6 +695,9 @@ def _write(conn: sqlite3.Connection, pending: list[_Row], path: str) -> None:
             pending[:] = [_storable(row) for row in pending]
             _insert(conn, pending)
     except sqlite3.IntegrityError as exc:
+        if _stored(conn, pending):  # committed, then an exception (a signal's) came before the buffer was emptied
+            pending.clear()
+            return
         raise JournalError(
             f"cannot write to the journal {path!r} ({exc}): another Journal or process appended to the same "
             "file; give each writer its own file and combine them with Journal.merge"
@@ -702,6 +705,21 @@ def _write(conn: sqlite3.Connection, pending: list[_Row], path: str) -> None:
     except sqlite3.Error as exc:
         raise JournalError(f"cannot write to the journal {path!r} ({exc})") from None
     pending.clear()
+
+
+def _stored(conn: sqlite3.Connection, rows: list[_Row]) -> bool:
+    """Whether ``rows`` (a buffer, in seq order) are in the file already, each as it is buffered."""
+    first, last = rows[0][0], rows[-1][0]
+    try:
+        stored = conn.execute(
+            "SELECT seq, kind, vt_us, data FROM entries WHERE seq IN (?, ?) ORDER BY seq", (first, last)
+        ).fetchall()
+        count = conn.execute("SELECT count(*) FROM entries WHERE seq BETWEEN ? AND ?", (first, last)).fetchone()[0]
+    except sqlite3.Error:
+        return False
+    ends = [rows[0]] if first == last else [rows[0], rows[-1]]
+    expected = [(row[0], row[1], row[2], row[-1] or None) for row in ends]
+    return count == len(rows) and stored == expected
 
 
 def _insert(conn: sqlite3.Connection, rows: list[_Row]) -> None:

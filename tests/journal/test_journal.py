@@ -930,3 +930,29 @@ def test_any_query_equals_the_python_filter_of_all_entries(
         assert journal.count(**filters) == len(expected)
         assert journal.last(**filters) == (expected[-1] if expected else None)
         assert [e.virtual_time.utcoffset() for e in journal] == [e.virtual_time.utcoffset() for e in appended]
+
+
+def test_a_batch_committed_before_a_signal_emptied_the_buffer_is_not_written_twice(tmp_path: Path) -> None:
+    """A signal's exception can land after a batch's COMMIT and before the buffer is emptied (a run stopped by
+    SIGTERM): closing then finds rows the file holds already, and must neither fail nor store them twice."""
+    path = tmp_path / "run.sqlite"
+    journal = Journal(path)
+    for minute in range(5):
+        journal.add("event", T0 + timedelta(minutes=minute), partner="bank", operation="dayEnd", data={"n": minute})
+    simulator.journal._journal._insert(journal._conn, journal._pending)  # committed; the buffer still holds them
+
+    journal.close()
+
+    with Journal(path) as kept:
+        assert [entry.data["n"] for entry in kept] == [0, 1, 2, 3, 4]
+
+
+def test_two_journals_appending_to_one_file_is_still_an_error_that_names_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "run.sqlite"
+    first, second = Journal(path), Journal(path)
+    first.add("event", T0, partner="bank", operation="dayEnd", data={"by": "first"})
+    first.close()
+    second.add("event", T0, partner="bank", operation="dayEnd", data={"by": "second"})
+
+    with pytest.raises(JournalError, match="another Journal or process appended to the same file"):
+        second.close()
