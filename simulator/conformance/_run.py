@@ -186,7 +186,10 @@ def _load(target: Target, options: CheckOptions, seed: int, exclusions: list[tup
     except (LoaderError, InvalidSchema) as exc:
         raise ContractError(f"schemathesis cannot use this contract: {exc}", file=str(target.file)) from None
     if options.operations:
-        schema = schema.include(operation_id=list(options.operations))
+        # Excluded rather than included: schemathesis ORs include filters, and a per-operation setting (above)
+        # is one that takes every operation, so ``include`` would have let every operation through.
+        wanted = {f"{op.method} {op.path}" for op in target.contract if op.operation_id in options.operations}
+        schema = schema.exclude(func=lambda context: context.operation.label not in wanted)
     return schema
 
 

@@ -125,6 +125,22 @@ def test_a_check_excluded_for_an_operation_is_not_run_there_and_the_others_still
     assert "- negative_data_rejection" in output  # it accepts anything, invalid bodies included
 
 
+def test_only_the_operations_named_are_sent_requests_even_with_a_check_excluded_for_one_of_them() -> None:
+    paths: set[str] = set()
+    take = answering(200, {"respCode": "0000"})
+
+    async def recording(scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            paths.add(scope["path"])
+        await take(scope, receive, send)
+
+    with running(recording) as url:
+        check(url, "--operation", "repayResultNotify", "--exclude-check", "negative_data_rejection:repayResultNotify")
+
+    probes = {path for path in paths if path == "/" or path.startswith("/schemathesis-probe")}  # is anyone there?
+    assert paths - probes == {"/callbacks/bank/repay-result"}
+
+
 def test_the_phases_named_are_the_ones_run_and_the_replay_names_them() -> None:
     # A receiver that takes anything: the examples phase sends only valid data, so only coverage finds it out.
     with running(answering(200, {"respCode": "0000"})) as url:
