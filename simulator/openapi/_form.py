@@ -111,8 +111,15 @@ def _place(out: dict[str, Any], raw_key: str, text: Any, schema: Any) -> None:
 
 
 def _read(text: Any, schema: Any) -> Any:
-    """A field's text read as its schema's type; a value already decoded (a JSON part) as it is."""
-    return read_form_value(text, schema) if isinstance(text, str) else text
+    """A field's text read as its schema's type; a value already decoded (a JSON part) as it is. An empty field
+    whose schema takes an object and no text is an empty object (``a[b]=``: a form has no other way to write one)."""
+    if not isinstance(text, str):
+        return text
+    if not text:
+        kinds = form_kinds(schema)
+        if "object" in kinds and "string" not in kinds:
+            return {}
+    return read_form_value(text, schema)
 
 
 def read_multipart(body: bytes, content_type: str, schema: Mapping[str, Any]) -> tuple[Any, Violation | None]:

@@ -203,3 +203,16 @@ def test_the_same_refusal_twice_gets_the_same_body_and_another_refusal_its_own_r
     assert "limit" in _message(first) and "many" in _message(first)
     assert "few" in _message(other)
     assert {**first.json()["error"], "message": ""} == {**other.json()["error"], "message": ""}
+
+
+def test_an_empty_field_of_an_object_is_an_empty_object_and_of_a_text_stays_text(stripe: str) -> None:
+    url = f"{stripe}/v1/files"
+    link = ("file_link_data", b"", None)
+
+    empty_object = httpx.post(url, files=_files(link))
+    empty_text = httpx.post(url, files=_files(None, purpose=""))
+
+    assert empty_object.status_code == 400  # {} where create is required
+    assert "body.file_link_data.create: is required" in _message(empty_object)
+    assert empty_text.status_code == 400
+    assert "body.purpose: '' is not an allowed value" in _message(empty_text)
