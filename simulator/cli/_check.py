@@ -184,7 +184,9 @@ def _replay(
     words += ["--max-examples", str(max_examples)]
     for operation in operations:
         words += ["--operation", operation]
-    if phases != _PHASES:
+    if phases == _PHASES[:-1]:
+        words.append("--no-stateful")
+    elif phases != _PHASES:
         words += ["--phases", ",".join(phases)]
     for name in exclude_checks:
         words += ["--exclude-check", name]

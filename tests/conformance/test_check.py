@@ -17,6 +17,8 @@ from click.testing import CliRunner
 from lendsim_examples import app_for
 from simulator import Simulator
 from simulator.cli import cli, main
+from simulator.cli._check import _PHASES
+from simulator.conformance import PHASES
 from simulator.http import create_app
 from tests.http.conftest import running
 
@@ -161,7 +163,13 @@ def test_operations_checked_by_two_workers_are_each_reported() -> None:
     assert code == 1
     assert "4 operations: 0 passed, 4 failed" in output
     assert output.count("- not_a_server_error: Server error") == 4
-    assert "--workers" not in output.split("replay:")[1]  # how fast, not what is sent
+    replay = output.split("replay:")[1]
+    assert "--workers" not in replay  # how fast, not what is sent
+    assert replay.rstrip().endswith("--no-stateful") and "--phases" not in replay
+
+
+def test_the_phases_the_command_offers_are_the_ones_the_check_runs() -> None:
+    assert _PHASES == PHASES
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
