@@ -162,8 +162,11 @@ def _json_part(part: Message, text: str) -> Any:
 
 def _put(node: dict[str, Any], name: str, text: Any, schema: Any) -> None:
     """A form field's or a part's ``text`` into ``node[name]``: appended when its schema is an array (a repeated
-    field makes a list), else set, read as the schema's type."""
-    if "array" in form_kinds(schema) and not isinstance(text, list):
+    field makes a list), else set, read as the schema's type. An empty field whose schema takes a list or a text is
+    the text (Stripe writes ``""`` to unset a list)."""
+    kinds = form_kinds(schema)
+    unset = text == "" and "string" in kinds and name not in node  # Stripe's a= for "", where a list or "" is taken
+    if "array" in kinds and not isinstance(text, list) and not unset:
         node.setdefault(name, [])
         if isinstance(node[name], list):
             node[name].append(_read(text, subschema(schema, None)))

@@ -73,6 +73,10 @@ paths:
               required: [type]
               properties:
                 type: {type: string, enum: [cart]}
+                payment_method_types:
+                  anyOf:
+                    - {type: array, items: {type: string, enum: [card]}}
+                    - {type: string, enum: [""]}
                 cart:
                   type: object
                   required: [currency, line_items, total]
@@ -216,3 +220,13 @@ def test_an_empty_field_of_an_object_is_an_empty_object_and_of_a_text_stays_text
     assert "body.file_link_data.create: is required" in _message(empty_object)
     assert empty_text.status_code == 400
     assert "body.purpose: '' is not an allowed value" in _message(empty_text)
+
+
+@pytest.mark.parametrize(("field", "status"), [("", 200), ("card", 200), ("cash", 400)])
+def test_an_empty_field_of_a_list_that_may_be_an_empty_text_is_that_text(stripe: str, field: str, status: int) -> None:
+    url = f"{stripe}/v1/terminal/readers/tmr_1/set_reader_display"
+    form = {"content-type": "application/x-www-form-urlencoded"}
+
+    answer = httpx.post(url, content=f"type=cart&payment_method_types={field}".encode(), headers=form)
+
+    assert answer.status_code == status, answer.text
