@@ -8,9 +8,24 @@ from pathlib import Path
 
 import click
 
+from simulator._suggest import suggest
 from simulator.cli._options import contract_file_option, header_option
 
 __all__ = ["check_command"]
+
+#: schemathesis' phases, in the order they run (simulator.conformance.PHASES, without importing schemathesis here).
+_PHASES: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
+
+
+def _phases(context: click.Context, parameter: click.Parameter, value: str) -> tuple[str, ...]:
+    """``examples,coverage`` → the phases in the order they run; a name that is none of them is bad input."""
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    for name in names:
+        if name not in _PHASES:
+            raise click.BadParameter(f"{name!r} is not a phase; {suggest(name, _PHASES, limit=None)}")
+    if not names:
+        raise click.BadParameter(f"name at least one of {', '.join(_PHASES)}")
+    return tuple(phase for phase in _PHASES if phase in names)
 
 
 @click.command("check")
@@ -46,7 +61,29 @@ __all__ = ["check_command"]
     metavar="OPERATION_ID",
     help="Test only this operation (by operationId). Repeatable.",
 )
-@click.option("--stateful/--no-stateful", default=True, show_default=True, help="Also follow the contract's links.")
+@click.option(
+    "--phases",
+    default=",".join(_PHASES),
+    show_default=True,
+    callback=_phases,
+    help="schemathesis' phases to run, comma-separated: the contract's examples, the edges of each schema "
+    "(coverage), random data (fuzzing), sequences along the contract's links (stateful). A big contract is checked "
+    "in reasonable time with examples,coverage.",
+)
+@click.option(
+    "--stateful/--no-stateful",
+    default=True,
+    show_default=True,
+    help="Also follow the contract's links (the stateful phase).",
+)
+@click.option(
+    "--workers",
+    "-w",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1, max=64),
+    help="Operations tested at once (the examples, coverage and fuzzing phases).",
+)
 @click.option(
     "--exclude-check",
     "exclude_checks",
@@ -80,7 +117,9 @@ def check_command(
     time_limit: float,
     seed: int | None,
     operations: tuple[str, ...],
+    phases: tuple[str, ...],
     stateful: bool,
+    workers: int,
     exclude_checks: tuple[str, ...],
     request_timeout: float,
     junit_path: Path | None,
@@ -93,7 +132,6 @@ def check_command(
     Exit 0 when conformant, 1 when a rule was broken, 2 on bad input (no operation answered at URL: a wrong base path).
     """
     from simulator.conformance import (
-        PHASES,
         CheckOptions,
         console_report,
         resolve_target,
@@ -101,6 +139,12 @@ def check_command(
         write_check_junit,
     )
 
+    if not stateful:
+        phases = tuple(phase for phase in phases if phase != "stateful")
+    if not phases:
+        raise click.BadParameter(
+            "--no-stateful leaves no phase to run; add examples, coverage or fuzzing", param_hint="'--phases'"
+        )
     target = resolve_target(contract_file, url, base_path)
     options = CheckOptions(
         max_examples=max_examples,
@@ -108,12 +152,13 @@ def check_command(
         seed=seed,
         operations=operations,
         headers=headers,
-        phases=PHASES if stateful else tuple(phase for phase in PHASES if phase != "stateful"),
+        phases=phases,
         request_timeout=request_timeout,
         exclude_checks=exclude_checks,
+        workers=workers,
     )
     report = run_check(target, options)
-    replay = _replay(contract_file, url, base_path, report.seed, max_examples, operations, stateful, exclude_checks)
+    replay = _replay(contract_file, url, base_path, report.seed, max_examples, operations, phases, exclude_checks)
     click.echo(console_report(report, replay=replay))
     if junit_path is not None:
         write_check_junit(report, junit_path)
@@ -128,18 +173,21 @@ def _replay(
     seed: int,
     max_examples: int,
     operations: tuple[str, ...],
-    stateful: bool,
+    phases: tuple[str, ...],
     exclude_checks: tuple[str, ...],
 ) -> str:
-    """The command that repeats this run (headers left out: they may hold credentials)."""
+    """The command that repeats this run (headers left out: they may hold credentials; workers too: they change
+    how fast, not what is sent)."""
     words = ["lendsim", "check", "--contract", str(contract_file), "--url", url, "--seed", str(seed)]
     if base_path is not None:
         words += ["--base-path", base_path]
     words += ["--max-examples", str(max_examples)]
     for operation in operations:
         words += ["--operation", operation]
-    if not stateful:
+    if phases == _PHASES[:-1]:
         words.append("--no-stateful")
+    elif phases != _PHASES:
+        words += ["--phases", ",".join(phases)]
     for name in exclude_checks:
         words += ["--exclude-check", name]
     return shlex.join(words)

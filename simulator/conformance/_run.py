@@ -57,6 +57,7 @@ class CheckOptions:
     phases: tuple[str, ...] = PHASES
     request_timeout: float = 10.0  # seconds one request may take before it counts as unanswered
     exclude_checks: tuple[str, ...] = ()  # schemathesis checks not to run: "check" or "check:operationId"
+    workers: int = 1  # operations tested at once (schemathesis' --workers; the stateful phase runs alone)
 
 
 def run_check(target: Target, options: CheckOptions | None = None) -> CheckReport:
@@ -66,6 +67,8 @@ def run_check(target: Target, options: CheckOptions | None = None) -> CheckRepor
     or a contract schemathesis cannot use, UnreachableError when nothing answers at the base URL.
     """
     options = options or CheckOptions()
+    if not 1 <= options.workers <= 64:
+        raise ConfigError(f"workers={options.workers!r}: give 1 to 64", field="workers")
     unknown = [phase for phase in options.phases if phase not in PHASES]
     if unknown or not options.phases:
         raise ConfigError(f"phases={options.phases!r}: choose among {', '.join(PHASES)}", field="phases")
@@ -170,6 +173,7 @@ def _load(target: Target, options: CheckOptions, seed: int, exclusions: list[tup
         headers=dict(options.headers),
         request_timeout=options.request_timeout,
         request_retries=0,
+        workers=options.workers,
     )
     project.phases.update(phases=list(options.phases))
     project.generation.update(max_examples=options.max_examples, database="none")
@@ -182,7 +186,10 @@ def _load(target: Target, options: CheckOptions, seed: int, exclusions: list[tup
     except (LoaderError, InvalidSchema) as exc:
         raise ContractError(f"schemathesis cannot use this contract: {exc}", file=str(target.file)) from None
     if options.operations:
-        schema = schema.include(operation_id=list(options.operations))
+        # Excluded rather than included: schemathesis ORs include filters, and a per-operation setting (above)
+        # is one that takes every operation, so ``include`` would have let every operation through.
+        wanted = {f"{op.method} {op.path}" for op in target.contract if op.operation_id in options.operations}
+        schema = schema.exclude(func=lambda context: context.operation.label not in wanted)
     return schema
 
 

@@ -125,7 +125,7 @@ _ANSWERS = 256
 class GenericMock:
     """``locales``: the Faker locale of each partner's generated values (HOME_LOCALE for a partner not named)."""
 
-    __slots__ = ("_answers", "_examples", "_locales", "_seed", "_synths")
+    __slots__ = ("_answers", "_errors", "_examples", "_locales", "_seed", "_synths")
 
     def __init__(self, seed: int = 0, locales: Mapping[str, str] | None = None) -> None:
         self._seed = seed
@@ -135,10 +135,14 @@ class GenericMock:
         #: Stripe charges takes ~100 ms to generate).
         self._answers: OrderedDict[str, Reply] = OrderedDict()
         self._examples: dict[tuple[str, int, str], Any] = {}  # the example each answer sends (see _valid_example)
+        #: The last error bodies generated, by operation and status: a refusal's reason goes into a copy, so a
+        #: fuzzer's refused requests cost a lookup (one of Stripe's error bodies takes ~100 ms to generate).
+        self._errors: OrderedDict[tuple[str, str, int], Any] = OrderedDict()
 
     def reseed(self, seed: int) -> None:
         self._seed = seed
         self._answers.clear()
+        self._errors.clear()
 
     def __call__(self, call: Call) -> Reply:
         operation = call.operation
@@ -256,8 +260,8 @@ class GenericMock:
     def declared_error(self, operation: Operation, refused: Reply) -> Reply:
         """The answer to a request the core refused (400, 401, 415…) as the contract declares that status: its JSON
         example, else a body generated from its JSON schema with the refusal's reason in its message-like fields
-        (Plaid's ``error_message``), the refusal's headers kept; the refusal itself (problem+json) when the contract
-        declares no JSON answer for it."""
+        (Plaid's ``error_message``, Stripe's ``error.message``), the refusal's headers kept; the refusal itself
+        (problem+json) when the contract declares no JSON answer for it."""
         spec = operation.response(refused.status)
         media = spec.media("application/json") if spec is not None else None
         if media is None or (not media.examples and media.schema is None):
@@ -265,11 +269,18 @@ class GenericMock:
         if media.examples:
             return Reply(refused.status, media.examples[0], headers=refused.headers, content_type=media.content_type)
         assert media.schema is not None
-        reason = _reason(refused.body)
-        value = self._synth(operation, repr((operation.operation_id, refused.status, reason))).value(media.schema)
+        key = (operation.partner, operation.operation_id, refused.status)
+        errors = self._errors
+        value = errors.get(key, _NONE_VALID)
+        if value is _NONE_VALID:
+            value = errors[key] = self._synth(operation, repr(key[1:])).value(media.schema)
+            if len(errors) > _ANSWERS:
+                errors.popitem(last=False)
+        else:
+            errors.move_to_end(key)
         if isinstance(value, dict):
-            told = {**value, **{key: reason for key, kind in _message_fields(media.schema) if kind == "string"}}
-            if not operation.validate_response(refused.status, told, media.content_type):
+            told = _told(value, media.schema, _reason(refused.body))
+            if told is not value and not operation.validate_response(refused.status, told, media.content_type):
                 value = told
         return Reply(refused.status, value, headers=refused.headers, content_type=media.content_type)
 
@@ -333,16 +344,28 @@ class GenericMock:
 _MESSAGES: Final = frozenset({"message", "error_message", "errorMessage", "detail", "description", "error_description"})
 
 
-def _message_fields(schema: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(name, type) of the schema's top-level properties named like a message."""
+def _told(value: dict[str, Any], schema: Mapping[str, Any], reason: str, *, depth: int = 1) -> dict[str, Any]:
+    """A copy of the error body ``value`` with ``reason`` in its message-like string fields, at its top level or,
+    when it has none there, in the objects it holds (Stripe's ``{"error": {"message": …}}``); ``value`` itself when
+    it has none of them."""
     properties = schema.get("properties")
-    if not isinstance(properties, Mapping):
-        return []
-    return [
-        (str(name), str(sub.get("type", "")))
+    if not isinstance(properties, Mapping) or not reason:
+        return value
+    fields = [
+        str(name)
         for name, sub in properties.items()
-        if name in _MESSAGES and isinstance(sub, Mapping)
+        if name in _MESSAGES and isinstance(sub, Mapping) and sub.get("type") == "string"
     ]
+    if fields:
+        return {**value, **dict.fromkeys(fields, reason)}
+    told = value
+    for name, sub in properties.items() if depth > 0 else ():
+        inner = value.get(name)
+        if isinstance(inner, dict) and isinstance(sub, Mapping):
+            nested = _told(inner, sub, reason, depth=depth - 1)
+            if nested is not inner:
+                told = {**told, name: nested}
+    return told
 
 
 def _reason(body: Any) -> str:

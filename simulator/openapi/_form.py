@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
-from simulator.openapi._decode import MAX_DIGITS
+from simulator.openapi._decode import MAX_DIGITS, read_json
 from simulator.openapi._violation import Violation
 
-__all__ = ["coerce_one", "form_kinds", "read_form", "read_form_value", "read_multipart", "subschema"]
+__all__ = ["coerce_one", "form_kinds", "read_form", "read_form_value", "read_multipart", "read_pairs", "subschema"]
 
 
 _KEY_PART = re.compile(r"\[([^\]]*)\]")
@@ -68,35 +68,58 @@ def read_form(body: str, schema: Mapping[str, Any]) -> dict[str, Any]:
     """An ``application/x-www-form-urlencoded`` body as the object its schema describes: ``a[b]=1`` nests (Stripe's
     deep objects), ``a[]=x`` and repeated keys of an array property make lists, numbers and booleans are read as
     their schema's types; a required array with no field is empty (a form cannot write an empty list)."""
+    return read_pairs(parse_qsl(body, keep_blank_values=True), schema)
+
+
+def read_pairs(pairs: Iterable[tuple[str, str]], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Form fields (or ``style: deepObject`` query parameters, or multipart parts) as the object ``schema``
+    describes: see :func:`read_form`."""
     out: dict[str, Any] = {}
-    for raw_key, text in parse_qsl(body, keep_blank_values=True):
-        head, _, rest = raw_key.partition("[")
-        parts = [head, *_KEY_PART.findall("[" + rest)] if rest else [head]
-        node: Any = out
-        node_schema: Any = schema
-        for index, part in enumerate(parts):
-            if not isinstance(node, dict | list):
-                break  # a key given both as a value and as an object (a=1&a[b]=2): the value stays
-            last = index == len(parts) - 1
-            sub = subschema(node_schema, None if isinstance(node, list) else part)
-            if isinstance(node, list):
-                if last:
-                    node.append(read_form_value(text, sub))
-                    break
-                if part.isdigit() and int(part) < len(node):
-                    node = node[int(part)]
-                else:
-                    node.append({})
-                    node = node[-1]
-                node_schema = sub
-                continue
-            if last:
-                _put(node, part, text, sub)
-                break
-            following_is_item = parts[index + 1] == "" or parts[index + 1].isdigit()
-            node = node.setdefault(part, [] if following_is_item else {})
-            node_schema = sub
+    for raw_key, text in pairs:
+        _place(out, raw_key, text, schema)
     return _with_empty_arrays(out, schema)
+
+
+def _place(out: dict[str, Any], raw_key: str, text: Any, schema: Any) -> None:
+    """One field's ``text`` into ``out`` at the place its key names (``a[b][0]``), read as its schema's type."""
+    head, _, rest = raw_key.partition("[")
+    parts = [head, *_KEY_PART.findall("[" + rest)] if rest else [head]
+    node: Any = out
+    node_schema: Any = schema
+    for index, part in enumerate(parts):
+        if not isinstance(node, dict | list):
+            break  # a key given both as a value and as an object (a=1&a[b]=2): the value stays
+        last = index == len(parts) - 1
+        sub = subschema(node_schema, None if isinstance(node, list) else part)
+        if isinstance(node, list):
+            if last:
+                node.append(_read(text, sub))
+                break
+            if part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                node.append({})
+                node = node[-1]
+            node_schema = sub
+            continue
+        if last:
+            _put(node, part, text, sub)
+            break
+        following_is_item = parts[index + 1] == "" or parts[index + 1].isdigit()
+        node = node.setdefault(part, [] if following_is_item else {})
+        node_schema = sub
+
+
+def _read(text: Any, schema: Any) -> Any:
+    """A field's text read as its schema's type; a value already decoded (a JSON part) as it is. An empty field
+    whose schema takes an object and no text is an empty object (``a[b]=``: a form has no other way to write one)."""
+    if not isinstance(text, str):
+        return text
+    if not text:
+        kinds = form_kinds(schema)
+        if "object" in kinds and "string" not in kinds:
+            return {}
+    return read_form_value(text, schema)
 
 
 def read_multipart(body: bytes, content_type: str, schema: Mapping[str, Any]) -> tuple[Any, Violation | None]:
@@ -123,24 +146,43 @@ def read_multipart(body: bytes, content_type: str, schema: Mapping[str, Any]) ->
             return None, Violation("body", "multipart", "holds a part without a name in its Content-Disposition")
         payload = part.get_payload(decode=True)
         text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-        _put(out, name, text, subschema(schema, name))
+        _place(out, name, _json_part(part, text), schema)
     return _with_empty_arrays(out, schema), None
 
 
-def _put(node: dict[str, Any], name: str, text: str, schema: Any) -> None:
+def _json_part(part: Message, text: str) -> Any:
+    """A part sent as JSON (``Content-Type: application/json``, OpenAPI's default for an object or an array
+    property) as the value it holds; its text when it holds none."""
+    content_type = part.get_content_type()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        return text
+    value, _, refused = read_json(text.encode("utf-8"))
+    return text if refused is not None else value
+
+
+def _put(node: dict[str, Any], name: str, text: Any, schema: Any) -> None:
     """A form field's or a part's ``text`` into ``node[name]``: appended when its schema is an array (a repeated
-    field makes a list), else set, read as the schema's type."""
-    if "array" in form_kinds(schema):
+    field makes a list), else set, read as the schema's type. An empty field whose schema takes a list or a text is
+    the text (Stripe writes ``""`` to unset a list)."""
+    kinds = form_kinds(schema)
+    unset = text == "" and "string" in kinds and name not in node  # Stripe's a= for "", where a list or "" is taken
+    if "array" in kinds and not isinstance(text, list) and not unset:
         node.setdefault(name, [])
         if isinstance(node[name], list):
-            node[name].append(read_form_value(text, subschema(schema, None)))
+            node[name].append(_read(text, subschema(schema, None)))
     else:
-        node[name] = read_form_value(text, schema)
+        node[name] = _read(text, schema)
 
 
-def _with_empty_arrays(out: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
-    """``out`` with each required array property it lacks as ``[]``: a form (and multipart) writes a list as one
-    field per item, so an empty list is no field at all, and only the schema tells it from a missing one."""
+def _with_empty_arrays(out: dict[str, Any], schema: Any) -> dict[str, Any]:
+    """``out`` with each required array property it lacks as ``[]``, in the objects it holds too (Stripe's
+    ``cart[line_items]``): a form (and multipart) writes a list as one field per item, so an empty list is no
+    field at all, and only the schema tells it from a missing one."""
+    if not isinstance(schema, Mapping):
+        return out
+    for name, value in out.items():
+        if isinstance(value, dict):
+            _with_empty_arrays(value, subschema(schema, name))
     required = schema.get("required")
     for name in required if isinstance(required, list) else ():
         if isinstance(name, str) and name not in out and "array" in form_kinds(subschema(schema, name)):

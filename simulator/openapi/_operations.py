@@ -18,7 +18,7 @@ import jsonschema_rs
 from simulator._suggest import closest, did_you_mean, suggest
 from simulator.errors import ContractError
 from simulator.openapi._decode import read_json
-from simulator.openapi._form import coerce_one, read_form, read_multipart
+from simulator.openapi._form import coerce_one, read_form, read_form_value, read_multipart, read_pairs, subschema
 from simulator.openapi._refs import Parts, References
 from simulator.openapi._security import Denial, Scheme, check, requirements
 from simulator.openapi._violation import Violation
@@ -204,8 +204,10 @@ class _Param:
     name: str
     location: str
     required: bool
-    kind: str  # "string", "integer", "number", "boolean", "array"
+    kind: str  # "string", "integer", "number", "boolean", "array"; "union": typed by anyOf/oneOf/allOf branches
     item_kind: str
+    #: The parameter's schema, linked (read only for a "union" kind and for ``name[key]=`` query fields).
+    schema: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(eq=False, slots=True)
@@ -336,8 +338,12 @@ class Operation:
             for key, value in pairs:
                 raw.setdefault(key, []).append(value)
             query_values: dict[str, Any] = {}
+            deep: list[tuple[str, str]] = []
             for key, items in raw.items():
                 param = declared.get(key)
+                if param is None and key.endswith("]") and key.partition("[")[0] in declared:
+                    deep.extend((key, item) for item in items)  # created[gt]=1: a deepObject field
+                    continue
                 if param is None:
                     hint = did_you_mean(key, declared) or (
                         f"this operation takes {', '.join(map(repr, declared))}"
@@ -347,6 +353,10 @@ class Operation:
                     errors.append(Violation(f"query.{key}", "additionalProperties", f"unknown query parameter; {hint}"))
                     continue
                 query_values[key] = _coerce(items, param)
+            if deep:
+                nested = {name: declared[name].schema for name in {key.partition("[")[0] for key, _ in deep}}
+                for name, value in read_pairs(deep, {"properties": nested}).items():
+                    query_values.setdefault(name, value)  # given both ways (a=1&a[b]=2): the value stays
             values.update(query_values)
             if "query" in self._validators:
                 errors.extend(self._validators["query"].errors(query_values))
@@ -442,12 +452,18 @@ def _coerce(raw: str | list[str] | None, param: _Param) -> Any:
         return None
     if param.kind == "array":
         items = raw if isinstance(raw, list) else raw.split(",")
+        if param.item_kind == "union":
+            return [read_form_value(item, subschema(param.schema, None)) for item in items]
         return [coerce_one(item, param.item_kind) for item in items]
     value = raw[-1] if isinstance(raw, list) else raw
+    if param.kind == "union":
+        return read_form_value(value, param.schema)
     return coerce_one(value, param.kind)
 
 
 def _schema_kind(schema: Mapping[str, Any]) -> str:
+    if "type" not in schema and any(key in schema for key in ("anyOf", "oneOf", "allOf")):
+        return "union"  # Stripe's created: an integer or a range object
     kind = schema.get("type", "string")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
@@ -554,7 +570,7 @@ def build_operation(
         kind = _schema_kind(schema)
         item_kind = _schema_kind(refs.follow(schema.get("items") or {}, ())[0] or {}) if kind == "array" else kind
         required = bool(param.get("required", location == "path"))
-        params.append(_Param(name, location, required, kind, item_kind))
+        params.append(_Param(name, location, required, kind, item_kind, refs.linked(schema)))
         group = schemas.setdefault(location, {"type": "object", "properties": {}, "required": []})
         group["properties"][name] = refs.ref((*param_parts, "schema")) if written_schema else {}
         if required:

@@ -17,6 +17,8 @@ from click.testing import CliRunner
 from lendsim_examples import app_for
 from simulator import Simulator
 from simulator.cli import cli, main
+from simulator.cli._check import _PHASES
+from simulator.conformance import PHASES
 from simulator.http import create_app
 from tests.http.conftest import running
 
@@ -125,6 +127,51 @@ def test_a_check_excluded_for_an_operation_is_not_run_there_and_the_others_still
     assert "- negative_data_rejection" in output  # it accepts anything, invalid bodies included
 
 
+def test_only_the_operations_named_are_sent_requests_even_with_a_check_excluded_for_one_of_them() -> None:
+    paths: set[str] = set()
+    take = answering(200, {"respCode": "0000"})
+
+    async def recording(scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            paths.add(scope["path"])
+        await take(scope, receive, send)
+
+    with running(recording) as url:
+        check(url, "--operation", "repayResultNotify", "--exclude-check", "negative_data_rejection:repayResultNotify")
+
+    probes = {path for path in paths if path == "/" or path.startswith("/schemathesis-probe")}  # is anyone there?
+    assert paths - probes == {"/callbacks/bank/repay-result"}
+
+
+def test_the_phases_named_are_the_ones_run_and_the_replay_names_them() -> None:
+    # A receiver that takes anything: the examples phase sends only valid data, so only coverage finds it out.
+    with running(answering(200, {"respCode": "0000"})) as url:
+        examples_code, examples = check(url, "--operation", "repayResultNotify", "--phases", "examples")
+        coverage_code, coverage = check(url, "--operation", "repayResultNotify", "--phases", "coverage,examples")
+
+    assert examples_code == 0, examples
+    assert re.search(r"passed  repayResultNotify \(POST /callbacks/bank/repay-result\) +\d+ cases", examples)
+    assert coverage_code == 1, coverage
+    assert "- negative_data_rejection: Schema-violating request accepted (coverage)" in coverage
+    assert "--phases examples,coverage" in coverage.split("replay:")[1]
+
+
+def test_operations_checked_by_two_workers_are_each_reported() -> None:
+    with running(answering(500, {"error": "boom"})) as url:
+        code, output = check(url, "--workers", "2", *(arg for name in RECEIVERS for arg in ("--operation", name)))
+
+    assert code == 1
+    assert "4 operations: 0 passed, 4 failed" in output
+    assert output.count("- not_a_server_error: Server error") == 4
+    replay = output.split("replay:")[1]
+    assert "--workers" not in replay  # how fast, not what is sent
+    assert replay.rstrip().endswith("--no-stateful") and "--phases" not in replay
+
+
+def test_the_phases_the_command_offers_are_the_ones_the_check_runs() -> None:
+    assert _PHASES == PHASES
+
+
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     with pytest.raises(SystemExit) as exit_:
         main(["check", *args])
@@ -146,6 +193,9 @@ def test_a_service_that_does_not_answer_is_bad_input_in_one_line(capsys: pytest.
         (("--url", "http://127.0.0.1:9", "--operation", "repayResultNotfy"), "did you mean 'repayResultNotify'"),
         (("--url", "http://127.0.0.1:9", "--exclude-check", "not_a_server_eror"), "did you mean 'not_a_server_error'"),
         (("--url", "http://127.0.0.1:9", "--header", "Authorization"), "is not a header; write it as 'Name: value'"),
+        (("--url", "http://127.0.0.1:9", "--phases", "examples,coverag"), "'coverag' is not a phase; did you mean"),
+        (("--url", "http://127.0.0.1:9", "--phases", "stateful", "--no-stateful"), "leaves no phase to run"),
+        (("--url", "http://127.0.0.1:9", "--workers", "0"), "'--workers'"),
     ],
 )
 def test_bad_options_are_bad_input_with_the_fix(
