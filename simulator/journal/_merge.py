@@ -38,8 +38,8 @@ from simulator.journal._rows import (
     _DATA,
     _INSERT,
     _bindable,
-    _decode,
     _encode,
+    _entry,
     _Row,
     _row_of,
     _storable,
@@ -170,27 +170,11 @@ def _entries(rows: Iterable[_Row]) -> list[Entry]:
     """The entries of stored ``rows`` of one instant (as ``Journal`` reads them back: one virtual time built once)."""
     times: dict[tuple[int, int], datetime] = {}
     entries = []
-    for seq, kind, vt_us, off_us, wall, partner, operation, borrower, loan, serial, sms, status, corr, data in rows:
-        when = times.get((vt_us, off_us))
+    for row in rows:
+        when = times.get((row[2], row[3]))
         if when is None:
-            when = times[vt_us, off_us] = from_us(vt_us, off_us)
-        entries.append(
-            Entry(
-                seq,
-                kind,
-                when,
-                wall,
-                partner,
-                operation,
-                borrower,
-                loan,
-                serial,
-                sms,
-                status,
-                corr,
-                {} if data is None else _decode(data),
-            )
-        )
+            when = times[row[2], row[3]] = from_us(row[2], row[3])
+        entries.append(_entry(row, when))
     return entries
 
 

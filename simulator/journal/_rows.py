@@ -102,12 +102,13 @@ def _bindable(seq: int, row: _Row) -> _Row:
     )
 
 
-def _entry(row: _Row) -> Entry:
+def _entry(row: _Row, when: datetime | None = None) -> Entry:
+    """The entry of a stored ``row``; ``when``: its virtual time, if the caller built it already."""
     seq, kind, vt_us, off_us, wall, partner, operation, borrower, loan, serial, sms, status, corr, data = row
     return Entry(
         seq,
         kind,
-        from_us(vt_us, off_us),
+        from_us(vt_us, off_us) if when is None else when,
         wall,
         partner,
         operation,
