@@ -1,4 +1,4 @@
-"""The invariant oracles O1–O13: judge a run from its journal alone, borrower by borrower.
+"""The invariant oracles O1–O15: judge a run from its journal alone, borrower by borrower.
 
     verdicts = evaluate(journal, scenario.expect, calendar=calendar, end=end, grace_days=3)
     for verdict in verdicts:
@@ -38,6 +38,7 @@ from simulator.oracles._base import (
 )
 from simulator.oracles._bureau import BureauConverges
 from simulator.oracles._chain import chain_entries, describe_chain
+from simulator.oracles._claims import SmsClaimMatchesBureau
 from simulator.oracles._contact import ContactFrequency, ContactHours
 from simulator.oracles._delinquency import NoFalseDelinquency
 from simulator.oracles._disputes import DisputeSla
@@ -47,6 +48,7 @@ from simulator.oracles._notice import NoticeBeforeNegativeReport
 from simulator.oracles._orders import OneOrderPerCollection
 from simulator.oracles._pii import PiiMinimized
 from simulator.oracles._processing import NothingStaysProcessing
+from simulator.oracles._settled import NoDueSmsAfterSettlement
 from simulator.oracles._signed import SignedCallbacksOnly
 from simulator.oracles._sms import SmsUnique
 from simulator.oracles._terminal import TerminalStatesAbsorb
@@ -66,7 +68,7 @@ __all__ = [
     "evaluate",
 ]
 
-#: Every oracle by its ``expect:`` key, in invariant order (O1 … O13).
+#: Every oracle by its ``expect:`` key, in invariant order (O1 … O15).
 ORACLES: Final[Mapping[str, type[Oracle]]] = {
     oracle.key: oracle
     for oracle in (
@@ -83,6 +85,8 @@ ORACLES: Final[Mapping[str, type[Oracle]]] = {
         ContactFrequency,
         SignedCallbacksOnly,
         NothingStaysProcessing,
+        NoDueSmsAfterSettlement,
+        SmsClaimMatchesBureau,
     )
 }
 

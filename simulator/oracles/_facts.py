@@ -234,6 +234,15 @@ class Facts(Part):
                 found.append((loan, no))
         return found[0] if len(found) == 1 else None
 
+    def about(self, sms: Sms) -> tuple[str | None, int | None]:
+        """The (loan, installment) an SMS is about: :meth:`target`, else the only loan registered with its number
+        (installment ``None``); ``(None, None)`` when neither tells."""
+        target = self.target(sms)
+        if target is not None:
+            return target
+        loans = self.phones.get(sms.phone, ()) if sms.phone is not None else ()
+        return (loans[0], None) if len(loans) == 1 else (None, None)
+
     def is_overdue_notice(self, sms: Sms) -> bool:
         """An overdue SMS: the template of the bank's overdue notices, or one sent under a notice's OutId."""
         if sms.template is not None and sms.template in self.overdue_templates:

@@ -369,6 +369,8 @@ _INVARIANT_IDS: Final = {
     "contact_frequency": "O11",
     "signed_callbacks_only": "O12",
     "nothing_stays_processing": "O13",
+    "no_due_sms_after_settlement": "O14",
+    "sms_claim_matches_bureau": "O15",
 }
 
 #: A point that, down for the whole run, no platform can make up for: (point, actions) → (what it means, the

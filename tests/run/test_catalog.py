@@ -127,6 +127,7 @@ def test_the_naive_platform_is_caught_by_the_incident_on_o1_and_o2() -> None:
         ("recycled-phone-number", "O2"),  # its "we will restore your credit" SMS reaches strangers
         ("dispute-during-window", "O1"),  # disputes answered "confirmed": the payment never reached the bank
         ("late-or-lost-callback", "O13"),  # waits for callbacks: a lost one leaves the payment PROCESSING for good
+        ("early-settlement", "O14"),  # drops a settlement on a 503: the borrower who paid it off gets overdue SMS
     ],
 )
 def test_the_naive_platform_is_caught_where_its_defects_show(scenario: str, invariant: str) -> None:
