@@ -20,19 +20,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Exchange", "request_data"]
 
-# Request fields that tie a message to a borrower, a loan, a business serial or an SMS.
-_CORRELATION_FIELDS = {
-    "borrowerId": "borrower",
-    "loanOuterNo": "loan",
-    "repayOuterNo": "serial",
-    "OutId": "sms_out_id",
-    "out_id": "sms_out_id",
-}
-_ID_COLUMNS = ("borrower", "loan", "serial", "sms_out_id")
-# (field, index in _ID_COLUMNS), last listed first: a later match overwrites, so the first field listed wins.
-_CORRELATION_LAST_FIRST = tuple(
-    (field, _ID_COLUMNS.index(column)) for field, column in reversed(_CORRELATION_FIELDS.items())
-)
+# Request fields that tie a message to a borrower, a loan, a business serial or an SMS, in the order
+# Exchange.correlate reads them: borrower, loan, serial, then the SMS's two spellings (the first one wins).
+_CORRELATION_FIELDS = ("borrowerId", "loanOuterNo", "repayOuterNo", "OutId", "out_id")
 _NO_DELAY = timedelta(0)
 # Headers worth keeping in the journal; the rest (and any credential) stay out of it.
 _JOURNALED_HEADERS = frozenset(
@@ -113,20 +103,36 @@ class Exchange:
     def correlate(self) -> None:
         """The ids the request names: from its parameters, else its body (the first field listed for a column),
         else what an internal call says it is about (``Request.ids``)."""
-        ids: list[str | None] = [None, None, None, None]
+        borrower = loan = serial = sms_out_id = None
         for source in (self.body, self.params):  # the parameters last: they win
             if source and (type(source) is dict or isinstance(source, Mapping)):
-                get = source.get
-                for field, index in _CORRELATION_LAST_FIRST:
-                    value = get(field)
-                    if isinstance(value, str):
-                        ids[index] = value
+                # The five fields read in one call, each tested for None first: an isinstance that fails looks up
+                # the value's __class__ (a loop of get and isinstance over the fields: 1.4k instructions more).
+                borrower_id, loan_no, repay_no, out_id, other_out_id = map(source.get, _CORRELATION_FIELDS)
+                if borrower_id is not None and isinstance(borrower_id, str):
+                    borrower = borrower_id
+                if loan_no is not None and isinstance(loan_no, str):
+                    loan = loan_no
+                if repay_no is not None and isinstance(repay_no, str):
+                    serial = repay_no
+                if out_id is not None and isinstance(out_id, str):
+                    sms_out_id = out_id
+                elif other_out_id is not None and isinstance(other_out_id, str):
+                    sms_out_id = other_out_id
         known = self.request.ids
         if known:
-            for index, column in enumerate(_ID_COLUMNS):
-                if ids[index] is None:
-                    ids[index] = known.get(column)
-        self.borrower, self.loan, self.serial, self.sms_out_id = ids
+            if borrower is None:
+                borrower = known.get("borrower")
+            if loan is None:
+                loan = known.get("loan")
+            if serial is None:
+                serial = known.get("serial")
+            if sms_out_id is None:
+                sms_out_id = known.get("sms_out_id")
+        self.borrower = borrower
+        self.loan = loan
+        self.serial = serial
+        self.sms_out_id = sms_out_id
 
     def correlate_reply(self) -> None:
         """The ids the reply names (a behaviour knows the loan a serial belongs to) win over the request's."""
