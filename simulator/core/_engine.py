@@ -196,8 +196,9 @@ class Engine:
 
     def record(self, kind: str, at: datetime | None = None, **fields: Unpack[EntryFields]) -> None:
         """Journal one entry at virtual time ``at`` (default now): everything the engine journals goes through here,
-        but for a request and its answer, which :meth:`_journal_request` and :meth:`_journal_answer` hand to
-        :meth:`Journal.add` with the fields positionally, in the journal's column order: the hot path."""
+        but for a request and its answer, which :meth:`_journal_request` and :meth:`_journal_answer` (or
+        :meth:`_lost`) hand to :meth:`Journal.add` with the fields positionally, in the journal's column order: the
+        hot path."""
         self.journal.add(kind, self.clock.now() if at is None else at, **fields)
 
     def event(
@@ -453,10 +454,13 @@ class Engine:
         if self.faults.by_point:  # no fault anywhere: none at this operation's point (the usual case)
             self._fault(exchange)
         self._behave(exchange)
-        if exchange.reply is None:
+        reply = exchange.reply
+        if reply is None:
             return self._lost(exchange)
         self._journal_answer(exchange)
-        self._check_answer(exchange)
+        if exchange.answered:  # the core's own problems (validation, faults, 404/405/413) are not the contract's
+            assert exchange.operation is not None
+            self._check_answer(exchange.operation, reply, exchange.partner, exchange.correlation)
         response = self._send(exchange)
         if exchange.plan.replayed and self._verifier is not None and not request.internal:
             self.handle(replace(request, internal=True, replay=True))  # refused: its nonce was just used
@@ -589,72 +593,74 @@ class Engine:
 
     def _lost(self, exchange: Exchange) -> Response:
         """A fault lost the exchange before any answer was made: journal that, answer nothing."""
-        self._journal_response(exchange, None, {"transportFault": exchange.transport_fault})
-        return Response(0, {}, b"", transport_fault=exchange.transport_fault, hold=exchange.request.client_timeout)
-
-    def _journal_answer(self, exchange: Exchange) -> None:
-        """Journal the answer, under the ids the reply names (a behaviour knows the loan a serial belongs to)."""
-        reply = exchange.reply
-        assert reply is not None
-        exchange.correlate_reply()
-        # The body is written once, for the journal and the wire; what the journal's encoder refuses (NaN, a
-        # cycle) goes the journal's own way, which raises the JournalError that names the bad value.
-        try:
-            exchange.reply_json = encode_data(reply.body)
-        except (TypeError, ValueError, RecursionError):
-            exchange.reply_json = None
-        data: dict[str, Any] = {"body": reply.body}
-        if exchange.transport_fault:
-            data["transportFault"] = exchange.transport_fault
-        if exchange.delay:
-            data["delay"] = exchange.delay.total_seconds()
-        if exchange.gave_up is not None:
-            data["clientTimeout"] = exchange.gave_up.total_seconds()
-        # As of when the answer arrives: a latency fault's delay later (the client may have given up by then).
-        at = exchange.now + exchange.delay if exchange.delay else None
-        self._journal_response(exchange, reply.status, data, exchange.reply_json, at=at)
-
-    def _check_answer(self, exchange: Exchange) -> None:
-        """The behaviour's answer against the contract (the core's own problems — validation, faults, 404/405/413
-        — are not the contract's to declare)."""
-        if exchange.answered and exchange.operation is not None and exchange.reply is not None:
-            self._check_drift(exchange.operation, exchange.reply, exchange.partner, exchange.correlation)
-
-    def _send(self, exchange: Exchange) -> Response:
-        """The answer as it goes back: as of the virtual instant a latency fault delays it to, or lost below HTTP by a
-        transport fault."""
-        assert exchange.reply is not None
-        at = exchange.now + exchange.delay if exchange.delay else None
-        response = self._respond(exchange.reply, body_json=exchange.reply_json, at=at)
-        response.delay = exchange.delay
-        response.transport_fault = exchange.transport_fault
-        if exchange.transport_fault is not None:
-            response.hold = exchange.request.client_timeout
-        return response
-
-    def _journal_response(
-        self,
-        exchange: Exchange,
-        status: int | None,
-        data: dict[str, Any],
-        body_json: str | None = None,
-        *,
-        at: datetime | None = None,
-    ) -> None:
         self.journal.add(
             "response",
-            exchange.now if at is None else at,
+            exchange.now,
             exchange.partner,
             exchange.operation_id,
             exchange.borrower,
             exchange.loan,
             exchange.serial,
             exchange.sms_out_id,
-            status,
+            None,
+            exchange.correlation,
+            {"transportFault": exchange.transport_fault},
+        )
+        return Response(0, {}, b"", transport_fault=exchange.transport_fault, hold=exchange.request.client_timeout)
+
+    def _journal_answer(self, exchange: Exchange) -> None:
+        """Journal the answer, under the ids the reply names (a behaviour knows the loan a serial belongs to), as of
+        when it arrives: a latency fault's delay later (the client may have given up by then)."""
+        reply = exchange.reply
+        assert reply is not None
+        exchange.correlate_reply()
+        body = reply.body
+        # The body is written once, for the journal and the wire; what the journal's encoder refuses (NaN, a
+        # cycle) goes the journal's own way, which raises the JournalError that names the bad value.
+        body_json: str | None
+        try:
+            body_json = encode_data(body)
+        except (TypeError, ValueError, RecursionError):
+            body_json = None
+        exchange.reply_json = body_json
+        data: dict[str, Any] = {"body": body}
+        delay = exchange.delay
+        if exchange.transport_fault is None and not delay:  # the usual answer: its body alone
+            text = None if body_json is None else '{"body":' + body_json + "}"
+        else:
+            if exchange.transport_fault:
+                data["transportFault"] = exchange.transport_fault
+            if delay:
+                data["delay"] = delay.total_seconds()
+            if exchange.gave_up is not None:
+                data["clientTimeout"] = exchange.gave_up.total_seconds()
+            text = None if body_json is None else _with_body(body_json, data)
+        self.journal.add(
+            "response",
+            exchange.now + delay if delay else exchange.now,
+            exchange.partner,
+            exchange.operation_id,
+            exchange.borrower,
+            exchange.loan,
+            exchange.serial,
+            exchange.sms_out_id,
+            reply.status,
             exchange.correlation,
             data,
-            None if body_json is None else _with_body(body_json, data),
+            text,
         )
+
+    def _send(self, exchange: Exchange) -> Response:
+        """The answer as it goes back: as of the virtual instant a latency fault delays it to, or lost below HTTP by a
+        transport fault."""
+        assert exchange.reply is not None
+        delay = exchange.delay
+        response = self._respond(exchange.reply, None, exchange.reply_json, exchange.now + delay if delay else None)
+        response.delay = delay
+        transport_fault = response.transport_fault = exchange.transport_fault
+        if transport_fault is not None:
+            response.hold = exchange.request.client_timeout
+        return response
 
     def _handle_control(self, request: Request, path: str) -> Response:
         """A control call: it journals what it changes (``clockAdvanced``, ``faultAdded``, ``reset`` …) and, when it
@@ -680,7 +686,7 @@ class Engine:
         if refused is not None:
             return self.refuse(request, refused, operation=operation.operation_id)
         reply = self._run(operation, Call(operation, params, body, request.headers, self.clock.now()))
-        self._check_drift(operation, reply, CONTROL, None)
+        self._check_answer(operation, reply, CONTROL, None)
         if reply.status >= 400:
             return self.refuse(request, reply, operation=operation.operation_id)
         return self._respond(reply)
@@ -770,7 +776,9 @@ class Engine:
                 incident=incident,
             )
 
-    def _check_drift(self, operation: Operation, reply: Reply, partner: str, correlation: str | None) -> None:
+    def _check_answer(self, operation: Operation, reply: Reply, partner: str, correlation: str | None) -> None:
+        """An answer against its operation's contract: what it breaks is journaled as ``drift`` (raised in strict
+        mode)."""
         try:
             errors = operation.validate_response(reply.status, reply.body, reply.content_type)
         except ContractError as exc:  # the response schema does not compile (a big contract's, on first use)
@@ -802,7 +810,6 @@ class Engine:
     def _respond(
         self,
         reply: Reply,
-        *,
         extra_headers: Mapping[str, str] | None = None,
         body_json: str | None = None,
         at: datetime | None = None,
