@@ -496,31 +496,37 @@ class Engine:
     def _route(self, contract: Contract, request: Request, path: str) -> Exchange:
         """The operation the request is for; a 404/405 when none matches, a 413 when its body was too large."""
         self._serial += 1
-        exchange = Exchange(request, contract.name, self.clock.now(), f"{self.id_prefix}r{self._serial}")
+        correlation = f"{self.id_prefix}r{self._serial}"
         matched = contract.operations.match(request.method, path)
         if matched is None:
-            exchange.reply = self._no_operation(contract, request.method, path)
-            return exchange
-        exchange.operation, exchange.path_params = matched
-        exchange.operation_id = exchange.operation.operation_id
+            missing = self._no_operation(contract, request.method, path)
+            return Exchange(request, contract.name, self.clock.now(), correlation, None, {}, missing)
+        operation, path_params = matched
+        reply: Reply | None = None
         if request.body_too_large:
-            exchange.reply = problem(
+            reply = problem(
                 413,
                 "Payload Too Large",
                 f"the body exceeds {self.max_body:,} bytes; send less",
-                operation=exchange.operation.operation_id,
+                operation=operation.operation_id,
             )
-        return exchange
+        return Exchange(request, contract.name, self.clock.now(), correlation, operation, path_params, reply)
 
     def _decode(self, exchange: Exchange) -> None:
         """Parameters and body, decoded and checked against the operation; a 400/415 naming what is wrong."""
         operation = exchange.operation
         if operation is not None and exchange.reply is None:
-            exchange.reply, exchange.params, exchange.body, exchange.plain = self._read(
+            refused, exchange.params, exchange.body, exchange.plain = self._read(
                 operation, exchange.path_params, exchange.request
             )
-            if exchange.reply is not None and operation.partner in self._mocked:
-                exchange.reply = self._mock.declared_error(operation, exchange.reply)
+            if refused is not None:
+                exchange.reply = (
+                    self._mock.declared_error(operation, refused) if operation.partner in self._mocked else refused
+                )
+        else:  # nothing to decode: no operation, or a body too large
+            exchange.params = {}
+            exchange.body = None
+            exchange.plain = False
         exchange.correlate()
 
     def _journal_request(self, exchange: Exchange) -> None:
