@@ -530,7 +530,18 @@ class Engine:
         exchange.correlate()
 
     def _journal_request(self, exchange: Exchange) -> None:
-        data = request_data(exchange.request, exchange.body)
+        body = exchange.body
+        data = request_data(exchange.request, body)
+        text = None
+        if exchange.plain or body is None:
+            # Decoded from plain JSON (``Operation.decode``), or no body: orjson writes it without the walk the
+            # journal's encoder makes to match json's text, which is where the two could differ (float notation),
+            # and it reads back as the same value. The journal's encoder instead costs 11k instructions a request
+            # (``bench/run instructions``). What orjson refuses (a lone surrogate in a header) the journal encodes.
+            try:
+                text = orjson.dumps(data).decode()
+            except orjson.JSONEncodeError:
+                text = None
         self.journal.add(
             "request",
             exchange.now,
@@ -543,7 +554,7 @@ class Engine:
             None,
             exchange.correlation,
             data,
-            _json_text(data) if exchange.plain or exchange.body is None else None,
+            text,
         )
 
     def _fault(self, exchange: Exchange) -> None:
@@ -619,7 +630,14 @@ class Engine:
         when it arrives: a latency fault's delay later (the client may have given up by then)."""
         reply = exchange.reply
         assert reply is not None
-        exchange.correlate_reply()
+        if reply.borrower is not None:
+            exchange.borrower = reply.borrower
+        if reply.loan is not None:
+            exchange.loan = reply.loan
+        if reply.serial is not None:
+            exchange.serial = reply.serial
+        if reply.sms_out_id is not None:
+            exchange.sms_out_id = reply.sms_out_id
         body = reply.body
         # The body is written once, for the journal and the wire; what the journal's encoder refuses (NaN, a
         # cycle) goes the journal's own way, which raises the JournalError that names the bad value.
@@ -830,11 +848,13 @@ class Engine:
         else:
             headers = {VIRTUAL_TIME_HEADER: at.isoformat()}
         body = b""
-        if reply.body is not None:
-            if isinstance(reply.body, str) and not is_json(reply.content_type):
-                body = reply.body.encode()  # text, a PDF…: sent as it is, not as a JSON string
+        value = reply.body
+        if value is not None:
+            # type() first: an isinstance that fails (a dict, the usual body) looks up the value's __class__
+            if type(value) is not dict and isinstance(value, str) and not is_json(reply.content_type):
+                body = value.encode()  # text, a PDF…: sent as it is, not as a JSON string
             else:
-                body = body_json.encode() if body_json is not None else dumps(reply.body)
+                body = body_json.encode() if body_json is not None else dumps(value)
             headers["content-type"] = reply.content_type
         if reply.headers:
             headers.update(reply.headers)
@@ -907,20 +927,6 @@ def _bearer(supplied: str, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(
         credentials.strip().encode("utf-8", "replace"), token.encode("utf-8", "replace")
     )
-
-
-def _json_text(data: dict[str, Any]) -> str | None:
-    """The JSON text of a request's journal data whose body was decoded from plain JSON (``Operation.decode``), or
-    which has none: orjson writes it without the walk the journal's encoder makes to match json's text, which
-    is where the two could differ (float notation), and reads back as the same value. None when orjson refuses it
-    (a lone surrogate in a header): the journal encodes it then, its own way.
-
-    Measured with ``bench/run instructions``: the journal's encoder instead costs 11k instructions a request of the
-    engine's 193k with the bank stubbed, 1 % of a request through ``lendsim.transport`` (1,085k)."""
-    try:
-        return orjson.dumps(data).decode()
-    except orjson.JSONEncodeError:
-        return None
 
 
 def _with_body(body_json: str, data: Mapping[str, Any]) -> str:

@@ -149,20 +149,6 @@ class Exchange:
         self.serial = serial
         self.sms_out_id = sms_out_id
 
-    def correlate_reply(self) -> None:
-        """The ids the reply names (a behaviour knows the loan a serial belongs to) win over the request's."""
-        reply = self.reply
-        if reply is None:
-            return
-        if reply.borrower is not None:
-            self.borrower = reply.borrower
-        if reply.loan is not None:
-            self.loan = reply.loan
-        if reply.serial is not None:
-            self.serial = reply.serial
-        if reply.sms_out_id is not None:
-            self.sms_out_id = reply.sms_out_id
-
 
 def request_data(request: Request, body: Any) -> dict[str, Any]:
     """What the journal keeps of a request: method, path, query, the headers worth keeping, the body (or its
