@@ -29,7 +29,7 @@ from simulator._suggest import closest, suggest
 from simulator.clock import Calendar, ScheduledEvent, VirtualClock
 from simulator.core._delivery import Deliveries
 from simulator.core._exchange import Exchange, request_data
-from simulator.core._faults import COMMON_ACTIONS, DELIVERY_ACTIONS, Fault, Faults, parse_fault
+from simulator.core._faults import COMMON_ACTIONS, DELIVERY_ACTIONS, NO_FAULTS, Fault, Faults, parse_fault
 from simulator.core._messages import (
     SOURCE_HEADER,
     VIRTUAL_TIME_HEADER,
@@ -462,7 +462,7 @@ class Engine:
             assert exchange.operation is not None
             self._check_answer(exchange.operation, reply, exchange.partner, exchange.correlation)
         response = self._send(exchange)
-        if exchange.plan.replayed and self._verifier is not None and not request.internal:
+        if self._verifier is not None and exchange.plan.replayed and not request.internal:
             self.handle(replace(request, internal=True, replay=True))  # refused: its nonce was just used
         return response
 
@@ -585,15 +585,18 @@ class Engine:
     def _behave(self, exchange: Exchange) -> None:
         """The behaviour answers what got this far (N times under a ``duplicate`` fault: the last answer goes back);
         a ``timeout_after_commit`` fault then loses its answer, a ``latency`` fault delays it."""
-        operation, plan = exchange.operation, exchange.plan
+        operation = exchange.operation
         if operation is None or exchange.reply is not None or exchange.transport_fault is not None:
             return
         call = make_call(operation, exchange.params, exchange.body, exchange.request.headers, exchange.now)
         exchange.reply = self._run(operation, call)
+        exchange.answered = True
+        plan = exchange.plan
+        if plan is NO_FAULTS:  # the usual request: no fault acts on it
+            return
         if plan.copies > 1:  # not a range(1) loop for the usual one copy: 1.3k instructions a request
             for _ in range(plan.copies - 1):
                 exchange.reply = self._run(operation, call)
-        exchange.answered = True
         if plan.lost_answer:
             exchange.transport_fault = "timeout"
         if plan.delay is not None:
