@@ -3,9 +3,12 @@
 ``Engine.handle(Request) → Response`` is the only way in. The ASGI app and the respx routes are thin
 adapters over it, so a behaviour exists once. A request to a partner goes through a short pipeline of named steps
 — route, decode and validate, journal the request, faults, behaviour, journal the answer, check the answer against
-the contract, respond — each a method below that reads and fills in the request's :class:`Exchange`. Every partner
-request and response is journaled, bad input included; the control API (``/_sim``) journals only what it changes.
-Everything the engine journals goes through one helper, :meth:`Engine.record`.
+the contract, respond — each a method below: the first six read and fill in the request's :class:`Exchange`, the
+last two (shared with the control API) take the answer. A step that has nothing to do is not called (no fault
+registered anywhere: no faults step; an answer the core made: no check against the contract). Every partner request
+and response is journaled, bad input included; the control API (``/_sim``) journals only what it changes.
+Everything the engine journals goes through one helper, :meth:`Engine.record`, but a request and its answer, which
+the pipeline hands to :meth:`Journal.add` positionally (the hot path).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from simulator.core._messages import (
     Reply,
     Request,
     Response,
+    TransportFault,
     dumps,
     invalid_request,
     make_call,
@@ -60,6 +64,7 @@ MAX_BODY = 1024 * 1024
 #: What an ``id_prefix`` may be: short, and fit for any id field (letters, digits, dashes).
 _ID_PREFIX = re.compile(r"[A-Za-z0-9-]{0,16}")
 DEFAULT_START = datetime(2019, 5, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+_NO_DELAY = timedelta(0)
 
 Behaviour = Callable[[Call], Reply]
 
@@ -461,7 +466,18 @@ class Engine:
         if exchange.answered:  # the core's own problems (validation, faults, 404/405/413) are not the contract's
             assert exchange.operation is not None
             self._check_answer(exchange.operation, reply, exchange.partner, exchange.correlation)
-        response = self._send(exchange)
+        # The answer as it goes back: as of the virtual instant a latency fault delays it to, or lost below HTTP by a
+        # transport fault (the client waits until its own timeout, when known).
+        delay, transport_fault = exchange.delay, exchange.transport_fault
+        response = self._respond(
+            reply,
+            None,
+            exchange.reply_json,
+            exchange.now + delay if delay else None,
+            delay,
+            transport_fault,
+            None if transport_fault is None else request.client_timeout,
+        )
         if self._verifier is not None and exchange.plan.replayed and not request.internal:
             self.handle(replace(request, internal=True, replay=True))  # refused: its nonce was just used
         return response
@@ -677,18 +693,6 @@ class Engine:
             text,
         )
 
-    def _send(self, exchange: Exchange) -> Response:
-        """The answer as it goes back: as of the virtual instant a latency fault delays it to, or lost below HTTP by a
-        transport fault."""
-        assert exchange.reply is not None
-        delay = exchange.delay
-        response = self._respond(exchange.reply, None, exchange.reply_json, exchange.now + delay if delay else None)
-        response.delay = delay
-        transport_fault = response.transport_fault = exchange.transport_fault
-        if transport_fault is not None:
-            response.hold = exchange.request.client_timeout
-        return response
-
     def _handle_control(self, request: Request, path: str) -> Response:
         """A control call: it journals what it changes (``clockAdvanced``, ``faultAdded``, ``reset`` …) and, when it
         is refused (a 4xx) or fails, the request and its answer (:meth:`refuse`); a good read journals nothing."""
@@ -840,9 +844,13 @@ class Engine:
         extra_headers: Mapping[str, str] | None = None,
         body_json: str | None = None,
         at: datetime | None = None,
+        delay: timedelta = _NO_DELAY,
+        transport_fault: TransportFault | None = None,
+        hold: timedelta | None = None,
     ) -> Response:
         """The answer to send, stamped with the virtual time it arrives at (``at``, default now); ``body_json`` is the
-        reply body already written as JSON, if it was."""
+        reply body already written as JSON, if it was; ``delay``, ``transport_fault`` and ``hold`` as
+        :class:`Response` has them (a pipeline's answer: the step that sends it)."""
         if at is None:
             now = self.clock.now()
             if now is not self._stamped[0]:  # the clock hands out one datetime per instant: format it once
@@ -863,7 +871,7 @@ class Engine:
             headers.update(reply.headers)
         if extra_headers:
             headers.update(extra_headers)
-        return Response(reply.status, headers, body)
+        return Response(reply.status, headers, body, delay, transport_fault, hold)
 
     # -- not found, not allowed --------------------------------------------------------------------
 
