@@ -3,9 +3,12 @@
 ``Engine.handle(Request) → Response`` is the only way in. The ASGI app and the respx routes are thin
 adapters over it, so a behaviour exists once. A request to a partner goes through a short pipeline of named steps
 — route, decode and validate, journal the request, faults, behaviour, journal the answer, check the answer against
-the contract, respond — each a method below that reads and fills in the request's :class:`Exchange`. Every partner
-request and response is journaled, bad input included; the control API (``/_sim``) journals only what it changes.
-Everything the engine journals goes through one helper, :meth:`Engine.record`.
+the contract, respond — each a method below: the first six read and fill in the request's :class:`Exchange`, the
+last two (shared with the control API) take the answer. A step that has nothing to do is not called (no fault
+registered anywhere: no faults step; an answer the core made: no check against the contract). Every partner request
+and response is journaled, bad input included; the control API (``/_sim``) journals only what it changes.
+Everything the engine journals goes through one helper, :meth:`Engine.record`, but a request and its answer, which
+the pipeline hands to :meth:`Journal.add` positionally (the hot path).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from simulator._suggest import closest, suggest
 from simulator.clock import Calendar, ScheduledEvent, VirtualClock
 from simulator.core._delivery import Deliveries
 from simulator.core._exchange import Exchange, request_data
-from simulator.core._faults import COMMON_ACTIONS, DELIVERY_ACTIONS, Fault, Faults, parse_fault
+from simulator.core._faults import COMMON_ACTIONS, DELIVERY_ACTIONS, NO_FAULTS, Fault, Faults, parse_fault
 from simulator.core._messages import (
     SOURCE_HEADER,
     VIRTUAL_TIME_HEADER,
@@ -37,6 +40,7 @@ from simulator.core._messages import (
     Reply,
     Request,
     Response,
+    TransportFault,
     dumps,
     invalid_request,
     make_call,
@@ -60,6 +64,7 @@ MAX_BODY = 1024 * 1024
 #: What an ``id_prefix`` may be: short, and fit for any id field (letters, digits, dashes).
 _ID_PREFIX = re.compile(r"[A-Za-z0-9-]{0,16}")
 DEFAULT_START = datetime(2019, 5, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+_NO_DELAY = timedelta(0)
 
 Behaviour = Callable[[Call], Reply]
 
@@ -196,8 +201,9 @@ class Engine:
 
     def record(self, kind: str, at: datetime | None = None, **fields: Unpack[EntryFields]) -> None:
         """Journal one entry at virtual time ``at`` (default now): everything the engine journals goes through here,
-        but for a request and its answer, which :meth:`_journal_request` and :meth:`_journal_answer` hand to
-        :meth:`Journal.add` with the fields positionally, in the journal's column order: the hot path."""
+        but for a request and its answer, which :meth:`_journal_request` and :meth:`_journal_answer` (or
+        :meth:`_lost`) hand to :meth:`Journal.add` with the fields positionally, in the journal's column order: the
+        hot path."""
         self.journal.add(kind, self.clock.now() if at is None else at, **fields)
 
     def event(
@@ -450,14 +456,29 @@ class Engine:
         exchange = self._route(contract, request, path)
         self._decode(exchange)
         self._journal_request(exchange)
-        self._fault(exchange)
+        if self.faults.by_point:  # no fault anywhere: none at this operation's point (the usual case)
+            self._fault(exchange)
         self._behave(exchange)
-        if exchange.reply is None:
+        reply = exchange.reply
+        if reply is None:
             return self._lost(exchange)
         self._journal_answer(exchange)
-        self._check_answer(exchange)
-        response = self._send(exchange)
-        if exchange.plan.replayed and self._verifier is not None and not request.internal:
+        if exchange.answered:  # the core's own problems (validation, faults, 404/405/413) are not the contract's
+            assert exchange.operation is not None
+            self._check_answer(exchange.operation, reply, exchange.partner, exchange.correlation)
+        # The answer as it goes back: as of the virtual instant a latency fault delays it to, or lost below HTTP by a
+        # transport fault (the client waits until its own timeout, when known).
+        delay, transport_fault = exchange.delay, exchange.transport_fault
+        response = self._respond(
+            reply,
+            None,
+            exchange.reply_json,
+            exchange.now + delay if delay else None,
+            delay,
+            transport_fault,
+            None if transport_fault is None else request.client_timeout,
+        )
+        if self._verifier is not None and exchange.plan.replayed and not request.internal:
             self.handle(replace(request, internal=True, replay=True))  # refused: its nonce was just used
         return response
 
@@ -491,35 +512,52 @@ class Engine:
     def _route(self, contract: Contract, request: Request, path: str) -> Exchange:
         """The operation the request is for; a 404/405 when none matches, a 413 when its body was too large."""
         self._serial += 1
-        exchange = Exchange(request, contract.name, self.clock.now(), f"{self.id_prefix}r{self._serial}")
+        correlation = f"{self.id_prefix}r{self._serial}"
         matched = contract.operations.match(request.method, path)
         if matched is None:
-            exchange.reply = self._no_operation(contract, request.method, path)
-            return exchange
-        exchange.operation, exchange.path_params = matched
-        exchange.operation_id = exchange.operation.operation_id
+            missing = self._no_operation(contract, request.method, path)
+            return Exchange(request, contract.name, self.clock.now(), correlation, None, {}, missing)
+        operation, path_params = matched
+        reply: Reply | None = None
         if request.body_too_large:
-            exchange.reply = problem(
+            reply = problem(
                 413,
                 "Payload Too Large",
                 f"the body exceeds {self.max_body:,} bytes; send less",
-                operation=exchange.operation.operation_id,
+                operation=operation.operation_id,
             )
-        return exchange
+        return Exchange(request, contract.name, self.clock.now(), correlation, operation, path_params, reply)
 
     def _decode(self, exchange: Exchange) -> None:
         """Parameters and body, decoded and checked against the operation; a 400/415 naming what is wrong."""
         operation = exchange.operation
         if operation is not None and exchange.reply is None:
-            exchange.reply, exchange.params, exchange.body, exchange.plain = self._read(
+            refused, exchange.params, exchange.body, exchange.plain = self._read(
                 operation, exchange.path_params, exchange.request
             )
-            if exchange.reply is not None and operation.partner in self._mocked:
-                exchange.reply = self._mock.declared_error(operation, exchange.reply)
+            if refused is not None:
+                exchange.reply = (
+                    self._mock.declared_error(operation, refused) if operation.partner in self._mocked else refused
+                )
+        else:  # nothing to decode: no operation, or a body too large
+            exchange.params = {}
+            exchange.body = None
+            exchange.plain = False
         exchange.correlate()
 
     def _journal_request(self, exchange: Exchange) -> None:
-        data = request_data(exchange.request, exchange.body)
+        body = exchange.body
+        data = request_data(exchange.request, body)
+        text = None
+        if exchange.plain or body is None:
+            # Decoded from plain JSON (``Operation.decode``), or no body: orjson writes it without the walk the
+            # journal's encoder makes to match json's text, which is where the two could differ (float notation),
+            # and it reads back as the same value. The journal's encoder instead costs 11k instructions a request
+            # (``bench/run instructions``). What orjson refuses (a lone surrogate in a header) the journal encodes.
+            try:
+                text = orjson.dumps(data).decode()
+            except orjson.JSONEncodeError:
+                text = None
         self.journal.add(
             "request",
             exchange.now,
@@ -532,7 +570,7 @@ class Engine:
             None,
             exchange.correlation,
             data,
-            _json_text(data) if exchange.plain or exchange.body is None else None,
+            text,
         )
 
     def _fault(self, exchange: Exchange) -> None:
@@ -545,7 +583,8 @@ class Engine:
         if about is None:  # it names no one: drawn for what it asks (a phone's SMS details), at this instant
             request = exchange.request
             about = f"{request.method} {request.path}?{request.query}@{exchange.now.isoformat()}"
-        plan = exchange.plan = self.faults.plan(f"{exchange.partner}.{operation.operation_id}", exchange.now, key=about)
+        point = f"{exchange.partner}.{operation.operation_id}"
+        plan = exchange.plan = self.faults.plan(point, exchange.now, None, about)
         outage = plan.outage
         if plan.dropped is not None:
             exchange.transport_fault = "timeout"
@@ -562,13 +601,18 @@ class Engine:
     def _behave(self, exchange: Exchange) -> None:
         """The behaviour answers what got this far (N times under a ``duplicate`` fault: the last answer goes back);
         a ``timeout_after_commit`` fault then loses its answer, a ``latency`` fault delays it."""
-        operation, plan = exchange.operation, exchange.plan
+        operation = exchange.operation
         if operation is None or exchange.reply is not None or exchange.transport_fault is not None:
             return
         call = make_call(operation, exchange.params, exchange.body, exchange.request.headers, exchange.now)
-        for _ in range(plan.copies):
-            exchange.reply = self._run(operation, call)
+        exchange.reply = self._run(operation, call)
         exchange.answered = True
+        plan = exchange.plan
+        if plan is NO_FAULTS:  # the usual request: no fault acts on it
+            return
+        if plan.copies > 1:  # not a range(1) loop for the usual one copy: 1.3k instructions a request
+            for _ in range(plan.copies - 1):
+                exchange.reply = self._run(operation, call)
         if plan.lost_answer:
             exchange.transport_fault = "timeout"
         if plan.delay is not None:
@@ -585,71 +629,68 @@ class Engine:
 
     def _lost(self, exchange: Exchange) -> Response:
         """A fault lost the exchange before any answer was made: journal that, answer nothing."""
-        self._journal_response(exchange, None, {"transportFault": exchange.transport_fault})
-        return Response(0, {}, b"", transport_fault=exchange.transport_fault, hold=exchange.request.client_timeout)
-
-    def _journal_answer(self, exchange: Exchange) -> None:
-        """Journal the answer, under the ids the reply names (a behaviour knows the loan a serial belongs to)."""
-        reply = exchange.reply
-        assert reply is not None
-        exchange.correlate_reply()
-        # The body is written once, for the journal and the wire; what the journal's encoder refuses (NaN, a
-        # cycle) goes the journal's own way, which raises the JournalError that names the bad value.
-        try:
-            exchange.reply_json = encode_data(reply.body)
-        except (TypeError, ValueError, RecursionError):
-            exchange.reply_json = None
-        data: dict[str, Any] = {"body": reply.body}
-        if exchange.transport_fault:
-            data["transportFault"] = exchange.transport_fault
-        if exchange.delay:
-            data["delay"] = exchange.delay.total_seconds()
-        if exchange.gave_up is not None:
-            data["clientTimeout"] = exchange.gave_up.total_seconds()
-        # As of when the answer arrives: a latency fault's delay later (the client may have given up by then).
-        at = exchange.now + exchange.delay if exchange.delay else None
-        self._journal_response(exchange, reply.status, data, exchange.reply_json, at=at)
-
-    def _check_answer(self, exchange: Exchange) -> None:
-        """The behaviour's answer against the contract (the core's own problems — validation, faults, 404/405/413
-        — are not the contract's to declare)."""
-        if exchange.answered and exchange.operation is not None and exchange.reply is not None:
-            self._check_drift(exchange.operation, exchange.reply, exchange.partner, exchange.correlation)
-
-    def _send(self, exchange: Exchange) -> Response:
-        """The answer as it goes back: as of the virtual instant a latency fault delays it to, or lost below HTTP by a
-        transport fault."""
-        assert exchange.reply is not None
-        at = exchange.now + exchange.delay if exchange.delay else None
-        response = self._respond(exchange.reply, body_json=exchange.reply_json, at=at)
-        response.delay = exchange.delay
-        response.transport_fault = exchange.transport_fault
-        if exchange.transport_fault is not None:
-            response.hold = exchange.request.client_timeout
-        return response
-
-    def _journal_response(
-        self,
-        exchange: Exchange,
-        status: int | None,
-        data: dict[str, Any],
-        body_json: str | None = None,
-        *,
-        at: datetime | None = None,
-    ) -> None:
         self.journal.add(
             "response",
-            exchange.now if at is None else at,
+            exchange.now,
             exchange.partner,
             exchange.operation_id,
             exchange.borrower,
             exchange.loan,
             exchange.serial,
             exchange.sms_out_id,
-            status,
+            None,
+            exchange.correlation,
+            {"transportFault": exchange.transport_fault},
+        )
+        return Response(0, {}, b"", transport_fault=exchange.transport_fault, hold=exchange.request.client_timeout)
+
+    def _journal_answer(self, exchange: Exchange) -> None:
+        """Journal the answer, under the ids the reply names (a behaviour knows the loan a serial belongs to), as of
+        when it arrives: a latency fault's delay later (the client may have given up by then)."""
+        reply = exchange.reply
+        assert reply is not None
+        if reply.borrower is not None:
+            exchange.borrower = reply.borrower
+        if reply.loan is not None:
+            exchange.loan = reply.loan
+        if reply.serial is not None:
+            exchange.serial = reply.serial
+        if reply.sms_out_id is not None:
+            exchange.sms_out_id = reply.sms_out_id
+        body = reply.body
+        # The body is written once, for the journal and the wire; what the journal's encoder refuses (NaN, a
+        # cycle) goes the journal's own way, which raises the JournalError that names the bad value.
+        body_json: str | None
+        try:
+            body_json = encode_data(body)
+        except (TypeError, ValueError, RecursionError):
+            body_json = None
+        exchange.reply_json = body_json
+        data: dict[str, Any] = {"body": body}
+        delay = exchange.delay
+        if exchange.transport_fault is None and not delay:  # the usual answer: its body alone
+            text = None if body_json is None else '{"body":' + body_json + "}"
+        else:
+            if exchange.transport_fault:
+                data["transportFault"] = exchange.transport_fault
+            if delay:
+                data["delay"] = delay.total_seconds()
+            if exchange.gave_up is not None:
+                data["clientTimeout"] = exchange.gave_up.total_seconds()
+            text = None if body_json is None else _with_body(body_json, data)
+        self.journal.add(
+            "response",
+            exchange.now + delay if delay else exchange.now,
+            exchange.partner,
+            exchange.operation_id,
+            exchange.borrower,
+            exchange.loan,
+            exchange.serial,
+            exchange.sms_out_id,
+            reply.status,
             exchange.correlation,
             data,
-            None if body_json is None else _with_body(body_json, data),
+            text,
         )
 
     def _handle_control(self, request: Request, path: str) -> Response:
@@ -676,7 +717,7 @@ class Engine:
         if refused is not None:
             return self.refuse(request, refused, operation=operation.operation_id)
         reply = self._run(operation, Call(operation, params, body, request.headers, self.clock.now()))
-        self._check_drift(operation, reply, CONTROL, None)
+        self._check_answer(operation, reply, CONTROL, None)
         if reply.status >= 400:
             return self.refuse(request, reply, operation=operation.operation_id)
         return self._respond(reply)
@@ -766,7 +807,9 @@ class Engine:
                 incident=incident,
             )
 
-    def _check_drift(self, operation: Operation, reply: Reply, partner: str, correlation: str | None) -> None:
+    def _check_answer(self, operation: Operation, reply: Reply, partner: str, correlation: str | None) -> None:
+        """An answer against its operation's contract: what it breaks is journaled as ``drift`` (raised in strict
+        mode)."""
         try:
             errors = operation.validate_response(reply.status, reply.body, reply.content_type)
         except ContractError as exc:  # the response schema does not compile (a big contract's, on first use)
@@ -798,13 +841,16 @@ class Engine:
     def _respond(
         self,
         reply: Reply,
-        *,
         extra_headers: Mapping[str, str] | None = None,
         body_json: str | None = None,
         at: datetime | None = None,
+        delay: timedelta = _NO_DELAY,
+        transport_fault: TransportFault | None = None,
+        hold: timedelta | None = None,
     ) -> Response:
         """The answer to send, stamped with the virtual time it arrives at (``at``, default now); ``body_json`` is the
-        reply body already written as JSON, if it was."""
+        reply body already written as JSON, if it was; ``delay``, ``transport_fault`` and ``hold`` as
+        :class:`Response` has them (a pipeline's answer: the step that sends it)."""
         if at is None:
             now = self.clock.now()
             if now is not self._stamped[0]:  # the clock hands out one datetime per instant: format it once
@@ -813,17 +859,19 @@ class Engine:
         else:
             headers = {VIRTUAL_TIME_HEADER: at.isoformat()}
         body = b""
-        if reply.body is not None:
-            if isinstance(reply.body, str) and not is_json(reply.content_type):
-                body = reply.body.encode()  # text, a PDF…: sent as it is, not as a JSON string
+        value = reply.body
+        if value is not None:
+            # type() first: an isinstance that fails (a dict, the usual body) looks up the value's __class__
+            if type(value) is not dict and isinstance(value, str) and not is_json(reply.content_type):
+                body = value.encode()  # text, a PDF…: sent as it is, not as a JSON string
             else:
-                body = body_json.encode() if body_json is not None else dumps(reply.body)
+                body = body_json.encode() if body_json is not None else dumps(value)
             headers["content-type"] = reply.content_type
         if reply.headers:
             headers.update(reply.headers)
         if extra_headers:
             headers.update(extra_headers)
-        return Response(reply.status, headers, body)
+        return Response(reply.status, headers, body, delay, transport_fault, hold)
 
     # -- not found, not allowed --------------------------------------------------------------------
 
@@ -890,20 +938,6 @@ def _bearer(supplied: str, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(
         credentials.strip().encode("utf-8", "replace"), token.encode("utf-8", "replace")
     )
-
-
-def _json_text(data: dict[str, Any]) -> str | None:
-    """The JSON text of a request's journal data whose body was decoded from plain JSON (``Operation.decode``), or
-    which has none: orjson writes it without the walk the journal's encoder makes to match json's text, which
-    is where the two could differ (float notation), and reads back as the same value. None when orjson refuses it
-    (a lone surrogate in a header): the journal encodes it then, its own way.
-
-    Measured with ``bench/run instructions``: the journal's encoder instead costs 11k instructions a request of the
-    engine's 193k with the bank stubbed, 1 % of a request through ``lendsim.transport`` (1,085k)."""
-    try:
-        return orjson.dumps(data).decode()
-    except orjson.JSONEncodeError:
-        return None
 
 
 def _with_body(body_json: str, data: Mapping[str, Any]) -> str:

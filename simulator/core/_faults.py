@@ -353,12 +353,14 @@ class Faults:
     ``on_fire(fault)`` is told the first time each fault acts on something passing its point (the engine journals
     it as ``faultFired``): a fault that never fires in a run tested nothing."""
 
-    __slots__ = ("_by_point", "_counter", "_draws", "_faults", "_fired", "_on_fire", "_seed")
+    __slots__ = ("_counter", "_draws", "_faults", "_fired", "_on_fire", "_seed", "by_point")
 
     def __init__(self, seed: int = 0, on_fire: Callable[[Fault], None] | None = None) -> None:
         self._seed = seed
         self._faults: dict[str, Fault] = {}
-        self._by_point: dict[str, list[Fault]] = {}
+        #: The faults added, by the point they act at; a point with none is not a key (read it: ``add`` and
+        #: ``remove`` change it). Empty, no point has a fault: the engine asks nothing more of a request then.
+        self.by_point: dict[str, list[Fault]] = {}
         self._draws: dict[tuple[str, str], int] = {}  # (fault id, key) -> draws made so far
         self._counter = 0
         self._fired: set[str] = set()
@@ -370,7 +372,7 @@ class Faults:
 
     def add(self, fault: Fault) -> Fault:
         self._faults[fault.id] = fault
-        self._by_point.setdefault(fault.at, []).append(fault)
+        self.by_point.setdefault(fault.at, []).append(fault)
         return fault
 
     def remove(self, fault_id: str) -> Fault:
@@ -378,14 +380,14 @@ class Faults:
         if fault is None:
             known = ", ".join(self._faults) or "none"
             raise ConfigError(f"no fault {fault_id!r}; current faults: {known}")
-        self._by_point[fault.at].remove(fault)
-        if not self._by_point[fault.at]:
-            del self._by_point[fault.at]
+        self.by_point[fault.at].remove(fault)
+        if not self.by_point[fault.at]:
+            del self.by_point[fault.at]
         return fault
 
     def clear(self, seed: int | None = None) -> None:
         self._faults.clear()
-        self._by_point.clear()
+        self.by_point.clear()
         self._fired.clear()
         self._draws.clear()
         self._counter = 0
@@ -403,7 +405,7 @@ class Faults:
     ) -> list[Fault]:
         """Faults at ``point`` (of ``actions`` only, if given) whose window covers ``now`` and whose probability
         draw hits (drawn for ``key``, what the message is about, when given)."""
-        candidates = self._by_point.get(point)
+        candidates = self.by_point.get(point)
         if not candidates:
             return []
         hits = []
@@ -434,7 +436,7 @@ class Faults:
         """What the faults active at ``point`` at ``now`` do there (of the actions ``only``, if given: a point
         asking about one effect draws no probability for the others). ``key`` names what the message is about (a
         borrower, a loan, an SMS) for the probability draws, when the caller knows."""
-        if point not in self._by_point:
+        if point not in self.by_point:
             return NO_FAULTS
         faults = self.active(point, now, only, key)
         if not faults:
