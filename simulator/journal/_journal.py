@@ -23,7 +23,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, Self, TypedDict, Unpack
@@ -467,6 +467,7 @@ class Journal:
         path: str | os.PathLike[str] = ":memory:",
         *,
         fold: Fold | None = None,
+        folding: Collection[str] | None = None,
         seqs: Sequence[MutableMapping[int, int]] | None = None,
     ) -> Journal:
         """One journal holding the entries of ``journals`` (the shards of a run), renumbered from 1.
@@ -484,6 +485,10 @@ class Journal:
         merge order, and returns, for each, the entry to write in its place (itself, or one that stands for the
         whole run) or ``None`` to leave it out. Entries that name a borrower, loan, serial or SMS are never
         folded: each belongs to one shard.
+
+        ``folding``: the operations ``fold`` may change, when it says. Only entries of those are given to it; the
+        others are copied as stored, never read into Python (an instant's platform log lines of every shard are
+        as many as the run has borrowers; a fold that passes them through need not see them).
 
         ``seqs``: for each of ``journals``, a mapping whose keys are seqs of that journal (a violation's chain,
         judged in the shard); the merge sets each one's value to its entry's seq in the merged journal. An entry
@@ -515,7 +520,7 @@ class Journal:
                         source._conn.execute(f"PRAGMA cache_size = -{_SOURCE_CACHE_KIB}")
             with target._lock:
                 try:
-                    merge_into(target, sources, fold, seqs, unsafe=made)
+                    merge_into(target, sources, fold, seqs, folding=folding, unsafe=made)
                 except sqlite3.Error as exc:
                     raise JournalError(f"cannot merge into the journal {target.path!r} ({exc})") from None
         except BaseException:

@@ -7,10 +7,10 @@ are one ``INSERT INTO main.entries SELECT … FROM shard.entries WHERE vt_us = ?
 attached to the merged journal's connection — the rows go from file to file inside SQLite, never decoded, never
 in Python — and the merged seqs are the rowids SQLite hands out in insertion order: 1, 2, 3, …
 
-Python sees only what the fold needs — an instant's entries that name nobody, read through each shard's own
-connection — and cuts a shard's copy of an instant around the few entries the fold changed or left out (a changed
-one is written from Python) and around the entries whose merged seq was asked for (each copied alone, its seq
-noted).
+Python sees only what the fold needs — an instant's entries that name nobody, of the operations the fold says it
+may change (``folding``) if it says so, read through each shard's own connection — and cuts a shard's copy of an
+instant around the few entries the fold changed or left out (a changed one is written from Python) and around the
+entries whose merged seq was asked for (each copied alone, its seq noted).
 
 SQLite attaches at most 10 files to a connection (``SQLITE_MAX_ATTACHED``): in a merge of more shards, the first
 nine keep theirs and the others take turns in the tenth, attached as their turn comes (~0.3 ms each: a few seconds
@@ -25,7 +25,7 @@ import itertools
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -66,6 +66,7 @@ def merge_into(
     fold: Fold | None,
     seqs: Sequence[MutableMapping[int, int]] | None,
     *,
+    folding: Collection[str] | None = None,
     unsafe: bool,
 ) -> None:
     """Write the merge of ``sources`` into ``target``, new and empty (its lock held by the caller): see
@@ -93,10 +94,11 @@ def merge_into(
         cache = conn.execute("PRAGMA cache_size").fetchone()[0]
         conn.execute(f"PRAGMA cache_size = -{_ATTACHED_CACHE_KIB}")  # rows are appended: the last pages are enough
         copy = _Copy(conn, paths)
+        nobody = _nobody_query(folding)
         try:
             for moment, shards in _instants(sources):
                 copy.begin()
-                _merge_instant(copy, sources, moment, shards, fold, seqs, cited.get(moment, {}))
+                _merge_instant(copy, sources, moment, shards, fold, seqs, cited.get(moment, {}), nobody)
                 copy.commit()
         finally:
             copy.close()
@@ -119,13 +121,15 @@ def _merge_instant(
     fold: Fold | None,
     seqs: Sequence[MutableMapping[int, int]] | None,
     cited: Mapping[int, set[int]],
+    nobody: tuple[str, tuple[str, ...]],
 ) -> None:
-    """Write one virtual instant's entries, shard by shard, those that name nobody folded; set in ``seqs`` the
-    merged seq of each of ``cited`` (the instant's seqs asked for, by shard)."""
+    """Write one virtual instant's entries, shard by shard, those that name nobody (``nobody``: the query that
+    reads those the fold is given) folded; set in ``seqs`` the merged seq of each of ``cited`` (the instant's seqs
+    asked for, by shard)."""
     changed: dict[int, dict[int, _Row | None]] = {}
     stand_ins: dict[tuple[int, int], tuple[int, int]] = {}
     if fold is not None:
-        nobodys = [(shard, row) for shard in shards for row in _nobodys(sources[shard], moment)]
+        nobodys = [(shard, row) for shard in shards for row in _nobodys(sources[shard], moment, nobody)]
         if nobodys:
             changed, stand_ins = _fold(nobodys, fold, cited if seqs is not None else {})
     asked = {shard: set(found) for shard, found in cited.items()}
@@ -312,12 +316,22 @@ def _instants(sources: Sequence[Journal]) -> Iterator[_Instant]:
         yield moment, [shard for _, shard in group]
 
 
-def _nobodys(source: Journal, moment: int) -> list[_Row]:
-    """``source``'s entries at ``moment`` that name nobody (no borrower, loan, serial or SMS), in seq order."""
+def _nobody_query(folding: Collection[str] | None) -> tuple[str, tuple[str, ...]]:
+    """The query of an instant's entries that name nobody (no borrower, loan, serial or SMS) in seq order, and the
+    operations it binds after the instant: of the operations in ``folding`` only, if given."""
+    if folding is None:
+        return f"SELECT {_COLUMNS} FROM entries WHERE vt_us = ? AND {_NOBODY} ORDER BY seq", ()
+    operations = tuple(sorted(folding))
+    within = ", ".join("?" * len(operations)) or "NULL"
+    query = f"SELECT {_COLUMNS} FROM entries WHERE vt_us = ? AND {_NOBODY} AND operation IN ({within}) ORDER BY seq"
+    return query, operations
+
+
+def _nobodys(source: Journal, moment: int, nobody: tuple[str, tuple[str, ...]]) -> list[_Row]:
+    """``source``'s entries at ``moment`` that the query ``nobody`` (:func:`_nobody_query`) reads."""
+    query, operations = nobody
     with source._lock:
-        return source._conn.execute(
-            f"SELECT {_COLUMNS} FROM entries WHERE vt_us = ? AND {_NOBODY} ORDER BY seq", (moment,)
-        ).fetchall()
+        return source._conn.execute(query, (moment, *operations)).fetchall()
 
 
 def _cited(

@@ -95,6 +95,9 @@ class ShardFold:
     shard's, with the fields added up); anything else is kept as it is, once per shard. A fault's first firing is
     kept once, the earliest (a shard's first firing is the run's only if no other shard's came before it)."""
 
+    #: The operations it may change (``Journal.merge``'s ``folding``): the merge gives it no other entry.
+    operations: Final = frozenset(operation for _, _, operation in FOLDS)
+
     def __init__(self, count: int) -> None:
         self.count = count
         self._fired: set[str] = set()
@@ -380,7 +383,9 @@ def judge_shards(
             for stale in (journal, *(journal.with_name(journal.name + side) for side in ("-wal", "-shm"))):
                 stale.unlink(missing_ok=True)
         # on disk, not in memory: this process holds no more of the run than SQLite's page cache
-        merged = Journal.merge(opened, target, fold=ShardFold(count), seqs=cited if judged else None)
+        merged = Journal.merge(
+            opened, target, fold=ShardFold(count), folding=ShardFold.operations, seqs=cited if judged else None
+        )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -791,6 +791,32 @@ def test_a_merge_folds_what_names_no_one_instant_by_instant_and_never_what_belon
     ]
 
 
+def test_a_merge_gives_the_fold_only_the_operations_it_says_it_folds_and_copies_the_rest_as_stored() -> None:
+    seen: list[list[str | None]] = []
+
+    def fold(instant: list[tuple[int, Entry]]) -> list[Entry | None]:
+        seen.append([entry.operation for _, entry in instant])
+        return [instant[0][1], *([None] * (len(instant) - 1))]
+
+    with Journal() as shard_a, Journal() as shard_b:
+        for shard, n in ((shard_a, 1), (shard_b, 2)):
+            shard.append("event", at(1), partner="platform", operation="platformLog", data={"line": f"log {n}"})
+            shard.append("event", at(1), partner="bank", operation="batch", data={"n": n})
+            shard.append("event", at(2), partner="platform", operation="platformLog", data={"line": f"late {n}"})
+
+        with Journal.merge([shard_a, shard_b], fold=fold, folding={"batch", "it's quoted"}) as merged:
+            entries = [(e.seq, e.operation, dict(e.data)) for e in merged]
+
+    assert seen == [["batch", "batch"]]  # no log line read, and no call for an instant with nothing to fold
+    assert entries == [
+        (1, "platformLog", {"line": "log 1"}),
+        (2, "batch", {"n": 1}),
+        (3, "platformLog", {"line": "log 2"}),
+        (4, "platformLog", {"line": "late 1"}),
+        (5, "platformLog", {"line": "late 2"}),
+    ]
+
+
 def test_a_merge_tells_the_merged_seq_of_each_seq_asked_for_and_of_a_folded_entry_its_stand_in() -> None:
     def fold(instant: list[tuple[int, Entry]]) -> list[Entry | None]:  # each instant's batches become the first
         return [instant[0][1], *([None] * (len(instant) - 1))]

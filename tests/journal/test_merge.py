@@ -66,7 +66,8 @@ def test_the_merge_of_a_sharded_runs_pieces_is_the_row_by_row_merge(
     expected_seqs = [dict.fromkeys(seqs, 0) for seqs in cited]
     expected = reference_merge(sources, fold=ShardFold(len(sources)), seqs=expected_seqs)
 
-    with Journal.merge(sources, tmp_path / "run.sqlite", fold=ShardFold(len(sources)), seqs=asked) as merged:
+    fold, folding = ShardFold(len(sources)), ShardFold.operations  # as a sharded run merges: only what it folds
+    with Journal.merge(sources, tmp_path / "run.sqlite", fold=fold, folding=folding, seqs=asked) as merged:
         assert stored(merged) == stored(expected)
         assert asked == expected_seqs
         assert len(merged) < sum(len(source) for source in sources)  # the fold left the shards' copies out
