@@ -2,7 +2,9 @@
 inside what can hold its event loop — the cycle collector (``gc.callbacks``), the journal's writes and commits, the
 clock catching up with wall time (``RealtimeDriver.sync``) — and the loop's own lag (a task asking to wake every
 millisecond), each with the thread's CPU time beside its wall time (wall far above CPU: the process was waiting for
-a core or the disk, not working). When the server stops it writes every such pause of 2 ms or more, with its second
+a core or the disk, not working); for the loop's lag also the time the thread waited for a core (the kernel's
+run-queue delay, /proc/thread-self/schedstat), so what is left of a lag besides CPU and that wait was a block
+(the disk, a lock). When the server stops it writes every such pause of 2 ms or more, with its second
 since start, and the totals, to OUT.json; and how many objects the collector's settings froze, and how many of those
 were cycles that died frozen (never collected). ``--gc`` tries other collector thresholds than serve's.
 
@@ -83,14 +85,34 @@ def _gc(phase: str, info: dict[str, int]) -> None:
         _note(f"gc{info['generation']}", _gc_began[0], detail, _gc_began[1])
 
 
+def _waited(schedstat: int) -> float:
+    """Seconds this thread has spent runnable but waiting for a core (the kernel's run-queue delay), or NaN."""
+    try:
+        return int(os.pread(schedstat, 64, 0).split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 async def _lag() -> None:
+    try:  # the loop's thread: what it waited for a core tells the machine's share of a lag from the server's
+        schedstat = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+    except OSError:
+        schedstat = -1
     while True:
-        began, cpu = time.perf_counter(), time.thread_time()
+        began, cpu, waited = time.perf_counter(), time.thread_time(), _waited(schedstat)
         await asyncio.sleep(0.001)
         late = time.perf_counter() - began - 0.001
         if late >= _MIN:
             used = 1000 * (time.thread_time() - cpu)
-            events.append((round(began - _START, 4), "loop lag", round(late * 1000, 2), f"cpu {used:.1f} ms"))
+            queued = 1000 * (_waited(schedstat) - waited)
+            events.append(
+                (
+                    round(began - _START, 4),
+                    "loop lag",
+                    round(late * 1000, 2),
+                    f"cpu {used:.1f} ms waited {queued:.1f} ms",
+                )
+            )
 
 
 def _next_name(clock: _clock.VirtualClock) -> str:
