@@ -7,6 +7,7 @@ import gc
 from collections.abc import Iterator
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from simulator.core import Engine
@@ -146,6 +147,61 @@ def test_the_ticker_runs_a_clock_that_is_behind_again_without_waiting_its_interv
     asyncio.run(scenario())
 
     assert len(calls) == 6
+
+
+def test_a_slice_never_ends_between_two_events_of_one_instant() -> None:
+    engine = Engine()
+    wall, spent = [0.0], [0.0]
+    driver = RealtimeDriver(engine, speed=60, monotonic=lambda: wall[0], budget=0.0, timer=lambda: spent[0])
+    start = engine.clock.now()
+    ran: list[str] = []
+
+    def posting() -> None:  # schedules its callback for the same instant, as a delivery without delay is
+        ran.append("posting")
+        engine.clock.schedule_in(timedelta(0), lambda: ran.append("callback"))
+
+    engine.clock.schedule(start + timedelta(seconds=1), posting)
+    engine.clock.schedule(start + timedelta(seconds=1), lambda: ran.append("another"))
+    engine.clock.schedule(start + timedelta(seconds=2), lambda: ran.append("later"))
+
+    wall[0] += 1.0
+    first = driver.sync()  # the budget is spent after one event, but its instant is finished
+
+    assert (first, ran) == (False, ["posting", "another", "callback"])
+    assert engine.clock.now() == start + timedelta(seconds=1)
+
+
+def test_while_the_clock_is_behind_requests_leave_the_catch_up_to_the_ticker_woken_at_once() -> None:
+    caught_up = asyncio.Event()
+    ticks: list[tuple[str, bool]] = []
+    app = create_app(Engine(), tick=lambda: tick())
+    app.tick_interval = 60.0  # the ticker would not tick on its own during the test
+
+    def tick() -> bool:
+        ticks.append(("ticker" if asyncio.current_task() is app._ticker else "request", caught_up.is_set()))
+        return caught_up.is_set()  # behind until the test says otherwise
+
+    async def scenario() -> None:
+        await app._startup()
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sim") as client:
+                await client.get("/_sim/clock")  # finds the clock behind
+                await asyncio.sleep(0.05)
+                await client.get("/_sim/clock")
+                await client.get("/_sim/clock")
+                caught_up.set()
+                while ticks[-1] != ("ticker", True):
+                    await asyncio.sleep(0)
+                await client.get("/_sim/clock")  # the clock caught up: a request ticks again
+        finally:
+            await app._shutdown()
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=30))
+
+    callers = [caller for caller, _ in ticks]
+    assert callers[0] == callers[-1] == "request"
+    assert set(callers[1:-1]) == {"ticker"}  # the ticker went on at once, the requests meanwhile left it the work
+    assert len(callers) > 4
 
 
 @pytest.fixture
