@@ -46,6 +46,7 @@ SECTION = "latency"
 STALL = 0.050  # seconds: the issue's bound on any one request at half the maximum throughput
 FLAT_GROWTH = 0.05
 PAUSE_KINDS = ("gc0", "gc1", "gc2", "journal write+commit", "clock catch-up")
+PROBE_KINDS = (*PAUSE_KINDS, "clock event", "request")  # what the probe mode prints: the pauses, and their parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,15 +144,17 @@ def _floor(rate: float, settings: Settings, workdir: Path, answer: bytes) -> Ope
 @dataclass
 class Probed:
     load: OpenLoop
-    pauses: list[tuple[float, str, float, float]]  # (second, what, wall ms, CPU ms), during the measured load
+    pauses: list[tuple[float, str, float, float, str]]  # (second, what, wall ms, CPU ms, detail), in the load
     frozen: int
     frozen_garbage: int
 
 
-def _probed(rate: float, settings: Settings, workdir: Path) -> Probed:
+def _probed(rate: float, settings: Settings, workdir: Path, start: str | None = None) -> Probed:
     port = _free_port()
     out = workdir / "probe.json"
     serve = _lendsim_command(port, workdir / "probe.sqlite")
+    if start is not None:  # another virtual start instant: a run that crosses the bank's daily jobs
+        serve[serve.index("--start") + 1] = start
     command = [sys.executable, "-m", "bench._stall_probe", str(out), *serve[1:]]
     with _running("lendsim probe", command, port, workdir) as server:
         server.wait_ready()
@@ -163,9 +166,9 @@ def _probed(rate: float, settings: Settings, workdir: Path) -> Probed:
     began -= found["started"]  # on the probe's clock: seconds since it started
     pauses = []
     for second, what, wall, detail in found["events"]:
-        if second >= began and what in (*PAUSE_KINDS, "loop lag"):
+        if second >= began and what in (*PROBE_KINDS, "loop lag"):
             cpu = float(detail.split("cpu ")[1].split()[0]) if "cpu " in detail else 0.0
-            pauses.append((second - began, what, wall, cpu))
+            pauses.append((second - began, what, wall, cpu, detail))
     return Probed(load, pauses, found["frozen"], found["frozen_garbage"])
 
 
@@ -296,7 +299,7 @@ def _details(settings: Settings, rate: float, floor: OpenLoop, probed: Probed, l
         + "."
     ]
     by_kind: dict[str, list[tuple[float, float]]] = {}
-    for _, what, wall, cpu in probed.pauses:
+    for _, what, wall, cpu, _detail in probed.pauses:
         by_kind.setdefault(what, []).append((wall, cpu))
     parts = []
     for what in (*PAUSE_KINDS, "loop lag"):
@@ -328,3 +331,64 @@ def _details(settings: Settings, rate: float, floor: OpenLoop, probed: Probed, l
         + " The machine is shared: other work's load shows in the wall times (see the load average)."
     )
     return lines
+
+
+# -- the probe alone --------------------------------------------------------------------------------------
+
+
+def probe_summary(probed: Probed) -> list[str]:
+    """Per kind of pause: how many of 2 ms or more, the wall and CPU maxima, the CPU 99th percentile; and the
+    slowest ones by CPU with their second and detail."""
+    lines = []
+    for what in (*PROBE_KINDS, "loop lag"):
+        found = [pause for pause in probed.pauses if pause[1] == what]
+        if not found:
+            continue
+        cpus = sorted(pause[3] for pause in found)
+        walls = sorted(pause[2] for pause in found)
+        worst = sorted(found, key=lambda pause: -pause[3])[:5]
+        lines.append(
+            f"{what:22} {len(found):7,} ≥ 2 ms; wall max {walls[-1]:6.1f} ms; CPU max {cpus[-1]:6.1f} ms, "
+            f"p99 {cpus[min(len(cpus) - 1, int(0.99 * len(cpus)))]:5.1f} ms; slowest (s, CPU ms, detail): "
+            + "; ".join(f"{p[0]:.0f} s {p[3]:.1f} {p[4]}" for p in worst)
+        )
+    summary = probed.load.summary
+    lines.append(
+        f"open loop: {summary['requests']:,} requests, p50 {summary['p50_ms']:.1f} ms, p99 {summary['p99_ms']:.1f} "
+        f"ms, max {summary['max_ms']:.1f} ms, over 50 ms {summary['over_50ms']:,}, errors {summary['errors']}; "
+        f"frozen {probed.frozen:,}, of them dead cycles {probed.frozen_garbage:,}"
+    )
+    return lines
+
+
+def main() -> None:
+    """``python -m bench._latency probe --rate R --seconds S [--start ISO] [--out FILE]``: only the stall probe's
+    run (step 3) at a given rate, for as long as asked (the table's probe runs 60 s), summarised per kind of pause.
+    ``--start`` moves the virtual start (e.g. ``2019-05-01T21:00:00+08:00``: the bank's day-end, overdue batch,
+    reconciliation file and furnishing run 3, 5, 6 and 7 minutes into the run at 60×)."""
+    import argparse
+    import shutil
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("mode", choices=["probe"])
+    parser.add_argument("--rate", type=float, required=True)
+    parser.add_argument("--seconds", type=float, required=True)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--start", default=None)
+    parser.add_argument("--out", type=Path, default=None, help="keep the probe's events here (JSON)")
+    args = parser.parse_args()
+    settings = Settings(probe=args.seconds, warmup=args.warmup)
+    before = _load_average()
+    with tempfile.TemporaryDirectory(prefix="lendsim-bench-probe-") as temp:
+        probed = _probed(args.rate, settings, Path(temp), args.start)
+        if args.out is not None:
+            shutil.copy(Path(temp) / "probe.json", args.out)
+    print(
+        f"stall probe: {args.rate:,.0f} req/s for {args.seconds:,.0f} s; load average {before} before, "
+        f"{_load_average()} after"
+    )
+    print("\n".join(probe_summary(probed)))
+
+
+if __name__ == "__main__":
+    main()

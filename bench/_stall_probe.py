@@ -2,7 +2,9 @@
 inside what can hold its event loop — the cycle collector (``gc.callbacks``), the journal's writes and commits, the
 clock catching up with wall time (``RealtimeDriver.sync``) — and the loop's own lag (a task asking to wake every
 millisecond), each with the thread's CPU time beside its wall time (wall far above CPU: the process was waiting for
-a core or the disk, not working). When the server stops it writes every such pause of 2 ms or more, with its second
+a core or the disk, not working); for the loop's lag also the time the thread waited for a core (the kernel's
+run-queue delay, /proc/thread-self/schedstat), so what is left of a lag besides CPU and that wait was a block
+(the disk, a lock). When the server stops it writes every such pause of 2 ms or more, with its second
 since start, and the totals, to OUT.json; and how many objects the collector's settings froze, and how many of those
 were cycles that died frozen (never collected). ``--gc`` tries other collector thresholds than serve's.
 
@@ -12,14 +14,17 @@ Not a benchmark: the evidence for what a latency spike seen from outside (bench/
 from __future__ import annotations
 
 import asyncio
+import collections
 import gc
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from simulator.clock import _clock
 from simulator.http import _app, _serve
 from simulator.journal import _journal
 
@@ -54,24 +59,65 @@ def _timed(what: str, function: Callable[..., Any], detail: Callable[..., str] |
     return timed
 
 
-_gc_began = [0.0, 0.0]
+_gc_began: list[Any] = [0.0, 0.0, (0, 0, 0), ""]
+#: Every this many middle-generation collections, what they walk: objects, their referents, the commonest types
+#: (``LENDSIM_PROBE_GC_WALK``; 0: never). Counting takes time of its own, outside the collection's timing.
+_WALK_EVERY = int(os.environ.get("LENDSIM_PROBE_GC_WALK", "0"))
+_walks = [0]
+
+
+def _walked() -> str:
+    objects = [item for generation in (0, 1) for item in gc.get_objects(generation)]
+    referents = sum(len(gc.get_referents(item)) for item in objects)
+    common = collections.Counter(type(item).__name__ for item in objects).most_common(10)
+    return f" walks {len(objects)} objects {referents} referents: " + ", ".join(f"{n} {k}" for k, n in common)
 
 
 def _gc(phase: str, info: dict[str, int]) -> None:
-    if phase == "start":
-        _gc_began[:] = [time.perf_counter(), time.thread_time()]
+    if phase == "start":  # the counts: allocations since the last young collection, young and middle ones since
+        walk = ""
+        if _WALK_EVERY and info["generation"] == 1:
+            _walks[0] += 1
+            walk = _walked() if _walks[0] % _WALK_EVERY == 0 else ""
+        _gc_began[:] = [time.perf_counter(), time.thread_time(), gc.get_count(), walk]
     else:
-        _note(f"gc{info['generation']}", _gc_began[0], f"collected {info['collected']}", _gc_began[1])
+        detail = f"collected {info['collected']} counts {'/'.join(map(str, _gc_began[2]))}{_gc_began[3]}"
+        _note(f"gc{info['generation']}", _gc_began[0], detail, _gc_began[1])
+
+
+def _waited(schedstat: int) -> float:
+    """Seconds this thread has spent runnable but waiting for a core (the kernel's run-queue delay), or NaN."""
+    try:
+        return int(os.pread(schedstat, 64, 0).split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return float("nan")
 
 
 async def _lag() -> None:
+    try:  # the loop's thread: what it waited for a core tells the machine's share of a lag from the server's
+        schedstat = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+    except OSError:
+        schedstat = -1
     while True:
-        began, cpu = time.perf_counter(), time.thread_time()
+        began, cpu, waited = time.perf_counter(), time.thread_time(), _waited(schedstat)
         await asyncio.sleep(0.001)
         late = time.perf_counter() - began - 0.001
         if late >= _MIN:
             used = 1000 * (time.thread_time() - cpu)
-            events.append((round(began - _START, 4), "loop lag", round(late * 1000, 2), f"cpu {used:.1f} ms"))
+            queued = 1000 * (_waited(schedstat) - waited)
+            events.append(
+                (
+                    round(began - _START, 4),
+                    "loop lag",
+                    round(late * 1000, 2),
+                    f"cpu {used:.1f} ms waited {queued:.1f} ms",
+                )
+            )
+
+
+def _next_name(clock: _clock.VirtualClock) -> str:
+    event = clock._peek()
+    return "" if event is None else " ".join(event.name.split(" ")[:2])  # "bank post", "retry bank.repay…"
 
 
 def _write_out(out: Path) -> None:
@@ -94,6 +140,12 @@ def main() -> None:
         _serve.GC_YOUNG_THRESHOLD, _serve.GC_MIDDLE_THRESHOLD = young, middle
     _journal._write = _timed("journal write+commit", _journal._write, lambda conn, rows, path: f"{len(rows)} rows")
     _serve.RealtimeDriver.sync = _timed("clock catch-up", _serve.RealtimeDriver.sync)  # type: ignore[method-assign]
+    # One event of the catch-up (a posting, a delivery, a daily job), by name: what a slow catch-up was made of.
+    _clock.VirtualClock.run_next = _timed(  # type: ignore[method-assign]
+        "clock event", _clock.VirtualClock.run_next, lambda clock: _next_name(clock)
+    )
+    # One request's handling in the engine (the answer, before the commit it waits for).
+    _app.ASGIApp._answer = _timed("request", _app.ASGIApp._answer)  # type: ignore[method-assign]
     startup = _app.ASGIApp._startup
 
     async def started(self: _app.ASGIApp) -> None:

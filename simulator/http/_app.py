@@ -49,7 +49,8 @@ class TransportFaultError(ConnectionError):
 class ASGIApp:
     """Serve a :class:`Engine` over ASGI. ``tick`` (if given) runs before each request and every ``tick_interval``
     seconds; when it returns False (work left over: the clock is behind) the ticker runs it again as soon as the
-    requests waiting have had their turn."""
+    requests waiting have had their turn, and requests leave it to the ticker until it returns True: so a backlog
+    is caught up one slice per turn of the event loop, not one per request waiting as well (issue #17)."""
 
     def __init__(
         self,
@@ -72,6 +73,8 @@ class ASGIApp:
         self.tick = tick
         self.tick_interval = tick_interval
         self._ticker: asyncio.Task[None] | None = None
+        self._behind = False  # the last tick left work over: the ticker goes on with it, requests do not tick
+        self._wake: asyncio.Future[None] | None = None  # what the ticker sleeps on: a request wakes it with work
         self._stopping = asyncio.Event()  # set when the server stops: held requests are let go
         self._commit = GroupCommit(sim)  # an answer leaves once the journal file holds it
 
@@ -88,6 +91,7 @@ class ASGIApp:
 
     async def _startup(self) -> None:
         self._stopping = asyncio.Event()
+        self._behind = False
         # Deliveries finished on worker threads come back through the event loop.
         self.sim.run_soon = asyncio.get_running_loop().call_soon_threadsafe
         if self.tick is not None:
@@ -102,10 +106,18 @@ class ASGIApp:
 
     async def _tick_forever(self) -> None:
         assert self.tick is not None
-        behind = False
+        loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(0 if behind else self.tick_interval)
-            behind = self.tick() is False
+            if self._behind:
+                await asyncio.sleep(0)  # the requests waiting first
+            else:  # the interval, or until a request's tick leaves work over
+                wake = self._wake = loop.create_future()
+                timer = loop.call_later(self.tick_interval, _wake_up, wake)
+                try:
+                    await wake
+                finally:
+                    timer.cancel()
+            self._behind = self.tick() is False
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request: Request | Response | None = None
@@ -115,8 +127,10 @@ class ASGIApp:
             )
             if request is None:
                 return
-            if self.tick is not None:
-                self.tick()
+            if self.tick is not None and not self._behind and self.tick() is False and self._ticker is not None:
+                self._behind = True  # the ticker goes on at once; the requests until it is done leave it the work
+                if self._wake is not None:
+                    _wake_up(self._wake)
             if isinstance(request, Request):
                 request.client_timeout = self.client_timeouts.of(request.path.lstrip("/").partition("/")[0])
             with self.lock:
@@ -243,6 +257,11 @@ async def send_response(
     raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+def _wake_up(sleeper: asyncio.Future[None]) -> None:
+    if not sleeper.done():
+        sleeper.set_result(None)
 
 
 def _hold_seconds(response: Response) -> float:

@@ -26,26 +26,33 @@ from simulator.http._parser import problem_protocol
 from simulator.http._timeouts import ClientTimeouts
 from simulator.types import ASGIApplication
 
-__all__ = ["STOP_GRACE", "RealtimeDriver", "is_loopback", "listen", "make_server", "run_server", "serve"]
+__all__ = ["STOP_GRACE", "Collector", "RealtimeDriver", "is_loopback", "listen", "make_server", "run_server", "serve"]
 
 #: Seconds a stopping server gives the requests still in flight (a proxied call, a platform's handler) before it
 #: cuts them off. Held requests (latency and timeout faults) are let go at once; the stop stays within 2 s.
 STOP_GRACE = 1
 
 
-#: Events one :meth:`RealtimeDriver.sync` runs at most: the clock's catch-up comes in slices between requests.
-CATCH_UP_EVENTS = 100
+#: Wall seconds one :meth:`RealtimeDriver.sync` spends running due events at most (it stops after the event that
+#: passes it): the clock's catch-up comes in slices between requests.
+CATCH_UP_BUDGET = 0.004
 
 
 class RealtimeDriver:
     """Virtual time = start + (wall elapsed × speed). ``sync()`` moves the clock there, running due events.
 
-    A sync runs at most ``max_events`` events (:data:`CATCH_UP_EVENTS`): when more are due — the server was busy
-    or descheduled for a while, a batch scheduled many — the clock stops at the last one run, a little behind wall
-    time, and the next syncs (before each request, and at once again from the app's ticker) go on from there. So
-    catching up never holds the event loop for the whole backlog at once (issue #17); events still run one by
-    one in their order, each at its own virtual instant. One event is never split: a batch over every loan runs
-    whole.
+    A sync runs due events for :data:`CATCH_UP_BUDGET` seconds at most (``budget``, timed with ``timer``; and at
+    most ``max_events`` of them when given): when more are due — the server was busy or descheduled for a while,
+    a batch scheduled many — the clock stops at the last one run, a little behind wall time, and the next syncs
+    (before each request, and at once again from the app's ticker, after the requests waiting have had their
+    turn) go on from there. So catching up never holds the event loop for the whole backlog at once (issue #17);
+    events still run one by one in their order, each at its own virtual instant. A sync runs one event at least,
+    and never stops inside an instant: the events due at the instant of the last one it ran (and those they
+    schedule for it) run too, so a request never falls between them. One event is never split: a batch over
+    every loan runs whole.
+
+    A budget of time, not a number of events: events differ a hundredfold (a posting, a callback's retry, the
+    day-end), and 100 postings were 28 ms of CPU on a busy machine (bench/_stall_probe.py).
     """
 
     def __init__(
@@ -53,11 +60,15 @@ class RealtimeDriver:
         sim: Engine,
         speed: float,
         monotonic: Callable[[], float] = time.monotonic,
-        max_events: int = CATCH_UP_EVENTS,
+        max_events: int | None = None,
+        budget: float = CATCH_UP_BUDGET,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.sim = sim
         self.speed = speed
         self.max_events = max_events
+        self.budget = budget
+        self._timer = timer
         self._monotonic = monotonic
         self._wall_start = monotonic()
         self._virtual_start = sim.clock.now()
@@ -72,13 +83,22 @@ class RealtimeDriver:
             self._virtual_start = clock.now()
             self._wall_start = self._monotonic()
             return True
-        for _ in range(self.max_events):
+        timer, most = self._timer, self.max_events
+        until = timer() + self.budget
+        ran = 0
+        last = None
+        while True:
             due = clock.next_event_time()
             if due is None or due > target:
                 clock.advance_to(target)
                 return True
+            # Never between two events of one instant: a request answered meanwhile would come between them, and a
+            # restart replaying the journal would run them both before it (core/_replay.py).
+            if ran and due != last and (timer() >= until or (most is not None and ran >= most)):
+                return False
             clock.run_next()
-        return False
+            ran += 1
+            last = due
 
 
 class _DropTransportFaults(logging.Filter):
@@ -162,13 +182,16 @@ def make_server(
     return _Server(config, release)
 
 
-#: Collect the youngest generation every this many allocations (CPython's default).
+#: Collect the youngest generation every this many allocations (CPython's default): a backstop; under load serve's
+#: own :class:`Collector` runs the young collections first.
 GC_YOUNG_THRESHOLD = 700
 #: Collect the middle generation after this many young collections (CPython's default is 10). Under load nearly
 #: everything that survives a young collection is the world's new state, so a middle collection walks about
-#: ``GC_MIDDLE_THRESHOLD`` × the survivors of a young one: with (2,000, 10), ~18,000 objects and 20–40 ms of CPU a
-#: time on a busy 2-core machine; with (700, 3), 5–7 ms (bench/_stall_probe.py, issue #17).
+#: ``GC_MIDDLE_THRESHOLD`` × the survivors of a young one (bench/_stall_probe.py, issue #17).
 GC_MIDDLE_THRESHOLD = 3
+#: Seconds between the young collections serve runs itself (:class:`Collector`); every other one is a middle
+#: collection, whose survivors are frozen.
+GC_INTERVAL = 0.025
 
 
 def tune_gc_for_a_growing_world() -> None:
@@ -180,13 +203,12 @@ def tune_gc_for_a_growing_world() -> None:
     What exists at start-up (contracts, compiled validators, the world) lives as long as the server, so it
     leaves the collector's walks (``gc.freeze``), and so does whatever survives a middle-generation
     collection afterwards: that is the world's state, which only grows. Young collections stay small (every
-    :data:`GC_YOUNG_THRESHOLD` allocations), middle ones too (every :data:`GC_MIDDLE_THRESHOLD` young ones, so
-    each walks a few thousand objects, not twenty thousand), and a cycle that dies young is still collected. A
-    cycle that lives through a middle collection and dies later is never collected (``gc.collect`` does not see
-    frozen objects): what waits in the engine — a delivery waiting for its retries, a scheduled posting — must be
-    free of reference cycles (``tests/core/test_model.py`` pins it for deliveries). Measured under load: none such
-    (``bench/_stall_probe.py`` unfreezes and collects at the end of a run, and found 0 of ~190,000 frozen objects
-    to be dead cycles), so freezing every third young collection's survivors rather than every tenth costs nothing.
+    :data:`GC_YOUNG_THRESHOLD` allocations, and every :data:`GC_INTERVAL` seconds: :class:`Collector`), middle
+    ones too, and a cycle that dies young is still collected. A cycle that lives through a middle collection and
+    dies later is never collected (``gc.collect`` does not see frozen objects): what waits in the engine — a
+    delivery waiting for its retries, a scheduled posting — must be free of reference cycles
+    (``tests/core/test_model.py`` pins it for deliveries). Measured under load: none such (``bench/_stall_probe.py``
+    unfreezes and collects at the end of a run, and found 0 of ~190,000 frozen objects to be dead cycles).
     """
     gc.freeze()
     _, _, old = gc.get_threshold()
@@ -198,6 +220,38 @@ def tune_gc_for_a_growing_world() -> None:
 def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
     if phase == "stop" and info["generation"] >= 1:
         gc.freeze()
+
+
+class Collector:
+    """``collector()``: a young collection once :data:`GC_INTERVAL` seconds have passed since the last one, every
+    other one a middle collection (whose survivors :func:`tune_gc_for_a_growing_world` freezes). Serve calls it
+    between requests, with the clock's catch-up.
+
+    CPython starts a young collection when the objects it tracks that were allocated, less those freed, since the
+    last one pass :data:`GC_YOUNG_THRESHOLD` — freed ones of any age. Under a steady load that count hardly moves:
+    each request leaves objects that wait (its repayment, its posting and callback on the clock) while those of a
+    request half an hour of virtual time older are freed (the callback's last retry). So the young generation —
+    every object made since the last collection and still alive — grew to thousands before a collection walked
+    it, and a middle collection walked 6,000–25,000 objects: 8 ms of CPU at the median, 30 ms at most (5 minutes
+    at 533 req/s, bench/_stall_probe.py, issue #17). On a timer, what a collection walks is what the last
+    :data:`GC_INTERVAL` seconds made: a few hundred objects at that rate.
+    """
+
+    __slots__ = ("_clock", "_due", "_runs", "interval")
+
+    def __init__(self, interval: float = GC_INTERVAL, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._due = clock() + interval
+        self._runs = 0
+
+    def __call__(self) -> None:
+        now = self._clock()
+        if now < self._due:
+            return
+        self._due = now + self.interval
+        self._runs += 1
+        gc.collect(0 if self._runs % 2 else 1)
 
 
 def is_loopback(host: str) -> bool:
@@ -273,9 +327,13 @@ def serve(
     if deliverer is not None:
         sim.deliverer = deliverer
     driver = RealtimeDriver(sim, speed) if speed else None
-    app = create_app(
-        sim, tick=driver.sync if driver else None, client_timeouts=ClientTimeouts(client_timeout), host=host
-    )
+    collector = Collector()
+
+    def tick() -> bool:
+        collector()
+        return driver.sync() if driver is not None else True
+
+    app = create_app(sim, tick=tick, client_timeouts=ClientTimeouts(client_timeout), host=host)
     tune_gc_for_a_growing_world()
     try:
         run_server(

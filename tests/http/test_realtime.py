@@ -7,12 +7,13 @@ import gc
 from collections.abc import Iterator
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from simulator.core import Engine
 from simulator.http import RealtimeDriver, is_loopback
 from simulator.http._app import create_app
-from simulator.http._serve import GC_MIDDLE_THRESHOLD, GC_YOUNG_THRESHOLD, tune_gc_for_a_growing_world
+from simulator.http._serve import GC_MIDDLE_THRESHOLD, GC_YOUNG_THRESHOLD, Collector, tune_gc_for_a_growing_world
 
 
 def test_virtual_time_follows_wall_time_times_the_speed() -> None:
@@ -55,7 +56,8 @@ def test_loopback_hosts_are_recognised() -> None:
 def test_a_backlog_is_caught_up_in_slices_in_order_each_event_at_its_own_instant() -> None:
     engine = Engine()
     wall = [0.0]
-    driver = RealtimeDriver(engine, speed=60, monotonic=lambda: wall[0], max_events=100)
+    # A cap of 100 events, and a time budget never spent: slices of 100.
+    driver = RealtimeDriver(engine, speed=60, monotonic=lambda: wall[0], max_events=100, timer=lambda: 0.0)
     start = engine.clock.now()
     ran: list[tuple[int, str]] = []
     for number in range(250):  # one event a virtual second: a busy minute of postings and callbacks
@@ -74,6 +76,51 @@ def test_a_backlog_is_caught_up_in_slices_in_order_each_event_at_its_own_instant
     assert [n for n, _ in ran] == list(range(250))
     assert ran[-1][1] == (start + timedelta(seconds=250)).isoformat()
     assert engine.clock.now() == start + timedelta(seconds=300)  # caught up with wall time
+
+
+def test_a_backlog_is_caught_up_in_slices_of_a_time_budget_not_of_a_number_of_events() -> None:
+    engine = Engine()
+    wall, spent = [0.0], [0.0]
+    driver = RealtimeDriver(engine, speed=60, monotonic=lambda: wall[0], budget=0.004, timer=lambda: spent[0])
+    start = engine.clock.now()
+    ran: list[int] = []
+
+    def event(number: int, cost: float) -> None:
+        ran.append(number)
+        spent[0] += cost  # the event's time on the event loop
+
+    for number in range(10):  # cheap events, then one costlier than a whole slice, then cheap ones
+        cost = 0.010 if number == 5 else 0.001
+        engine.clock.schedule(start + timedelta(seconds=number + 1), lambda n=number, c=cost: event(n, c))
+
+    wall[0] += 1.0  # 60 virtual seconds are due at once
+    slices = []
+    while True:
+        before = len(ran)
+        done = driver.sync()
+        slices.append(ran[before:])
+        if done:
+            break
+
+    assert slices == [[0, 1, 2, 3], [4, 5], [6, 7, 8, 9]]  # each slice stops once it has spent 4 ms
+    assert engine.clock.now() == start + timedelta(seconds=60)
+
+
+def test_a_sync_runs_one_event_at_least_however_long_the_last_one_took() -> None:
+    engine = Engine()
+    wall, spent = [0.0], [0.0]
+    driver = RealtimeDriver(engine, speed=60, monotonic=lambda: wall[0], budget=0.0, timer=lambda: spent[0])
+    start = engine.clock.now()
+    ran: list[int] = []
+    for number in range(3):
+        engine.clock.schedule(start + timedelta(seconds=number + 1), lambda n=number: ran.append(n))
+
+    wall[0] += 1.0
+    results = []
+    for _ in range(3):
+        results.append((driver.sync(), list(ran)))
+
+    assert results == [(False, [0]), (False, [0, 1]), (True, [0, 1, 2])]
 
 
 def test_the_ticker_runs_a_clock_that_is_behind_again_without_waiting_its_interval() -> None:
@@ -102,6 +149,61 @@ def test_the_ticker_runs_a_clock_that_is_behind_again_without_waiting_its_interv
     assert len(calls) == 6
 
 
+def test_a_slice_never_ends_between_two_events_of_one_instant() -> None:
+    engine = Engine()
+    wall, spent = [0.0], [0.0]
+    driver = RealtimeDriver(engine, speed=60, monotonic=lambda: wall[0], budget=0.0, timer=lambda: spent[0])
+    start = engine.clock.now()
+    ran: list[str] = []
+
+    def posting() -> None:  # schedules its callback for the same instant, as a delivery without delay is
+        ran.append("posting")
+        engine.clock.schedule_in(timedelta(0), lambda: ran.append("callback"))
+
+    engine.clock.schedule(start + timedelta(seconds=1), posting)
+    engine.clock.schedule(start + timedelta(seconds=1), lambda: ran.append("another"))
+    engine.clock.schedule(start + timedelta(seconds=2), lambda: ran.append("later"))
+
+    wall[0] += 1.0
+    first = driver.sync()  # the budget is spent after one event, but its instant is finished
+
+    assert (first, ran) == (False, ["posting", "another", "callback"])
+    assert engine.clock.now() == start + timedelta(seconds=1)
+
+
+def test_while_the_clock_is_behind_requests_leave_the_catch_up_to_the_ticker_woken_at_once() -> None:
+    caught_up = asyncio.Event()
+    ticks: list[tuple[str, bool]] = []
+    app = create_app(Engine(), tick=lambda: tick())
+    app.tick_interval = 60.0  # the ticker would not tick on its own during the test
+
+    def tick() -> bool:
+        ticks.append(("ticker" if asyncio.current_task() is app._ticker else "request", caught_up.is_set()))
+        return caught_up.is_set()  # behind until the test says otherwise
+
+    async def scenario() -> None:
+        await app._startup()
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sim") as client:
+                await client.get("/_sim/clock")  # finds the clock behind
+                await asyncio.sleep(0.05)
+                await client.get("/_sim/clock")
+                await client.get("/_sim/clock")
+                caught_up.set()
+                while ticks[-1] != ("ticker", True):
+                    await asyncio.sleep(0)
+                await client.get("/_sim/clock")  # the clock caught up: a request ticks again
+        finally:
+            await app._shutdown()
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=30))
+
+    callers = [caller for caller, _ in ticks]
+    assert callers[0] == callers[-1] == "request"
+    assert set(callers[1:-1]) == {"ticker"}  # the ticker went on at once, the requests meanwhile left it the work
+    assert len(callers) > 4
+
+
 @pytest.fixture
 def restored_gc() -> Iterator[None]:
     thresholds, callbacks = gc.get_threshold(), list(gc.callbacks)
@@ -128,3 +230,26 @@ def test_serve_freezes_what_exists_and_collects_the_young_generations_often() ->
     assert sum(getattr(callback, "__name__", "") == "_freeze_survivors" for callback in gc.callbacks) == 1
     assert not any(tracked is survivor for tracked in gc.get_objects())  # frozen: no collection walks it again
     assert gc.get_freeze_count() > frozen
+
+
+@pytest.mark.usefixtures("restored_gc")
+def test_serves_collector_collects_on_a_timer_every_other_time_the_middle_generation() -> None:
+    now = [0.0]
+    collector = Collector(interval=0.025, clock=lambda: now[0])
+    collected: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop":
+            collected.append(info["generation"])
+
+    gc.disable()  # only the collector's collections are counted
+    gc.callbacks.append(seen)
+    try:
+        for step in (0.010, 0.010, 0.010, 0.025, 0.001, 0.030):
+            now[0] += step
+            collector()
+    finally:
+        gc.callbacks.remove(seen)
+        gc.enable()
+
+    assert collected == [0, 1, 0]  # at 30 ms, 55 ms and 86 ms: not more often than every 25 ms

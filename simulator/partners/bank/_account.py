@@ -13,18 +13,19 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 import orjson
 
-from simulator.domain import ZERO, iso, money_str
+from simulator.domain import CENT, ZERO, iso, money_str
 from simulator.partners.bank._common import bounded_id
 from simulator.partners.bank._ledger import InstallmentState, Ledger, LedgerView, Plan, Posting, Tally
 
 __all__ = [
     "BankState",
     "Correction",
+    "DayBooks",
     "LoanAccount",
     "Notice",
     "PendingSubmission",
@@ -300,6 +301,29 @@ def acct_code_for(loan_no: str) -> str:
 
 
 @dataclass(slots=True)
+class DayBooks:
+    """The books of one business day: its postings in posting order, their loans beside them, and the totals the
+    day-end and the reconciliation file report, kept as the postings come (summing a day of them when the job
+    runs held ``lendsim serve`` for seconds: 0.3 s for the day-end and 0.9 s for the file at 100,000 postings,
+    issue #17)."""
+
+    loans: list[str] = field(default_factory=list)
+    postings: list[Posting] = field(default_factory=list)
+    amount: Decimal = ZERO  # of every posting
+    lines: int = 0  # posting lines: the reconciliation file's records
+    file_amount: Decimal = ZERO  # of every line to the cent, as the file lists it
+
+    def add(self, loan_no: str, posting: Posting) -> None:
+        self.loans.append(loan_no)
+        self.postings.append(posting)
+        for line in posting.lines:
+            amount = line.parts.total
+            self.amount += amount
+            self.file_amount += amount.quantize(CENT, ROUND_HALF_UP)
+        self.lines += len(posting.lines)
+
+
+@dataclass(slots=True)
 class BankState:
     """The bank's loans, by loanOuterNo, and the indexes that route loan-less keys to them."""
 
@@ -308,8 +332,7 @@ class BankState:
     corrections: dict[str, str] = field(default_factory=dict)  # correctionNo -> loanOuterNo
     acct_codes: dict[str, str] = field(default_factory=dict)  # bureau AcctCode -> loanOuterNo
     out_ids: dict[str, str] = field(default_factory=dict)  # SMS OutId -> loanOuterNo
-    # The books of a day: its postings in posting order and, beside them, their loans.
-    by_day: dict[date, tuple[list[str], list[Posting]]] = field(default_factory=dict)
+    by_day: dict[date, DayBooks] = field(default_factory=dict)  # the books of each business day
 
     def clear(self) -> None:
         self.accounts.clear()

@@ -16,7 +16,7 @@ from typing import Any
 
 from simulator.core import Call, Engine, Fault, FaultAction, Reply, problem
 from simulator.domain import iso, money_str, total
-from simulator.partners.bank._account import BankState
+from simulator.partners.bank._account import BankState, DayBooks
 from simulator.partners.bank._config import BankConfig
 from simulator.partners.bank._ledger import Posting
 
@@ -65,8 +65,7 @@ class Books:
         books = self.state.by_day.get(day)
         if books is None:
             return []
-        loans, postings = books
-        return list(zip(loans, postings, strict=True))
+        return list(zip(books.loans, books.postings, strict=True))
 
     def records(self, day: date) -> list[dict[str, Any]]:
         records = []
@@ -100,28 +99,28 @@ class Books:
     # -- jobs ---------------------------------------------------------------------------------------
 
     def day_end(self, day: date) -> None:
-        postings = self.postings_of(day)
+        books = self.state.by_day.get(day) or DayBooks()  # its totals kept as it was posted: no walk over the day
         self.engine.event(
             "bank",
             "dayEnd",
             data={
                 "businessDate": day.isoformat(),
-                "postings": len(postings),
-                "amount": money_str(_amount(postings)),
+                "postings": len(books.postings),
+                "amount": money_str(books.amount),
                 "cutoff": self.engine.clock.now().isoformat(),
             },
         )
 
     def file_ready(self, day: date) -> None:
         file_date = day - timedelta(days=1)
-        records = self.records(file_date)
+        books = self.state.by_day.get(file_date) or DayBooks()  # what records(file_date) would list, summed
         self.engine.event(
             "bank",
             "reconciliationFileReady",
             data={
                 "fileDate": file_date.isoformat(),
-                "recordCount": len(records),
-                "totalAmount": money_str(total(Decimal(r["repayAmount"]) for r in records)),
+                "recordCount": books.lines,
+                "totalAmount": money_str(books.file_amount),
                 "generatedAt": self.engine.clock.now().isoformat(),
             },
         )
@@ -157,7 +156,3 @@ class Books:
                 "records": records,
             },
         )
-
-
-def _amount(postings: list[tuple[str, Posting]]) -> Decimal:
-    return total(posting.amount for _, posting in postings)

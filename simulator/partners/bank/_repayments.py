@@ -29,7 +29,15 @@ from typing import Any
 from simulator.clock import Calendar
 from simulator.core import Call, Engine, Reply, problem
 from simulator.domain import ZERO, money, money_str, parse_instant
-from simulator.partners.bank._account import PROCESSING, BankState, LoanAccount, Repayment, Terms, shared
+from simulator.partners.bank._account import (
+    PROCESSING,
+    BankState,
+    DayBooks,
+    LoanAccount,
+    Repayment,
+    Terms,
+    shared,
+)
 from simulator.partners.bank._common import differences, key_conflict
 from simulator.partners.bank._config import BankConfig
 from simulator.partners.bank._ledger import (
@@ -293,9 +301,8 @@ class Repayments:
         account.ledger.apply(plan, posting)
         books = self.state.by_day.get(posting.accounting_date)
         if books is None:
-            books = self.state.by_day[posting.accounting_date] = ([], [])
-        books[0].append(account.loan_no)
-        books[1].append(posting)
+            books = self.state.by_day[posting.accounting_date] = DayBooks()
+        books.add(account.loan_no, posting)
         repayment.status, repayment.code, repayment.message, repayment.posted_at = "SUCCESS", "0000", "posted", now
         self._journal_posting(account, posting, plan, before)
         notify_result(self.engine, self.config, account, repayment)

@@ -113,3 +113,24 @@ def test_a_day_without_postings_has_an_empty_file_not_a_missing_one(engine: Engi
         "0.00",
         [],
     )
+
+
+def test_the_day_end_and_the_file_ready_event_total_what_the_file_lists(engine: Engine) -> None:
+    register(engine, **APRIL)
+    lines = [
+        {"installmentNo": 1, "paidPrincipal": "1000.00", "paidInterest": "18.00", "paidFee": "0.00"},
+        {"installmentNo": 2, "paidPrincipal": "500.00", "paidInterest": "0.01", "paidFee": "0.00"},
+    ]
+    engine.advance(to=at(5, 10, 9))
+    repay(engine, repayment("RP1", 1, "0", "0", collected="2019-05-10T09:00:00+08:00", lines=lines))
+    engine.advance(to=at(5, 10, 20, 15))
+    repay(engine, repayment("RP2", 2, "100.00", "0.00"))
+    engine.advance(to=at(5, 11, 3))
+
+    listed = _file(engine, "2019-05-10").json()
+    (day_end,) = [e for e in events(engine, "dayEnd") if e.data["businessDate"] == "2019-05-10"]
+    (ready,) = [e for e in events(engine, "reconciliationFileReady") if e.data["fileDate"] == "2019-05-10"]
+
+    assert (day_end.data["postings"], day_end.data["amount"]) == (2, "1618.01")
+    assert (ready.data["recordCount"], ready.data["totalAmount"]) == (3, "1618.01")
+    assert (listed["recordCount"], listed["totalAmount"]) == (3, "1618.01")
