@@ -601,18 +601,19 @@ class ResilientPlatform(BasePlatform):
             self._files_due[self._next_file] = ready
             self._next_file += timedelta(days=1)
         for day in sorted(self._files_due):
-            if self._files_due[day] <= now:
-                self._reconcile(day, now)
+            if self._files_due[day] <= now and not self._reconcile(day, now):
+                break  # the bank did not answer: the other files wait for a later tick, not for its timeout each
 
-    def _reconcile(self, day: date, now: datetime) -> None:
+    def _reconcile(self, day: date, now: datetime) -> bool:
+        """Fetch and check ``day``'s file; False when the bank did not answer at all (timeout, no connection)."""
         try:
             response = self.call("bank", "GET", f"/reconciliation-files/{day.isoformat()}")
         except httpx.HTTPError as exc:
             self._file_later(day, now, type(exc).__name__)
-            return
+            return False
         if response.status_code != 200:
             self._file_later(day, now, f"HTTP {response.status_code}")
-            return
+            return True
         del self._files_due[day]
         file = response.json()
         records: list[dict[str, Any]] = file["records"]
@@ -654,6 +655,7 @@ class ResilientPlatform(BasePlatform):
         )
         if self._missing(day):
             self._file_again(day, now)
+        return True
 
     def _posted_elsewhere(self, day: date, key: str, rows: list[dict[str, Any]]) -> None:
         """A posting we never sent: on one of our loans (a card debit, a compensation), it goes into the books as
