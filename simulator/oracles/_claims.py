@@ -29,8 +29,7 @@ from typing import Any, ClassVar, Final
 
 from simulator.journal import Entry
 from simulator.oracles._base import Context, Handler, Oracle, Route, as_int, as_text, is_negative, stamp
-from simulator.oracles._facts import Facts, Sms
-from simulator.oracles._settled import read_templates
+from simulator.oracles._facts import Facts, Sms, read_templates
 
 __all__ = ["SmsClaimMatchesBureau"]
 

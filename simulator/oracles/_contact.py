@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Final
 from simulator.errors import ConfigError
 from simulator.masking import mask_phone
 from simulator.oracles._base import Context, Handler, Oracle, Route, bounded, stamp
-from simulator.oracles._facts import Facts, Sms, read_senders
+from simulator.oracles._facts import Facts, Sms, read_senders, read_templates
 
 __all__ = ["VERIFICATION_TEMPLATES", "ContactFrequency", "ContactHours"]
 
@@ -44,15 +44,8 @@ class _Contact(Oracle):
     def __init__(self, context: Context, params: Mapping[str, Any], facts: Facts) -> None:
         super().__init__(context, params, facts)
         self.senders = read_senders(self.key, params["senders"])
-        exempt = params["exempt"]
-        exempt = [exempt] if isinstance(exempt, str) else exempt
-        if not isinstance(exempt, list | tuple) or not all(isinstance(code, str) for code in exempt):
-            raise ConfigError(
-                f"expect.{self.key}.exempt: {params['exempt']!r} is not a list of template codes; "
-                "e.g. [SMS_153055090] for one-time codes",
-                field=f"{self.key}.exempt",
-            )
-        self.exempt = frozenset(exempt)
+        example = "[SMS_153055090] for one-time codes"
+        self.exempt = read_templates(self.key, "exempt", params["exempt"], example)
 
     def routes(self) -> Iterable[tuple[Route, Handler]]:
         return ()  # the delivered SMS come from the shared facts

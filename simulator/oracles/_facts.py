@@ -36,7 +36,7 @@ from simulator.oracles._base import (
     parse_instant,
 )
 
-__all__ = ["SENDERS", "Facts", "LoanFacts", "Sms", "read_senders"]
+__all__ = ["SENDERS", "Facts", "LoanFacts", "Sms", "read_senders", "read_templates"]
 
 #: Who sends SMS in a run: the bank (its overdue notices) and the platform (its own messages).
 SENDERS: tuple[str, ...] = ("bank", "platform")
@@ -60,6 +60,17 @@ def read_senders(key: str, given: object) -> frozenset[str]:
         )
     assert isinstance(senders, list | tuple | frozenset)
     return frozenset(str(name) for name in senders)
+
+
+def read_templates(key: str, name: str, given: object, example: str) -> frozenset[str]:
+    """A list of template codes (or one code) given as an invariant's parameter ``name``."""
+    codes = [given] if isinstance(given, str) else given
+    if not isinstance(codes, list | tuple) or not all(isinstance(code, str) for code in codes):
+        raise ConfigError(
+            f"expect.{key}.{name}: {given!r} is not a list of template codes; e.g. {example}",
+            field=f"{key}.{name}",
+        )
+    return frozenset(codes)
 
 
 def add_months(day: date, months: int) -> date:

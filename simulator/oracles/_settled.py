@@ -31,29 +31,17 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Final
 
-from simulator.errors import ConfigError
 from simulator.journal import Entry
 from simulator.oracles._base import Context, Handler, Oracle, Route, as_int, bounded, stamp
-from simulator.oracles._facts import Facts, Sms
+from simulator.oracles._facts import Facts, Sms, read_templates
 from simulator.partners.sms import REPAYMENT_REMINDER
 
-__all__ = ["REMINDER_TEMPLATES", "NoDueSmsAfterSettlement", "read_templates"]
+__all__ = ["REMINDER_TEMPLATES", "NoDueSmsAfterSettlement"]
 
 #: Templates that remind a borrower of a payment due, unless ``expect:`` says.
 REMINDER_TEMPLATES: Final = (REPAYMENT_REMINDER.code,)
 _SHOWN: Final = 3
 _SETTLE: Final = "EARLY_SETTLE"
-
-
-def read_templates(key: str, name: str, given: object, example: str) -> frozenset[str]:
-    """A list of template codes (or one code) given as an invariant's parameter ``name``."""
-    codes = [given] if isinstance(given, str) else given
-    if not isinstance(codes, list | tuple) or not all(isinstance(code, str) for code in codes):
-        raise ConfigError(
-            f"expect.{key}.{name}: {given!r} is not a list of template codes; e.g. {example}",
-            field=f"{key}.{name}",
-        )
-    return frozenset(codes)
 
 
 class NoDueSmsAfterSettlement(Oracle):
